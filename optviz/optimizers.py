@@ -1,0 +1,289 @@
+r"""Optimizers as pure (init, update) pairs over parameters shaped (n_starts, 2).
+
+`update(grads, state, params) -> (delta, new_state)`: `delta` already carries the sign and the
+learning rate, so the engine does `params + delta`. Nothing is mutated in place.
+
+Conventions follow torch.optim wherever it implements the same algorithm (where eps sits, how
+bias correction is applied, Adadelta's lr); Nesterov is the look-ahead form of Sutskever et al.
+(2013) and Nadam is Dozat's rule as written in Ruder's overview (see each docstring).
+
+An optimizer may also give `eval_point(params, state)`: the point where the engine evaluates the
+gradient (Nesterov's look-ahead). Without it the gradient is taken at `params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class Optimizer(NamedTuple):
+    init: Callable[[Array], Any]
+    update: Callable[[Array, Any, Array], tuple[Array, Any]]
+    eval_point: Callable[[Array, Any], Array] | None = None
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def _check_lr(lr: float) -> None:
+    if not (np.isfinite(lr) and lr > 0.0):
+        raise ValueError(f"Invalid learning rate lr: {lr} (must be a finite number > 0)")
+
+
+def _check_unit(name: str, value: float) -> None:
+    if not (np.isfinite(value) and 0.0 <= value < 1.0):
+        raise ValueError(f"Invalid {name}: {value} (must be in [0, 1))")
+
+
+def _check_eps(eps: float) -> None:
+    if not (np.isfinite(eps) and eps > 0.0):
+        raise ValueError(f"Invalid eps: {eps} (must be a finite number > 0)")
+
+
+# --- plain gradient descent --------------------------------------------------------------
+
+
+class EmptyState(NamedTuple):
+    pass
+
+
+def sgd(lr: float = 0.01) -> Optimizer:
+    r"""Gradient descent, $\theta \leftarrow \theta - \eta\, g$.
+
+    With full-batch gradients it is batch GD; with mini-batch or single-sample gradients (or
+    gradient noise) it is mini-batch GD / SGD.
+    """
+    _check_lr(lr)
+
+    def init(params):
+        return EmptyState()
+
+    def update(grads, state, params):
+        return -lr * grads, state
+
+    return Optimizer(init, update)
+
+
+# --- momentum and Nesterov ---------------------------------------------------------------
+
+
+class VelocityState(NamedTuple):
+    velocity: Array
+
+
+def momentum(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
+    r"""Heavy ball (Polyak 1964): $v \leftarrow \gamma v + \eta g$, $\theta \leftarrow \theta - v$.
+
+    Identical to torch.optim.SGD(momentum=γ, dampening=0): torch keeps $b = v/\eta$.
+    """
+    _check_lr(lr)
+    _check_unit("momentum", momentum)
+
+    def init(params):
+        return VelocityState(np.zeros_like(params, dtype=float))
+
+    def update(grads, state, params):
+        velocity = momentum * state.velocity + lr * grads
+        return -velocity, VelocityState(velocity)
+
+    return Optimizer(init, update)
+
+
+def nesterov(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
+    r"""Nesterov accelerated gradient, look-ahead form (Sutskever et al. 2013):
+
+    $v \leftarrow \gamma v + \eta \nabla f(\theta - \gamma v)$, $\theta \leftarrow \theta - v$.
+
+    The look-ahead points $\theta - \gamma v$ are exactly the iterates of
+    torch.optim.SGD(momentum=γ, nesterov=True); the path drawn is $\theta$.
+    """
+    _check_lr(lr)
+    _check_unit("momentum", momentum)
+
+    def init(params):
+        return VelocityState(np.zeros_like(params, dtype=float))
+
+    def eval_point(params, state):
+        return params - momentum * state.velocity
+
+    def update(grads, state, params):
+        # `grads` were taken at eval_point(params, state).
+        velocity = momentum * state.velocity + lr * grads
+        return -velocity, VelocityState(velocity)
+
+    return Optimizer(init, update, eval_point)
+
+
+# --- Adagrad, RMSProp, Adadelta ----------------------------------------------------------
+
+
+class AccumulatorState(NamedTuple):
+    sum_sq: Array
+
+
+def adagrad(lr: float = 0.01, eps: float = 1e-10) -> Optimizer:
+    r"""Adagrad (Duchi et al. 2011), as torch.optim.Adagrad (eps outside the root):
+
+    $G \leftarrow G + g^2$, $\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)$.
+    """
+    _check_lr(lr)
+    _check_eps(eps)
+
+    def init(params):
+        return AccumulatorState(np.zeros_like(params, dtype=float))
+
+    def update(grads, state, params):
+        sum_sq = state.sum_sq + grads * grads
+        return -lr * grads / (np.sqrt(sum_sq) + eps), AccumulatorState(sum_sq)
+
+    return Optimizer(init, update)
+
+
+class SquareAvgState(NamedTuple):
+    square_avg: Array
+
+
+def rmsprop(lr: float = 0.01, rho: float = 0.99, eps: float = 1e-8) -> Optimizer:
+    r"""RMSProp (Hinton, Lecture 6e), as torch.optim.RMSprop with alpha = ρ (eps outside the root):
+
+    $E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2$, $\theta \leftarrow \theta - \eta\, g / (\sqrt{E[g^2]} + \epsilon)$.
+    """
+    _check_lr(lr)
+    _check_unit("rho", rho)
+    _check_eps(eps)
+
+    def init(params):
+        return SquareAvgState(np.zeros_like(params, dtype=float))
+
+    def update(grads, state, params):
+        square_avg = rho * state.square_avg + (1.0 - rho) * grads * grads
+        return -lr * grads / (np.sqrt(square_avg) + eps), SquareAvgState(square_avg)
+
+    return Optimizer(init, update)
+
+
+class AdadeltaState(NamedTuple):
+    square_avg: Array
+    acc_delta: Array
+
+
+def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6) -> Optimizer:
+    r"""Adadelta (Zeiler 2012), as torch.optim.Adadelta (eps inside both roots, step scaled by lr):
+
+    $E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2$,
+    $\Delta = \frac{\sqrt{E[\Delta^2] + \epsilon}}{\sqrt{E[g^2] + \epsilon}}\, g$,
+    $E[\Delta^2] \leftarrow \rho E[\Delta^2] + (1-\rho)\Delta^2$, $\theta \leftarrow \theta - \eta \Delta$.
+
+    The step uses the accumulated $E[\Delta^2]$ of the previous steps; the new $\Delta$ is
+    accumulated after it is computed.
+    """
+    _check_lr(lr)
+    _check_unit("rho", rho)
+    _check_eps(eps)
+
+    def init(params):
+        zeros = np.zeros_like(params, dtype=float)
+        return AdadeltaState(zeros, zeros)
+
+    def update(grads, state, params):
+        square_avg = rho * state.square_avg + (1.0 - rho) * grads * grads
+        delta = np.sqrt(state.acc_delta + eps) / np.sqrt(square_avg + eps) * grads
+        acc_delta = rho * state.acc_delta + (1.0 - rho) * delta * delta
+        return -lr * delta, AdadeltaState(square_avg, acc_delta)
+
+    return Optimizer(init, update)
+
+
+# --- Adam and its variants ---------------------------------------------------------------
+
+
+class AdamState(NamedTuple):
+    count: int
+    mu: Array
+    nu: Array
+    nu_max: Array | None
+
+
+def adam(
+    lr: float = 0.001,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    *,
+    amsgrad: bool = False,
+    nesterov: bool = False,
+) -> Optimizer:
+    r"""Adam (Kingma & Ba 2015), as torch.optim.Adam (eps outside the root, after bias correction):
+
+    $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
+    $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\, m / (\sqrt{v/(1-\beta_2^t)} + \epsilon)$.
+
+    `amsgrad=True` (Reddi et al. 2018, as torch): the running max of the raw $v$, then bias-corrected.
+    `nesterov=True` is Nadam in Dozat's form as in Ruder's overview:
+    $\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v} + \epsilon}\,(\beta_1 \hat m + \frac{(1-\beta_1) g}{1-\beta_1^t})$.
+    """
+    _check_lr(lr)
+    _check_unit("beta1", beta1)
+    _check_unit("beta2", beta2)
+    _check_eps(eps)
+
+    def init(params):
+        zeros = np.zeros_like(params, dtype=float)
+        return AdamState(0, zeros, zeros, zeros if amsgrad else None)
+
+    def update(grads, state, params):
+        count = state.count + 1
+        mu = beta1 * state.mu + (1.0 - beta1) * grads
+        nu = beta2 * state.nu + (1.0 - beta2) * grads * grads
+        nu_max = np.maximum(state.nu_max, nu) if amsgrad else None
+        bias1 = 1.0 - beta1**count
+        bias2 = 1.0 - beta2**count
+        denom = np.sqrt(nu_max if amsgrad else nu) / np.sqrt(bias2) + eps
+        if nesterov:
+            direction = (beta1 / bias1) * mu + ((1.0 - beta1) / bias1) * grads
+            delta = -lr * direction / denom
+        else:
+            delta = (-lr / bias1) * mu / denom
+        return delta, AdamState(count, mu, nu, nu_max)
+
+    return Optimizer(init, update)
+
+
+amsgrad = partial(adam, amsgrad=True)
+nadam = partial(adam, nesterov=True)
+
+
+class AdamaxState(NamedTuple):
+    count: int
+    mu: Array
+    u: Array
+
+
+def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+    r"""Adamax (Kingma & Ba 2015, §7.1), as torch.optim.Adamax:
+
+    $m \leftarrow \beta_1 m + (1-\beta_1) g$, $u \leftarrow \max(\beta_2 u, |g| + \epsilon)$,
+    $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\, m / u$.
+    """
+    _check_lr(lr)
+    _check_unit("beta1", beta1)
+    _check_unit("beta2", beta2)
+    _check_eps(eps)
+
+    def init(params):
+        zeros = np.zeros_like(params, dtype=float)
+        return AdamaxState(0, zeros, zeros)
+
+    def update(grads, state, params):
+        count = state.count + 1
+        mu = beta1 * state.mu + (1.0 - beta1) * grads
+        u = np.maximum(beta2 * state.u, np.abs(grads) + eps)
+        return (-lr / (1.0 - beta1**count)) * mu / u, AdamaxState(count, mu, u)
+
+    return Optimizer(init, update)

@@ -1,0 +1,222 @@
+r"""The optimizer registry: what the app, the command line and the tests read.
+
+Add an optimizer: write its factory in `optimizers.py` (an (init, update) pair) and add one
+`OptimizerSpec` to `OPTIMIZERS` below. Its sliders, its LaTeX card, its colour, its share-link
+parameters and its tests all come from that entry. If the defaults do not show its character on
+some surface, add a per-surface override in `PRESETS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from . import optimizers as opt
+
+
+@dataclass(frozen=True)
+class HParam:
+    """One hyperparameter: its default, the range a person may choose from, how to show it."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    log: bool = False
+    symbol: str = ""
+    help: str = ""
+
+    def clamp(self, value: float) -> float:
+        return float(min(max(value, self.low), self.high))
+
+    def contains(self, value: float) -> bool:
+        return math.isfinite(value) and self.low <= value <= self.high
+
+
+def lr(default: float, low: float = 1e-5, high: float = 1.0) -> HParam:
+    return HParam("lr", default, low, high, log=True, symbol=r"\eta", help="learning rate: the step size")
+
+
+MOMENTUM = HParam(
+    "momentum", 0.9, 0.0, 0.999, symbol=r"\gamma", help="momentum: the fraction of the last step kept"
+)
+BETA1 = HParam("beta1", 0.9, 0.0, 0.999, symbol=r"\beta_1", help="decay of the first-moment (mean) average")
+BETA2 = HParam(
+    "beta2", 0.999, 0.5, 0.9999, symbol=r"\beta_2", help="decay of the second-moment (squared) average"
+)
+
+
+def eps(default: float) -> HParam:
+    return HParam("eps", default, 1e-12, 1.0, log=True, symbol=r"\epsilon", help="added for numerical stability")
+
+
+def rho(default: float) -> HParam:
+    return HParam("rho", default, 0.0, 0.999, symbol=r"\rho", help="decay of the squared-gradient average")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    key: str
+    name: str
+    factory: Callable[..., opt.Optimizer]
+    hparams: tuple[HParam, ...]
+    rule: str  # LaTeX, one line per equation, joined with \\
+    reference: str
+    color: str
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        return {h.name: h.default for h in self.hparams}
+
+    def hparam(self, name: str) -> HParam:
+        for h in self.hparams:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+    def build(self, **hparams: float) -> opt.Optimizer:
+        """The optimizer with these hyperparameters (defaults for the rest)."""
+        unknown = set(hparams) - set(self.defaults)
+        if unknown:
+            raise ValueError(
+                f"{self.key} takes {', '.join(self.defaults)}; unknown hyperparameter(s): {', '.join(sorted(unknown))}"
+            )
+        return self.factory(**{**self.defaults, **{k: float(v) for k, v in hparams.items()}})
+
+
+_ADAM_MOMENTS = r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\ "
+_BIAS = r"\hat m_t = \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t} \\ "
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    s.key: s
+    for s in (
+        OptimizerSpec(
+            "sgd",
+            "Gradient descent (SGD)",
+            opt.sgd,
+            (lr(0.01),),
+            r"\theta_t = \theta_{t-1} - \eta\, g_t",
+            "Cauchy (1847); Robbins & Monro (1951), A Stochastic Approximation Method",
+            "#1f77b4",
+        ),
+        OptimizerSpec(
+            "momentum",
+            "Momentum",
+            opt.momentum,
+            (lr(0.01), MOMENTUM),
+            r"v_t = \gamma v_{t-1} + \eta\, g_t \\ \theta_t = \theta_{t-1} - v_t",
+            "Polyak (1964), Some methods of speeding up the convergence of iteration methods",
+            "#ff7f0e",
+        ),
+        OptimizerSpec(
+            "nesterov",
+            "Nesterov (NAG)",
+            opt.nesterov,
+            (lr(0.01), MOMENTUM),
+            r"v_t = \gamma v_{t-1} + \eta\, \nabla f(\theta_{t-1} - \gamma v_{t-1}) \\ \theta_t = \theta_{t-1} - v_t",
+            "Nesterov (1983); Sutskever, Martens, Dahl & Hinton (2013), On the importance of "
+            "initialization and momentum in deep learning",
+            "#2ca02c",
+        ),
+        OptimizerSpec(
+            "adagrad",
+            "Adagrad",
+            opt.adagrad,
+            (lr(0.01, high=10.0), eps(1e-10)),
+            r"G_t = G_{t-1} + g_t^2 \\ \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{G_t} + \epsilon}\, g_t",
+            "Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods for Online Learning and "
+            "Stochastic Optimization, JMLR",
+            "#d62728",
+        ),
+        OptimizerSpec(
+            "rmsprop",
+            "RMSProp",
+            opt.rmsprop,
+            (lr(0.01), rho(0.99), eps(1e-8)),
+            r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2 \\ "
+            r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}\, g_t",
+            "Tieleman & Hinton (2012), Lecture 6e of Neural Networks for Machine Learning",
+            "#9467bd",
+        ),
+        OptimizerSpec(
+            "adadelta",
+            "Adadelta",
+            opt.adadelta,
+            (lr(1.0, low=1e-4, high=100.0), rho(0.9), eps(1e-6)),
+            r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2 \\ "
+            r"\Delta_t = \frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t \\ "
+            r"E[\Delta^2]_t = \rho\, E[\Delta^2]_{t-1} + (1-\rho)\, \Delta_t^2 \\ "
+            r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
+            "Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701",
+            "#8c564b",
+        ),
+        OptimizerSpec(
+            "adam",
+            "Adam",
+            opt.adam,
+            (lr(0.001), BETA1, BETA2, eps(1e-8)),
+            _ADAM_MOMENTS + _BIAS + r"\theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+            "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR",
+            "#e377c2",
+        ),
+        OptimizerSpec(
+            "amsgrad",
+            "AMSGrad",
+            opt.amsgrad,
+            (lr(0.001), BETA1, BETA2, eps(1e-8)),
+            _ADAM_MOMENTS
+            + r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t) \\ "
+            + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} \frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
+            "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR",
+            "#7f7f7f",
+        ),
+        OptimizerSpec(
+            "adamax",
+            "Adamax",
+            opt.adamax,
+            (lr(0.002), BETA1, BETA2, eps(1e-8)),
+            r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ u_t = \max(\beta_2 u_{t-1},\, |g_t| + \epsilon) \\ "
+            r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
+            "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR, section 7.1",
+            "#bcbd22",
+        ),
+        OptimizerSpec(
+            "nadam",
+            "Nadam",
+            opt.nadam,
+            (lr(0.002), BETA1, BETA2, eps(1e-8)),
+            _ADAM_MOMENTS
+            + _BIAS
+            + r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}"
+            + r"\left(\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}\right)",
+            "Dozat (2016), Incorporating Nesterov Momentum into Adam, ICLR workshop; as written in "
+            "Ruder (2016), An overview of gradient descent optimization algorithms",
+            "#17becf",
+        ),
+    )
+}
+
+DEFAULT_SELECTION: tuple[str, ...] = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+
+
+def get_spec(optimizer: str | OptimizerSpec) -> OptimizerSpec:
+    if isinstance(optimizer, OptimizerSpec):
+        return optimizer
+    try:
+        return OPTIMIZERS[optimizer]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}") from None
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Per surface: a start, a number of steps and hyperparameters under which every optimizer
+    shows its character. `hparams` holds overrides of the registry defaults."""
+
+    start: tuple[float, float]
+    steps: int
+    hparams: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def hparams_for(self, key: str) -> dict[str, float]:
+        return {**get_spec(key).defaults, **self.hparams.get(key, {})}

@@ -1,0 +1,240 @@
+"""The classic closed-form test surfaces, each with its analytic gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Minimum, Surface, pack
+
+
+def _xy(p):
+    p = np.asarray(p, dtype=float)
+    return p[..., 0], p[..., 1]
+
+
+# --- saddle: x^2 - y^2 ---------------------------------------------------------------------
+
+
+def _saddle_f(p):
+    x, y = _xy(p)
+    return x * x - y * y
+
+
+def _saddle_grad(p):
+    x, y = _xy(p)
+    return pack(2.0 * x, -2.0 * y)
+
+
+SADDLE = Surface(
+    key="saddle",
+    title="Saddle x² − y²",
+    f=_saddle_f,
+    grad=_saddle_grad,
+    domain=((-2.0, 2.0), (-2.0, 2.0)),
+    minima=(),
+    f_min=None,
+    latex=r"f(x, y) = x^2 - y^2",
+    start=(-1.8, 0.01),
+    description="Unbounded below. The origin is a saddle point: a start near y = 0 crawls "
+    "towards it, and the lesson is how fast each method escapes along y.",
+)
+
+
+# --- bowl: x^2 + y^2 -----------------------------------------------------------------------
+
+
+def _bowl_f(p):
+    x, y = _xy(p)
+    return x * x + y * y
+
+
+def _bowl_grad(p):
+    x, y = _xy(p)
+    return pack(2.0 * x, 2.0 * y)
+
+
+BOWL = Surface(
+    key="bowl",
+    title="Bowl x² + y²",
+    f=_bowl_f,
+    grad=_bowl_grad,
+    domain=((-3.0, 3.0), (-3.0, 3.0)),
+    minima=(Minimum(0.0, 0.0, 0.0),),
+    f_min=0.0,
+    latex=r"f(x, y) = x^2 + y^2",
+    start=(-2.5, 2.0),
+    description="A perfectly conditioned quadratic: the baseline every method should solve.",
+)
+
+
+# --- ravine: an ill-conditioned quadratic --------------------------------------------------
+
+
+def _ravine_f(p):
+    x, y = _xy(p)
+    return 0.1 * x * x + 2.0 * y * y
+
+
+def _ravine_grad(p):
+    x, y = _xy(p)
+    return pack(0.2 * x, 4.0 * y)
+
+
+RAVINE = Surface(
+    key="ravine",
+    title="Ravine 0.1x² + 2y²",
+    f=_ravine_f,
+    grad=_ravine_grad,
+    domain=((-6.0, 6.0), (-3.0, 3.0)),
+    minima=(Minimum(0.0, 0.0, 0.0),),
+    f_min=0.0,
+    latex=r"f(x, y) = 0.1\,x^2 + 2\,y^2",
+    start=(-5.0, -2.0),
+    description="Curvatures 0.2 and 4 (condition number 20): plain gradient descent zig-zags "
+    "across the ravine, momentum rolls along it, adaptive methods rescale each axis.",
+)
+
+
+# --- Rosenbrock (a=1, b=100) ---------------------------------------------------------------
+
+
+def _rosenbrock_f(p):
+    x, y = _xy(p)
+    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+
+
+def _rosenbrock_grad(p):
+    x, y = _xy(p)
+    r = y - x * x
+    return pack(-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r)
+
+
+ROSENBROCK = Surface(
+    key="rosenbrock",
+    title="Rosenbrock (a=1, b=100)",
+    f=_rosenbrock_f,
+    grad=_rosenbrock_grad,
+    domain=((-2.0, 2.0), (-1.0, 3.0)),
+    minima=(Minimum(1.0, 1.0, 0.0),),
+    f_min=0.0,
+    latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
+    start=(-1.5, 2.0),
+    log_z=True,
+    description="A curved, flat-bottomed valley: finding it is easy, following it to (1, 1) is not.",
+)
+
+
+# --- Beale ---------------------------------------------------------------------------------
+
+
+def _beale_terms(p):
+    x, y = _xy(p)
+    y2 = y * y
+    y3 = y2 * y
+    a = 1.5 - x + x * y
+    b = 2.25 - x + x * y2
+    c = 2.625 - x + x * y3
+    return x, y, y2, y3, a, b, c
+
+
+def _beale_f(p):
+    *_, a, b, c = _beale_terms(p)
+    return a * a + b * b + c * c
+
+
+def _beale_grad(p):
+    x, y, y2, y3, a, b, c = _beale_terms(p)
+    gx = 2.0 * (a * (y - 1.0) + b * (y2 - 1.0) + c * (y3 - 1.0))
+    gy = 2.0 * x * (a + 2.0 * b * y + 3.0 * c * y2)
+    return pack(gx, gy)
+
+
+BEALE = Surface(
+    key="beale",
+    title="Beale",
+    f=_beale_f,
+    grad=_beale_grad,
+    domain=((-4.5, 4.5), (-4.5, 4.5)),
+    minima=(Minimum(3.0, 0.5, 0.0),),
+    f_min=0.0,
+    latex=r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+    start=(1.0, 1.5),
+    log_z=True,
+    description="Sharp walls and a flat, bent floor; values span many orders of magnitude.",
+)
+
+
+# --- Himmelblau ----------------------------------------------------------------------------
+
+
+def _himmelblau_f(p):
+    x, y = _xy(p)
+    return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
+
+
+def _himmelblau_grad(p):
+    x, y = _xy(p)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return pack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
+
+
+HIMMELBLAU = Surface(
+    key="himmelblau",
+    title="Himmelblau (four minima)",
+    f=_himmelblau_f,
+    grad=_himmelblau_grad,
+    domain=((-5.0, 5.0), (-5.0, 5.0)),
+    minima=(
+        Minimum(3.0, 2.0, 0.0),
+        Minimum(-2.805118086952745, 3.131312518250573, 0.0),
+        Minimum(-3.779310253377747, -3.283185991286170, 0.0),
+        Minimum(3.584428340330492, -1.848126526964404, 0.0),
+    ),
+    f_min=0.0,
+    latex=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+    start=(-0.5, -0.5),
+    log_z=True,
+    description="Four equal minima: which one a method reaches depends on its start and its dynamics.",
+)
+
+
+# --- two minima with a plateau between them ------------------------------------------------
+# g'(x) = (x + 2)(x - 1/2)^3 (x - 5/2) / 10: minima at x = -2 (global) and x = 5/2 (local);
+# the cubed factor makes the ridge at x = 1/2 flat, so slow methods stall on it.
+# g is that derivative integrated from 0 (Horner form of its exact coefficients).
+_G = (0.0, 1 / 16, -59 / 320, 7 / 30, -7 / 80, -1 / 25, 1 / 60)
+
+
+def _two_minima_g(x):
+    acc = _G[-1]
+    for c in _G[-2::-1]:
+        acc = acc * x + c
+    return acc
+
+
+def _two_minima_f(p):
+    x, y = _xy(p)
+    return _two_minima_g(x) + 0.5 * y * y
+
+
+def _two_minima_grad(p):
+    x, y = _xy(p)
+    h = x - 0.5
+    return pack(0.1 * (x + 2.0) * h * h * h * (x - 2.5), y)
+
+
+TWO_MINIMA = Surface(
+    key="two_minima",
+    title="Two minima and a plateau",
+    f=_two_minima_f,
+    grad=_two_minima_grad,
+    domain=((-3.5, 4.0), (-2.0, 2.0)),
+    minima=(Minimum(-2.0, 0.0, -1.7825), Minimum(2.5, 0.0, -0.60546875, is_global=False)),
+    f_min=-1.7825,
+    latex=r"f(x, y) = g(x) + \tfrac12 y^2,\quad g'(x) = \tfrac{1}{10}(x + 2)\,(x - \tfrac12)^3\,(x - \tfrac52),"
+    r"\quad g(0) = 0",
+    start=(3.7, 1.5),
+    description="A local minimum at (2.5, 0), the global one at (−2, 0), and a flat ridge at x = ½ "
+    "between them: who gets over the plateau, and who settles for the nearer valley?",
+)
