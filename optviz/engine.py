@@ -53,6 +53,19 @@ class Trajectory:
     def final_distance(self):
         return None if self.distance is None else self.distance[-1]
 
+    def summary(self) -> dict:
+        """Final loss, distance to the nearest minimum, and when it converged or diverged
+        (None for never), for a single-start trajectory."""
+        if np.ndim(self.diverged) != 0:
+            raise ValueError("summary() takes a single-start trajectory")
+        return {
+            "optimizer": self.optimizer,
+            "final_loss": float(self.final_loss),
+            "distance_to_minimum": None if self.distance is None else float(self.final_distance),
+            "converged_at": int(self.converged_at) if self.converged else None,
+            "diverged_at": int(self.diverged_at) if self.diverged else None,
+        }
+
 
 def _as_starts(start) -> tuple[np.ndarray, bool]:
     try:
@@ -83,11 +96,17 @@ def _resolve_optimizer(optimizer, hparams) -> tuple[Optimizer, str, dict]:
     return built, spec.key, {**spec.defaults, **{k: float(v) for k, v in hparams.items()}}
 
 
-def _start_generators(seed: int, starts: np.ndarray) -> list[np.random.Generator]:
-    # A start's stream depends on (seed, its coordinates) only, so its path is the same
-    # whichever other starts run beside it.
-    bits = starts.view(np.uint64)
-    return [np.random.default_rng([seed, int(bx), int(by)]) for bx, by in bits]
+def _start_generators(seed: int, starts: np.ndarray) -> list[tuple[np.random.Generator, np.random.Generator]]:
+    """Per start, a generator for its mini-batches and one for its gradient noise.
+
+    A start's streams depend on (seed, its coordinates) only, so its path is the same whichever
+    other starts run beside it, and optimizers compared from one start see the same batches."""
+    bits = np.ascontiguousarray(starts).view(np.uint64)
+    out = []
+    for bx, by in bits:
+        batches, noise = np.random.SeedSequence([seed, int(bx), int(by)]).spawn(2)
+        out.append((np.random.default_rng(batches), np.random.default_rng(noise)))
+    return out
 
 
 class _EpochSampler:
@@ -132,6 +151,8 @@ def simulate(
     surf = get_surface(surface)
     optim, opt_key, full_hparams = _resolve_optimizer(optimizer, hparams)
     starts, single = _as_starts(surf.start if start is None else start)
+    if np.any(np.abs(starts - surf.center) > surf.escape_radius):
+        raise ValueError(f"start lies far outside the domain of {surf.key}: {surf.domain}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be an integer in [0, {MAX_STEPS}], got {steps!r}")
     steps = int(steps)
@@ -157,30 +178,38 @@ def simulate(
     n = starts.shape[0]
     path = np.empty((steps + 1, n, 2))
     path[0] = starts
-    stochastic = noise > 0.0 or batch_size is not None
-    generators = _start_generators(seed, starts) if stochastic and steps else []
-    noise_gens = [np.random.default_rng(g.bit_generator.seed_seq.spawn(1)[0]) for g in generators] if noise else []
-    sampler = _EpochSampler(generators, surf.n_samples, batch_size) if batch_size is not None else None
+    generators = _start_generators(seed, starts) if (noise or batch_size) and steps else []
+    sampler = _EpochSampler([g[0] for g in generators], surf.n_samples, batch_size) if batch_size else None
     grad, minibatch_grad, eval_point, update = surf.grad, surf.minibatch_grad, optim.eval_point, optim.update
+    # With many starts, when the step's gradient is the exact gradient at the path point, keep
+    # its norm now instead of recomputing every gradient afterwards (one start: recomputing
+    # afterwards, vectorized over the steps, is cheaper than a norm per step).
+    exact = eval_point is None and not noise and sampler is None and not single
+    grad_norm = np.empty((steps + 1, n)) if exact else None
 
-    params = starts
+    # One start runs on a (2,) array: the surfaces' arithmetic then works on numpy scalars,
+    # several times cheaper than on length-1 arrays. Mini-batches need the (n, 2) form.
+    params = starts[0].copy() if single and sampler is None else starts
+    rows = path[:, 0] if params.ndim == 1 else path
     state = optim.init(params)
-    block = 512
+    block = 256
     with np.errstate(all="ignore"):
         # Divergence is found after the loop: every operation is per start, so a start that
         # blew up cannot affect another, and the hot loop stays free of checks.
         for t in range(steps):
             at = params if eval_point is None else eval_point(params, state)
             g = grad(at) if sampler is None else minibatch_grad(at, sampler.batch(t))
+            if exact:
+                grad_norm[t] = _norm(g[..., 0], g[..., 1])
             if noise:
                 if t % block == 0:
                     size = min(block, steps - t)
-                    noise_block = np.stack([ng.standard_normal((size, 2)) for ng in noise_gens], axis=1)
-                g = g + noise * noise_block[t % block]
+                    draws = np.stack([gen[1].standard_normal((size, 2)) for gen in generators], axis=1)
+                    draws = draws.reshape((size, *params.shape))
+                g = g + noise * draws[t % block]
             delta, state = update(g, state, params)
-            params = params + delta
-            path[t + 1] = params
-        diverged_at, loss, grad_norm, distance, nearest, converged_at = _finish(surf, path, tol)
+            params = np.add(params, delta, out=rows[t + 1])  # written straight into the path
+        diverged_at, loss, grad_norm, distance, nearest, converged_at = _finish(surf, path, tol, grad_norm)
 
     def along(a):  # (T, n, ...) -> (T, ...) for a single start
         return a[:, 0] if single else a
@@ -221,34 +250,77 @@ def _freeze_after(path: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return first
 
 
-def _loss_and_grad_norm(surf: Surface, path: np.ndarray):
-    grads = surf.grad(path)
-    return surf.f(path), np.hypot(grads[..., 0], grads[..., 1])
+def _norm(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sqrt(x² + y²): np.hypot is many times slower; it is kept only where the squares overflow."""
+    r = np.sqrt(x * x + y * y)
+    if np.isinf(r).any():
+        r = np.where(np.isinf(r), np.hypot(x, y), r)
+    return r
 
 
-def _finish(surf: Surface, path: np.ndarray, tol: float):
-    # NaN compares False, so this one test catches NaN, inf and escapes alike.
-    bad = ~(np.abs(path - surf.center) <= surf.escape_radius).all(axis=-1)
-    diverged_at = _freeze_after(path, bad)
-    loss, grad_norm = _loss_and_grad_norm(surf, path)
+def _blocks(steps: int, n: int):
+    """Slices of whole steps holding about 64k points: temporaries that stay in cache."""
+    rows = max(1, 65_536 // n)
+    return [slice(a, min(a + rows, steps)) for a in range(0, steps, rows)]
+
+
+def _out_of_bounds(surf: Surface, path: np.ndarray) -> np.ndarray:
+    """(T, n) mask of points that are not finite or lie beyond the escape radius."""
+    (cx, cy), radius = surf.center, surf.escape_radius
+    bad = np.empty(path.shape[:2], dtype=bool)
+    for rows in _blocks(*path.shape[:2]):
+        x, y = path[rows, :, 0], path[rows, :, 1]
+        # NaN compares False, so this one test catches NaN, inf and escapes alike.
+        bad[rows] = ~((np.abs(x - cx) <= radius) & (np.abs(y - cy) <= radius))
+    return bad
+
+
+def _loss_and_grad_norm(surf: Surface, path: np.ndarray, grad_norm: np.ndarray | None):
+    """Loss and, unless the loop kept it, the gradient norm along the path."""
+    steps, n = path.shape[:2]
+    loss = np.empty((steps, n))
+    missing_from = 0 if grad_norm is None else steps - 1  # the loop had no gradient at the end
+    if grad_norm is None:
+        grad_norm = np.empty((steps, n))
+    for rows in _blocks(steps, n):
+        loss[rows] = surf.f(path[rows])
+    for rows in _blocks(steps, n):
+        if rows.stop > missing_from:
+            rows = slice(max(rows.start, missing_from), rows.stop)
+            g = surf.grad(path[rows])
+            grad_norm[rows] = _norm(g[..., 0], g[..., 1])
+    return loss, grad_norm
+
+
+def _finish(surf: Surface, path: np.ndarray, tol: float, grad_norm: np.ndarray | None):
+    diverged_at = _freeze_after(path, _out_of_bounds(surf, path))
+    if grad_norm is not None and (diverged_at > 0).any():
+        grad_norm = None  # the frozen points' norms must be recomputed: start afresh
+    loss, grad_norm = _loss_and_grad_norm(surf, path, grad_norm)
     overflow = ~(np.isfinite(loss) & np.isfinite(grad_norm))
     if overflow.any():  # overflow inside the bound: rare, but it must never leave the engine
         late = _freeze_after(path, overflow)
         diverged_at = np.where((diverged_at < 0) | ((late >= 0) & (late < diverged_at)), late, diverged_at)
-        loss, grad_norm = _loss_and_grad_norm(surf, path)
+        loss, grad_norm = _loss_and_grad_norm(surf, path, None)
 
-    n = path.shape[1]
+    steps, n = path.shape[:2]
     minima = surf.minima_points
     if len(minima) == 0:
         return diverged_at, loss, grad_norm, None, np.full(n, -1), np.full(n, -1)
-    # One minimum at a time keeps memory at (T, n) whatever the number of minima.
-    distance = np.full(path.shape[:2], np.inf)
-    nearest = np.zeros(n, dtype=int)
-    for k, m in enumerate(minima):
-        d = np.hypot(path[..., 0] - m[0], path[..., 1] - m[1])
-        nearest = np.where(d[-1] < distance[-1], k, nearest)
-        distance = np.minimum(distance, d)
+    distance = np.empty((steps, n))
+    nearest = np.zeros(n, dtype=np.intp)
+    for rows in _blocks(steps, n):
+        x, y = path[rows, :, 0], path[rows, :, 1]
+        best = _norm(x - minima[0, 0], y - minima[0, 1])
+        for k in range(1, len(minima)):  # one minimum at a time: memory stays (rows, n)
+            d = _norm(x - minima[k, 0], y - minima[k, 1])
+            if rows.stop == steps:
+                nearest = np.where(d[-1] < best[-1], k, nearest)
+            best = np.minimum(best, d)
+        distance[rows] = best
     # Converged from the first step after which the path never leaves the tolerance again.
-    stays = np.logical_and.accumulate((distance <= tol)[::-1], axis=0)[::-1]
-    converged_at = np.where(diverged_at >= 0, -1, _first_true(stays))
+    outside = distance > tol
+    last_outside = steps - 1 - outside[::-1].argmax(axis=0)  # where none is outside, argmax is 0
+    converged_at = np.where(outside[last_outside, np.arange(n)], last_outside + 1, 0)
+    converged_at = np.where((diverged_at >= 0) | outside[-1], -1, converged_at)
     return diverged_at, loss, grad_norm, distance, nearest, converged_at

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import plotly
 import streamlit as st
@@ -200,7 +201,7 @@ def plotly_view(figure: dict, *, key: str, height: int = 620, on_camera=None, on
     first_camera = ((figure.get("layout") or {}).get("scene") or {}).get("camera")
     # Same container without gap: the zero-height loader element adds no space.
     with st.container(gap=None):
-        _loader()(key=f"{key}__plotlyjs")
+        _loader()(key=f"{key}-plotlyjs")
         return _view(
             key=key,
             data=data,

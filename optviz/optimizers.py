@@ -13,6 +13,7 @@ gradient (Nesterov's look-ahead). Without it the gradient is taken at `params`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -226,7 +227,8 @@ def adam(
 
     `amsgrad=True` (Reddi et al. 2018, as torch): the running max of the raw $v$, then bias-corrected.
     `nesterov=True` is Nadam in Dozat's form as in Ruder's overview:
-    $\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v} + \epsilon}\,(\beta_1 \hat m + \frac{(1-\beta_1) g}{1-\beta_1^t})$.
+    $\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v} + \epsilon}
+    \,(\beta_1 \hat m + \frac{(1-\beta_1) g}{1-\beta_1^t})$.
     """
     _check_lr(lr)
     _check_unit("beta1", beta1)
@@ -244,7 +246,7 @@ def adam(
         nu_max = np.maximum(state.nu_max, nu) if amsgrad else None
         bias1 = 1.0 - beta1**count
         bias2 = 1.0 - beta2**count
-        denom = np.sqrt(nu_max if amsgrad else nu) / np.sqrt(bias2) + eps
+        denom = np.sqrt(nu_max if amsgrad else nu) / math.sqrt(bias2) + eps
         if nesterov:
             direction = (beta1 / bias1) * mu + ((1.0 - beta1) / bias1) * grads
             delta = -lr * direction / denom

@@ -167,7 +167,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (lr(0.001), BETA1, BETA2, eps(1e-8)),
             _ADAM_MOMENTS
             + r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t) \\ "
-            + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} \frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
+            + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} "
+            + r"\frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
             "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR",
             "#7f7f7f",
         ),

@@ -8,7 +8,10 @@ from .base import Minimum, Surface, pack
 
 
 def _xy(p):
-    p = np.asarray(p, dtype=float)
+    if type(p) is not np.ndarray or p.dtype != np.float64:
+        p = np.asarray(p, dtype=float)
+    if p.ndim == 1:  # one point: numpy scalars, far cheaper than 0-d arrays in what follows
+        return p[0], p[1]
     return p[..., 0], p[..., 1]
 
 

@@ -91,8 +91,10 @@ class Surface:
 
 def pack(gx: Array, gy: Array) -> Array:
     """Stack two components on a new last axis (cheaper than np.stack for tiny arrays)."""
+    if not getattr(gx, "ndim", 0) and not getattr(gy, "ndim", 0):
+        return np.array((gx, gy), dtype=float)  # one point: numpy scalars in, (2,) out
     gx = np.asarray(gx)
-    out = np.empty(gx.shape + (2,), dtype=np.result_type(gx, gy, float))
+    out = np.empty((*gx.shape, 2), dtype=np.result_type(gx, gy, float))
     out[..., 0] = gx
     out[..., 1] = gy
     return out

@@ -1,0 +1,48 @@
+# `make run` starts the app, `make test` runs the whole suite; both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+# E2E=0 skips the browser tests (for machines where Chromium cannot be installed).
+E2E ?= 1
+
+.PHONY: run test lint bench e2e screenshot clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: lint
+ifeq ($(E2E),0)
+	$(BIN)/python -m pytest -m "not e2e"
+else
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest
+endif
+
+e2e: $(VENV)/.dev
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest -m e2e
+
+# Re-takes docs/screenshot.png through the end-to-end setup.
+screenshot: $(VENV)/.dev
+	bash scripts/ensure-chromium.sh
+	OPTVIZ_SCREENSHOT=docs/screenshot.png $(BIN)/python -m pytest -m e2e -k screenshot
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_app.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

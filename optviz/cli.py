@@ -1,0 +1,96 @@
+"""`python -m optviz`: compare optimizers on a surface and print (or save) the numbers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from surfaces import SURFACES
+
+from .engine import simulate
+from .export import to_csv, to_json
+from .presets import PRESETS
+from .registry import OPTIMIZERS
+
+
+def _point(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y, got {text!r}") from None
+    return x, y
+
+
+def _setting(text: str) -> tuple[str, str, float]:
+    try:
+        target, value = text.split("=")
+        key, name = target.split(".")
+        return key, name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected OPTIMIZER.NAME=VALUE, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m optviz",
+        description="Run optimizers on a 2-D loss surface and compare where they end up. "
+        "Hyperparameters default to the surface's preset.",
+    )
+    p.add_argument("--surface", default="beale", choices=list(SURFACES))
+    p.add_argument("--optimizers", default=",".join(OPTIMIZERS),
+                   help=f"comma-separated keys (default: all): {', '.join(OPTIMIZERS)}")
+    p.add_argument("--steps", type=int, help="default: the surface's preset")
+    p.add_argument("--start", type=_point, help="X,Y (default: the surface's preset)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--noise", type=float, default=0.0, help="gradient noise standard deviation")
+    p.add_argument("--batch-size", type=int, help="mini-batch size (data surfaces such as mse)")
+    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[],
+                   metavar="OPT.NAME=VALUE", help="a hyperparameter, e.g. --set adam.lr=0.05 (repeatable)")
+    p.add_argument("--csv", type=Path, help="write the trajectories as CSV to this file")
+    p.add_argument("--json", type=Path, help="write the trajectories as JSON to this file")
+    return p
+
+
+def _fmt(value, spec: str = ".4g") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    preset = PRESETS[args.surface]
+    keys = [k.strip() for k in args.optimizers.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in OPTIMIZERS]
+    if unknown or not keys:
+        print(f"error: unknown optimizer(s) {unknown}; known: {', '.join(OPTIMIZERS)}", file=sys.stderr)
+        return 2
+    overrides: dict[str, dict[str, float]] = {}
+    for key, name, value in args.settings:
+        overrides.setdefault(key, {})[name] = value
+
+    trajectories = []
+    try:
+        for key in keys:
+            hparams = {**preset.hparams_for(key), **overrides.get(key, {})}
+            trajectories.append(simulate(
+                args.surface, key, args.start or preset.start, args.steps if args.steps is not None else preset.steps,
+                seed=args.seed, noise=args.noise, batch_size=args.batch_size, **hparams,
+            ))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    header = f"{'optimizer':<10} {'final loss':>12} {'dist. to min':>12} {'converged at':>12} {'diverged at':>11}"
+    print(f"{SURFACES[args.surface].title}: {trajectories[0].steps} steps from {tuple(trajectories[0].path[0])}")
+    print(header)
+    for t in trajectories:
+        s = t.summary()
+        print(f"{t.optimizer:<10} {_fmt(s['final_loss']):>12} {_fmt(s['distance_to_minimum']):>12} "
+              f"{_fmt(s['converged_at'], 'd'):>12} {_fmt(s['diverged_at'], 'd'):>11}")
+    if args.csv:
+        args.csv.write_text(to_csv(trajectories))
+        print(f"wrote {args.csv}")
+    if args.json:
+        args.json.write_text(to_json(trajectories))
+        print(f"wrote {args.json}")
+    return 0
