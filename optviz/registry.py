@@ -26,12 +26,37 @@ class HParam:
     log: bool = False
     symbol: str = ""
     help: str = ""
+    step: float = 0.001  # slider resolution of a linear hyperparameter
 
     def clamp(self, value: float) -> float:
         return float(min(max(value, self.low), self.high))
 
     def contains(self, value: float) -> bool:
         return math.isfinite(value) and self.low <= value <= self.high
+
+    def grid(self) -> tuple[float, ...]:
+        """The values a slider offers: 1-1.2-1.5-2-2.5-3-4-5-6-8 per decade on a log scale,
+        multiples of `step` otherwise. Every default and preset lies on it."""
+        if self.log:
+            values = []
+            for exponent in range(math.floor(math.log10(self.low)), math.ceil(math.log10(self.high)) + 1):
+                for mantissa in LOG_MANTISSAS:
+                    v = float(f"{mantissa}e{exponent}")
+                    if self.low <= v <= self.high:
+                        values.append(v)
+            return tuple(values)
+        count = round((self.high - self.low) / self.step)
+        return tuple(round(self.low + i * self.step, 10) for i in range(count + 1))
+
+    def snap(self, value: float) -> float:
+        """The grid value nearest to `value` (in log distance on a log scale)."""
+        if self.log:
+            target = math.log10(self.clamp(value))
+            return min(self.grid(), key=lambda v: abs(math.log10(v) - target))
+        return round(self.low + round((self.clamp(value) - self.low) / self.step) * self.step, 10)
+
+
+LOG_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
 
 
 def lr(default: float, low: float = 1e-5, high: float = 1.0) -> HParam:
@@ -43,7 +68,7 @@ MOMENTUM = HParam(
 )
 BETA1 = HParam("beta1", 0.9, 0.0, 0.999, symbol=r"\beta_1", help="decay of the first-moment (mean) average")
 BETA2 = HParam(
-    "beta2", 0.999, 0.5, 0.9999, symbol=r"\beta_2", help="decay of the second-moment (squared) average"
+    "beta2", 0.999, 0.5, 0.9999, symbol=r"\beta_2", help="decay of the second-moment (squared) average", step=0.0001
 )
 
 

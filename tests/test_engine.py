@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from optviz.presets import PRESETS
 
 from optviz import OPTIMIZERS, simulate
+from optviz.engine import _EpochSampler, _start_generators
+from optviz.presets import PRESETS
 from surfaces import SURFACES
 
 OPT_KEYS = list(OPTIMIZERS)
@@ -70,13 +71,29 @@ def test_full_batch_is_the_exact_gradient():
 
 
 def test_minibatches_walk_through_epochs_without_replacement():
-    """With batch_size = N/2 the two batches of an epoch cover every row once: their mean gradient is exact."""
+    """Each epoch is a fresh shuffle: its batches never repeat a row, and every start shuffles on its own."""
+    generators = [np.random.default_rng(1), np.random.default_rng(2)]
+    sampler = _EpochSampler(generators, n_samples=10, batch_size=3)  # 3 batches an epoch, one row left out
+    epoch = [sampler.batch(t) for t in range(3)]
+    rows = np.concatenate(epoch, axis=1)
+    assert rows.shape == (2, 9)
+    for r in rows:
+        assert len(set(r.tolist())) == 9 and set(r.tolist()) <= set(range(10))
+    assert not np.array_equal(rows[0], rows[1])
+    next_epoch = np.concatenate([sampler.batch(t) for t in range(3, 6)], axis=1)
+    assert not np.array_equal(next_epoch, rows)
+
+
+def test_minibatch_gradient_is_the_mean_over_the_drawn_rows():
     s = SURFACES["mse"]
-    half = s.n_samples // 2
-    t = simulate(s, "sgd", None, 2, batch_size=half, seed=5, lr=1e-12)
-    # With a vanishing lr the steps are -lr * batch gradient at (almost) the same point.
-    steps = np.diff(t.path, axis=0) / -1e-12
-    np.testing.assert_allclose(steps.mean(axis=0), s.grad(np.asarray(s.start)), rtol=1e-6)
+    x, y = s.data
+    t = simulate(s, "sgd", None, 1, batch_size=4, seed=9, lr=0.1)
+    batch_rng = _start_generators(9, np.array([s.start]))[0][0]  # fresh: the same stream simulate() used
+    rows = _EpochSampler([batch_rng], s.n_samples, 4).batch(0)[0]
+    w, b = s.start
+    residual = w * x[rows] + b - y[rows]
+    expected_step = -0.1 * np.array([2 * np.mean(residual * x[rows]), 2 * np.mean(residual)])
+    np.testing.assert_allclose(t.path[1] - t.path[0], expected_step, rtol=1e-12, atol=1e-15)
 
 
 def test_divergence_is_flagged_and_path_stays_finite():
@@ -93,9 +110,9 @@ def test_divergence_is_flagged_and_path_stays_finite():
 
 
 def test_divergence_of_one_start_leaves_the_others_alone():
-    starts = np.array([[-1.5, 2.0], [0.9, 0.8]])
-    t = simulate("rosenbrock", "sgd", starts, 100, lr=0.02)
-    alone = simulate("rosenbrock", "sgd", starts[1], 100, lr=0.02)
+    starts = np.array([[4.0, 4.0], [3.05, 0.55]])
+    t = simulate("beale", "sgd", starts, 100, lr=0.01)
+    alone = simulate("beale", "sgd", starts[1], 100, lr=0.01)
     assert t.diverged[0] and not t.diverged[1]
     np.testing.assert_array_equal(t.path[:, 1], alone.path)
 
@@ -116,7 +133,7 @@ def test_himmelblau_reports_which_minimum():
 
 
 @pytest.mark.parametrize("key", OPT_KEYS)
-@pytest.mark.parametrize("surface", ["bowl", "beale", "rosenbrock"])
+@pytest.mark.parametrize("surface", ["bowl", "beale"])
 def test_every_optimizer_converges_with_its_preset(key, surface):
     preset = PRESETS[surface]
     t = simulate(surface, key, preset.start, preset.steps, **preset.hparams_for(key))

@@ -1,0 +1,385 @@
+"""Figures: the only module that imports plotly. Plain dicts and lists, built fast and cached.
+
+The trajectory figure is compact: it holds the surface and each optimizer's whole path once;
+its animation frames are derived from `animation` (the frame steps and the full paths) either
+in the browser (optviz/figure_component.py) or here (`expand_frames`, for the HTML export).
+A frame carries only what moves (paths and markers), never the surface, and the number of
+frames is capped while the drawn path keeps every step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.io as pio
+
+from surfaces import Surface
+
+from .engine import Trajectory
+
+MAX_FRAMES = 150
+GRID_3D = 70
+GRID_2D = 140
+LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
+PLOT_DIGITS = 5  # significant digits sent to the browser
+CAMERA_PRESETS = {
+    "Default": (1.55, -1.55, 1.05),
+    "Top": (0.0, -0.001, 2.6),
+    "Along x": (2.4, 0.0, 0.6),
+    "Along y": (0.0, -2.4, 0.6),
+}
+DEFAULT_CAMERA = CAMERA_PRESETS["Default"]
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
+
+
+@dataclass(frozen=True)
+class PathStyle:
+    """Who a path belongs to: its legend name and its one colour in every chart."""
+
+    key: str
+    name: str
+    color: str
+
+
+def _round(a: np.ndarray) -> list:
+    """Plain lists rounded to PLOT_DIGITS significant digits: small JSON, no NaN (None instead)."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mags = np.where(a == 0, 0, np.floor(np.log10(np.abs(a))))
+        scale = 10.0 ** (PLOT_DIGITS - 1 - np.nan_to_num(mags))
+        out = np.round(a * scale) / scale
+    out = np.where(np.isfinite(a), out, np.nan)
+    return np.where(np.isnan(out), None, out).tolist() if np.isnan(out).any() else out.tolist()
+
+
+# --- the surface ---------------------------------------------------------------------------
+
+
+def z_transform(surface: Surface, values: np.ndarray) -> np.ndarray:
+    """What the z axis shows: log10(f - f* + floor) where the surface spans orders of magnitude."""
+    values = np.asarray(values, dtype=float)
+    if surface.log_z and surface.f_min is not None:
+        return np.log10(np.maximum(values - surface.f_min, 0.0) + LOG_FLOOR)
+    return values
+
+
+def z_title(surface: Surface) -> str:
+    return "log₁₀(f − f* + 0.01)" if surface.log_z and surface.f_min is not None else "f(x, y)"
+
+
+@dataclass(frozen=True)
+class SurfaceGrid:
+    x3: np.ndarray
+    y3: np.ndarray
+    z3: np.ndarray  # transformed
+    x2: np.ndarray
+    y2: np.ndarray
+    z2: np.ndarray  # transformed
+    z_range: tuple[float, float]
+
+
+def surface_grid(surface: Surface) -> SurfaceGrid:
+    (x0, x1), (y0, y1) = surface.domain
+
+    def grid(n):
+        xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+        z = z_transform(surface, surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
+        return xs, ys, z
+
+    x3, y3, z3 = grid(GRID_3D)
+    x2, y2, z2 = grid(GRID_2D)
+    lo, hi = float(np.min(z2)), float(np.max(z2))
+    return SurfaceGrid(x3, y3, z3, x2, y2, z2, (lo, hi))
+
+
+# --- the trajectory figure -----------------------------------------------------------------
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
+    """Up to `max_frames` steps to show as frames, evenly spread, always 0 and the last."""
+    if steps + 1 <= max_frames:
+        return list(range(steps + 1))
+    return sorted({round(float(v)) for v in np.linspace(0, steps, max_frames)})
+
+
+def _display_path(surface: Surface, t: Trajectory, lift: float) -> dict[str, np.ndarray]:
+    """The path as drawn: cut where it leaves the plotted domain (an escape or a divergence
+    goes on off-screen), z on the surface's transformed scale and lifted above the surface."""
+    path = np.asarray(t.path, dtype=float)
+    (x0, x1), (y0, y1) = surface.domain
+    mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+    inside = (path[:, 0] >= x0 - mx) & (path[:, 0] <= x1 + mx) & (path[:, 1] >= y0 - my) & (path[:, 1] <= y1 + my)
+    outside = np.flatnonzero(~inside)
+    end = int(outside[0]) if outside.size else len(path)
+    x = path[:, 0].copy()
+    y = path[:, 1].copy()
+    z = z_transform(surface, t.loss) + lift
+    x[end:], y[end:], z[end:] = np.nan, np.nan, np.nan
+    return {"x": x, "y": y, "z": z, "end": end}
+
+
+def _last_visible(end: int, k: int) -> int:
+    return min(k, end - 1)
+
+
+def optimizer_traces(
+    surface: Surface, grid: SurfaceGrid, t: Trajectory, style: PathStyle, view: str
+) -> tuple[list[dict], list[dict]]:
+    """The traces of one optimizer (drawn at their final state) and the matching entries of the
+    animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
+    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
+    d = _display_path(surface, t, lift)
+    x, y, z = _round(d["x"]), _round(d["y"]), _round(d["z"])
+    last = _last_visible(d["end"], len(x) - 1)
+    steps = np.arange(len(x))
+    loss = _round(np.asarray(t.loss, dtype=float))
+    common = {"legendgroup": style.key, "name": style.name}
+    hover = f"<b>{style.name}</b><br>step %{{customdata[0]}}<br>x %{{x:.4g}}, y %{{y:.4g}}<br>f %{{customdata[1]:.4g}}"
+    custom_list = [[s, v] for s, v in zip(steps.tolist(), loss, strict=True)]
+    traces, anim = [], []
+    if view in ("both", "3d"):
+        traces.append({
+            "type": "scatter3d", "mode": "lines", "scene": "scene", "x": x, "y": y, "z": z,
+            "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
+            "customdata": custom_list, "hovertemplate": hover + "<extra></extra>",
+        })
+        anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"]})
+        traces.append({
+            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": [x[last]], "y": [y[last]], "z": [z[last]],
+            "marker": {"color": style.color, "size": 6, "line": {"color": "white", "width": 1}},
+            "showlegend": False, "hoverinfo": "skip", **common,
+        })
+        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1})
+    if view in ("both", "contour"):
+        xa = {"xaxis": "x", "yaxis": "y"}
+        traces.append({
+            "type": "scatter", "mode": "lines", **xa, "x": x, "y": y,
+            "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
+            "customdata": custom_list, "hovertemplate": hover + "<extra></extra>",
+        })
+        anim.append({"kind": "path", "dims": ["x", "y", "customdata"]})
+        traces.append({
+            "type": "scatter", "mode": "markers", **xa, "x": [x[last]], "y": [y[last]],
+            "marker": {"color": style.color, "size": 10, "line": {"color": "white", "width": 1.5}},
+            "showlegend": False, "hoverinfo": "skip", **common,
+        })
+        anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1})
+    for entry in anim:  # the path's last drawable step bounds every slice
+        entry["end"] = d["end"]
+    return traces, anim
+
+
+def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
+    traces = []
+    minima = surface.minima_points
+    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
+    if view in ("both", "3d"):
+        traces.append({
+            "type": "surface", "scene": "scene", "x": _round(grid.x3), "y": _round(grid.y3),
+            "z": [_round(row) for row in grid.z3], "colorscale": "Viridis", "opacity": 0.88,
+            "showscale": False, "name": "surface", "hoverinfo": "skip",
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
+            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
+        })
+        if len(minima):
+            mz = z_transform(surface, [m.value for m in surface.minima]) + lift
+            traces.append({
+                "type": "scatter3d", "mode": "markers", "scene": "scene", "x": _round(minima[:, 0]),
+                "y": _round(minima[:, 1]), "z": _round(mz), "name": "minima", "showlegend": False,
+                "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 2}},
+                "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+            })
+    if view in ("both", "contour"):
+        levels = {"start": grid.z_range[0], "end": grid.z_range[1], "size": (grid.z_range[1] - grid.z_range[0]) / 28}
+        traces.append({
+            "type": "contour", "xaxis": "x", "yaxis": "y", "x": _round(grid.x2), "y": _round(grid.y2),
+            "z": [_round(row) for row in grid.z2], "colorscale": "Viridis", "contours": {**levels, "coloring": "fill"},
+            "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"}, "autocontour": False,
+            "showscale": True, "colorbar": {"title": {"text": z_title(surface), "side": "right"}, "len": 0.8,
+                                            "thickness": 12},
+            "name": "surface", "hovertemplate": "x %{x:.4g}, y %{y:.4g}<br>" + z_title(surface)
+            + " %{z:.4g}<br><i>click: start here</i><extra></extra>",
+        })
+        if len(minima):
+            kinds = ["global minimum" if m.is_global else "local minimum" for m in surface.minima]
+            traces.append({
+                "type": "scatter", "mode": "markers", "xaxis": "x", "yaxis": "y", "x": _round(minima[:, 0]),
+                "y": _round(minima[:, 1]), "name": "minima", "showlegend": False, "text": kinds,
+                "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"color": "black", "width": 1.5}},
+                "hovertemplate": "%{text} (%{x:.4g}, %{y:.4g})<extra></extra>",
+            })
+    return traces
+
+
+def trajectory_figure(
+    surface: Surface,
+    grid: SurfaceGrid,
+    per_optimizer: Sequence[tuple[list[dict], list[dict]]],
+    *,
+    steps: int,
+    view: str = "both",
+    speed_ms: int = 60,
+    camera: Sequence[float] | None = None,
+    height: int = 640,
+) -> dict:
+    """The animated figure: {"data", "layout", "frames": [], "animation": {...}}.
+
+    `per_optimizer` holds optimizer_traces() results. `animation` lists, for every animated
+    trace index, how to slice it per frame; `expand_frames` (or the browser) builds the frames.
+    """
+    data = static_traces(surface, grid, view)
+    animated = []
+    for traces, anim in per_optimizer:
+        base = len(data)
+        data.extend(traces)
+        for j, entry in enumerate(anim):
+            e = {**entry, "index": base + j}
+            if entry["kind"] == "marker":
+                e["source"] = base + entry["source"]
+            animated.append(e)
+    fsteps = frame_steps(steps)
+    layout = _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height)
+    return {
+        "data": data,
+        "layout": layout,
+        "frames": [],
+        "animation": {"steps": fsteps, "traces": animated, "duration": int(speed_ms)},
+    }
+
+
+def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) -> dict:
+    (x0, x1), (y0, y1) = surface.domain
+    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
+    eye = dict(zip("xyz", camera or DEFAULT_CAMERA, strict=True))
+    layout: dict = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom", "itemclick": "toggle"},
+        "hovermode": "closest",
+        "clickmode": "event",
+        "uirevision": surface.key,
+    }
+    if view in ("both", "3d"):
+        layout["scene"] = {
+            "domain": {"x": [0.0, 0.5] if view == "both" else [0.0, 1.0], "y": [0.14, 1.0]},
+            "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
+            "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
+            "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * lift]},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.7},
+            "camera": {"eye": eye, "up": {"x": 0, "y": 0, "z": 1}, "center": {"x": 0, "y": 0, "z": -0.1}},
+            "uirevision": surface.key,
+        }
+    if view in ("both", "contour"):
+        layout["xaxis"] = {
+            "domain": [0.56, 0.97] if view == "both" else [0.08, 0.92], "range": [x0, x1], "title": {"text": "x"},
+            "anchor": "y", "constrain": "domain",
+        }
+        layout["yaxis"] = {
+            "domain": [0.2, 1.0], "range": [y0, y1], "title": {"text": "y"}, "anchor": "x",
+        }
+    frame_args = {"frame": {"duration": int(speed_ms), "redraw": True}, "mode": "immediate",
+                  "transition": {"duration": 0}, "fromcurrent": True}
+    layout["updatemenus"] = [{
+        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0, "xanchor": "left",
+        "yanchor": "top", "pad": {"t": 0, "r": 10},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, frame_args]},
+            {"label": "❚❚ Pause", "method": "animate",
+             "args": [[None], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+                               "transition": {"duration": 0}}]},
+        ],
+    }]
+    layout["sliders"] = [{
+        "active": len(fsteps) - 1, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top", "pad": {"t": 0, "b": 0},
+        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "left"},
+        "transition": {"duration": 0},
+        "steps": [
+            {"label": str(k), "method": "animate",
+             "args": [[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+                                 "transition": {"duration": 0}}]}
+            for k in fsteps
+        ],
+    }]
+    return layout
+
+
+def expand_frames(figure: dict) -> dict:
+    """A self-contained plotly figure: the frames that the browser component would build."""
+    anim = figure["animation"]
+    data = figure["data"]
+    frames = []
+    for k in anim["steps"]:
+        frame_data, indices = [], []
+        for entry in anim["traces"]:
+            i = entry["index"]
+            if entry["kind"] == "path":
+                stop = min(k, entry["end"] - 1) + 1
+                frame_data.append({dim: data[i][dim][:stop] for dim in entry["dims"]})
+            else:
+                src = data[entry["source"]]
+                j = max(0, min(k, entry["end"] - 1))
+                frame_data.append({dim: [src[dim][j]] for dim in entry["dims"]})
+            indices.append(i)
+        frames.append({"name": str(k), "data": frame_data, "traces": indices})
+    out = {key: value for key, value in figure.items() if key != "animation"}
+    out["frames"] = frames
+    return out
+
+
+def figure_json(figure: dict) -> str:
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
+
+
+def standalone_html(figure: dict, title: str) -> str:
+    """The animation as one HTML file that works offline: plotly.js is embedded."""
+    full = expand_frames(figure)
+    html = pio.to_html(full, include_plotlyjs=True, full_html=True, auto_play=False,
+                       config={"displaylogo": False, "responsive": True}, validate=False)
+    return html.replace("<head>", f"<head><title>{title}</title>", 1)
+
+
+# --- step charts ---------------------------------------------------------------------------
+
+
+def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 300) -> dict:
+    data = []
+    for style, y in series:
+        y = np.asarray(y, dtype=float)
+        if log:
+            y = np.where(y > 0, y, np.nan)
+        data.append({
+            "type": "scatter", "mode": "lines", "name": style.name, "legendgroup": style.key,
+            "x": list(range(len(y))), "y": _round(y), "line": {"color": style.color, "width": 2},
+            "hovertemplate": f"<b>{style.name}</b><br>step %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
+        })
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
+            "xaxis": {"title": {"text": "step"}},
+            "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power"},
+            "legend": {"orientation": "h", "y": -0.25},
+        },
+    }
+
+
+def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict:
+    """Loss against step: the gap f − f* on a log scale where f* is known, f itself otherwise."""
+    if surface.f_min is not None:
+        series = [(s, np.asarray(t.loss) - surface.f_min) for s, t in runs]
+        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", log=True)
+    return _step_chart([(s, t.loss) for s, t in runs], title="Loss f (unbounded below)", y_title="f", log=False)
+
+
+def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict | None:
+    series = [(s, t.distance) for s, t in runs if t.distance is not None]
+    if not series:
+        return None
+    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", log=True)
