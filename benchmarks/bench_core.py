@@ -23,9 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import reference  # noqa: E402
+import reference
 
-from optviz import simulate  # noqa: E402
+from optviz import simulate
 
 START = (1.0, 1.5)
 

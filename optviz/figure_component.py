@@ -15,19 +15,20 @@ js and data travel in the same element message.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import plotly
+import numpy as np
 import streamlit as st
-from plotly.utils import PlotlyJSONEncoder
+
+from .plotting import PLOTLY_JS_PATH
 
 VIEW_NAME = "optviz.plotly_view"
 _LOADER_NAME = "optviz.plotly_js"
-_PLOTLY_MIN_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_PLOTLY_MIN_JS = PLOTLY_JS_PATH
 
 _VIEW_JS = r"""
 // Module code runs once per session (Streamlit caches the blob URL by content).
@@ -56,17 +57,62 @@ function liveCamera(gd, sceneId) {
   return clone(s.camera);
 }
 
-function attachListeners(gd, Plotly) {
+const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
+function asArray(v) {  // 1-D plotly typed-array spec -> typed array (needed for slicing)
+  if (!v || Array.isArray(v) || !v.bdata || !TYPED[v.dtype]) return v;
+  const b = Uint8Array.from(atob(v.bdata), (c) => c.charCodeAt(0));
+  return new TYPED[v.dtype](b.buffer);
+}
+
+function expandFrames(fig) {
+  // optviz.plotting sends {"animation": {steps, traces}} instead of frames: O(n) bytes
+  // instead of O(n^2). Same result as plotting.expand_frames.
+  const anim = fig.animation, data = fig.data || [];
+  if (!anim || !Array.isArray(anim.steps) || !Array.isArray(anim.traces)) return fig.frames || [];
+  const traces = anim.traces.map((e) => e.index), seen = new Map();
+  const arr = (v) => (seen.has(v) ? seen.get(v) : seen.set(v, asArray(v)).get(v));
+  return anim.steps.map((k) => ({
+    name: String(k), traces,
+    data: anim.traces.map((e) => {
+      const last = Math.min(k, (e.end ?? Infinity) - 1), out = {};
+      for (const d of e.dims) {
+        out[d] = e.kind === "path"
+          ? Array.prototype.slice.call(arr(data[e.index][d]), 0, last + 1)
+          : [arr(data[e.source][d])[Math.max(0, last)]];
+      }
+      return out;
+    }),
+  }));
+}
+
+function keepStaticCartesianTraces(gd) {
+  // plotly.js #4596: during a frame transition cartesian.plot receives only the
+  // animatable (scatter) traces of the frame and removes every other layer of the
+  // subplot, so a contour left out of the frames vanishes while Play runs.
+  // Replotting all cartesian traces keeps it (window.Plotly is ours alone).
+  const mods = (gd._fullLayout && gd._fullLayout._basePlotModules) || [];
+  const cart = mods.find((m) => m.name === "cartesian");
+  if (!cart || cart._optvizPatched) return;
+  const plot = cart.plot;
+  cart.plot = function (g, traces, transitionOpts, cb) {
+    return plot.call(this, g, transitionOpts ? null : traces, transitionOpts, cb);
+  };
+  cart._optvizPatched = true;
+}
+
+function reportCamera(gd) {
+  const ov = gd._ov, cam = liveCamera(gd, "scene"), s = JSON.stringify(cam);
+  if (cam && s !== ov.sentCamera) { ov.sentCamera = s; ov.setState("camera", cam); }
+}
+
+function attachListeners(gd) {
   const ov = gd._ov;
   gd.on("plotly_relayout", (ev) => {
     if (!ev || !Object.keys(ev).some((k) => k.startsWith("scene.camera"))) return;
-    // Debounced: a drag emits many relayouts and every setStateValue reruns the app.
+    // Debounced: scroll-zoom emits many relayouts and every setStateValue reruns the app.
     clearTimeout(ov.timer);
-    ov.timer = setTimeout(() => {
-      const cam = liveCamera(gd, "scene");
-      const s = JSON.stringify(cam);
-      if (cam && s !== ov.sentCamera) { ov.sentCamera = s; ov.setState("camera", cam); }
-    }, 300);
+    ov.timer = setTimeout(() => reportCamera(gd), 300);
   });
   gd.on("plotly_click", (ev) => {
     const pt = ev && ev.points && ev.points[0];
@@ -111,11 +157,15 @@ async function render(gd, bytes) {
   ov.uirevision = layout.uirevision;
   const config = Object.assign({ responsive: true, displaylogo: false }, fig.config || {});
   // Passing frames inside the figure object makes react replace the old frame set.
-  await Plotly.react(gd, { data: fig.data || [], layout, frames: fig.frames || [], config });
+  const frames = fig.frames && fig.frames.length ? fig.frames : expandFrames(fig);
+  await Plotly.react(gd, { data: fig.data || [], layout, frames, config });
+  keepStaticCartesianTraces(gd);
   if (firstDraw) {
-    attachListeners(gd, Plotly);
+    attachListeners(gd);
     const cam = liveCamera(gd, "scene");
-    ov.sentCamera = cam ? JSON.stringify(cam) : null;
+    ov.sentCamera = cam ? JSON.stringify(cam) : null;  // Python already has it (default)
+  } else {
+    reportCamera(gd);  // only differs after a uirevision reset
   }
 }
 
@@ -158,9 +208,22 @@ def _loader() -> Callable[..., Any]:
 
 
 def _json_default(o: Any) -> Any:
-    # numpy scalars / arrays that plotly's to_dict() left untouched.
-    if hasattr(o, "tolist"):
+    # Raw numpy in a hand-built dict (much faster than go.Frame objects). Large numeric
+    # arrays become plotly.js typed arrays (base64, the format plotly's to_dict() emits);
+    # small ones stay lists because e.g. axis "range" rejects typed arrays.
+    if isinstance(o, np.ndarray):
+        if o.size >= 8 and o.dtype.kind in "fiu":
+            a = o
+            if a.dtype.itemsize == 8 and a.dtype.kind in "iu":  # no int64 in plotly.js
+                a = a.astype("i4") if np.abs(a).max() < 2**31 else a.astype("f8")
+            a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+            spec = {"dtype": a.dtype.str[1:], "bdata": base64.b64encode(a.data).decode("ascii")}
+            if a.ndim > 1:
+                spec["shape"] = ", ".join(map(str, a.shape))
+            return spec
         return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
     raise TypeError(f"{type(o).__name__} is not JSON serializable")
 
 
@@ -169,11 +232,9 @@ def encode_payload(figure: Any, height: int) -> bytes:
     if hasattr(figure, "to_dict"):  # accept a go.Figure too
         figure = figure.to_dict()
     payload = {"figure": figure, "height": height}
-    try:
-        # Streamlit's own dict path would silently send str(data) on a TypeError.
-        text = json.dumps(payload, separators=(",", ":"), allow_nan=False, default=_json_default)
-    except ValueError:  # NaN/inf: JSON.parse rejects them; plotly's encoder maps them to null
-        text = json.dumps(payload, cls=PlotlyJSONEncoder)
+    # Our own JSON: Streamlit's dict path would silently send str(data) on a TypeError, and
+    # allow_nan=False makes a NaN (which JSON.parse rejects) fail here, loudly, not in the page.
+    text = json.dumps(payload, separators=(",", ":"), allow_nan=False, default=_json_default)
     return text.encode("utf-8")
 
 
@@ -191,9 +252,12 @@ def plotly_view(figure: dict, *, key: str, height: int = 620, on_camera=None, on
     Returns the component result whose attributes include `camera` (the last 3-D camera the user set, dict or None)
     and `click` (trigger: {"x": float, "y": float} when the user clicked a point in a 2-D "xy" cell, else None).
 
-    The key must be stable across reruns. The live camera survives new figures as long as
+    The key must be stable across reruns and must not contain "__" (Streamlit's event
+    delimiter). The live camera survives new figures as long as
     layout.uirevision stays the same (default "optviz"); change it to force the figure's camera.
     A camera in the figure's layout.scene is used on the first render (e.g. from a share link).
+    Instead of "frames" the figure may carry optviz.plotting's compact "animation" spec; the
+    browser then builds the frames (like plotting.expand_frames).
     """
     if hasattr(figure, "to_dict"):
         figure = figure.to_dict()

@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import plotly
 import plotly.io as pio
 
 from surfaces import Surface
 
 from .engine import Trajectory
 
+PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # served, never a CDN
 MAX_FRAMES = 150
 GRID_3D = 70
 GRID_2D = 140
@@ -296,7 +299,7 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
         ],
     }]
     layout["sliders"] = [{
-        "active": len(fsteps) - 1, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top", "pad": {"t": 0, "b": 0},
+        "active": len(fsteps) - 1, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top", "pad": {"t": 0, "b": 0},
         "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "left"},
         "transition": {"duration": 0},
         "steps": [

@@ -87,7 +87,7 @@ def test_bad_values_are_replaced_with_a_notice(query, fragment):
 
 def test_clamped_values_land_on_the_bounds():
     s = parse_query({"surface": "beale", "x0": "100", "y0": "-100", "steps": "5", "adam.lr": "50", "opt": "adam"})
-    (x_lo, x_hi), (y_lo, y_hi) = SURFACES["beale"].domain
+    (_, x_hi), (y_lo, _) = SURFACES["beale"].domain
     assert s.start == (x_hi, y_lo) and s.steps == 10
     assert s.hparams["adam"]["lr"] == OPTIMIZERS["adam"].hparam("lr").high
 
