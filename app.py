@@ -6,6 +6,7 @@ surfaces/; the view state lives in the URL (optviz/share.py) so a link reproduce
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -14,20 +15,25 @@ import streamlit as st
 from optviz import OPTIMIZERS, plotting, share
 from optviz.engine import simulate
 from optviz.export import to_csv
-from optviz.figure_component import plotly_view
+from optviz.figure_component import encode_payload, plotly_view
 from optviz.presets import PRESETS
 from optviz.share import ViewState
 from surfaces import SURFACES
 
+RUN_STARTED = time.perf_counter()
 st.set_page_config(page_title="optviz: optimizer trajectories", page_icon="🏔️", layout="wide")
 
 
 # --- cached computation: one entry per optimizer, so one slider recomputes one optimizer ----------
+# Each cached function takes a short string key and its real arguments under a leading "_":
+# Streamlit hashes only the key (its recursive hashing of nested tuples cost ~25 ms a rerun).
+# A run's key is repr() of its arguments: (surface, optimizer, sorted hparams, start, steps,
+# seed, noise, batch size).
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def run(surface_key: str, opt_key: str, hparams: tuple, start: tuple, steps: int, seed: int, noise: float,
-        batch_size: int | None):
+def run(key: str, _args: tuple):
+    surface_key, opt_key, hparams, start, steps, seed, noise, batch_size = _args
     return simulate(surface_key, opt_key, start, steps, seed=seed, noise=noise, batch_size=batch_size,
                     **dict(hparams))
 
@@ -38,10 +44,39 @@ def grid(surface_key: str) -> plotting.SurfaceGrid:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def traces_for(surface_key: str, opt_key: str, hparams: tuple, start: tuple, steps: int, seed: int, noise: float,
-               batch_size: int | None, view: str):
-    traj = run(surface_key, opt_key, hparams, start, steps, seed, noise, batch_size)
-    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), traj, style(opt_key), view)
+def traces_for(key: str, view: str, _args: tuple):
+    surface_key, opt_key = _args[:2]
+    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), run(key, _args), style(opt_key), view)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def static_traces(surface_key: str, view: str) -> list[dict]:
+    return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _speed: int, _camera, _uirevision: str,
+                       _height: int):
+    """The trajectory figure, built and encoded once per distinct view (reruns that change
+    nothing else, such as the camera coming back from the browser, reuse the bytes)."""
+    steps = next(iter(_runs.values()))[4]
+    figure = plotting.trajectory_figure(
+        SURFACES[_surface_key], grid(_surface_key), [traces_for(k, _view, args) for k, args in _runs.items()],
+        steps=steps, view=_view, speed_ms=_speed, camera=_camera, static=static_traces(_surface_key, _view),
+    )
+    # A new uirevision makes the component apply the figure's camera (a preset or a reset).
+    figure["layout"]["uirevision"] = _uirevision
+    return figure, encode_payload(figure, _height)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def step_chart(kind: str, key: str, _runs: dict, _surface_key: str):
+    """Loss or distance chart as a validated plotly figure, built once per set of runs."""
+    styled = [(style(args[1]), run(k, args)) for k, args in _runs.items()]
+    if kind == "loss":
+        return plotting.as_figure(plotting.loss_figure(SURFACES[_surface_key], styled))
+    spec = plotting.distance_figure(styled)
+    return None if spec is None else plotting.as_figure(spec)
 
 
 def style(key: str) -> plotting.PathStyle:
@@ -227,35 +262,30 @@ if not state.optimizers:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
-runs_args = {
-    opt: (surface.key, opt, tuple(sorted(state.hparams[opt].items())), tuple(state.start), state.steps, state.seed,
-          state.noise, state.batch_size)
-    for opt in state.optimizers
-}
-trajectories = {opt: run(*args) for opt, args in runs_args.items()}
+runs = {}
+for opt in state.optimizers:
+    args = (surface.key, opt, tuple(sorted(state.hparams[opt].items())), tuple(state.start), state.steps, state.seed,
+            state.noise, state.batch_size)
+    runs[repr(args)] = args
+trajectories = {args[1]: run(key, args) for key, args in runs.items()}
+runs_key = repr(tuple(runs))
 
 top = st.columns([3, 2])
 top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
 top[1].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
 
-figure = plotting.trajectory_figure(
-    surface,
-    grid(surface.key),
-    [traces_for(*args, state.view) for args in runs_args.values()],
-    steps=state.steps,
-    view=state.view,
-    speed_ms=state.speed,
-    camera=state.camera,
-)
-# A new uirevision makes the component apply the figure's camera (a preset or a reset).
-figure["layout"]["uirevision"] = f"{surface.key}:{ss.get('camera_nonce', 0)}"
-plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event)
+uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
+view_key = repr((runs_key, state.view, state.speed, state.camera, uirevision))
+figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.speed, state.camera, uirevision,
+                                     640)
+plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event,
+            encoded=payload)
 
-styled = [(style(opt), trajectories[opt]) for opt in state.optimizers]
 charts = st.columns(2)
-charts[0].plotly_chart(plotting.loss_figure(surface, styled), key="loss_chart", config={"displaylogo": False})
-distance = plotting.distance_figure(styled)
+loss_chart = step_chart("loss", runs_key, runs, surface.key)
+charts[0].plotly_chart(loss_chart, key="loss_chart", config={"displaylogo": False})
+distance = step_chart("distance", runs_key, runs, surface.key)
 if distance is None:
     charts[1].info("This surface has no minimum (it is unbounded below), so there is no distance to one.")
 else:
@@ -306,3 +336,6 @@ for i, opt in enumerate(state.optimizers):
         for h in spec.hparams:
             st.markdown(f"${h.symbol}$ = `{state.hparams[opt][h.name]:g}` — {h.help}")
         st.caption(spec.reference)
+
+st.session_state["render_ms"] = (time.perf_counter() - RUN_STARTED) * 1e3
+st.caption(f"Computed and drawn on the server in {st.session_state['render_ms']:.0f} ms.")

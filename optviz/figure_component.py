@@ -75,7 +75,7 @@ function expandFrames(fig) {
   return anim.steps.map((k) => ({
     name: String(k), traces,
     data: anim.traces.map((e) => {
-      const last = Math.min(k, (e.end ?? Infinity) - 1), out = {};
+      const last = Math.min(k, (e.end ?? Infinity) - 1), out = { type: data[e.index].type };
       for (const d of e.dims) {
         out[d] = e.kind === "path"
           ? Array.prototype.slice.call(arr(data[e.index][d]), 0, last + 1)
@@ -164,6 +164,8 @@ async function render(gd, bytes) {
     attachListeners(gd);
     const cam = liveCamera(gd, "scene");
     ov.sentCamera = cam ? JSON.stringify(cam) : null;  // Python already has it (default)
+    // plotly.js is loaded: Python can stop sending the (cached, but still 4.8 MB) loader.
+    ov.setState("plotly_ready", true);
   } else {
     reportCamera(gd);  // only differs after a uirevision reset
   }
@@ -247,7 +249,8 @@ def _noop() -> None:
     pass
 
 
-def plotly_view(figure: dict, *, key: str, height: int = 620, on_camera=None, on_click=None):
+def plotly_view(figure: dict, *, key: str, height: int = 620, on_camera=None, on_click=None,
+                encoded: bytes | None = None):
     """Render a plotly figure dict {"data": [...], "layout": {...}, "frames": [...]} in a persistent div.
     Returns the component result whose attributes include `camera` (the last 3-D camera the user set, dict or None)
     and `click` (trigger: {"x": float, "y": float} when the user clicked a point in a 2-D "xy" cell, else None).
@@ -258,19 +261,26 @@ def plotly_view(figure: dict, *, key: str, height: int = 620, on_camera=None, on
     A camera in the figure's layout.scene is used on the first render (e.g. from a share link).
     Instead of "frames" the figure may carry optviz.plotting's compact "animation" spec; the
     browser then builds the frames (like plotting.expand_frames).
+    `encoded` may carry encode_payload(figure, height), cached by the caller.
     """
     if hasattr(figure, "to_dict"):
         figure = figure.to_dict()
-    data = encode_payload(figure, height)
+    data = encoded if encoded is not None else encode_payload(figure, height)
     first_camera = ((figure.get("layout") or {}).get("scene") or {}).get("camera")
-    # Same container without gap: the zero-height loader element adds no space.
+    state = st.session_state.get(key)
+    ready = bool(state and state.get("plotly_ready"))
+    # Same container without gap: the zero-height loader element adds no space. It comes
+    # after the view, so dropping it once plotly.js is loaded does not move the view.
     with st.container(gap=None):
-        _loader()(key=f"{key}-plotlyjs")
-        return _view(
+        result = _view(
             key=key,
             data=data,
-            default={"camera": first_camera},
+            default={"camera": first_camera, "plotly_ready": ready},
             height=height,
             on_camera_change=on_camera or _noop,
             on_click_change=on_click or _noop,
+            on_plotly_ready_change=_noop,
         )
+        if not ready:
+            _loader()(key=f"{key}-plotlyjs")
+    return result

@@ -27,7 +27,6 @@ MAX_FRAMES = 150
 GRID_3D = 70
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
-PLOT_DIGITS = 5  # significant digits sent to the browser
 CAMERA_PRESETS = {
     "Default": (1.55, -1.55, 1.05),
     "Top": (0.0, -0.001, 2.6),
@@ -47,15 +46,9 @@ class PathStyle:
     color: str
 
 
-def _round(a: np.ndarray) -> list:
-    """Plain lists rounded to PLOT_DIGITS significant digits: small JSON, no NaN (None instead)."""
-    a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mags = np.where(a == 0, 0, np.floor(np.log10(np.abs(a))))
-        scale = 10.0 ** (PLOT_DIGITS - 1 - np.nan_to_num(mags))
-        out = np.round(a * scale) / scale
-    out = np.where(np.isfinite(a), out, np.nan)
-    return np.where(np.isnan(out), None, out).tolist() if np.isnan(out).any() else out.tolist()
+def _f32(a) -> np.ndarray:
+    """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap."""
+    return np.ascontiguousarray(a, dtype=np.float32)
 
 
 # --- the surface ---------------------------------------------------------------------------
@@ -135,19 +128,17 @@ def optimizer_traces(
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     d = _display_path(surface, t, lift)
-    x, y, z = _round(d["x"]), _round(d["y"]), _round(d["z"])
+    x, y, z = _f32(d["x"]), _f32(d["y"]), _f32(d["z"])
     last = _last_visible(d["end"], len(x) - 1)
-    steps = np.arange(len(x))
-    loss = _round(np.asarray(t.loss, dtype=float))
+    steps = np.arange(len(x), dtype=np.int32)
     common = {"legendgroup": style.key, "name": style.name}
-    hover = f"<b>{style.name}</b><br>step %{{customdata[0]}}<br>x %{{x:.4g}}, y %{{y:.4g}}<br>f %{{customdata[1]:.4g}}"
-    custom_list = [[s, v] for s, v in zip(steps.tolist(), loss, strict=True)]
+    hover = f"<b>{style.name}</b><br>step %{{customdata}}<br>x %{{x:.4g}}, y %{{y:.4g}}"
     traces, anim = [], []
     if view in ("both", "3d"):
         traces.append({
             "type": "scatter3d", "mode": "lines", "scene": "scene", "x": x, "y": y, "z": z,
             "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
-            "customdata": custom_list, "hovertemplate": hover + "<extra></extra>",
+            "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"]})
         traces.append({
@@ -161,7 +152,7 @@ def optimizer_traces(
         traces.append({
             "type": "scatter", "mode": "lines", **xa, "x": x, "y": y,
             "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
-            "customdata": custom_list, "hovertemplate": hover + "<extra></extra>",
+            "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "customdata"]})
         traces.append({
@@ -181,8 +172,8 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     if view in ("both", "3d"):
         traces.append({
-            "type": "surface", "scene": "scene", "x": _round(grid.x3), "y": _round(grid.y3),
-            "z": [_round(row) for row in grid.z3], "colorscale": "Viridis", "opacity": 0.88,
+            "type": "surface", "scene": "scene", "x": _f32(grid.x3), "y": _f32(grid.y3),
+            "z": _f32(grid.z3), "colorscale": "Viridis", "opacity": 0.88,
             "showscale": False, "name": "surface", "hoverinfo": "skip",
             "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
             "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
@@ -190,16 +181,16 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
         if len(minima):
             mz = z_transform(surface, [m.value for m in surface.minima]) + lift
             traces.append({
-                "type": "scatter3d", "mode": "markers", "scene": "scene", "x": _round(minima[:, 0]),
-                "y": _round(minima[:, 1]), "z": _round(mz), "name": "minima", "showlegend": False,
+                "type": "scatter3d", "mode": "markers", "scene": "scene", "x": _f32(minima[:, 0]),
+                "y": _f32(minima[:, 1]), "z": _f32(mz), "name": "minima", "showlegend": False,
                 "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 2}},
                 "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
             })
     if view in ("both", "contour"):
         levels = {"start": grid.z_range[0], "end": grid.z_range[1], "size": (grid.z_range[1] - grid.z_range[0]) / 28}
         traces.append({
-            "type": "contour", "xaxis": "x", "yaxis": "y", "x": _round(grid.x2), "y": _round(grid.y2),
-            "z": [_round(row) for row in grid.z2], "colorscale": "Viridis", "contours": {**levels, "coloring": "fill"},
+            "type": "contour", "xaxis": "x", "yaxis": "y", "x": _f32(grid.x2), "y": _f32(grid.y2),
+            "z": _f32(grid.z2), "colorscale": "Viridis", "contours": {**levels, "coloring": "fill"},
             "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"}, "autocontour": False,
             "showscale": True, "colorbar": {"title": {"text": z_title(surface), "side": "right"}, "len": 0.8,
                                             "thickness": 12},
@@ -209,8 +200,8 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
         if len(minima):
             kinds = ["global minimum" if m.is_global else "local minimum" for m in surface.minima]
             traces.append({
-                "type": "scatter", "mode": "markers", "xaxis": "x", "yaxis": "y", "x": _round(minima[:, 0]),
-                "y": _round(minima[:, 1]), "name": "minima", "showlegend": False, "text": kinds,
+                "type": "scatter", "mode": "markers", "xaxis": "x", "yaxis": "y", "x": _f32(minima[:, 0]),
+                "y": _f32(minima[:, 1]), "name": "minima", "showlegend": False, "text": kinds,
                 "marker": {"symbol": "star", "size": 15, "color": "white", "line": {"color": "black", "width": 1.5}},
                 "hovertemplate": "%{text} (%{x:.4g}, %{y:.4g})<extra></extra>",
             })
@@ -227,13 +218,14 @@ def trajectory_figure(
     speed_ms: int = 60,
     camera: Sequence[float] | None = None,
     height: int = 640,
+    static: list[dict] | None = None,
 ) -> dict:
     """The animated figure: {"data", "layout", "frames": [], "animation": {...}}.
 
     `per_optimizer` holds optimizer_traces() results. `animation` lists, for every animated
     trace index, how to slice it per frame; `expand_frames` (or the browser) builds the frames.
     """
-    data = static_traces(surface, grid, view)
+    data = list(static_traces(surface, grid, view) if static is None else static)
     animated = []
     for traces, anim in per_optimizer:
         base = len(data)
@@ -323,16 +315,24 @@ def expand_frames(figure: dict) -> dict:
             i = entry["index"]
             if entry["kind"] == "path":
                 stop = min(k, entry["end"] - 1) + 1
-                frame_data.append({dim: data[i][dim][:stop] for dim in entry["dims"]})
+                frame_data.append({"type": data[i]["type"], **{dim: data[i][dim][:stop] for dim in entry["dims"]}})
             else:
                 src = data[entry["source"]]
                 j = max(0, min(k, entry["end"] - 1))
-                frame_data.append({dim: [src[dim][j]] for dim in entry["dims"]})
+                frame_data.append({"type": data[i]["type"], **{dim: [src[dim][j]] for dim in entry["dims"]}})
             indices.append(i)
         frames.append({"name": str(k), "data": frame_data, "traces": indices})
     out = {key: value for key, value in figure.items() if key != "animation"}
     out["frames"] = frames
     return out
+
+
+def as_figure(spec: dict, validate: bool = False):
+    """A plotly Figure from one of our dict specs for st.plotly_chart, which would validate a
+    dict on every rerun. Our specs are validated once by the tests (validate=True)."""
+    import plotly.graph_objects as go
+
+    return go.Figure(spec) if validate else go.Figure(spec, _validate=False)
 
 
 def figure_json(figure: dict) -> str:
@@ -358,7 +358,8 @@ def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 30
             y = np.where(y > 0, y, np.nan)
         data.append({
             "type": "scatter", "mode": "lines", "name": style.name, "legendgroup": style.key,
-            "x": list(range(len(y))), "y": _round(y), "line": {"color": style.color, "width": 2},
+            # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
+            "x": np.arange(len(y)), "y": y, "line": {"color": style.color, "width": 2},
             "hovertemplate": f"<b>{style.name}</b><br>step %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
         })
     return {
