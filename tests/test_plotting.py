@@ -41,7 +41,7 @@ def test_figures_are_valid_plotly(surface_key, view):
 
 
 def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
-    s, runs, fig = build("beale", "both", steps=500)
+    _s, runs, fig = build("beale", "both", steps=500)
     full = plotting.expand_frames(fig)
     frames = full["frames"]
     assert len(frames) <= plotting.MAX_FRAMES and frames[0]["name"] == "0" and frames[-1]["name"] == "500"
@@ -63,7 +63,7 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
 
 
 def test_paths_are_lifted_above_the_surface_and_cut_where_they_leave_the_plot():
-    s, runs, fig = build("saddle", "3d")
+    s, _runs, fig = build("saddle", "3d")
     path3d = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
     z = path3d[0]["z"]
     start_surface = plotting.z_transform(s, s.f(np.array(PRESETS["saddle"].start)))
@@ -100,7 +100,7 @@ def test_frame_steps_are_capped_and_include_the_ends():
 
 
 def test_standalone_html_works_offline():
-    s, _, fig = build("bowl", "both", steps=40)
+    _s, _, fig = build("bowl", "both", steps=40)
     html = plotting.standalone_html(fig, "Bowl")
     assert "<title>Bowl</title>" in html
     assert len(html) > 3_000_000  # plotly.js is embedded
