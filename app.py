@@ -50,19 +50,19 @@ def traces_for(key: str, view: str, _args: tuple):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def static_traces(surface_key: str, view: str) -> list[dict]:
-    return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view)
+def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
+    return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _speed: int, _camera, _uirevision: str,
-                       _height: int):
+def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _contour: str, _speed: int, _camera,
+                       _uirevision: str, _height: int):
     """The trajectory figure, built and encoded once per distinct view (reruns that change
     nothing else, such as the camera coming back from the browser, reuse the bytes)."""
     steps = next(iter(_runs.values()))[4]
     figure = plotting.trajectory_figure(
         SURFACES[_surface_key], grid(_surface_key), [traces_for(k, _view, args) for k, args in _runs.items()],
-        steps=steps, view=_view, speed_ms=_speed, camera=_camera, static=static_traces(_surface_key, _view),
+        steps=steps, view=_view, speed_ms=_speed, camera=_camera, static=static_traces(_surface_key, _view, _contour),
     )
     # A new uirevision makes the component apply the figure's camera (a preset or a reset).
     figure["layout"]["uirevision"] = _uirevision
@@ -104,6 +104,7 @@ def load_state_into_widgets(state: ViewState) -> None:
     ss["noise"] = state.noise
     ss["batch"] = state.batch_size or SURFACES[state.surface].n_samples
     ss["view"] = state.view
+    ss["contour"] = state.contour
     ss["speed"] = state.speed
     ss["camera"] = state.camera
 
@@ -124,6 +125,7 @@ def state_from_widgets() -> ViewState:
         noise=float(ss["noise"]) if not surface.has_data else 0.0,
         batch_size=None if batch in (None, surface.n_samples) else batch,
         view=ss["view"],
+        contour=ss["contour"],
         speed=int(ss["speed"]),
         camera=ss.get("camera"),
     )
@@ -133,7 +135,7 @@ def on_surface_change() -> None:
     """A new surface brings its preset: start, steps and the hyperparameters that suit it."""
     ss = st.session_state
     fresh = share.default_state(ss["surface"], tuple(ss["optimizers"]) or share.DEFAULT_SELECTION)
-    load_state_into_widgets(replace(fresh, seed=ss["seed"], view=ss["view"], speed=ss["speed"]))
+    load_state_into_widgets(replace(fresh, seed=ss["seed"], view=ss["view"], contour=ss["contour"], speed=ss["speed"]))
 
 
 def on_optimizers_change() -> None:
@@ -147,7 +149,7 @@ def on_optimizers_change() -> None:
 def on_reset() -> None:
     ss = st.session_state
     fresh = share.default_state(ss["surface"], tuple(ss["optimizers"]) or share.DEFAULT_SELECTION)
-    load_state_into_widgets(replace(fresh, view=ss["view"], speed=ss["speed"], camera=None))
+    load_state_into_widgets(replace(fresh, view=ss["view"], contour=ss["contour"], speed=ss["speed"], camera=None))
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
 
 
@@ -270,15 +272,17 @@ for opt in state.optimizers:
 trajectories = {args[1]: run(key, args) for key, args in runs.items()}
 runs_key = repr(tuple(runs))
 
-top = st.columns([3, 2])
+top = st.columns([3, 2, 3])
 top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
-top[1].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
+top[1].radio("Contours", share.CONTOUR_STYLES, key="contour", format_func=str.capitalize, horizontal=True,
+             disabled=state.view == "3d")
+top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
-view_key = repr((runs_key, state.view, state.speed, state.camera, uirevision))
-figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.speed, state.camera, uirevision,
-                                     640)
+view_key = repr((runs_key, state.view, state.contour, state.speed, state.camera, uirevision))
+figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, state.camera,
+                                     uirevision, 640)
 plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event,
             encoded=payload)
 

@@ -166,7 +166,7 @@ def optimizer_traces(
     return traces, anim
 
 
-def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
+def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str = "filled") -> list[dict]:
     traces = []
     minima = surface.minima_points
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
@@ -190,8 +190,10 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str) -> list[dict]:
         levels = {"start": grid.z_range[0], "end": grid.z_range[1], "size": (grid.z_range[1] - grid.z_range[0]) / 28}
         traces.append({
             "type": "contour", "xaxis": "x", "yaxis": "y", "x": _f32(grid.x2), "y": _f32(grid.y2),
-            "z": _f32(grid.z2), "colorscale": "Viridis", "contours": {**levels, "coloring": "fill"},
-            "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"}, "autocontour": False,
+            "z": _f32(grid.z2), "colorscale": "Viridis",
+            "contours": {**levels, "coloring": "fill" if contour == "filled" else "lines"},
+            "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"} if contour == "filled" else {"width": 1.5},
+            "autocontour": False,
             "showscale": True, "colorbar": {"title": {"text": z_title(surface), "side": "right"}, "len": 0.8,
                                             "thickness": 12},
             "name": "surface", "hovertemplate": "x %{x:.4g}, y %{y:.4g}<br>" + z_title(surface)
@@ -219,13 +221,14 @@ def trajectory_figure(
     camera: Sequence[float] | None = None,
     height: int = 640,
     static: list[dict] | None = None,
+    contour: str = "filled",
 ) -> dict:
     """The animated figure: {"data", "layout", "frames": [], "animation": {...}}.
 
     `per_optimizer` holds optimizer_traces() results. `animation` lists, for every animated
     trace index, how to slice it per frame; `expand_frames` (or the browser) builds the frames.
     """
-    data = list(static_traces(surface, grid, view) if static is None else static)
+    data = list(static_traces(surface, grid, view, contour) if static is None else static)
     animated = []
     for traces, anim in per_optimizer:
         base = len(data)

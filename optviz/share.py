@@ -4,7 +4,7 @@ A link carries every value of the view (not just the ones that differ from the d
 that it reproduces the same paths even if a later version changes a default. Parameters:
 
     surface=beale  opt=sgd,adam  adam.lr=0.01  adam.beta1=0.9 ...  x0=1  y0=1.5  steps=300
-    seed=0  noise=0  batch=32 (data surfaces; absent = full batch)  view=both  speed=60
+    seed=0  noise=0  batch=32 (data surfaces; absent = full batch)  view=both  contour=filled  speed=60
     cam=1.6,-1.6,0.9 (3-D camera eye, optional)
 
 `parse_query` turns any mapping of strings into a valid `ViewState` plus a list of notices
@@ -23,6 +23,7 @@ from .presets import PRESETS
 from .registry import DEFAULT_SELECTION, OPTIMIZERS
 
 VIEWS = ("both", "3d", "contour")
+CONTOUR_STYLES = ("filled", "lines")
 VIEW_LABELS = {"both": "3-D + contour", "3d": "3-D only", "contour": "Contour only"}
 STEPS_RANGE = (10, 1000)
 STEPS_STEP = 10
@@ -47,6 +48,7 @@ class ViewState:
     noise: float = 0.0
     batch_size: int | None = None  # data surfaces: None is the full batch
     view: str = "both"
+    contour: str = "filled"
     speed: int = DEFAULT_SPEED
     camera: tuple[float, float, float] | None = None
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -85,6 +87,7 @@ def to_query(state: ViewState) -> dict[str, str]:
         "steps": str(state.steps),
         "seed": str(state.seed),
         "view": state.view,
+        "contour": state.contour,
         "speed": str(state.speed),
     }
     if SURFACES[state.surface].has_data:
@@ -219,6 +222,10 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
     if view not in VIEWS:
         r.notices.append(f"unknown view '{_short(view)}': showing both")
         view = "both"
+    contour = r.text("contour") or "filled"
+    if contour not in CONTOUR_STYLES:
+        r.notices.append(f"unknown contour style '{_short(contour)}': showing filled contours")
+        contour = "filled"
     speed = int(r.number("speed", DEFAULT_SPEED, *SPEED_RANGE, integer=True))
 
     camera = None
@@ -245,6 +252,7 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
         noise=noise,
         batch_size=batch_size,
         view=view,
+        contour=contour,
         speed=speed,
         camera=camera,
         notices=tuple(r.notices),
@@ -254,4 +262,4 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
 def with_surface(state: ViewState, surface_key: str) -> ViewState:
     """The same optimizers on another surface, with that surface's preset."""
     fresh = default_state(surface_key, state.optimizers)
-    return replace(fresh, seed=state.seed, view=state.view, speed=state.speed)
+    return replace(fresh, seed=state.seed, view=state.view, contour=state.contour, speed=state.speed)

@@ -198,3 +198,13 @@ def test_values_are_shown_at_their_precision():
     assert lr.value == 0.0003 and lr.format_func(lr.value) == "0.0003"
     beta2 = at.slider(key="hp.adam.beta2")
     assert beta2.value == 0.999 and beta2.proto.format == "%.4f"
+
+
+def test_line_contours_from_the_link_and_the_control():
+    at = app({"contour": "lines", "surface": "rosenbrock"})
+    assert_clean(at)
+    contour = next(t for t in trajectory_figure(at)["data"] if t["type"] == "contour")
+    assert contour["contours"]["coloring"] == "lines"
+    at.radio(key="contour").set_value("filled").run()
+    contour = next(t for t in trajectory_figure(at)["data"] if t["type"] == "contour")
+    assert contour["contours"]["coloring"] == "fill" and query_value(at, "contour") == "filled"

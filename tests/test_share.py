@@ -34,7 +34,8 @@ def test_round_trip_of_every_surface_with_every_optimizer(surface):
     batch = batch_options(SURFACES[surface])[1] if SURFACES[surface].has_data else None
     state = ViewState(
         surface=surface, optimizers=keys, hparams=hparams, start=(base.start[0] + 0.123456789, base.start[1]),
-        steps=370, seed=123456, noise=0.0 if batch else 0.35, batch_size=batch, view="contour", speed=120,
+        steps=370, seed=123456, noise=0.0 if batch else 0.35, batch_size=batch, view="contour", contour="lines",
+        speed=120,
         camera=(0.1, -2.25, 1.5),
     )
     back = parse_query(to_query(state))
@@ -67,6 +68,7 @@ def test_numbers_keep_their_precision():
         ({"adam.beta2": "1.5"}, "outside"),
         ({"noise": "-3"}, "outside"),
         ({"view": "4d"}, "unknown view"),
+        ({"contour": "dotted"}, "contour style"),
         ({"speed": "0"}, "outside"),
         ({"cam": "1,2"}, "camera"),
         ({"cam": "nan,1,1"}, "camera"),
