@@ -107,6 +107,10 @@ def load_state_into_widgets(state: ViewState) -> None:
     ss["contour"] = state.contour
     ss["speed"] = state.speed
     ss["camera"] = state.camera
+    # The camera the figure is drawn with. The live camera (ss["camera"], for the link) is not
+    # put back into the figure: a new figure would stop a running animation, and the browser
+    # keeps the live camera by itself.
+    ss["figure_camera"] = state.camera
 
 
 def state_from_widgets() -> ViewState:
@@ -157,7 +161,7 @@ def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
     if name:
-        ss["camera"] = plotting.CAMERA_PRESETS[name]
+        ss["camera"] = ss["figure_camera"] = plotting.CAMERA_PRESETS[name]
         ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
         ss["camera_preset"] = None
 
@@ -280,8 +284,9 @@ top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_pr
                          disabled=state.view == "contour")
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
-view_key = repr((runs_key, state.view, state.contour, state.speed, state.camera, uirevision))
-figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, state.camera,
+figure_camera = ss.get("figure_camera")
+view_key = repr((runs_key, state.view, state.contour, state.speed, figure_camera, uirevision))
+figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, figure_camera,
                                      uirevision, 640)
 plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event,
             encoded=payload)
