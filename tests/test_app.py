@@ -208,3 +208,26 @@ def test_line_contours_from_the_link_and_the_control():
     at.radio(key="contour").set_value("filled").run()
     contour = next(t for t in trajectory_figure(at)["data"] if t["type"] == "contour")
     assert contour["contours"]["coloring"] == "fill" and query_value(at, "contour") == "filled"
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+@pytest.mark.parametrize("surface", ["beale", "saddle", "mse"])
+def test_every_slider_at_its_extreme(surface, end):
+    """Every hyperparameter of every optimizer at the end of its range, 1000 steps, full noise:
+    paths blow up, and the page says so in numbers, never NaN and never a traceback."""
+    query = {"surface": surface, "opt": ",".join(OPTIMIZERS), "steps": "1000", "seed": "2147483647"}
+    for key, spec in OPTIMIZERS.items():
+        for h in spec.hparams:
+            query[f"{key}.{h.name}"] = format_number(getattr(h, end))
+    query.update({"batch": "1"} if surface == "mse" else {"noise": "10"})
+    at = app(query)
+    assert_clean(at)
+    assert not at.warning  # all values were legal
+    table = at.dataframe[0].value
+    assert not table.astype(str).apply(lambda col: col.str.contains("nan", case=False)).any().any()
+    for trace in trajectory_figure(at)["data"]:
+        for dim in ("x", "y", "z"):
+            if dim in trace and trace["type"] != "surface":
+                assert np.isfinite(decode(trace[dim])).any()
+    for chart in at.get("plotly_chart"):
+        json.loads(chart.proto.spec)  # strict JSON
