@@ -175,8 +175,8 @@ def on_plot_event() -> None:
     camera = result.get("camera") if hasattr(result, "get") else getattr(result, "camera", None)
     if isinstance(camera, dict) and isinstance(camera.get("eye"), dict):
         try:
-            eye = tuple(float(camera["eye"][c]) for c in "xyz")
-            if all(abs(v) <= share.CAMERA_LIMIT for v in eye):
+            eye = tuple(round(float(camera["eye"][c]), 4) for c in "xyz")
+            if all(abs(v) <= share.CAMERA_LIMIT for v in eye) and eye != ss.get("camera"):
                 ss["camera"] = eye
         except (TypeError, ValueError, KeyError):
             pass

@@ -101,8 +101,12 @@ function keepStaticCartesianTraces(gd) {
   cart._optvizPatched = true;
 }
 
+// plotly's read-back of a camera moves its last digits (1.5499999999999996 -> ...98):
+// compare rounded, or every new figure would report a "change" and rerun the app.
+const camKey = (c) => JSON.stringify(c, (k, v) => (typeof v === "number" ? Math.round(v * 1e6) / 1e6 : v));
+
 function reportCamera(gd) {
-  const ov = gd._ov, cam = liveCamera(gd, "scene"), s = JSON.stringify(cam);
+  const ov = gd._ov, cam = liveCamera(gd, "scene"), s = cam ? camKey(cam) : null;
   if (cam && s !== ov.sentCamera) { ov.sentCamera = s; ov.setState("camera", cam); }
 }
 
@@ -163,7 +167,7 @@ async function render(gd, bytes) {
   if (firstDraw) {
     attachListeners(gd);
     const cam = liveCamera(gd, "scene");
-    ov.sentCamera = cam ? JSON.stringify(cam) : null;  // Python already has it (default)
+    ov.sentCamera = cam ? camKey(cam) : null;  // Python already has it (default)
     // plotly.js is loaded: Python can stop sending the (cached, but still 4.8 MB) loader.
     ov.setState("plotly_ready", true);
   } else {

@@ -1,0 +1,566 @@
+"""End-to-end: the real app in a real headless Chromium, driven as a person would.
+
+One Streamlit server and one browser serve the whole module (session fixtures); every test gets
+a fresh browser context, i.e. a fresh Streamlit session. Chromium renders WebGL in software
+here, so redraws take seconds: every wait is on a condition of the page (the plot div's state,
+the script state, the URL), never a fixed sleep.
+
+Run: ``pytest -m e2e``. Skip: ``pytest -m "not e2e"`` (``make test E2E=0``).
+``OPTVIZ_CHROMIUM`` points at the browser (default /usr/bin/chromium); with ``OPTVIZ_SCREENSHOT``
+set to a path, ``test_screenshot`` saves the default page there (``make screenshot``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from optviz.share import parse_query
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("OPTVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1500, "height": 1000}
+SERVER_START_TIMEOUT = 60  # s
+TIMEOUT_MS = 60_000  # software WebGL: a redraw of the 3-D scene takes seconds
+# A light view for the interaction tests: two optimizers (their expanders are open), 200 steps.
+LIGHT = {"surface": "himmelblau", "opt": "sgd,adam"}
+
+# --- page-side helpers (plotly's state on the component's div) ---------------------------------
+
+JS_GD = "document.querySelector('div.optviz-plot')"
+
+JS_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && !document.querySelector('[data-stale="true"]');
+}"""
+
+# The component renders through a promise queue: wait until it holds no pending render.
+JS_SETTLE = """async () => {
+  const gd = document.querySelector('div.optviz-plot');
+  if (!gd || !gd._ov) return;
+  let q;
+  do { q = gd._ov.queue; await q; } while (q !== gd._ov.queue);
+}"""
+
+JS_DRAWN = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  return !!gd && !!gd._fullLayout && !!gd._fullData && gd._fullData.length > 0
+    && !!gd._transitionData && (gd._transitionData._frames || []).length > 0;
+}"""
+
+# Each optimizer's drawn path, per cell: {"scatter:adam": {"x": [...], "y": [...]}, "scatter3d:adam": ...}.
+# _fullData holds the decoded arrays (gd.data may hold plotly's base64 typed-array specs); NaN -> null.
+JS_PATHS = """() => {
+  const gd = document.querySelector('div.optviz-plot'), out = {};
+  const list = (a) => Array.from(a || [], (v) => (Number.isFinite(v) ? v : null));
+  for (const t of gd._fullData || []) {
+    if ((t.type === 'scatter' || t.type === 'scatter3d') && t.mode === 'lines' && t.legendgroup) {
+      out[t.type + ':' + t.legendgroup] = {x: list(t.x), y: list(t.y)};
+    }
+  }
+  return out;
+}"""
+
+JS_CONTOUR_PATHS = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  return gd ? gd.querySelectorAll('.contourlayer path').length : 0;
+}"""
+
+JS_CAMERA = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  const s = gd && gd._fullLayout && gd._fullLayout.scene;
+  if (!s) return null;
+  const cam = s._scene ? s._scene.getCamera() : (gd.layout.scene || {}).camera;
+  return cam ? {x: cam.eye.x, y: cam.eye.y, z: cam.eye.z} : null;
+}"""
+
+# The 3-D scene's box on the page (its domain within the figure's plot area).
+JS_SCENE_BOX = """() => {
+  const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, s = fl.scene;
+  const r = gd.getBoundingClientRect(), sz = fl._size;
+  return {left: r.left + sz.l + s.domain.x[0] * sz.w, top: r.top + sz.t + (1 - s.domain.y[1]) * sz.h,
+          width: (s.domain.x[1] - s.domain.x[0]) * sz.w, height: (s.domain.y[1] - s.domain.y[0]) * sz.h};
+}"""
+
+# The 2-D cell's plot area (plotly's drag cover of subplot xy) and its axis ranges.
+JS_CONTOUR_BOX = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+  return {left: r.left, top: r.top, width: r.width, height: r.height,
+          xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
+}"""
+
+JS_SLIDER = """() => {
+  const gd = document.querySelector('div.optviz-plot'), s = gd._fullLayout.sliders[0];
+  return {active: s.active, label: s.steps[s.active].label, count: s.steps.length};
+}"""
+
+JS_ANIMATING = """() => {
+  const td = document.querySelector('div.optviz-plot')._transitionData;
+  return !!td && (!!td._animationRaf || (td._frameQueue || []).length > 0);
+}"""
+
+# Every field of the sidebar, by widget key: slider values (as shown), number inputs, select texts.
+JS_SIDEBAR = """() => {
+  const out = {};
+  for (const c of document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stElementContainer"]')) {
+    const key = [...c.classList].find((k) => k.startsWith('st-key-'));
+    if (!key) continue;
+    const ranges = [...c.querySelectorAll('input[type="range"]')].map((i) => i.getAttribute('aria-valuetext'));
+    const numbers = [...c.querySelectorAll('input[type="number"]')].map((i) => i.value);
+    out[key] = ranges.length ? ranges.join('|') : numbers.length ? numbers.join('|') : c.innerText.trim();
+  }
+  return out;
+}"""
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the module. A missing browser is a failure, not a skip."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"The end-to-end tests need Chromium at {CHROMIUM}, which is missing. Install it "
+            "(Debian/Ubuntu: sudo apt-get install chromium; or bash scripts/ensure-chromium.sh), point "
+            "OPTVIZ_CHROMIUM at a Chromium binary, or run the suite without them: make test E2E=0 "
+            '(pytest -m "not e2e").',
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("The end-to-end tests need the playwright package (pip install -r requirements-dev.txt), "
+                    "or run the suite without them: make test E2E=0.", pytrace=False)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """`streamlit run app.py` on a free port, in whatever Python runs pytest; stopped at the end."""
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.port", str(port),
+    ]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def server_log() -> str:
+        log.seek(0)
+        return log.read().decode("utf-8", "replace")[-4000:]
+
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while _health(f"{base}/_stcore/health") != "ok":
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{server_log()}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer 'ok' on {base}/_stcore/health within "
+                            f"{SERVER_START_TIMEOUT} s:\n{server_log()}", pytrace=False)
+            time.sleep(0.25)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+class App:
+    """One browser page on the app, with the waits and reads the tests share."""
+
+    def __init__(self, page, base: str):
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("console", lambda m: self.errors.append(f"console.error: {m.text}")
+                if m.type == "error" and "optviz" in m.text else None)
+
+    def open(self, query: dict | str | None = None) -> App:
+        if isinstance(query, dict):
+            query = "?" + urlencode(query)
+        url = query if query and query.startswith("http") else self.base + "/" + (query or "")
+        self.page.goto(url, wait_until="domcontentloaded")
+        self.wait_drawn()
+        return self
+
+    def wait(self, js: str, arg=None, timeout: int = TIMEOUT_MS):
+        return self.page.wait_for_function(js, arg=arg, timeout=timeout)
+
+    def wait_idle(self) -> None:
+        """The script has finished its run and the component has drawn what it sent."""
+        self.wait(JS_IDLE)
+        self.page.evaluate(JS_SETTLE)
+        self.wait(JS_IDLE)
+
+    def wait_drawn(self) -> None:
+        self.wait(JS_DRAWN)
+        self.wait_idle()
+        self.wait(JS_DRAWN)
+
+    def paths(self) -> dict:
+        return self.page.evaluate(JS_PATHS)
+
+    def camera(self) -> dict | None:
+        return self.page.evaluate(JS_CAMERA)
+
+    def contour_paths(self) -> int:
+        return self.page.evaluate(JS_CONTOUR_PATHS)
+
+    def sidebar(self) -> dict:
+        return self.page.evaluate(JS_SIDEBAR)
+
+    def query(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(urlsplit(self.page.url).query).items()}
+
+    def wait_query(self, predicate, what: str, timeout: float = TIMEOUT_MS / 1000) -> dict[str, str]:
+        """Wait until the page URL's query satisfies `predicate` (the app rewrites it after a run)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            q = self.query()
+            if predicate(q):
+                return q
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the URL never showed {what}: {self.page.url}")
+            self.page.wait_for_timeout(100)
+
+    def range_input(self, key: str):
+        """The keyboard-focusable input of st.slider / st.select_slider with this widget key."""
+        return self.page.locator(f".st-key-{key.replace('.', '-')} input[type='range']")
+
+    def press(self, locator, key: str, times: int) -> None:
+        locator.focus()
+        for _ in range(times):
+            self.page.keyboard.press(key)
+
+    def assert_clean(self) -> None:
+        assert self.page.locator('[data-testid="stException"]').count() == 0, self.page.locator(
+            '[data-testid="stException"]').first.inner_text()
+        assert not self.errors, self.errors
+
+
+@pytest.fixture
+def app(browser, app_url):
+    """A fresh context (a new Streamlit session) at a 1500x1000 window."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield App(context.new_page(), app_url)
+    finally:
+        context.close()
+
+
+def _close(a: dict, b: dict, tol: float) -> bool:
+    return all(math.isclose(a[c], b[c], abs_tol=tol) for c in "xyz")
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_default_page_draws_its_charts(app):
+    app.open()
+    page = app.page
+    # The trajectory view: a WebGL 3-D scene and a drawn 2-D contour.
+    assert page.evaluate(f"() => !!{JS_GD}._fullLayout.scene._scene"), "no 3-D scene"
+    assert page.locator("div.optviz-plot .gl-container canvas").count() >= 1, "no WebGL canvas for the 3-D scene"
+    assert app.contour_paths() > 0, "the 2-D contour is not drawn"
+    paths = app.paths()
+    default_opts = parse_query({}).optimizers
+    assert {k.split(":")[1] for k in paths} == set(default_opts)
+    assert all(len(p["x"]) >= 2 for p in paths.values())
+    # The loss chart (st.plotly_chart) is drawn with a line per optimizer.
+    loss = page.locator('[data-testid="stPlotlyChart"]').first
+    loss.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()
+    assert loss.locator(".scatterlayer .trace").count() == len(default_opts)
+    assert "Loss" in loss.locator(".gtitle").first.text_content()
+    assert page.locator(".js-plotly-plot").count() >= 2
+    # The results table: a row per optimizer, no NaN anywhere on the page.
+    table = page.locator('[data-testid="stDataFrame"]')
+    table.wait_for()
+    cells = table.locator("[data-testid^='glide-cell']")
+    app.wait(f"() => document.querySelectorAll(\"[data-testid='stDataFrame'] [data-testid^='glide-cell']\")"
+             f".length >= {len(default_opts)}")
+    texts = [cells.nth(i).inner_text() for i in range(cells.count())]
+    assert "Adam" in texts and "Momentum" in texts, texts
+    assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
+    assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
+    app.assert_clean()
+
+
+def test_play_animates_and_keeps_the_contour(app):
+    app.open(LIGHT)
+    page = app.page
+    full = app.paths()
+    assert all(None not in p["x"] for p in full.values()), "the light view's paths should stay on the plot"
+    start = page.evaluate(JS_SLIDER)
+    assert start["active"] == start["count"] - 1, "the figure opens on its last frame"
+    # Record, at every animation frame, the frame and whether the contour is still on the page
+    # (plotly.js #4596: a frame transition removes cartesian traces left out of the frame).
+    page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      window.__frames = [];
+      gd.on('plotly_animatingframe', (e) => window.__frames.push(
+        [e.name, gd.querySelectorAll('.contourlayer path').length]));
+    }""")
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+    # The slider moves: at least two new positions, while the animation still runs.
+    app.wait("""(last) => {
+      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0];
+      window.__active = window.__active || new Set();
+      if (s.active !== last) window.__active.add(s.active);
+      return window.__active.size >= 2;
+    }""", arg=start["active"])
+    assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
+    assert app.contour_paths() > 0, "the contour vanished while playing"
+    frames = page.evaluate("window.__frames")
+    assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+    # plotly.js itself rejects the interrupted Play promise, unhandled ("API call to Plotly.animate
+    # rejected. undefined"); a standalone plotly page does the same. Not the app's error.
+    app.errors = [e for e in app.errors if e != "page error: undefined"]
+    stopped = page.evaluate(JS_SLIDER)
+    assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
+    assert app.contour_paths() > 0, "the contour vanished after Pause"
+    # The paused frame shows the paths up to its step, not the whole paths.
+    k = int(stopped["label"])
+    for key, path in app.paths().items():
+        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+        assert path["x"] == full[key]["x"][: k + 1]
+    app.assert_clean()
+
+
+def test_a_learning_rate_slider_redraws_that_path_only(app):
+    app.open()
+    page = app.page
+    before = app.paths()
+    # Five optimizers: their sliders sit in closed expanders. Open Adam's.
+    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
+                 has_text=re.compile(r"(^|\s)Adam\s*$")).click()
+    lr = app.range_input("hp.adam.lr")
+    lr.wait_for(state="visible")
+    old = float(lr.get_attribute("aria-valuetext"))
+    assert old == 0.2, "Beale's preset learning rate for Adam"
+    app.press(lr, "ArrowLeft", 3)  # 0.2 -> 0.15 -> 0.12 -> 0.1 on the 1-1.2-1.5-2-2.5-... grid
+    app.wait_query(lambda q: q.get("adam.lr") == "0.1", "adam.lr=0.1")
+    # Adam's first step moves every coordinate by the learning rate: the redrawn path shows 0.1.
+    app.wait("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'adam');
+      return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - 0.1) < 1e-4;
+    }""")
+    app.wait_idle()
+    assert lr.get_attribute("aria-valuetext") == "0.1"
+    after = app.paths()
+    assert set(after) == set(before)
+    for key in before:
+        if key.endswith(":adam"):
+            assert after[key] != before[key], key
+            assert abs(abs(after[key]["x"][1] - after[key]["x"][0]) - 0.1) < 1e-4
+            assert abs(abs(before[key]["x"][1] - before[key]["x"][0]) - old) < 1e-4
+        else:
+            assert after[key] == before[key], f"{key} changed with Adam's learning rate"
+    app.assert_clean()
+
+
+def test_the_camera_stays_where_the_user_put_it(app):
+    app.open(LIGHT)
+    page = app.page
+    default = app.camera()
+    assert default is not None
+    assert "cam" not in app.query()
+    # Rotate the 3-D scene with the mouse.
+    box = page.evaluate(JS_SCENE_BOX)
+    cx, cy = box["left"] + box["width"] / 2, box["top"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for i in range(1, 13):
+        page.mouse.move(cx + 12 * i, cy + 3 * i)
+    page.mouse.up()
+    # The camera goes back to Python (debounced) and into the share link.
+    app.wait(f"(d) => {{ const c = ({JS_CAMERA})(); return !!c && Math.hypot(c.x - d.x, c.y - d.y, c.z - d.z) > .3; }}",
+             arg=default)
+
+    def link_has_live_camera(q):
+        cam, live = q.get("cam"), app.camera()
+        return cam is not None and _close(dict(zip("xyz", map(float, cam.split(",")), strict=True)), live, 1e-3)
+
+    app.wait_query(link_has_live_camera, "the rotated camera in cam=")
+    app.wait_idle()
+    rotated = app.camera()
+    # Any other control redraws the figure: the camera must not snap back.
+    steps = app.range_input("steps")
+    old_steps = int(steps.get_attribute("aria-valuetext"))
+    app.press(steps, "ArrowLeft", 2)
+    new_steps = old_steps - 20
+    app.wait(f"""() => {{
+      const gd = document.querySelector('div.optviz-plot');
+      return gd._fullData.filter((d) => d.mode === 'lines' && d.legendgroup)
+        .every((d) => d.x.length === {new_steps + 1});
+    }}""")
+    app.wait_query(lambda q: q.get("steps") == str(new_steps), f"steps={new_steps}")
+    app.wait_idle()
+    live = app.camera()
+    assert _close(live, rotated, 1e-3), (live, rotated)
+    cam = dict(zip("xyz", map(float, app.query()["cam"].split(",")), strict=True))
+    assert _close(cam, rotated, 1e-3), (cam, rotated)
+    app.assert_clean()
+
+
+def test_a_share_link_opens_the_same_view_in_a_fresh_browser(app, browser):
+    # Some changes through a link (another surface, a learning rate, fewer steps) ...
+    app.open({**LIGHT, "adam.lr": "0.05", "steps": "120"})
+    before = app.paths()
+    # ... and one through the sidebar: SGD's learning rate one notch up (0.01 -> 0.012).
+    app.press(app.range_input("hp.sgd.lr"), "ArrowRight", 1)
+    app.wait(f"(old) => JSON.stringify(({JS_PATHS})()['scatter:sgd']) !== old", arg=json.dumps(before["scatter:sgd"]))
+    # The app writes the whole view into the URL: that is the share link.
+    link_query = app.wait_query(lambda q: q.get("sgd.lr") == "0.012" and "x0" in q, "sgd.lr=0.012 and the full view")
+    assert link_query["adam.lr"] == "0.05" and link_query["steps"] == "120" and link_query["surface"] == "himmelblau"
+    app.wait_idle()
+    teacher = app.paths()
+    assert teacher["scatter:adam"] == before["scatter:adam"] and teacher["scatter:sgd"] != before["scatter:sgd"]
+    link = app.page.url
+    teacher_sidebar = app.sidebar()
+    assert teacher_sidebar["st-key-steps"] == "120" and teacher_sidebar["st-key-hp-adam-lr"] == "0.05"
+    assert teacher_sidebar["st-key-hp-sgd-lr"] == "0.012"
+
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        student = App(context.new_page(), app.base).open(link)
+        student_paths = student.paths()
+        assert set(student_paths) == set(teacher) == {"scatter:sgd", "scatter3d:sgd", "scatter:adam", "scatter3d:adam"}
+        assert all(len(p["x"]) == 121 for p in student_paths.values())
+        assert student_paths == teacher
+        assert student.sidebar() == teacher_sidebar
+        assert student.page.locator('[data-testid="stAlert"]').count() == 0
+        student.assert_clean()
+    finally:
+        context.close()
+    app.assert_clean()
+
+
+def test_a_bad_link_shows_a_notice_and_no_exception(app):
+    query = {"surface": "nope", "steps": "NaN", "adam.lr": "inf", "cam": "x"}
+    app.open(query)
+    page = app.page
+    alerts = page.locator('[data-testid="stAlert"]', has_text="Share link")
+    alerts.first.wait_for(state="visible")
+    expected = parse_query(query).notices
+    assert alerts.count() == len(expected) >= 4
+    shown = " ".join(" ".join(alerts.nth(i).inner_text().split()) for i in range(alerts.count()))
+    for notice in expected:
+        assert " ".join(notice.split()) in shown, (notice, shown)
+    # ... and the app shows the default surface instead, with a clean link.
+    assert app.paths(), "no paths drawn"
+    assert app.contour_paths() > 0
+    q = app.wait_query(lambda q: q.get("surface") == "beale", "surface=beale")
+    assert "cam" not in q and q["steps"] != "NaN"
+    app.assert_clean()
+
+
+def test_clicking_the_contour_sets_the_start_point(app):
+    app.open(LIGHT)
+    page = app.page
+    x0_input = page.locator(".st-key-x0 input")
+    y0_input = page.locator(".st-key-y0 input")
+    old = (x0_input.input_value(), y0_input.input_value())
+    box = page.evaluate(JS_CONTOUR_BOX)
+    # A whole-pixel point at 30% / 25% of the plot area, and its data coordinate from the axis ranges.
+    cx, cy = round(box["left"] + 0.3 * box["width"]), round(box["top"] + 0.25 * box["height"])
+    (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
+    want_x = x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo)
+    want_y = y_hi - (cy - box["top"]) / box["height"] * (y_hi - y_lo)
+    tol_x = 1.5 * (x_hi - x_lo) / box["width"]  # a pixel and a half
+    tol_y = 1.5 * (y_hi - y_lo) / box["height"]
+    page.mouse.move(cx, cy)
+    page.mouse.click(cx, cy)
+    app.wait("(old) => document.querySelector('.st-key-x0 input').value !== old[0]"
+             " && document.querySelector('.st-key-y0 input').value !== old[1]", arg=list(old))
+    x0, y0 = float(x0_input.input_value()), float(y0_input.input_value())
+    assert abs(x0 - want_x) <= tol_x and abs(y0 - want_y) <= tol_y, ((x0, y0), (want_x, want_y))
+    # Every path now starts there.
+    app.wait(f"""() => {{
+      const gd = document.querySelector('div.optviz-plot');
+      return gd._fullData.filter((d) => d.mode === 'lines' && d.legendgroup)
+        .every((d) => Math.abs(d.x[0] - {x0}) < 1e-4 && Math.abs(d.y[0] - {y0}) < 1e-4);
+    }}""")
+    app.wait_idle()
+    for key, path in app.paths().items():
+        assert abs(path["x"][0] - want_x) <= tol_x and abs(path["y"][0] - want_y) <= tol_y, key
+    q = app.query()
+    assert abs(float(q["x0"]) - x0) < 1e-9 and abs(float(q["y0"]) - y0) < 1e-9
+    app.assert_clean()
+
+
+def test_screenshot(app, tmp_path):
+    """The default page once drawn; saved to $OPTVIZ_SCREENSHOT when set (docs/screenshot.png)."""
+    from PIL import Image
+
+    app.open()
+    page = app.page
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .scatterlayer .trace').first.wait_for()
+    page.evaluate("document.fonts.ready.then(() => null)")
+    # Two animation frames: the WebGL scene has painted its latest state.
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))")
+    app.wait_idle()
+    target = Path(os.environ.get("OPTVIZ_SCREENSHOT") or tmp_path / "screenshot.png")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    png = page.screenshot(path=str(target))
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (VIEWPORT["width"], VIEWPORT["height"])
+    # Not blank: the 3-D scene and the contour regions are full of colours.
+    for box in (page.evaluate(JS_SCENE_BOX), page.evaluate(JS_CONTOUR_BOX)):
+        region = image.crop((int(box["left"]), int(box["top"]), int(box["left"] + box["width"]),
+                             int(min(box["top"] + box["height"], VIEWPORT["height"]))))
+        colours = region.getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 500, f"a chart region looks blank: {box}"
+    app.assert_clean()
