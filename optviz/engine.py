@@ -127,6 +127,75 @@ class _EpochSampler:
         return self.perms[:, pos * self.batch_size : (pos + 1) * self.batch_size]
 
 
+class _NoiseDraws:
+    """N(0, noise²) per start and step, drawn a block of steps at a time from each start's stream."""
+
+    block = 256
+
+    def __init__(self, generators, steps: int, noise: float):
+        self.generators, self.steps, self.noise = generators, steps, noise
+        self.draws = None
+
+    def at(self, t: int) -> np.ndarray:
+        """(n, 2) noise for step t."""
+        if t % self.block == 0:
+            size = min(self.block, self.steps - t)
+            self.draws = self.noise * np.stack([g.standard_normal((size, 2)) for g in self.generators], axis=1)
+        return self.draws[t % self.block]
+
+
+def _run_one(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, noise: _NoiseDraws | None) -> None:
+    """One start, coordinate by coordinate on numpy scalars: an elementwise optimizer gives the
+    same numbers as on arrays, and scalar arithmetic costs a fraction of length-2 array ops."""
+    grad, eval_point, update = surf.grad, optim.eval_point, optim.update
+    px, py = path[0, 0]
+    sx, sy = optim.init(px), optim.init(py)
+    xs, ys = [], []
+    for t in range(steps):
+        if eval_point is None:
+            g = grad(np.array((px, py)))
+        else:
+            g = grad(np.array((eval_point(px, sx), eval_point(py, sy))))
+        gx, gy = g[0], g[1]
+        if noise is not None:
+            nx, ny = noise.at(t)[0]
+            gx, gy = gx + nx, gy + ny
+        dx, sx = update(gx, sx, px)
+        dy, sy = update(gy, sy, py)
+        px, py = px + dx, py + dy
+        xs.append(px)
+        ys.append(py)
+    if steps:
+        path[1:, 0, 0] = xs
+        path[1:, 0, 1] = ys
+
+
+def _run_many(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, noise: _NoiseDraws | None,
+              sampler: _EpochSampler | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """All starts at once on (n, 2) arrays. When the gradients it takes are the exact ones at the
+    path points (no look-ahead, noise or mini-batch), returns them and the losses there (all but
+    the last point's), to spare computing them again."""
+    grad, minibatch_grad, eval_point, update = surf.grad, surf.minibatch_grad, optim.eval_point, optim.update
+    exact = eval_point is None and noise is None and sampler is None
+    grads = np.empty_like(path) if exact else None
+    losses = np.empty(path.shape[:2]) if exact and surf.value_and_grad else None
+    params = path[0]
+    state = optim.init(params)
+    for t in range(steps):
+        at = params if eval_point is None else eval_point(params, state)
+        if losses is not None:
+            losses[t], g = surf.value_and_grad(at)
+        else:
+            g = grad(at) if sampler is None else minibatch_grad(at, sampler.batch(t))
+        if exact:
+            grads[t] = g
+        if noise is not None:
+            g = g + noise.at(t)
+        delta, state = update(g, state, params)
+        params = np.add(params, delta, out=path[t + 1])  # written straight into the path
+    return None if grads is None else (grads, losses)
+
+
 def simulate(
     surface: str | Surface,
     optimizer: str | OptimizerSpec | Optimizer,
@@ -180,36 +249,16 @@ def simulate(
     path[0] = starts
     generators = _start_generators(seed, starts) if (noise or batch_size) and steps else []
     sampler = _EpochSampler([g[0] for g in generators], surf.n_samples, batch_size) if batch_size else None
-    grad, minibatch_grad, eval_point, update = surf.grad, surf.minibatch_grad, optim.eval_point, optim.update
-    # With many starts, when the step's gradient is the exact gradient at the path point, keep
-    # its norm now instead of recomputing every gradient afterwards (one start: recomputing
-    # afterwards, vectorized over the steps, is cheaper than a norm per step).
-    exact = eval_point is None and not noise and sampler is None and not single
-    grad_norm = np.empty((steps + 1, n)) if exact else None
-
-    # One start runs on a (2,) array: the surfaces' arithmetic then works on numpy scalars,
-    # several times cheaper than on length-1 arrays. Mini-batches need the (n, 2) form.
-    params = starts[0].copy() if single and sampler is None else starts
-    rows = path[:, 0] if params.ndim == 1 else path
-    state = optim.init(params)
-    block = 256
+    noise_draws = _NoiseDraws([g[1] for g in generators], steps, noise) if noise else None
     with np.errstate(all="ignore"):
         # Divergence is found after the loop: every operation is per start, so a start that
-        # blew up cannot affect another, and the hot loop stays free of checks.
-        for t in range(steps):
-            at = params if eval_point is None else eval_point(params, state)
-            g = grad(at) if sampler is None else minibatch_grad(at, sampler.batch(t))
-            if exact:
-                grad_norm[t] = _norm(g[..., 0], g[..., 1])
-            if noise:
-                if t % block == 0:
-                    size = min(block, steps - t)
-                    draws = np.stack([gen[1].standard_normal((size, 2)) for gen in generators], axis=1)
-                    draws = draws.reshape((size, *params.shape))
-                g = g + noise * draws[t % block]
-            delta, state = update(g, state, params)
-            params = np.add(params, delta, out=rows[t + 1])  # written straight into the path
-        diverged_at, loss, grad_norm, distance, nearest, converged_at = _finish(surf, path, tol, grad_norm)
+        # blew up cannot affect another, and the hot loops stay free of checks.
+        if single and sampler is None and optim.elementwise:
+            kept = None
+            _run_one(surf, optim, path, steps, noise_draws)
+        else:
+            kept = _run_many(surf, optim, path, steps, noise_draws, sampler)
+        diverged_at, loss, grad_norm, distance, nearest, converged_at = _finish(surf, path, tol, kept)
 
     def along(a):  # (T, n, ...) -> (T, ...) for a single start
         return a[:, 0] if single else a
@@ -275,28 +324,30 @@ def _out_of_bounds(surf: Surface, path: np.ndarray) -> np.ndarray:
     return bad
 
 
-def _loss_and_grad_norm(surf: Surface, path: np.ndarray, grad_norm: np.ndarray | None):
-    """Loss and, unless the loop kept it, the gradient norm along the path."""
+def _loss_and_grad_norm(surf: Surface, path: np.ndarray, kept: tuple | None):
+    """Loss and gradient norm along the path. `kept` holds the loop's exact gradients and, where
+    the surface gives them together, its losses, for every point but the last."""
     steps, n = path.shape[:2]
-    loss = np.empty((steps, n))
-    missing_from = 0 if grad_norm is None else steps - 1  # the loop had no gradient at the end
-    if grad_norm is None:
-        grad_norm = np.empty((steps, n))
+    grads, losses = kept if kept is not None else (None, None)
+    if grads is not None:
+        grads[-1] = surf.grad(path[-1])
+    loss = losses if losses is not None else np.empty((steps, n))
+    if losses is not None:
+        loss[-1] = surf.f(path[-1])
+    grad_norm = np.empty((steps, n))
     for rows in _blocks(steps, n):
-        loss[rows] = surf.f(path[rows])
-    for rows in _blocks(steps, n):
-        if rows.stop > missing_from:
-            rows = slice(max(rows.start, missing_from), rows.stop)
-            g = surf.grad(path[rows])
-            grad_norm[rows] = _norm(g[..., 0], g[..., 1])
+        if losses is None:
+            loss[rows] = surf.f(path[rows])
+        g = surf.grad(path[rows]) if grads is None else grads[rows]
+        grad_norm[rows] = _norm(g[..., 0], g[..., 1])
     return loss, grad_norm
 
 
-def _finish(surf: Surface, path: np.ndarray, tol: float, grad_norm: np.ndarray | None):
+def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
     diverged_at = _freeze_after(path, _out_of_bounds(surf, path))
-    if grad_norm is not None and (diverged_at > 0).any():
-        grad_norm = None  # the frozen points' norms must be recomputed: start afresh
-    loss, grad_norm = _loss_and_grad_norm(surf, path, grad_norm)
+    if kept is not None and (diverged_at > 0).any():
+        kept = None  # the frozen points' values must be recomputed: start afresh
+    loss, grad_norm = _loss_and_grad_norm(surf, path, kept)
     overflow = ~(np.isfinite(loss) & np.isfinite(grad_norm))
     if overflow.any():  # overflow inside the bound: rare, but it must never leave the engine
         late = _freeze_after(path, overflow)
@@ -311,9 +362,13 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, grad_norm: np.ndarray |
     nearest = np.zeros(n, dtype=np.intp)
     for rows in _blocks(steps, n):
         x, y = path[rows, :, 0], path[rows, :, 1]
-        best = _norm(x - minima[0, 0], y - minima[0, 1])
-        for k in range(1, len(minima)):  # one minimum at a time: memory stays (rows, n)
-            d = _norm(x - minima[k, 0], y - minima[k, 1])
+        best = None
+        for k, (mx, my) in enumerate(minima):  # one minimum at a time: memory stays (rows, n)
+            dx, dy = x - mx, y - my
+            d = np.sqrt(dx * dx + dy * dy)  # bounded by the escape radius: no overflow
+            if best is None:
+                best = d
+                continue
             if rows.stop == steps:
                 nearest = np.where(d[-1] < best[-1], k, nearest)
             best = np.minimum(best, d)

@@ -9,6 +9,11 @@ bias correction is applied, Adadelta's lr); Nesterov is the look-ahead form of S
 
 An optimizer may also give `eval_point(params, state)`: the point where the engine evaluates the
 gradient (Nesterov's look-ahead). Without it the gradient is taken at `params`.
+
+Every optimizer here is diagonal: it treats each coordinate on its own (`elementwise=True`). Its
+init and update then also work on one coordinate as a numpy scalar, which the engine uses for a
+single start: scalar arithmetic is several times cheaper than arithmetic on length-2 arrays.
+For that, the updates take roots and maxima through `_sqrt` and `_maximum` below.
 """
 
 from __future__ import annotations
@@ -27,6 +32,22 @@ class Optimizer(NamedTuple):
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array], tuple[Array, Any]]
     eval_point: Callable[[Array, Any], Array] | None = None
+    elementwise: bool = True  # False for a rule that couples coordinates (e.g. through a norm)
+
+
+def _sqrt(x):
+    # math.sqrt and np.sqrt are both the correctly rounded IEEE root: identical results.
+    return np.sqrt(x) if isinstance(x, np.ndarray) else math.sqrt(x)
+
+
+def _maximum(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return a if (a >= b or a != a) else b  # NaN propagates, as with np.maximum
+
+
+def _zeros(params):
+    return np.zeros_like(params, dtype=float) if isinstance(params, np.ndarray) else np.float64(0.0)
 
 
 # --- validation --------------------------------------------------------------------------
@@ -87,7 +108,7 @@ def momentum(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
     _check_unit("momentum", momentum)
 
     def init(params):
-        return VelocityState(np.zeros_like(params, dtype=float))
+        return VelocityState(_zeros(params))
 
     def update(grads, state, params):
         velocity = momentum * state.velocity + lr * grads
@@ -108,7 +129,7 @@ def nesterov(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
     _check_unit("momentum", momentum)
 
     def init(params):
-        return VelocityState(np.zeros_like(params, dtype=float))
+        return VelocityState(_zeros(params))
 
     def eval_point(params, state):
         return params - momentum * state.velocity
@@ -137,11 +158,11 @@ def adagrad(lr: float = 0.01, eps: float = 1e-10) -> Optimizer:
     _check_eps(eps)
 
     def init(params):
-        return AccumulatorState(np.zeros_like(params, dtype=float))
+        return AccumulatorState(_zeros(params))
 
     def update(grads, state, params):
         sum_sq = state.sum_sq + grads * grads
-        return -lr * grads / (np.sqrt(sum_sq) + eps), AccumulatorState(sum_sq)
+        return -lr * grads / (_sqrt(sum_sq) + eps), AccumulatorState(sum_sq)
 
     return Optimizer(init, update)
 
@@ -160,11 +181,11 @@ def rmsprop(lr: float = 0.01, rho: float = 0.99, eps: float = 1e-8) -> Optimizer
     _check_eps(eps)
 
     def init(params):
-        return SquareAvgState(np.zeros_like(params, dtype=float))
+        return SquareAvgState(_zeros(params))
 
     def update(grads, state, params):
         square_avg = rho * state.square_avg + (1.0 - rho) * grads * grads
-        return -lr * grads / (np.sqrt(square_avg) + eps), SquareAvgState(square_avg)
+        return -lr * grads / (_sqrt(square_avg) + eps), SquareAvgState(square_avg)
 
     return Optimizer(init, update)
 
@@ -189,12 +210,12 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6) -> Optimizer:
     _check_eps(eps)
 
     def init(params):
-        zeros = np.zeros_like(params, dtype=float)
+        zeros = _zeros(params)
         return AdadeltaState(zeros, zeros)
 
     def update(grads, state, params):
         square_avg = rho * state.square_avg + (1.0 - rho) * grads * grads
-        delta = np.sqrt(state.acc_delta + eps) / np.sqrt(square_avg + eps) * grads
+        delta = _sqrt(state.acc_delta + eps) / _sqrt(square_avg + eps) * grads
         acc_delta = rho * state.acc_delta + (1.0 - rho) * delta * delta
         return -lr * delta, AdadeltaState(square_avg, acc_delta)
 
@@ -236,17 +257,17 @@ def adam(
     _check_eps(eps)
 
     def init(params):
-        zeros = np.zeros_like(params, dtype=float)
+        zeros = _zeros(params)
         return AdamState(0, zeros, zeros, zeros if amsgrad else None)
 
     def update(grads, state, params):
         count = state.count + 1
         mu = beta1 * state.mu + (1.0 - beta1) * grads
         nu = beta2 * state.nu + (1.0 - beta2) * grads * grads
-        nu_max = np.maximum(state.nu_max, nu) if amsgrad else None
+        nu_max = _maximum(state.nu_max, nu) if amsgrad else None
         bias1 = 1.0 - beta1**count
         bias2 = 1.0 - beta2**count
-        denom = np.sqrt(nu_max if amsgrad else nu) / math.sqrt(bias2) + eps
+        denom = _sqrt(nu_max if amsgrad else nu) / math.sqrt(bias2) + eps
         if nesterov:
             direction = (beta1 / bias1) * mu + ((1.0 - beta1) / bias1) * grads
             delta = -lr * direction / denom
@@ -279,13 +300,13 @@ def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: flo
     _check_eps(eps)
 
     def init(params):
-        zeros = np.zeros_like(params, dtype=float)
+        zeros = _zeros(params)
         return AdamaxState(0, zeros, zeros)
 
     def update(grads, state, params):
         count = state.count + 1
         mu = beta1 * state.mu + (1.0 - beta1) * grads
-        u = np.maximum(beta2 * state.u, np.abs(grads) + eps)
+        u = _maximum(beta2 * state.u, abs(grads) + eps)
         return (-lr / (1.0 - beta1**count)) * mu / u, AdamaxState(count, mu, u)
 
     return Optimizer(init, update)

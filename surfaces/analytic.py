@@ -103,7 +103,8 @@ RAVINE = Surface(
 
 def _rosenbrock_f(p):
     x, y = _xy(p)
-    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+    q, r = 1.0 - x, y - x * x
+    return q * q + 100.0 * (r * r)
 
 
 def _rosenbrock_grad(p):
@@ -112,11 +113,19 @@ def _rosenbrock_grad(p):
     return pack(-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r)
 
 
+def _rosenbrock_value_and_grad(p):
+    x, y = _xy(p)
+    r = y - x * x
+    q = 1.0 - x
+    return q * q + 100.0 * (r * r), pack(-2.0 * q - 400.0 * x * r, 200.0 * r)
+
+
 ROSENBROCK = Surface(
     key="rosenbrock",
     title="Rosenbrock (a=1, b=100)",
     f=_rosenbrock_f,
     grad=_rosenbrock_grad,
+    value_and_grad=_rosenbrock_value_and_grad,
     domain=((-2.0, 2.0), (-1.0, 3.0)),
     minima=(Minimum(1.0, 1.0, 0.0),),
     f_min=0.0,
@@ -131,13 +140,12 @@ ROSENBROCK = Surface(
 
 
 def _beale_terms(p):
+    # a = 1.5 - x + xy written as x (y - 1) + 1.5, so that y - 1, y² - 1, y³ - 1 serve both the
+    # terms and the gradient (fewer array operations when thousands of starts run at once).
     x, y = _xy(p)
     y2 = y * y
-    y3 = y2 * y
-    a = 1.5 - x + x * y
-    b = 2.25 - x + x * y2
-    c = 2.625 - x + x * y3
-    return x, y, y2, y3, a, b, c
+    u1, u2, u3 = y - 1.0, y2 - 1.0, y2 * y - 1.0
+    return x, y, y2, u1, u2, u3, x * u1 + 1.5, x * u2 + 2.25, x * u3 + 2.625
 
 
 def _beale_f(p):
@@ -145,11 +153,20 @@ def _beale_f(p):
     return a * a + b * b + c * c
 
 
-def _beale_grad(p):
-    x, y, y2, y3, a, b, c = _beale_terms(p)
-    gx = 2.0 * (a * (y - 1.0) + b * (y2 - 1.0) + c * (y3 - 1.0))
-    gy = 2.0 * x * (a + 2.0 * b * y + 3.0 * c * y2)
+def _beale_grad_from(x, y, y2, u1, u2, u3, a, b, c):
+    gx = 2.0 * (a * u1 + b * u2 + c * u3)
+    gy = (2.0 * x) * (a + (2.0 * y) * b + (3.0 * y2) * c)
     return pack(gx, gy)
+
+
+def _beale_grad(p):
+    return _beale_grad_from(*_beale_terms(p))
+
+
+def _beale_value_and_grad(p):
+    terms = _beale_terms(p)
+    a, b, c = terms[-3:]
+    return a * a + b * b + c * c, _beale_grad_from(*terms)
 
 
 BEALE = Surface(
@@ -157,6 +174,7 @@ BEALE = Surface(
     title="Beale",
     f=_beale_f,
     grad=_beale_grad,
+    value_and_grad=_beale_value_and_grad,
     domain=((-4.5, 4.5), (-4.5, 4.5)),
     minima=(Minimum(3.0, 0.5, 0.0),),
     f_min=0.0,
@@ -172,7 +190,8 @@ BEALE = Surface(
 
 def _himmelblau_f(p):
     x, y = _xy(p)
-    return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
+    a, b = x * x + y - 11.0, x + y * y - 7.0
+    return a * a + b * b
 
 
 def _himmelblau_grad(p):
@@ -182,11 +201,19 @@ def _himmelblau_grad(p):
     return pack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
 
 
+def _himmelblau_value_and_grad(p):
+    x, y = _xy(p)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b, pack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
+
+
 HIMMELBLAU = Surface(
     key="himmelblau",
     title="Himmelblau (four minima)",
     f=_himmelblau_f,
     grad=_himmelblau_grad,
+    value_and_grad=_himmelblau_value_and_grad,
     domain=((-5.0, 5.0), (-5.0, 5.0)),
     minima=(
         Minimum(3.0, 2.0, 0.0),

@@ -27,6 +27,8 @@ class Surface:
     `f` and `grad` act on the last axis: `f(p)` has shape `p.shape[:-1]`, `grad(p)` has the
     shape of `p`, so one function serves a plotting grid, a batch of starts and a point.
 
+    `value_and_grad(p)`, where given, returns exactly `(f(p), grad(p))` computed together.
+
     Surfaces that are built on data (the regression MSE) also carry `minibatch_grad(p, idx)`,
     the gradient over the samples `idx` (shape `(n, batch)`, one row per start in `p` shaped
     `(n, 2)`), and `n_samples`; this is what lets batch GD, SGD and mini-batch GD differ.
@@ -44,6 +46,8 @@ class Surface:
     log_z: bool = False
     description: str = ""
     minibatch_grad: Callable[[Array, Array], Array] | None = None
+    # Optional (f(p), grad(p)) in one pass, sharing subexpressions: a speed-up, never a new value.
+    value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
     n_samples: int = 0
     data: tuple[Array, Array] | None = field(default=None, repr=False)
 

@@ -144,3 +144,12 @@ def test_mse_accepts_caller_data():
 def test_mse_rejects_bad_data_clearly(x, y, message):
     with pytest.raises(ValueError, match=message):
         make_mse_surface(x, y)
+
+
+@pytest.mark.parametrize("surface", [s for s in ALL if s.value_and_grad], ids=lambda s: s.key)
+def test_value_and_grad_is_exactly_f_and_grad(surface):
+    pts = random_points(surface, 50)
+    for p in (pts, pts[0], pts.reshape(5, 10, 2)):
+        value, grad = surface.value_and_grad(p)
+        np.testing.assert_array_equal(value, surface.f(p))
+        np.testing.assert_array_equal(grad, surface.grad(p))
