@@ -68,6 +68,13 @@ def _check_eps(eps: float) -> None:
         raise ValueError(f"Invalid eps: {eps} (must be a finite number > 0)")
 
 
+def _check_moments(lr: float, beta1: float, beta2: float, eps: float) -> None:
+    _check_lr(lr)
+    _check_unit("beta1", beta1)
+    _check_unit("beta2", beta2)
+    _check_eps(eps)
+
+
 # --- plain gradient descent --------------------------------------------------------------
 
 
@@ -251,10 +258,7 @@ def adam(
     $\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v} + \epsilon}
     \,(\beta_1 \hat m + \frac{(1-\beta_1) g}{1-\beta_1^t})$.
     """
-    _check_lr(lr)
-    _check_unit("beta1", beta1)
-    _check_unit("beta2", beta2)
-    _check_eps(eps)
+    _check_moments(lr, beta1, beta2, eps)
 
     def init(params):
         zeros = _zeros(params)
@@ -294,10 +298,7 @@ def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: flo
     $m \leftarrow \beta_1 m + (1-\beta_1) g$, $u \leftarrow \max(\beta_2 u, |g| + \epsilon)$,
     $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\, m / u$.
     """
-    _check_lr(lr)
-    _check_unit("beta1", beta1)
-    _check_unit("beta2", beta2)
-    _check_eps(eps)
+    _check_moments(lr, beta1, beta2, eps)
 
     def init(params):
         zeros = _zeros(params)
