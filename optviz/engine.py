@@ -294,8 +294,7 @@ def _first_true(mask: np.ndarray) -> np.ndarray:
 def _freeze_after(path: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Hold each path at its last good point from its first bad step on; return that step."""
     first = _first_true(bad)
-    for j in np.flatnonzero(first > 0):
-        path[first[j] :, j] = path[first[j] - 1, j]
+    _freeze(path, first)
     return first
 
 
@@ -313,15 +312,28 @@ def _blocks(steps: int, n: int):
     return [slice(a, min(a + rows, steps)) for a in range(0, steps, rows)]
 
 
-def _out_of_bounds(surf: Surface, path: np.ndarray) -> np.ndarray:
-    """(T, n) mask of points that are not finite or lie beyond the escape radius."""
+def _diverged_at(surf: Surface, path: np.ndarray) -> np.ndarray:
+    """Per start, the first step that is not finite or lies beyond the escape radius (-1: none)."""
     (cx, cy), radius = surf.center, surf.escape_radius
-    bad = np.empty(path.shape[:2], dtype=bool)
-    for rows in _blocks(*path.shape[:2]):
-        x, y = path[rows, :, 0], path[rows, :, 1]
+    # Two reductions find the starts that ever left (NaN propagates through min and max);
+    # only those are scanned step by step.
+    low, high = path.min(axis=0), path.max(axis=0)
+    ok = (low[:, 0] >= cx - radius) & (high[:, 0] <= cx + radius) & (low[:, 1] >= cy - radius) & (
+        high[:, 1] <= cy + radius
+    )
+    first = np.full(path.shape[1], -1)
+    for j in np.flatnonzero(~ok):
+        x, y = path[:, j, 0], path[:, j, 1]
         # NaN compares False, so this one test catches NaN, inf and escapes alike.
-        bad[rows] = ~((np.abs(x - cx) <= radius) & (np.abs(y - cy) <= radius))
-    return bad
+        bad = ~((np.abs(x - cx) <= radius) & (np.abs(y - cy) <= radius))
+        first[j] = int(bad.argmax())
+    return first
+
+
+def _freeze(path: np.ndarray, first: np.ndarray) -> None:
+    """Hold each path at its last good point from its first bad step on."""
+    for j in np.flatnonzero(first > 0):
+        path[first[j] :, j] = path[first[j] - 1, j]
 
 
 def _loss_and_grad_norm(surf: Surface, path: np.ndarray, kept: tuple | None):
@@ -344,7 +356,8 @@ def _loss_and_grad_norm(surf: Surface, path: np.ndarray, kept: tuple | None):
 
 
 def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
-    diverged_at = _freeze_after(path, _out_of_bounds(surf, path))
+    diverged_at = _diverged_at(surf, path)
+    _freeze(path, diverged_at)
     if kept is not None and (diverged_at > 0).any():
         kept = None  # the frozen points' values must be recomputed: start afresh
     loss, grad_norm = _loss_and_grad_norm(surf, path, kept)
@@ -360,6 +373,7 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
         return diverged_at, loss, grad_norm, None, np.full(n, -1), np.full(n, -1)
     distance = np.empty((steps, n))
     nearest = np.zeros(n, dtype=np.intp)
+    last_outside = np.full(n, -1)  # the last step farther than tol from every minimum
     for rows in _blocks(steps, n):
         x, y = path[rows, :, 0], path[rows, :, 1]
         best = None
@@ -373,9 +387,9 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
                 nearest = np.where(d[-1] < best[-1], k, nearest)
             best = np.minimum(best, d)
         distance[rows] = best
+        outside = best > tol
+        last_in_block = rows.stop - 1 - outside[::-1].argmax(axis=0)
+        last_outside = np.where(outside.any(axis=0), last_in_block, last_outside)
     # Converged from the first step after which the path never leaves the tolerance again.
-    outside = distance > tol
-    last_outside = steps - 1 - outside[::-1].argmax(axis=0)  # where none is outside, argmax is 0
-    converged_at = np.where(outside[last_outside, np.arange(n)], last_outside + 1, 0)
-    converged_at = np.where((diverged_at >= 0) | outside[-1], -1, converged_at)
+    converged_at = np.where((diverged_at >= 0) | (last_outside == steps - 1), -1, last_outside + 1)
     return diverged_at, loss, grad_norm, distance, nearest, converged_at
