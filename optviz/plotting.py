@@ -371,7 +371,8 @@ def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 30
             "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
             "xaxis": {"title": {"text": "step"}},
-            "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power"},
+            "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power",
+                      **({"minorloglabels": "none"} if log else {})},
             "legend": {"orientation": "h", "y": -0.25},
         },
     }
