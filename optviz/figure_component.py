@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from .plotting import PLOTLY_JS_PATH
+from .plotting import KEEP_STATIC_TRACES_JS, PLOTLY_JS_PATH
 
 VIEW_NAME = "optviz.plotly_view"
 _LOADER_NAME = "optviz.plotly_js"
 _PLOTLY_MIN_JS = PLOTLY_JS_PATH
 
-_VIEW_JS = r"""
+_VIEW_JS = KEEP_STATIC_TRACES_JS + r"""
 // Module code runs once per session (Streamlit caches the blob URL by content).
 function whenPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -86,20 +86,6 @@ function expandFrames(fig) {
   }));
 }
 
-function keepStaticCartesianTraces(gd) {
-  // plotly.js #4596: during a frame transition cartesian.plot receives only the
-  // animatable (scatter) traces of the frame and removes every other layer of the
-  // subplot, so a contour left out of the frames vanishes while Play runs.
-  // Replotting all cartesian traces keeps it (window.Plotly is ours alone).
-  const mods = (gd._fullLayout && gd._fullLayout._basePlotModules) || [];
-  const cart = mods.find((m) => m.name === "cartesian");
-  if (!cart || cart._optvizPatched) return;
-  const plot = cart.plot;
-  cart.plot = function (g, traces, transitionOpts, cb) {
-    return plot.call(this, g, transitionOpts ? null : traces, transitionOpts, cb);
-  };
-  cart._optvizPatched = true;
-}
 
 // plotly's read-back of a camera moves its last digits (1.5499999999999996 -> ...98):
 // compare rounded, or every new figure would report a "change" and rerun the app.

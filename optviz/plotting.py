@@ -24,7 +24,27 @@ from .engine import Trajectory
 
 PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # served, never a CDN
 MAX_FRAMES = 150
-GRID_3D = 70
+# plotly.js #4596: during a frame transition the cartesian plot gets only the frame's animatable
+# (scatter) traces and removes every other layer of the subplot, so a contour that the frames
+# leave out vanishes as soon as Play runs. Replotting all 2-D traces during transitions keeps it.
+# Used by the browser component and by the standalone HTML export.
+KEEP_STATIC_TRACES_JS = r"""
+function keepStaticCartesianTraces(gd) {
+  // plotly.js #4596: during a frame transition cartesian.plot receives only the
+  // animatable (scatter) traces of the frame and removes every other layer of the
+  // subplot, so a contour left out of the frames vanishes while Play runs.
+  // Replotting all cartesian traces keeps it (window.Plotly is ours alone).
+  const mods = (gd._fullLayout && gd._fullLayout._basePlotModules) || [];
+  const cart = mods.find((m) => m.name === "cartesian");
+  if (!cart || cart._optvizPatched) return;
+  const plot = cart.plot;
+  cart.plot = function (g, traces, transitionOpts, cb) {
+    return plot.call(this, g, transitionOpts ? null : traces, transitionOpts, cb);
+  };
+  cart._optvizPatched = true;
+}
+"""
+GRID_3D = 100
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
 CAMERA_PRESETS = {
@@ -101,9 +121,25 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted({round(float(v)) for v in np.linspace(0, steps, max_frames)})
 
 
-def _display_path(surface: Surface, t: Trajectory, lift: float) -> dict[str, np.ndarray]:
+def _mesh_height(grid: SurfaceGrid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Height of the drawn 3-D mesh at (x, y): bilinear between its nodes (points outside the
+    grid take the nearest cell)."""
+    xs, ys, z = grid.x3, grid.y3, grid.z3  # z[j, i] is at (xs[i], ys[j]); both axes uniform
+    fx = np.clip((x - xs[0]) / (xs[1] - xs[0]), 0, len(xs) - 1)
+    fy = np.clip((y - ys[0]) / (ys[1] - ys[0]), 0, len(ys) - 1)
+    i = np.minimum(fx.astype(int), len(xs) - 2)
+    j = np.minimum(fy.astype(int), len(ys) - 2)
+    u, v = fx - i, fy - j
+    return (z[j, i] * (1 - u) * (1 - v) + z[j, i + 1] * u * (1 - v) + z[j + 1, i] * (1 - u) * v
+            + z[j + 1, i + 1] * u * v)
+
+
+def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory, lift: float) -> dict[str, np.ndarray]:
     """The path as drawn: cut where it leaves the plotted domain (an escape or a divergence
-    goes on off-screen), z on the surface's transformed scale and lifted above the surface."""
+    goes on off-screen), z on the surface's transformed scale and lifted above the surface.
+
+    Near a minimum the mesh, drawn between grid nodes, lies above the true surface (most
+    visibly in the funnels of a log scale), so z is lifted above whichever is higher."""
     path = np.asarray(t.path, dtype=float)
     (x0, x1), (y0, y1) = surface.domain
     mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
@@ -112,7 +148,8 @@ def _display_path(surface: Surface, t: Trajectory, lift: float) -> dict[str, np.
     end = int(outside[0]) if outside.size else len(path)
     x = path[:, 0].copy()
     y = path[:, 1].copy()
-    z = z_transform(surface, t.loss) + lift
+    with np.errstate(invalid="ignore"):
+        z = np.maximum(z_transform(surface, t.loss), _mesh_height(grid, x, y)) + lift
     x[end:], y[end:], z[end:] = np.nan, np.nan, np.nan
     return {"x": x, "y": y, "z": z, "end": end}
 
@@ -127,7 +164,7 @@ def optimizer_traces(
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
-    d = _display_path(surface, t, lift)
+    d = _display_path(surface, grid, t, lift)
     x, y, z = _f32(d["x"]), _f32(d["y"]), _f32(d["z"])
     last = _last_visible(d["end"], len(x) - 1)
     steps = np.arange(len(x), dtype=np.int32)
@@ -345,8 +382,9 @@ def figure_json(figure: dict) -> str:
 def standalone_html(figure: dict, title: str) -> str:
     """The animation as one HTML file that works offline: plotly.js is embedded."""
     full = expand_frames(figure)
+    keep_contour = KEEP_STATIC_TRACES_JS + "keepStaticCartesianTraces(document.getElementById('{plot_id}'));"
     html = pio.to_html(full, include_plotlyjs=True, full_html=True, auto_play=False,
-                       config={"displaylogo": False, "responsive": True}, validate=False)
+                       config={"displaylogo": False, "responsive": True}, validate=False, post_script=keep_contour)
     return html.replace("<head>", f"<head><title>{title}</title>", 1)
 
 

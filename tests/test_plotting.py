@@ -106,3 +106,20 @@ def test_standalone_html_works_offline():
     assert len(html) > 3_000_000  # plotly.js is embedded
     assert not re.search(r"<script[^>]*\bsrc=", html)  # nothing is fetched: no external script
     assert '"frames"' in html or "addFrames" in html
+
+
+@pytest.mark.parametrize("surface_key", ["himmelblau", "beale", "rosenbrock", "ravine"])
+def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
+    s = SURFACES[surface_key]
+    grid = plotting.surface_grid(s)
+    _, _, fig = build(surface_key, "3d")
+    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
+    for t in fig["data"]:
+        if t["type"] == "scatter3d" and t["mode"] == "lines":
+            x, y, z = (np.asarray(t[k], dtype=float) for k in "xyz")
+            ok = ~np.isnan(x)
+            mesh = plotting._mesh_height(grid, x[ok], y[ok])
+            assert np.all(z[ok] >= mesh + 0.99 * lift), t["legendgroup"]
+            # ... and above the true surface too
+            true = plotting.z_transform(s, s.f(np.column_stack([x[ok], y[ok]])))
+            assert np.all(z[ok] >= true + 0.99 * lift)
