@@ -564,3 +564,42 @@ def test_screenshot(app, tmp_path):
         colours = region.getcolors(maxcolors=1 << 20)
         assert colours is not None and len(colours) > 500, f"a chart region looks blank: {box}"
     app.assert_clean()
+
+
+def test_the_exported_animation_plays_offline(app, browser, tmp_path):
+    """The 'Animation (standalone HTML)' button gives a file that plays with no network at all,
+    its contour kept on screen through the animation."""
+    app.open(LIGHT)
+    page = app.page
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Animation (standalone HTML)").click()
+    target = tmp_path / "animation.html"
+    info.value.save_as(target)
+    html = target.read_text()
+    assert "<title>" in html and not re.search(r"<script[^>]*\bsrc=", html)
+
+    offline = browser.new_context(viewport=VIEWPORT, offline=True)
+    try:
+        view = offline.new_page()
+        errors = []
+        view.on("pageerror", lambda e: errors.append(str(e)))
+        view.goto(target.as_uri())
+        gd = "document.querySelector('.js-plotly-plot')"
+        view.wait_for_function(f"() => {gd} && {gd}._fullLayout && ({gd}._transitionData._frames || []).length > 0",
+                               timeout=TIMEOUT_MS)
+        contour = f"() => {gd}.querySelectorAll('.contourlayer path').length"
+        assert view.evaluate(contour) > 0
+        last = view.evaluate(f"() => {gd}.layout.sliders[0].active")
+        view.get_by_text("▶ Play").click()
+        seen = set()
+        deadline = time.monotonic() + 60
+        while len(seen) < 3 and time.monotonic() < deadline:
+            active = view.evaluate(f"() => {gd}.layout.sliders[0].active")
+            if active != last:
+                seen.add(active)
+                assert view.evaluate(contour) > 0, "the contour vanished while the export played"
+            view.wait_for_timeout(100)
+        assert len(seen) >= 3, "Play did not animate the exported file"
+        assert not [e for e in errors if "undefined" not in e], errors
+    finally:
+        offline.close()
