@@ -48,10 +48,10 @@ GRID_3D = 100
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
 CAMERA_PRESETS = {
-    "Default": (1.55, -1.55, 1.05),
-    "Top": (0.0, -0.001, 2.6),
-    "Along x": (2.4, 0.0, 0.6),
-    "Along y": (0.0, -2.4, 0.6),
+    "Default": (1.35, -1.35, 0.95),
+    "Top": (0.0, -0.001, 2.3),
+    "Along x": (2.2, 0.0, 0.55),
+    "Along y": (0.0, -2.2, 0.55),
 }
 DEFAULT_CAMERA = CAMERA_PRESETS["Default"]
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
@@ -306,7 +306,8 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
             "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
             "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * lift]},
             "aspectmode": "manual",
-            "aspectratio": {"x": 1, "y": 1, "z": 0.7},
+            # A wider box fills the 3-D-only view, whose cell is much wider than tall.
+            "aspectratio": {"x": 1, "y": 1, "z": 0.7} if view == "both" else {"x": 1.1, "y": 1.1, "z": 0.65},
             "camera": {"eye": eye, "up": {"x": 0, "y": 0, "z": 1}, "center": {"x": 0, "y": 0, "z": -0.1}},
             "uirevision": surface.key,
         }
