@@ -7,7 +7,6 @@ surfaces/; the view state lives in the URL (optviz/share.py) so a link reproduce
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -75,11 +74,15 @@ def state_from_widgets() -> ViewState:
     )
 
 
+def load_preset(seed: int) -> None:
+    ss = st.session_state
+    load_state_into_widgets(share.preset_view(ss["surface"], ss["optimizers"], view=ss["view"],
+                                              contour=ss["contour"], speed=ss["speed"], seed=seed))
+
+
 def on_surface_change() -> None:
     """A new surface brings its preset: start, steps and the hyperparameters that suit it."""
-    ss = st.session_state
-    fresh = share.default_state(ss["surface"], tuple(ss["optimizers"]) or share.DEFAULT_SELECTION)
-    load_state_into_widgets(replace(fresh, seed=ss["seed"], view=ss["view"], contour=ss["contour"], speed=ss["speed"]))
+    load_preset(seed=st.session_state["seed"])
 
 
 def on_optimizers_change() -> None:
@@ -91,10 +94,8 @@ def on_optimizers_change() -> None:
 
 
 def on_reset() -> None:
-    ss = st.session_state
-    fresh = share.default_state(ss["surface"], tuple(ss["optimizers"]) or share.DEFAULT_SELECTION)
-    load_state_into_widgets(replace(fresh, view=ss["view"], contour=ss["contour"], speed=ss["speed"], camera=None))
-    ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    load_preset(seed=0)
+    st.session_state["camera_nonce"] = st.session_state.get("camera_nonce", 0) + 1
 
 
 def on_camera_preset() -> None:

@@ -9,7 +9,6 @@ frames is capped while the drawn path keeps every step.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +95,11 @@ class SurfaceGrid:
     z2: np.ndarray  # transformed
     z_range: tuple[float, float]
 
+    @property
+    def lift(self) -> float:
+        """How far 3-D paths and markers float above the surface: 2% of its z range."""
+        return 0.02 * (self.z_range[1] - self.z_range[0])
+
 
 def surface_grid(surface: Surface) -> SurfaceGrid:
     (x0, x1), (y0, y1) = surface.domain
@@ -134,7 +138,7 @@ def _mesh_height(grid: SurfaceGrid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
             + z[j + 1, i + 1] * u * v)
 
 
-def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory, lift: float) -> dict[str, np.ndarray]:
+def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> dict[str, np.ndarray]:
     """The path as drawn: cut where it leaves the plotted domain (an escape or a divergence
     goes on off-screen), z on the surface's transformed scale and lifted above the surface.
 
@@ -149,13 +153,10 @@ def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory, lift: floa
     x = path[:, 0].copy()
     y = path[:, 1].copy()
     with np.errstate(invalid="ignore"):
-        z = np.maximum(z_transform(surface, t.loss), _mesh_height(grid, x, y)) + lift
+        z = np.maximum(z_transform(surface, t.loss), _mesh_height(grid, x, y)) + grid.lift
     x[end:], y[end:], z[end:] = np.nan, np.nan, np.nan
     return {"x": x, "y": y, "z": z, "end": end}
 
-
-def _last_visible(end: int, k: int) -> int:
-    return min(k, end - 1)
 
 
 def optimizer_traces(
@@ -163,10 +164,9 @@ def optimizer_traces(
 ) -> tuple[list[dict], list[dict]]:
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
-    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
-    d = _display_path(surface, grid, t, lift)
+    d = _display_path(surface, grid, t)
     x, y, z = _f32(d["x"]), _f32(d["y"]), _f32(d["z"])
-    last = _last_visible(d["end"], len(x) - 1)
+    last = min(d["end"], len(x)) - 1  # the marker sits on the last drawn point
     steps = np.arange(len(x), dtype=np.int32)
     common = {"legendgroup": style.key, "name": style.name}
     hover = f"<b>{style.name}</b><br>step %{{customdata}}<br>x %{{x:.4g}}, y %{{y:.4g}}"
@@ -206,7 +206,6 @@ def optimizer_traces(
 def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str = "filled") -> list[dict]:
     traces = []
     minima = surface.minima_points
-    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     if view in ("both", "3d"):
         traces.append({
             "type": "surface", "scene": "scene", "x": _f32(grid.x3), "y": _f32(grid.y3),
@@ -216,7 +215,7 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str =
             "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
         })
         if len(minima):
-            mz = z_transform(surface, [m.value for m in surface.minima]) + lift
+            mz = z_transform(surface, [m.value for m in surface.minima]) + grid.lift
             traces.append({
                 "type": "scatter3d", "mode": "markers", "scene": "scene", "x": _f32(minima[:, 0]),
                 "y": _f32(minima[:, 1]), "z": _f32(mz), "name": "minima", "showlegend": False,
@@ -287,7 +286,6 @@ def trajectory_figure(
 
 def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) -> dict:
     (x0, x1), (y0, y1) = surface.domain
-    lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     eye = dict(zip("xyz", camera or DEFAULT_CAMERA, strict=True))
     layout: dict = {
         "height": height,
@@ -304,7 +302,7 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
             "domain": {"x": [0.0, 0.5] if view == "both" else [0.0, 1.0], "y": [0.14, 1.0]},
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
             "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
-            "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * lift]},
+            "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift]},
             "aspectmode": "manual",
             # A wider box fills the 3-D-only view, whose cell is much wider than tall.
             "aspectratio": {"x": 1, "y": 1, "z": 0.7} if view == "both" else {"x": 1.1, "y": 1.1, "z": 0.65},
@@ -374,10 +372,6 @@ def as_figure(spec: dict, validate: bool = False):
     import plotly.graph_objects as go
 
     return go.Figure(spec) if validate else go.Figure(spec, _validate=False)
-
-
-def figure_json(figure: dict) -> str:
-    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
 
 
 def standalone_html(figure: dict, title: str) -> str:

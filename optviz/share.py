@@ -259,7 +259,8 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
     )
 
 
-def with_surface(state: ViewState, surface_key: str) -> ViewState:
-    """The same optimizers on another surface, with that surface's preset."""
-    fresh = default_state(surface_key, state.optimizers)
-    return replace(fresh, seed=state.seed, view=state.view, contour=state.contour, speed=state.speed)
+def preset_view(surface_key: str, optimizers, *, view: str, contour: str, speed: int, seed: int = 0) -> ViewState:
+    """The surface's preset for these optimizers (the default selection if none), keeping how
+    the view is shown; the camera goes back to its default."""
+    fresh = default_state(surface_key, tuple(optimizers) or DEFAULT_SELECTION)
+    return replace(fresh, seed=seed, view=view, contour=contour, speed=speed)

@@ -87,11 +87,6 @@ class Surface:
         x, y = (float(v) for v in point)
         return x0 <= x <= x1 and y0 <= y <= y1
 
-    def clip_to_domain(self, point) -> tuple[float, float]:
-        (x0, x1), (y0, y1) = self.domain
-        x, y = (float(v) for v in point)
-        return float(np.clip(x, x0, x1)), float(np.clip(y, y0, y1))
-
 
 def pack(gx: Array, gy: Array) -> Array:
     """Stack two components on a new last axis (cheaper than np.stack for tiny arrays)."""
