@@ -342,7 +342,9 @@ def _jump_to_origin_at(step):
     return Optimizer(init, update)
 
 
-@pytest.mark.parametrize(("jump", "outcome"), [(90, "converged"), (91, "inside at the end"), (100, "inside at the end")])
+@pytest.mark.parametrize(
+    ("jump", "outcome"), [(90, "converged"), (91, "inside at the end"), (100, "inside at the end")]
+)
 def test_the_stay_is_counted_exactly(jump, outcome):
     """100 steps need 10 steps inside: arriving at step 90 stays 10, at 91 only 9."""
     t = simulate("bowl", _jump_to_origin_at(jump), (1.0, 1.0), 100)
