@@ -20,12 +20,12 @@ MIN_STAY_STEPS = 10
 MIN_STAY_FRACTION = 0.1
 
 CONVERGENCE_RULE = (
-    "A run has converged at step k when it is within the tolerance (10⁻³ × the domain's larger side) "
+    "A run has converged at step k when it stays within the tolerance (by default 10⁻³ × the domain's larger side) "
     "of a minimum at every step from k to the last one, and that for at least 10 % of the run's steps "
-    "(at least 10 steps). A run that is inside at the last step but not for that long is "
-    "\"inside at the end\"; one that is outside at the last step is \"not yet\"."
+    "(at least 10 steps)."
 )
-"""The convergence rule, stated once: the engine applies it and the app's table shows it as help."""
+"""The convergence rule, stated once (one sentence): `min_stay` and `_finish` apply it, the results
+table's help (`optviz.results.RESULTS_HELP`) and the README quote it."""
 
 CONVERGED = "converged"
 INSIDE_AT_THE_END = "inside at the end"
