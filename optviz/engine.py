@@ -83,7 +83,8 @@ class Trajectory:
     converged: np.ndarray  # (n,) bool: outcome == "converged"
     converged_at: np.ndarray  # (n,) int: the step k of CONVERGENCE_RULE, -1 if not converged
     # Fields added for the outcome (defaults keep Trajectory constructible as before):
-    outcome: str | np.ndarray = ""  # per start, one of OUTCOMES (a str for a single start)
+    outcome: str | np.ndarray = ""  # per start, one of OUTCOMES: a str for a single start, else an
+    #   (n,) object array of str
     escaped_at: np.ndarray | int = -1  # (n,) int: first step outside surface.domain on an unbounded
     #   surface (f_min is None), -1 if it never left, if the surface is bounded, or if it diverged first
     inside_since: np.ndarray | int = -1  # (n,) int: first step of the final stretch within tol of a
@@ -496,9 +497,12 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None) -> 
     inside_since = np.where(diverged, -1, inside_since)
     converged_at = np.where((inside_since >= 0) & (last - inside_since >= min_stay(last)), inside_since, -1)
     nearest = np.where(diverged | escaped, -1, nearest)
-    outcome = np.full(n, NOT_YET, dtype=f"<U{max(map(len, OUTCOMES))}")
-    outcome[inside_since >= 0] = INSIDE_AT_THE_END
-    outcome[converged_at >= 0] = CONVERGED
-    outcome[blown_up] = DIVERGED
-    outcome[escaped] = ESCAPED
+    code = np.full(n, OUTCOMES.index(NOT_YET))
+    code[inside_since >= 0] = OUTCOMES.index(INSIDE_AT_THE_END)
+    code[converged_at >= 0] = OUTCOMES.index(CONVERGED)
+    code[blown_up] = OUTCOMES.index(DIVERGED)
+    code[escaped] = OUTCOMES.index(ESCAPED)
+    # An object array of the five shared str objects: 8 bytes a start (a '<U17' array takes 68),
+    # and `t.outcome == "escaped"` still compares element by element.
+    outcome = np.array(OUTCOMES, dtype=object)[code]
     return _Ending(loss, grad_norm, distance, nearest, diverged_at, escaped_at, inside_since, converged_at, outcome)
