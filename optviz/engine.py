@@ -77,14 +77,16 @@ class Trajectory:
     loss: np.ndarray  # (T, n): full-batch loss along the path
     grad_norm: np.ndarray  # (T, n): norm of the full-batch gradient along the path
     distance: np.ndarray | None  # (T, n): distance to the nearest known minimum; None if none known
-    nearest_minimum: np.ndarray  # (n,): index of the nearest minimum at the end, -1 if none known
-    diverged: np.ndarray  # (n,) bool
-    diverged_at: np.ndarray  # (n,) int: first step that was not finite / beyond the bound, -1 if never
+    nearest_minimum: np.ndarray  # (n,): index of the nearest minimum at the end; -1 if none is known or
+    #   the run diverged or escaped (a frozen point is near nothing it reached)
+    diverged: np.ndarray  # (n,) bool: diverged_at >= 0 (frozen; see the docstring for escapes)
+    diverged_at: np.ndarray  # (n,) int: first step that was not finite / beyond the bound, -1 if never;
+    #   the path is frozen from it
     converged: np.ndarray  # (n,) bool: outcome == "converged"
     converged_at: np.ndarray  # (n,) int: the step k of CONVERGENCE_RULE, -1 if not converged
     # Fields added for the outcome (defaults keep Trajectory constructible as before):
     outcome: str | np.ndarray = ""  # per start, one of OUTCOMES: a str for a single start, else an
-    #   (n,) object array of str
+    #   (n,) object array of str ("" only in a Trajectory built by hand)
     escaped_at: np.ndarray | int = -1  # (n,) int: first step outside surface.domain on an unbounded
     #   surface (f_min is None), -1 if it never left, if the surface is bounded, or if it diverged first
     inside_since: np.ndarray | int = -1  # (n,) int: first step of the final stretch within tol of a
