@@ -1,8 +1,8 @@
 """The results table under the charts: one row of words and numbers per run. Pure: no Streamlit, no
 plotly; the app shows `results_rows(...)` as its table and `RESULTS_HELP` as the columns' help.
 
-Decisions: a run that diverged shows its last finite loss, marked as such (the frozen tail is not
-computed data), and no distance or minimum; a run that escaped the plot of a surface unbounded
+Decisions: a run that diverged shows the loss at its last computed step, marked "(at step k)" (the
+frozen tail is not computed data), and no distance or minimum; a run that escaped the plot of a surface unbounded
 below shows its final loss (marked the same way if the engine froze it far out) and no minimum.
 The distance column appears only on surfaces with a known minimum, the minimum column only on
 surfaces with several.
@@ -25,8 +25,8 @@ COLUMNS = (RUN, FINAL_LOSS, DISTANCE, OUTCOME, MINIMUM)
 
 RESULTS_HELP: dict[str, str] = {
     RUN: "The run: its optimizer and settings, in the colour of its path.",
-    FINAL_LOSS: "The loss at the last step; a run that diverged (or was stopped far outside the plot) "
-    "shows its last finite loss and the step it was computed at.",
+    FINAL_LOSS: "The loss at the last step; a run that diverged, or was stopped far outside the plot, shows "
+    'the loss at its last computed step, marked "(at step k)".',
     DISTANCE: "How far the last point lies from the nearest known minimum (blank for a run that diverged).",
     OUTCOME: CONVERGENCE_RULE[:-1] + "; a run within the tolerance at the last step but not for that long "
     'is "inside the tolerance at the end", one outside it "not yet", one whose values blew up has '
@@ -67,7 +67,7 @@ def outcome_words(t: Trajectory, surface: Surface | None = None) -> str:
 def _final_loss(t: Trajectory) -> str:
     loss = _number(float(t.final_loss))
     if bool(t.diverged):  # frozen: the last computed point is the one before diverged_at
-        return f"{loss} (last finite, step {int(t.diverged_at) - 1})"
+        return f"{loss} (at step {int(t.diverged_at) - 1})"
     return loss
 
 
