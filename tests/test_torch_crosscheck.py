@@ -59,6 +59,7 @@ def test_the_fixture_holds_exactly_the_scripts_cases():
     saved = [{k: v for k, v in case.items() if k != "torch_path"} for case in CASES]
     assert saved == json.loads(json.dumps(_script().CASES))
     assert "make_torch_fixtures.py" in FIXTURE["header"] and FIXTURE["torch_version"].startswith("2.13.0")
+    assert (ROOT / "tests" / "fixtures" / "torch_paths.json").stat().st_size < 300_000  # kept small
 
 
 def test_every_registry_optimizer_is_checked_against_torch_or_says_why_not():
