@@ -74,6 +74,38 @@ def test_each_run_shows_what_its_preset_promises(surface, key, expect: Expect):
         assert expect.distance[0] <= t.final_distance <= expect.distance[1], s
 
 
+# --- the curvatures the comments quote ---------------------------------------------------------
+
+
+def hessian(surface, point, h=1e-5):
+    s, p = SURFACES[surface], np.asarray(point, dtype=float)
+    return np.column_stack([(s.grad(p + h * e) - s.grad(p - h * e)) / (2 * h) for e in np.eye(2)])
+
+
+@pytest.mark.parametrize(
+    ("surface", "point", "eigenvalues"),
+    [
+        ("bowl", (0.3, -1.0), (2.0, 2.0)),  # "Curvature 2 in both directions"
+        ("beale", (3.0, 0.5), (0.3, 49.0)),  # "Hessian at (3, 0.5): eigenvalues 49 and 0.3"
+        ("rosenbrock", (1.0, 1.0), (0.4, 1002.0)),  # "eigenvalues 1002 and 0.4 (condition number 2500)"
+        ("ravine", (1.3, -0.7), (0.2, 4.0)),  # caption: "Curvatures 0.2 and 4 (condition number 20)"
+    ],
+)
+def test_curvatures_quoted_in_the_comments(surface, point, eigenvalues):
+    found = np.linalg.eigvalsh(hessian(surface, point))
+    np.testing.assert_allclose(found, eigenvalues, rtol=0.01)
+    if surface == "rosenbrock":
+        assert found[1] / found[0] == pytest.approx(2500, rel=0.01)
+
+
+def test_himmelblau_start_is_near_the_central_hill():
+    """"From a start near the central hill": its local maximum at (-0.2708, -0.9230)."""
+    hill = np.array([-0.270845, -0.923039])
+    assert np.linalg.norm(SURFACES["himmelblau"].grad(hill)) < 1e-4
+    assert np.all(np.linalg.eigvalsh(hessian("himmelblau", hill)) < 0)  # a maximum
+    assert np.linalg.norm(np.array(PRESETS["himmelblau"].start) - hill) < 0.3
+
+
 # --- bowl ----------------------------------------------------------------------------------------
 
 
@@ -193,22 +225,22 @@ def _x_run_back(t):
 
 
 def test_ravine_curvatures():
-    """"Curvatures 0.2 and 4 (condition number 20)": the Hessian from differences of the gradient."""
+    """"Curvatures 0.2 and 4 (condition number 20)": along x and across y, everywhere."""
     caption_says("ravine", "Curvatures 0.2 and 4")
-    s, h = SURFACES["ravine"], 1e-5
-    p = np.array([1.3, -0.7])
-    hessian = np.column_stack([(s.grad(p + h * e) - s.grad(p - h * e)) / (2 * h) for e in np.eye(2)])
-    np.testing.assert_allclose(hessian, np.diag([0.2, 4.0]), atol=1e-8)
+    np.testing.assert_allclose(hessian("ravine", (1.3, -0.7)), np.diag([0.2, 4.0]), atol=1e-8)
 
 
 def test_ravine_gd_zig_zags_across_and_crawls_along():
-    """"plain gradient descent zig-zags across the ravine": its y-step reverses at ten steps in a
-    row; then it crawls along x (never back) and converges at step 73."""
+    """"plain gradient descent zig-zags across the ravine": GD's lr "is capped by the stiff y axis (it
+    diverges above 0.5)"; at 0.4 "its y-step reverses at ten steps in a row ... and then it crawls
+    along x", "converging at step 73"."""
     caption_says("ravine", "plain gradient descent zig-zags across the ravine")
     gd = run("ravine", "sgd")
-    assert _longest_run_of_y_reversals(gd) >= 8
+    assert _longest_run_of_y_reversals(gd) >= 10
     assert _x_run_back(gd) == 0.0
     assert gd.converged and gd.converged_at > 60
+    assert run("ravine", "sgd", lr=0.6).outcome == "diverged"
+    assert run("ravine", "sgd", lr=0.5).outcome == "not yet"  # the edge: y bounces for ever
 
 
 @pytest.mark.parametrize("key", ["momentum", "nesterov"])
