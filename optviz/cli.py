@@ -8,10 +8,11 @@ from pathlib import Path
 
 from surfaces import SURFACES
 
-from .engine import simulate
+from .engine import CONVERGENCE_RULE, simulate
 from .export import to_csv, to_json
 from .presets import PRESETS
 from .registry import OPTIMIZERS
+from .results import COLUMNS, RUN, results_rows
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -52,8 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fmt(value, spec: str = ".4g") -> str:
-    return "-" if value is None else format(value, spec)
+def _table(rows: list[dict[str, str]]) -> str:
+    """The results table (the same rows as the app's) in aligned columns; "-" for empty cells."""
+    columns = [c for c in COLUMNS if c in rows[0]]
+    cells = [["optimizer" if c == RUN else c for c in columns]]
+    cells += [[row[c] or "-" for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+                     for line in cells)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    header = f"{'optimizer':<10} {'final loss':>12} {'dist. to min':>12} {'converged at':>12} {'diverged at':>11}"
-    print(f"{SURFACES[args.surface].title}: {trajectories[0].steps} steps from {tuple(trajectories[0].path[0])}")
-    print(header)
-    for t in trajectories:
-        s = t.summary()
-        print(f"{t.optimizer:<10} {_fmt(s['final_loss']):>12} {_fmt(s['distance_to_minimum']):>12} "
-              f"{_fmt(s['converged_at'], 'd'):>12} {_fmt(s['diverged_at'], 'd'):>11}")
+    surface = SURFACES[args.surface]
+    x0, y0 = trajectories[0].path[0]
+    print(f"{surface.title}: {trajectories[0].steps} steps from ({x0:g}, {y0:g})")
+    print(_table(results_rows(surface, [(t.optimizer, t) for t in trajectories])))
+    print(CONVERGENCE_RULE)
     if args.csv:
         args.csv.write_text(to_csv(trajectories))
         print(f"wrote {args.csv}")

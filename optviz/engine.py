@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,14 +16,54 @@ from .registry import OptimizerSpec, get_spec
 MAX_STEPS = 100_000
 MAX_STARTS = 1_000_000
 
+MIN_STAY_STEPS = 10
+MIN_STAY_FRACTION = 0.1
+
+CONVERGENCE_RULE = (
+    "A run has converged at step k when it stays within the tolerance (by default 10⁻³ × the domain's larger side) "
+    "of a minimum at every step from k to the last one, and that for at least 10 % of the run's steps "
+    "(at least 10 steps)."
+)
+"""The convergence rule, stated once (one sentence): `min_stay` and `_finish` apply it, the results
+table's help (`optviz.results.RESULTS_HELP`) and the README quote it."""
+
+CONVERGED = "converged"
+INSIDE_AT_THE_END = "inside at the end"
+NOT_YET = "not yet"
+DIVERGED = "diverged"
+ESCAPED = "escaped"
+OUTCOMES = (CONVERGED, INSIDE_AT_THE_END, NOT_YET, DIVERGED, ESCAPED)
+"""`Trajectory.outcome`, one per start:
+
+- "converged": `CONVERGENCE_RULE` holds (from `converged_at`);
+- "inside at the end": within the tolerance at the last step, but not for `min_stay` steps;
+- "not yet": outside the tolerance at the last step (or the surface lists no minimum);
+- "diverged": the path blew up (not finite, or beyond the escape radius) on a surface that is
+  bounded below, or overflowed inside the domain;
+- "escaped": on a surface unbounded below (`f_min is None`), the path left the closed box
+  `surface.domain` (the plotted range); this wins over "diverged" when the path later also
+  reaches the escape radius and is frozen there.
+"""
+
+
+def min_stay(steps: int) -> int:
+    """How many steps a run must stay within the tolerance to count as converged:
+    max(10, ceil(10 % of the steps))."""
+    return max(MIN_STAY_STEPS, math.ceil(MIN_STAY_FRACTION * steps))
+
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """What `simulate()` returns. Shapes: T = steps + 1, n = number of starts; for a single start
     (x, y) the n axis is dropped (`path` is (T, 2), `diverged` a 0-d bool array).
 
-    Every array is finite: a path that diverged (left `surface.escape_radius` or overflowed)
-    stays at its last good point from `diverged_at` on.
+    Every array is finite: a path that left `surface.escape_radius` or overflowed stays at its
+    last good point from `diverged_at` on. So `diverged`/`diverged_at` mean "frozen from this
+    step": that is a divergence on a surface bounded below, but on an unbounded surface it
+    happens only after an escape, and `outcome` then says "escaped" (see `OUTCOMES`). The
+    frozen tail is not computed data: plots and exports stop at `diverged_at`.
+
+    Convergence follows `CONVERGENCE_RULE` (with `min_stay` steps).
     """
 
     surface: str
@@ -35,11 +77,21 @@ class Trajectory:
     loss: np.ndarray  # (T, n): full-batch loss along the path
     grad_norm: np.ndarray  # (T, n): norm of the full-batch gradient along the path
     distance: np.ndarray | None  # (T, n): distance to the nearest known minimum; None if none known
-    nearest_minimum: np.ndarray  # (n,): index of the nearest minimum at the end, -1 if none known
-    diverged: np.ndarray  # (n,) bool
-    diverged_at: np.ndarray  # (n,) int: first step that was not finite / beyond the bound, -1 if never
-    converged: np.ndarray  # (n,) bool
-    converged_at: np.ndarray  # (n,) int: first step from which the path stays within tol of a minimum
+    nearest_minimum: np.ndarray  # (n,): index of the nearest minimum at the end; -1 if none is known or
+    #   the run diverged or escaped (a frozen point is near nothing it reached)
+    diverged: np.ndarray  # (n,) bool: diverged_at >= 0 (frozen; see the docstring for escapes)
+    diverged_at: np.ndarray  # (n,) int: first step that was not finite / beyond the bound, -1 if never;
+    #   the path is frozen from it
+    converged: np.ndarray  # (n,) bool: outcome == "converged"
+    converged_at: np.ndarray  # (n,) int: the step k of CONVERGENCE_RULE, -1 if not converged
+    # Fields added for the outcome (defaults keep Trajectory constructible as before):
+    outcome: str | np.ndarray = ""  # per start, one of OUTCOMES: a str for a single start, else an
+    #   (n,) object array of str ("" only in a Trajectory built by hand)
+    escaped_at: np.ndarray | int = -1  # (n,) int: first step outside surface.domain on an unbounded
+    #   surface (f_min is None), -1 if it never left, if the surface is bounded, or if it diverged first
+    inside_since: np.ndarray | int = -1  # (n,) int: first step of the final stretch within tol of a
+    #   minimum (the last step included), -1 if outside at the end or diverged
+    min_stay: int = MIN_STAY_STEPS  # the steps within tol that convergence needs: min_stay(steps)
 
     @property
     def steps(self) -> int:
@@ -54,16 +106,24 @@ class Trajectory:
         return None if self.distance is None else self.distance[-1]
 
     def summary(self) -> dict:
-        """Final loss, distance to the nearest minimum, and when it converged or diverged
-        (None for never), for a single-start trajectory."""
+        """For a single-start trajectory: the outcome (one of `OUTCOMES`), the final loss and
+        distance to the nearest minimum (of the last computed point: a frozen path's last good
+        one), the step it converged at, escaped at (left the plotted domain of an unbounded
+        surface) and was frozen at (`diverged_at`), and the index into `surface.minima` of the
+        minimum it ended nearest to (None when it diverged or escaped, or none is known).
+        None means never."""
         if np.ndim(self.diverged) != 0:
             raise ValueError("summary() takes a single-start trajectory")
+        nearest = int(self.nearest_minimum)
         return {
             "optimizer": self.optimizer,
+            "outcome": str(self.outcome),
             "final_loss": float(self.final_loss),
             "distance_to_minimum": None if self.distance is None else float(self.final_distance),
             "converged_at": int(self.converged_at) if self.converged else None,
             "diverged_at": int(self.diverged_at) if self.diverged else None,
+            "escaped_at": int(self.escaped_at) if self.escaped_at >= 0 else None,
+            "nearest_minimum": nearest if nearest >= 0 else None,
         }
 
 
@@ -258,7 +318,7 @@ def simulate(
             _run_one(surf, optim, path, steps, noise_draws)
         else:
             kept = _run_many(surf, optim, path, steps, noise_draws, sampler)
-        diverged_at, loss, grad_norm, distance, nearest, converged_at = _finish(surf, path, tol, kept)
+        end = _finish(surf, path, tol, kept)
 
     def along(a):  # (T, n, ...) -> (T, ...) for a single start
         return a[:, 0] if single else a
@@ -275,14 +335,18 @@ def simulate(
         batch_size=batch_size,
         tol=tol,
         path=along(path),
-        loss=along(loss),
-        grad_norm=along(grad_norm),
-        distance=None if distance is None else along(distance),
-        nearest_minimum=per_start(nearest),
-        diverged=per_start(diverged_at >= 0),
-        diverged_at=per_start(diverged_at),
-        converged=per_start(converged_at >= 0),
-        converged_at=per_start(converged_at),
+        loss=along(end.loss),
+        grad_norm=along(end.grad_norm),
+        distance=None if end.distance is None else along(end.distance),
+        nearest_minimum=per_start(end.nearest),
+        diverged=per_start(end.diverged_at >= 0),
+        diverged_at=per_start(end.diverged_at),
+        converged=per_start(end.converged_at >= 0),
+        converged_at=per_start(end.converged_at),
+        outcome=str(end.outcome[0]) if single else end.outcome,
+        escaped_at=per_start(end.escaped_at),
+        inside_since=per_start(end.inside_since),
+        min_stay=min_stay(steps),
     )
 
 
@@ -355,7 +419,41 @@ def _loss_and_grad_norm(surf: Surface, path: np.ndarray, kept: tuple | None):
     return loss, grad_norm
 
 
-def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
+class _Ending(NamedTuple):
+    """What `_finish` finds, per start (n,) or along the path (T, n)."""
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    distance: np.ndarray | None
+    nearest: np.ndarray
+    diverged_at: np.ndarray
+    escaped_at: np.ndarray
+    inside_since: np.ndarray
+    converged_at: np.ndarray
+    outcome: np.ndarray
+
+
+def _escaped_at(surf: Surface, path: np.ndarray) -> np.ndarray:
+    """Per start, the first step outside the closed box `surf.domain` (±inf counts as outside,
+    NaN does not), on a surface unbounded below; -1 if it never leaves or the surface is bounded.
+    Run on the path before it is frozen, so a path that jumps from inside the box straight to
+    beyond the escape radius still escapes at that step."""
+    first = np.full(path.shape[1], -1)
+    if surf.f_min is not None:
+        return first
+    (x0, x1), (y0, y1) = surf.domain
+    for rows in _blocks(*path.shape[:2]):
+        x, y = path[rows, :, 0], path[rows, :, 1]
+        # NaN compares False: a path that turns NaN inside the box has diverged, not escaped.
+        outside = (x < x0) | (x > x1) | (y < y0) | (y > y1)
+        new = outside.any(axis=0) & (first < 0)
+        first[new] = rows.start + outside[:, new].argmax(axis=0)
+    return first
+
+
+def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None) -> _Ending:
+    """Freeze what blew up, then loss, gradient norm, distances and each start's outcome."""
+    escaped_at = _escaped_at(surf, path)
     diverged_at = _diverged_at(surf, path)
     _freeze(path, diverged_at)
     if kept is not None and (diverged_at > 0).any():
@@ -366,30 +464,47 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None):
         late = _freeze_after(path, overflow)
         diverged_at = np.where((diverged_at < 0) | ((late >= 0) & (late < diverged_at)), late, diverged_at)
         loss, grad_norm = _loss_and_grad_norm(surf, path, None)
+    # A path frozen before it left the box never escaped (it overflowed inside the plot).
+    escaped_at = np.where((diverged_at >= 0) & (diverged_at < escaped_at), -1, escaped_at)
 
     steps, n = path.shape[:2]
+    last = steps - 1  # the index of the last point
+    distance, nearest, inside_since = None, np.full(n, -1), np.full(n, -1)
     minima = surf.minima_points
-    if len(minima) == 0:
-        return diverged_at, loss, grad_norm, None, np.full(n, -1), np.full(n, -1)
-    distance = np.empty((steps, n))
-    nearest = np.zeros(n, dtype=np.intp)
-    last_outside = np.full(n, -1)  # the last step farther than tol from every minimum
-    for rows in _blocks(steps, n):
-        x, y = path[rows, :, 0], path[rows, :, 1]
-        best = None
-        for k, (mx, my) in enumerate(minima):  # one minimum at a time: memory stays (rows, n)
-            dx, dy = x - mx, y - my
-            d = np.sqrt(dx * dx + dy * dy)  # bounded by the escape radius: no overflow
-            if best is None:
-                best = d
-                continue
-            if rows.stop == steps:
-                nearest = np.where(d[-1] < best[-1], k, nearest)
-            best = np.minimum(best, d)
-        distance[rows] = best
-        outside = best > tol
-        last_in_block = rows.stop - 1 - outside[::-1].argmax(axis=0)
-        last_outside = np.where(outside.any(axis=0), last_in_block, last_outside)
-    # Converged from the first step after which the path never leaves the tolerance again.
-    converged_at = np.where((diverged_at >= 0) | (last_outside == steps - 1), -1, last_outside + 1)
-    return diverged_at, loss, grad_norm, distance, nearest, converged_at
+    if len(minima):
+        distance = np.empty((steps, n))
+        nearest = np.zeros(n, dtype=np.intp)
+        last_outside = np.full(n, -1)  # the last step farther than tol from every minimum
+        for rows in _blocks(steps, n):
+            x, y = path[rows, :, 0], path[rows, :, 1]
+            best = None
+            for k, (mx, my) in enumerate(minima):  # one minimum at a time: memory stays (rows, n)
+                dx, dy = x - mx, y - my
+                d = np.sqrt(dx * dx + dy * dy)  # bounded by the escape radius: no overflow
+                if best is None:
+                    best = d
+                    continue
+                if rows.stop == steps:
+                    nearest = np.where(d[-1] < best[-1], k, nearest)
+                best = np.minimum(best, d)
+            distance[rows] = best
+            outside = best > tol
+            last_in_block = rows.stop - 1 - outside[::-1].argmax(axis=0)
+            last_outside = np.where(outside.any(axis=0), last_in_block, last_outside)
+        inside_since = np.where(last_outside == last, -1, last_outside + 1)
+
+    diverged = diverged_at >= 0
+    escaped = escaped_at >= 0
+    blown_up = diverged & ~escaped
+    inside_since = np.where(diverged, -1, inside_since)
+    converged_at = np.where((inside_since >= 0) & (last - inside_since >= min_stay(last)), inside_since, -1)
+    nearest = np.where(diverged | escaped, -1, nearest)
+    code = np.full(n, OUTCOMES.index(NOT_YET))
+    code[inside_since >= 0] = OUTCOMES.index(INSIDE_AT_THE_END)
+    code[converged_at >= 0] = OUTCOMES.index(CONVERGED)
+    code[blown_up] = OUTCOMES.index(DIVERGED)
+    code[escaped] = OUTCOMES.index(ESCAPED)
+    # An object array of the five shared str objects: 8 bytes a start (a '<U17' array takes 68),
+    # and `t.outcome == "escaped"` still compares element by element.
+    outcome = np.array(OUTCOMES, dtype=object)[code]
+    return _Ending(loss, grad_norm, distance, nearest, diverged_at, escaped_at, inside_since, converged_at, outcome)

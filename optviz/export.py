@@ -15,7 +15,8 @@ CSV_COLUMNS = ("optimizer", "step", "x", "y", "loss", "grad_norm", "distance_to_
 
 
 def _steps_of(t: Trajectory) -> int:
-    # The whole path is stored; the first frozen point of a diverged path is its last good one.
+    # The whole path is stored; the first frozen point of a diverged (or escaped and then frozen)
+    # path is its last good one.
     return t.steps if not bool(t.diverged) else int(t.diverged_at) - 1
 
 
@@ -41,6 +42,7 @@ def to_csv(trajectories: Sequence[Trajectory]) -> str:
 def to_dict(t: Trajectory) -> dict:
     _require_single(t)
     last = _steps_of(t)
+    summary = t.summary()
     return {
         "optimizer": t.optimizer,
         "hparams": t.hparams,
@@ -53,8 +55,15 @@ def to_dict(t: Trajectory) -> dict:
         "loss": t.loss[: last + 1].tolist(),
         "grad_norm": t.grad_norm[: last + 1].tolist(),
         "distance_to_minimum": None if t.distance is None else t.distance[: last + 1].tolist(),
-        "converged_at": int(t.converged_at) if bool(t.converged) else None,
-        "diverged_at": int(t.diverged_at) if bool(t.diverged) else None,
+        # How it ended (Trajectory.summary()): outcome is one of engine.OUTCOMES; diverged_at is the
+        # step the engine froze the path from (after an escape too); None means never.
+        "outcome": summary["outcome"],
+        "converged_at": summary["converged_at"],
+        "diverged_at": summary["diverged_at"],
+        "escaped_at": summary["escaped_at"],
+        "nearest_minimum": summary["nearest_minimum"],
+        "tol": t.tol,
+        "min_stay": t.min_stay,
     }
 
 

@@ -10,9 +10,10 @@ bias correction is applied, Adadelta's lr); Nesterov is the look-ahead form of S
 An optimizer may also give `eval_point(params, state)`: the point where the engine evaluates the
 gradient (Nesterov's look-ahead). Without it the gradient is taken at `params`.
 
-Every optimizer here is diagonal: it treats each coordinate on its own (`elementwise=True`). Its
-init and update then also work on one coordinate as a numpy scalar, which the engine uses for a
-single start: scalar arithmetic is several times cheaper than arithmetic on length-2 arrays.
+Every optimizer here is diagonal: it treats each coordinate on its own and says so with
+`elementwise=True` (an opt-in; the default False is right for any rule). Its init and update then
+also work on one coordinate as a numpy scalar, which the engine uses for a single start: scalar
+arithmetic is several times cheaper than arithmetic on length-2 arrays.
 For that, the updates take roots and maxima through `_sqrt` and `_maximum` below.
 """
 
@@ -32,7 +33,11 @@ class Optimizer(NamedTuple):
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array], tuple[Array, Any]]
     eval_point: Callable[[Array, Any], Array] | None = None
-    elementwise: bool = True  # False for a rule that couples coordinates (e.g. through a norm)
+    # Opt-in: True promises that init, update and eval_point treat each coordinate on its own and
+    # also work on one coordinate as a numpy scalar; the engine then runs a single start one
+    # coordinate at a time (faster, same numbers). False (the default, safe for any rule, e.g.
+    # one that couples coordinates through a norm) always runs on (n, 2) arrays.
+    elementwise: bool = False
 
 
 def _sqrt(x):
@@ -96,7 +101,7 @@ def sgd(lr: float = 0.01) -> Optimizer:
     def update(grads, state, params):
         return -lr * grads, state
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 # --- momentum and Nesterov ---------------------------------------------------------------
@@ -121,7 +126,7 @@ def momentum(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
         velocity = momentum * state.velocity + lr * grads
         return -velocity, VelocityState(velocity)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 def nesterov(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
@@ -146,7 +151,7 @@ def nesterov(lr: float = 0.01, momentum: float = 0.9) -> Optimizer:
         velocity = momentum * state.velocity + lr * grads
         return -velocity, VelocityState(velocity)
 
-    return Optimizer(init, update, eval_point)
+    return Optimizer(init, update, eval_point, elementwise=True)
 
 
 # --- Adagrad, RMSProp, Adadelta ----------------------------------------------------------
@@ -171,7 +176,7 @@ def adagrad(lr: float = 0.01, eps: float = 1e-10) -> Optimizer:
         sum_sq = state.sum_sq + grads * grads
         return -lr * grads / (_sqrt(sum_sq) + eps), AccumulatorState(sum_sq)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 class SquareAvgState(NamedTuple):
@@ -194,7 +199,7 @@ def rmsprop(lr: float = 0.01, rho: float = 0.99, eps: float = 1e-8) -> Optimizer
         square_avg = rho * state.square_avg + (1.0 - rho) * grads * grads
         return -lr * grads / (_sqrt(square_avg) + eps), SquareAvgState(square_avg)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 class AdadeltaState(NamedTuple):
@@ -226,7 +231,7 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6) -> Optimizer:
         acc_delta = rho * state.acc_delta + (1.0 - rho) * delta * delta
         return -lr * delta, AdadeltaState(square_avg, acc_delta)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 # --- Adam and its variants ---------------------------------------------------------------
@@ -279,7 +284,7 @@ def adam(
             delta = (-lr / bias1) * mu / denom
         return delta, AdamState(count, mu, nu, nu_max)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)
 
 
 amsgrad = partial(adam, amsgrad=True)
@@ -310,4 +315,4 @@ def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: flo
         u = _maximum(beta2 * state.u, abs(grads) + eps)
         return (-lr / (1.0 - beta1**count)) * mu / u, AdamaxState(count, mu, u)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, elementwise=True)

@@ -1,10 +1,10 @@
 """Per-surface presets: a start, a number of steps and the learning rates under which all optimizers,
-run side by side, each show their character.
+run side by side, each show their character, and what each run must show (`EXPECT`).
 
 Chosen by scanning the "nice" learning rates (1, 2, 3, 5 x 10^k) per surface and optimizer
-(noise=0), then picking by judgement: on bowl and beale every optimizer converges by about 80% of
-the steps and keeps converging at 0.8x and 1.25x its lr; momentum or rho is overridden only where lr
-alone cannot do it (noted below).
+(noise=0), then picking by judgement: on bowl and beale every optimizer converges by 80% of the
+steps, and every one but plain GD on beale keeps converging at 0.8x and 1.25x its lr; momentum or
+rho is overridden only where lr alone cannot do it (noted below).
 
 Lessons: bowl, the baseline; beale, steep walls and a flat bent floor; saddle, who escapes and how
 fast (plain GD crawls to the saddle point); ravine, GD zig-zags, momentum rolls, adaptive methods
@@ -12,13 +12,21 @@ rescale the axes; two_minima, momentum carries over the flat ridge into the glob
 others settle in the near one; himmelblau, gradient methods and sign-like adaptive methods end in
 different minima; mse, comparable speeds, so that mini-batch noise shows; rosenbrock, the curved
 valley (within 500 steps only momentum reaches (1, 1)).
+
+Every claim here and in the surfaces' descriptions is a test (tests/test_presets.py): the outcomes
+in `EXPECT` for each run, the rest (zig-zags, first steps, robustness) as named tests. Outcomes
+follow `optviz.engine.CONVERGENCE_RULE`. A claim that no longer holds fails there: change the
+preset or the words, never the test alone.
 """
 
+from typing import NamedTuple
+
+from .engine import CONVERGED, ESCAPED, NOT_YET
 from .registry import Preset
 
 PRESETS: dict[str, Preset] = {
-    # Curvature 2 in both directions. Adadelta needs rho=0.99: with rho=0.9 it circles the minimum for
-    # hundreds of steps.
+    # Curvature 2 in both directions. Adadelta needs rho=0.99: with rho=0.9 it reaches the minimum, is
+    # thrown out again (from step 171 on) and has not converged after 1000 steps.
     "bowl": Preset(
         start=(-2.5, 2.0),
         steps=200,
@@ -35,13 +43,12 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.1},
         },
     ),
-    # Hessian at (3, 0.5): eigenvalues 49 and 0.3. GD is stable only for lr < 0.04 and then needs about
-    # 400 steps
-    # along the floor from any start, so this preset takes 500 steps. The start sits below the valley,
-    # where plain GD
-    # converges earliest (step 375). RMSProp and Adadelta need rho=0.999: with a shorter memory they
-    # settle into a
-    # cycle around the minimum whose size grows with lr (about lr/2), which is wider than the tolerance.
+    # Hessian at (3, 0.5): eigenvalues 49 and 0.3. Plain GD has no margin here: at lr=0.03 it diverges
+    # from most of the domain (the walls are steep), from this start (below the valley) it converges
+    # last of all, at step 375; at 1.25x (0.0375) it diverges and at 0.8x it is not converged within
+    # 500 steps. RMSProp and Adadelta need rho=0.999: with rho=0.9 they settle into a cycle around the
+    # minimum that is wider than the tolerance, with rho=0.99 they are thrown in and out of it; neither
+    # has converged at step 500.
     "beale": Preset(
         start=(3.0, -0.75),
         steps=500,
@@ -58,10 +65,10 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.2},
         },
     ),
-    # The adaptive methods rescale the tiny y-gradient and leave the plot within about 15-30 steps;
-    # momentum and Nesterov
-    # overshoot the saddle point and leave at about step 55; plain GD crawls to the saddle point and
-    # only starts to turn away.
+    # Adagrad, RMSProp and the Adam family rescale the tiny y-gradient and leave the plot along y within
+    # 15-30 steps; Adadelta, whose steps grow only as its average of past steps fills, at about step 47;
+    # momentum and Nesterov overshoot the saddle point (x changes sign) and leave at about step 55;
+    # plain GD crawls to within 0.2 of the saddle point and only starts to turn away.
     "saddle": Preset(
         start=(-1.8, 0.01),
         steps=200,
@@ -78,17 +85,20 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.1},
         },
     ),
-    # Curvatures 0.2 and 4. GD at lr=0.4 (1 - 4*lr = -0.6) zig-zags across the ravine for about ten
-    # steps: lr=0.3 would
-    # bounce only twice and lr=0.5 would bounce forever. This is the only lr here that is not 1, 2, 3 or
-    # 5 x 10^k.
+    # Curvatures 0.2 (x, along the ravine) and 4 (y, across it). GD's lr is capped by the stiff y axis
+    # (it diverges above 0.5): at lr=0.4 (1 - 4 lr = -0.6) its y-step reverses at ten steps in a row,
+    # a zig-zag across the ravine, and then it crawls along x (factor 1 - 0.2 lr = 0.92 a step),
+    # converging at step 73. Momentum and Nesterov with lr=0.2 and momentum=0.7 roll along x: no two
+    # y-steps in a row reverse (one slow swing across, not a zig-zag), x never runs back by more than
+    # 1 % of the plot, and they converge in half GD's steps (36 and 26). (With the old lr=0.02 they
+    # were slower than GD.) The adaptive methods' first step is diagonal: they rescale each axis.
     "ravine": Preset(
         start=(-5.0, -2.0),
         steps=250,
         hparams={
             "sgd": {"lr": 0.4},
-            "momentum": {"lr": 0.02},
-            "nesterov": {"lr": 0.02},
+            "momentum": {"lr": 0.2, "momentum": 0.7},
+            "nesterov": {"lr": 0.2, "momentum": 0.7},
             "adagrad": {"lr": 1.0},
             "rmsprop": {"lr": 0.1},
             "adadelta": {"lr": 30.0, "rho": 0.99},
@@ -116,8 +126,7 @@ PRESETS: dict[str, Preset] = {
         },
     ),
     # From a start near the central hill, GD, momentum and Nesterov follow the gradient to (-3.78,
-    # -3.28). The adaptive
-    # methods first step diagonally, as sign descent would, and reach (-2.81, 3.13).
+    # -3.28). The adaptive methods first step diagonally, as sign descent would, and reach (-2.81, 3.13).
     "himmelblau": Preset(
         start=(-0.5, -0.75),
         steps=200,
@@ -134,8 +143,9 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.1},
         },
     ),
-    # The surface's own start. With the full batch every optimizer converges between steps 115 and 175; with
-    # batch_size=1 they jitter around the optimum (none diverges).
+    # The surface's own start. With the full batch every optimizer converges between steps 110 and 175;
+    # with batch_size=1 they jitter around the optimum (none diverges, none converges, and over the last
+    # 50 steps they stay on average within a third of the start's distance).
     "mse": Preset(
         start=(-1.0952312471220618, 1.1952511287762175),
         steps=250,
@@ -152,13 +162,11 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.2},
         },
     ),
-    # Hessian at (1, 1): eigenvalues 1002 and 0.4 (condition number 2500). Within 500 steps only
-    # momentum can reach the
-    # minimum, with momentum=0.95 (step 364). Nesterov uses the same settings so the two compare; it
-    # ends about 0.02
-    # from (1, 1). GD is stable only for lr < 0.002 and then crawls along the floor. The adaptive
-    # methods end in the
-    # valley, 0.2 to 1.9 from the minimum.
+    # Hessian at (1, 1): eigenvalues 1002 and 0.4 (condition number 2500). Every optimizer reaches the
+    # valley floor within 10 steps; within 500 steps only momentum then follows it to the minimum, with
+    # momentum=0.95 (step 364). Nesterov uses the same settings so the two compare; it ends about 0.02
+    # from (1, 1). GD diverges from lr=0.0022 on and at lr=0.001 crawls along the floor. The adaptive
+    # methods end in the valley, 0.2 to 2 from the minimum.
     "rosenbrock": Preset(
         start=(-1.5, 2.0),
         steps=500,
@@ -175,4 +183,66 @@ PRESETS: dict[str, Preset] = {
             "nadam": {"lr": 0.1},
         },
     ),
+}
+
+
+class Expect(NamedTuple):
+    """What one optimizer's run with a surface's preset must show (checked by tests/test_presets.py).
+
+    `outcome` is one of `optviz.engine.OUTCOMES`; `minimum` the index into the surface's `minima`
+    that the run ends nearest to; `at` bounds the step (inclusive) it converged at, or escaped at
+    for "escaped"; `distance` bounds the final distance to the nearest minimum.
+    """
+
+    outcome: str
+    minimum: int | None = None
+    at: tuple[int, int] | None = None
+    distance: tuple[float, float] | None = None
+
+
+_GRADIENT = ("sgd", "momentum", "nesterov")
+_ADAPTIVE = ("adagrad", "rmsprop", "adadelta", "adam", "amsgrad", "adamax", "nadam")
+_ADAM_FAMILY = ("adam", "amsgrad", "adamax", "nadam")
+
+
+def _each(keys, expect: Expect) -> dict[str, Expect]:
+    return dict.fromkeys(keys, expect)
+
+
+EXPECT: dict[str, dict[str, Expect]] = {
+    # "the baseline every method should solve", each by 80 % of the steps.
+    "bowl": _each(_GRADIENT + _ADAPTIVE, Expect(CONVERGED, minimum=0, at=(1, 160))),
+    # Every one by 80 % of the steps; plain GD last, at step 375.
+    "beale": {
+        **_each(_GRADIENT[1:] + _ADAPTIVE, Expect(CONVERGED, minimum=0, at=(1, 400))),
+        "sgd": Expect(CONVERGED, minimum=0, at=(365, 385)),
+    },
+    "saddle": {
+        "sgd": Expect(NOT_YET),  # crawls to the saddle point
+        **_each(("momentum", "nesterov"), Expect(ESCAPED, at=(50, 60))),
+        **_each(("adagrad", "rmsprop", *_ADAM_FAMILY), Expect(ESCAPED, at=(15, 30))),
+        "adadelta": Expect(ESCAPED, at=(42, 52)),
+    },
+    "ravine": {
+        "sgd": Expect(CONVERGED, minimum=0, at=(70, 76)),
+        "momentum": Expect(CONVERGED, minimum=0, at=(30, 40)),  # about half GD's steps
+        "nesterov": Expect(CONVERGED, minimum=0, at=(20, 30)),
+        **_each(_ADAPTIVE, Expect(CONVERGED, minimum=0)),
+    },
+    "two_minima": {
+        **_each(("momentum", "nesterov"), Expect(CONVERGED, minimum=0)),  # over the ridge: global
+        **_each(("sgd", *_ADAPTIVE), Expect(CONVERGED, minimum=1)),  # the near, local one
+    },
+    "himmelblau": {
+        **_each(_GRADIENT, Expect(CONVERGED, minimum=2)),  # (-3.78, -3.28)
+        **_each(_ADAPTIVE, Expect(CONVERGED, minimum=1)),  # (-2.81, 3.13)
+    },
+    # Comparable speeds with the full batch.
+    "mse": _each(_GRADIENT + _ADAPTIVE, Expect(CONVERGED, minimum=0, at=(110, 175))),
+    "rosenbrock": {
+        "momentum": Expect(CONVERGED, minimum=0, at=(355, 370)),
+        "nesterov": Expect(NOT_YET, distance=(0.01, 0.03)),  # about 0.02 from (1, 1)
+        "sgd": Expect(NOT_YET, distance=(1.5, 2.5)),  # crawls along the floor
+        **_each(_ADAPTIVE, Expect(NOT_YET, distance=(0.2, 2.0))),
+    },
 }

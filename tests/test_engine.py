@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz import OPTIMIZERS, simulate
-from optviz.engine import _EpochSampler, _start_generators
+from optviz import OPTIMIZERS, Optimizer, simulate
+from optviz.engine import OUTCOMES, _EpochSampler, _start_generators, min_stay
 from optviz.presets import PRESETS
 from surfaces import SURFACES
 
@@ -49,6 +49,8 @@ def test_batch_equals_per_start(key, surface, kwargs):
         np.testing.assert_array_equal(batch.path[:, i], one.path)
         np.testing.assert_array_equal(batch.loss[:, i], one.loss)
         assert batch.diverged_at[i] == one.diverged_at and batch.converged_at[i] == one.converged_at
+        assert batch.outcome[i] == one.outcome and batch.escaped_at[i] == one.escaped_at
+        assert batch.inside_since[i] == one.inside_since
 
 
 @pytest.mark.parametrize(("surface", "kwargs"), [("beale", {"noise": 0.3}), ("mse", {"batch_size": 8})])
@@ -120,8 +122,12 @@ def test_divergence_of_one_start_leaves_the_others_alone():
 def test_saddle_has_no_distance_and_escapes():
     t = simulate("saddle", "momentum", (-1.8, 0.01), 300, lr=0.05)
     assert t.distance is None and not t.converged and t.nearest_minimum == -1
-    assert t.diverged  # escaped to -infinity along y: the lesson
-    assert t.summary()["distance_to_minimum"] is None
+    # It escapes along y (the lesson), and later reaches the escape radius where the engine
+    # freezes it: that is still the escape, not a divergence.
+    assert t.outcome == "escaped" and 0 < t.escaped_at < t.diverged_at
+    s = t.summary()
+    assert s["distance_to_minimum"] is None and s["nearest_minimum"] is None
+    assert s["outcome"] == "escaped" and s["escaped_at"] == t.escaped_at and s["diverged_at"] == t.diverged_at
 
 
 def test_himmelblau_reports_which_minimum():
@@ -243,6 +249,24 @@ def test_any_hyperparameters_in_range_give_finite_numbers(scenario, steps):
         assert 1 <= k <= steps
         assert np.all(t.path[k:] == t.path[k - 1])
         assert not t.converged
+    # The outcome agrees with the fields it summarizes.
+    assert t.outcome in OUTCOMES and t.min_stay == min_stay(steps)
+    assert t.converged == (t.outcome == "converged") == (t.converged_at >= 0)
+    if t.outcome == "escaped":
+        assert surface.f_min is None and 1 <= t.escaped_at <= steps
+        assert not t.diverged or t.escaped_at <= t.diverged_at
+        assert _outside_box(surface, t.path[t.escaped_at]) or t.escaped_at == t.diverged_at
+    else:
+        assert t.escaped_at == -1
+        if surface.f_min is None:
+            assert not _outside_box(surface, t.path).any()
+    assert (t.outcome == "diverged") == (t.diverged and t.escaped_at < 0)
+    if t.outcome in ("converged", "inside at the end"):
+        assert 0 <= t.inside_since <= steps and np.all(t.distance[t.inside_since :] <= t.tol)
+        assert t.inside_since == 0 or t.distance[t.inside_since - 1] > t.tol
+        assert (steps - t.inside_since >= t.min_stay) == (t.outcome == "converged")
+    elif t.outcome == "not yet" and t.distance is not None:
+        assert t.distance[-1] > t.tol
 
 
 @pytest.mark.parametrize("surface", ["beale", "rosenbrock", "ravine"])
@@ -263,3 +287,164 @@ def test_nesterov_look_ahead_points_follow_torchs_nesterov_formula(surface):
         p = p - lr * (g + mu * b)
         iterates.append(p)
     np.testing.assert_allclose(look_ahead, np.array(iterates), rtol=1e-10, atol=1e-13)
+
+
+# --- outcomes: converged, inside at the end, not yet, diverged, escaped -------------------------
+
+
+def _outside_box(surface, path):
+    (x0, x1), (y0, y1) = surface.domain
+    x, y = path[..., 0], path[..., 1]
+    return (x < x0) | (x > x1) | (y < y0) | (y > y1)
+
+
+def test_min_stay_is_ten_percent_of_the_run_and_at_least_ten_steps():
+    assert [min_stay(s) for s in (0, 5, 60, 100, 101, 200, 1000)] == [10, 10, 10, 10, 11, 20, 100]
+
+
+def test_passing_into_the_tolerance_at_the_last_step_is_not_convergence():
+    """Issue 6: the bowl's Momentum preset cut at 60 steps used to say "converged at 60"."""
+    preset = PRESETS["bowl"]
+    hp = preset.hparams_for("momentum")
+    short = simulate("bowl", "momentum", preset.start, 60, **hp)
+    assert short.distance[-1] <= short.tol  # inside at the last step ...
+    assert short.outcome == "inside at the end" and not short.converged and short.converged_at == -1
+    assert short.inside_since == 60 - int(np.argmax(short.distance[::-1] > short.tol)) + 1
+    full = simulate("bowl", "momentum", preset.start, 200, **hp)
+    # ... but it stays inside only from step 120 on (checked here on the distances themselves).
+    k = int(full.converged_at)
+    assert full.outcome == "converged" and 115 <= k <= 125
+    assert np.all(full.distance[k:] <= full.tol) and full.distance[k - 1] > full.tol
+    assert full.summary()["converged_at"] == k and full.summary()["outcome"] == "converged"
+
+
+def test_a_run_thrown_out_of_the_tolerance_late_has_not_converged_early():
+    """Issue 6: RMSProp on the bowl is inside from step 47 but thrown out to 0.36 at step 946."""
+    preset = PRESETS["bowl"]
+    t = simulate("bowl", "rmsprop", preset.start, 1000, **preset.hparams_for("rmsprop"))
+    assert t.distance[47] <= t.tol and t.distance[946] > 0.3  # what the old rule missed
+    assert t.converged_at != 47
+    # Back inside for the last 51 steps only: fewer than the 100 (10 % of 1000) it needs.
+    assert t.outcome == "inside at the end" and t.inside_since == 950 and t.min_stay == 100
+    assert not t.converged
+
+
+def _jump_to_origin_at(step):
+    """A custom optimizer that stands still, then jumps exactly to (0, 0) at `step`."""
+
+    def init(params):
+        return 0
+
+    def update(grads, count, params):
+        count += 1
+        return (-params if count == step else np.zeros_like(params)), count
+
+    return Optimizer(init, update)
+
+
+@pytest.mark.parametrize(
+    ("jump", "outcome"), [(90, "converged"), (91, "inside at the end"), (100, "inside at the end")]
+)
+def test_the_stay_is_counted_exactly(jump, outcome):
+    """100 steps need 10 steps inside: arriving at step 90 stays 10, at 91 only 9."""
+    t = simulate("bowl", _jump_to_origin_at(jump), (1.0, 1.0), 100)
+    assert t.inside_since == jump and t.outcome == outcome
+    assert t.converged == (outcome == "converged")
+    assert t.converged_at == (jump if outcome == "converged" else -1)
+
+
+def test_runs_shorter_than_the_stay_cannot_converge():
+    t = simulate("bowl", "sgd", (0.0, 0.0), 5)  # at the minimum all along, for 5 steps
+    assert t.outcome == "inside at the end" and t.inside_since == 0 and not t.converged
+    assert simulate("bowl", "sgd", (0.0, 0.0), 0).outcome == "inside at the end"
+    assert simulate("bowl", "sgd", (2.0, 2.0), 0).outcome == "not yet"
+
+
+def test_not_yet_and_which_minimum():
+    t = simulate("bowl", "sgd", (-2.5, 2.0), 10, lr=0.01)
+    assert t.outcome == "not yet" and t.inside_since == -1 and t.summary()["nearest_minimum"] == 0
+
+
+def test_divergence_on_a_bounded_surface_is_diverged_not_escaped():
+    t = simulate("rosenbrock", "sgd", (-1.5, 2.0), 200, lr=0.01)
+    assert t.outcome == "diverged" and t.diverged_at == 4 and t.escaped_at == -1
+    assert t.nearest_minimum == -1  # no "nearest minimum" for a path that blew up
+    s = t.summary()
+    assert s["nearest_minimum"] is None and s["diverged_at"] == 4 and s["escaped_at"] is None
+    assert s["converged_at"] is None
+
+
+@pytest.mark.parametrize("key", OPT_KEYS)
+def test_the_saddle_escape_is_detected_alike_for_every_optimizer(key):
+    """Issue 6: Momentum, Nesterov and Adadelta were "diverged" on the saddle, Adam was not."""
+    s = SURFACES["saddle"]
+    preset = PRESETS["saddle"]
+    t = simulate(s, key, preset.start, preset.steps, **preset.hparams_for(key))
+    outside = _outside_box(s, t.path)
+    assert t.outcome in ("escaped", "not yet")
+    if t.outcome == "escaped":
+        k = int(t.escaped_at)
+        assert k == int(np.argmax(outside)) and not outside[:k].any()  # first step outside the plot
+        assert not t.diverged or t.diverged_at > k  # frozen later, if at all
+    else:
+        assert not outside.any() and t.escaped_at == -1 and not t.diverged
+    assert t.summary()["nearest_minimum"] is None and t.summary()["outcome"] == t.outcome
+
+
+def test_a_jump_straight_beyond_the_escape_radius_is_an_escape_and_nan_is_a_divergence():
+    def jumper(value):
+        return Optimizer(lambda p: None, lambda g, s, p: (np.full_like(p, value), s))
+
+    far = simulate("saddle", jumper(1e6), (0.0, 0.0), 20)
+    assert far.outcome == "escaped" and far.escaped_at == 1 and far.diverged_at == 1
+    assert np.all(np.isfinite(far.path)) and np.all(np.isfinite(far.loss))
+    nan = simulate("saddle", jumper(np.nan), (0.0, 0.0), 20)
+    assert nan.outcome == "diverged" and nan.escaped_at == -1 and nan.diverged_at == 1
+    bounded = simulate("bowl", jumper(1e6), (0.0, 0.0), 20)
+    assert bounded.outcome == "diverged" and bounded.escaped_at == -1
+
+
+def test_outcomes_of_many_starts_at_once():
+    s = SURFACES["saddle"]
+    starts = np.array([[-1.8, 0.0], [-1.8, 0.01], [1.9, 1.9]])
+    t = simulate(s, "sgd", starts, 100, lr=0.1)
+    assert t.outcome.shape == (3,) and t.escaped_at.shape == (3,)
+    # y = 0 exactly stays on the stable axis and converges to the saddle point: never escapes.
+    assert t.outcome[0] == "not yet" and list(t.outcome[1:]) == ["escaped", "escaped"]
+    assert t.escaped_at[2] == 1 and t.escaped_at[1] > 10
+
+
+# --- elementwise is an opt-in ------------------------------------------------------------------
+
+
+def normalized_gd(lr=0.1, elementwise=False):
+    """delta = -lr g / ||g||: couples the coordinates through the norm."""
+
+    def init(params):
+        return None
+
+    def update(grads, state, params):
+        norm = np.sqrt(np.sum(grads * grads, axis=-1, keepdims=True))
+        return -lr * grads / norm, state
+
+    return Optimizer(init, update, elementwise=elementwise)
+
+
+def test_a_coupled_custom_optimizer_gives_the_same_path_alone_and_in_a_batch():
+    assert Optimizer(lambda p: None, lambda g, s, p: (g, s)).elementwise is False  # the default
+    starts = np.array([[1.0, 1.5], [-1.0, 2.0], [3.5, -0.5]])
+    batch = simulate("beale", normalized_gd(), starts, 40)
+    for i, start in enumerate(starts):
+        one = simulate("beale", normalized_gd(), start, 40)
+        np.testing.assert_array_equal(one.path, batch.path[:, i])
+        steps = np.linalg.norm(np.diff(one.path, axis=0), axis=1)
+        np.testing.assert_allclose(steps, 0.1, rtol=1e-12)  # every step has length lr: the norm is 2-D
+    # The test can fail: the same rule wrongly declared elementwise is run coordinate by
+    # coordinate (the norm of one coordinate is its absolute value: sign descent).
+    wrong = simulate("beale", normalized_gd(elementwise=True), starts[0], 40)
+    assert not np.allclose(wrong.path, batch.path[:, 0])
+
+
+@pytest.mark.parametrize("key", OPT_KEYS)
+def test_every_registry_optimizer_declares_itself_elementwise(key):
+    assert OPTIMIZERS[key].build().elementwise is True

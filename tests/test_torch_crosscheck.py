@@ -1,61 +1,77 @@
-"""Optional: the same paths as torch.optim, step for step (skipped where torch is absent).
+"""The same paths as torch.optim, step for step, from saved fixtures (no torch needed).
 
-`pip install torch==2.13.0` installs a CPU build here; the default suite does not need it.
+tests/fixtures/torch_paths.json holds torch's iterates for every case that
+scripts/make_torch_fixtures.py defines (see its docstring to add a case or regenerate). The default
+suite compares each with `simulate()`; where torch is importable, one more test reruns torch and
+checks that the fixture is still what torch computes.
 """
+
+import importlib.util
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from optviz import simulate
-from surfaces import SURFACES
+from optviz import OPTIMIZERS, simulate
 
-torch = pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = json.loads((ROOT / "tests" / "fixtures" / "torch_paths.json").read_text())
+CASES = FIXTURE["cases"]
 
-STEPS = 60
-
-CASES = [
-    # (our key, our hyperparameters, torch class, torch kwargs)
-    ("sgd", {"lr": 1e-3}, "SGD", {"lr": 1e-3}),
-    ("momentum", {"lr": 1e-3, "momentum": 0.9}, "SGD", {"lr": 1e-3, "momentum": 0.9}),
-    ("adagrad", {"lr": 0.1, "eps": 1e-10}, "Adagrad", {"lr": 0.1, "eps": 1e-10}),
-    ("rmsprop", {"lr": 0.01, "rho": 0.9, "eps": 1e-8}, "RMSprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-8}),
-    ("adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-6}, "Adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-6}),
-    ("adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4}, "Adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4}),
-    ("adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}, "Adam", {"lr": 0.05, "betas": (0.8, 0.99)}),
-    ("amsgrad", {"lr": 0.05}, "Adam", {"lr": 0.05, "amsgrad": True}),
-    ("adamax", {"lr": 0.05, "beta1": 0.85}, "Adamax", {"lr": 0.05, "betas": (0.85, 0.999)}),
-]
+# Registry optimizers with no same-algorithm counterpart in torch.optim, and why.
+NOT_IN_TORCH = {
+    "nadam": "Dozat's Nadam as in Ruder's overview; torch's NAdam adds a momentum-decay schedule",
+}
 
 
-def torch_path(surface, cls, kwargs, start, steps):
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    optim = getattr(torch.optim, cls)([p], **kwargs)
-    points = [p.detach().numpy().copy()]
-    for _ in range(steps):
-        optim.zero_grad()
-        p.grad = torch.from_numpy(surface.grad(p.detach().numpy().copy()))
-        optim.step()
-        points.append(p.detach().numpy().copy())
-    return np.array(points)
+def _script():
+    spec = importlib.util.spec_from_file_location("make_torch_fixtures", ROOT / "scripts" / "make_torch_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.mark.parametrize("surface", ["beale", "rosenbrock", "himmelblau"])
-@pytest.mark.parametrize(("key", "ours", "cls", "theirs"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_same_path_as_torch(surface, key, ours, cls, theirs):
-    s = SURFACES[surface]
-    start = (0.5, 0.5) if surface == "rosenbrock" else s.start
-    mine = simulate(s, key, start, STEPS, **ours)
-    assert not mine.diverged
-    np.testing.assert_allclose(mine.path, torch_path(s, cls, theirs, start, STEPS), rtol=1e-9, atol=1e-12)
+def ours(case: dict) -> np.ndarray:
+    """What is compared with torch's iterates: our path, or Nesterov's look-ahead points."""
+    run = case["simulate"]
+    t = simulate(case["surface"], run["optimizer"], tuple(case["start"]), case["steps"],
+                 **run["options"], **run["hparams"])
+    assert not t.diverged
+    if case["compare"] == "path":
+        return t.path
+    if case["compare"] == "nesterov_look_ahead":
+        gamma = t.hparams["momentum"]
+        velocity = np.vstack([np.zeros((1, 2)), t.path[:-1] - t.path[1:]])  # v_t = theta_{t-1} - theta_t
+        return t.path - gamma * velocity
+    raise ValueError(f"unknown comparison {case['compare']!r} in case {case['name']}")
 
 
-@pytest.mark.parametrize("surface", ["beale", "rosenbrock", "two_minima"])
-def test_nesterov_look_ahead_points_are_torch_iterates(surface):
-    s = SURFACES[surface]
-    lr, gamma = 1e-3, 0.9
-    start = (0.5, 0.5) if surface == "rosenbrock" else s.start
-    theta = simulate(s, "nesterov", start, STEPS, lr=lr, momentum=gamma).path
-    velocity = np.vstack([np.zeros((1, 2)), theta[:-1] - theta[1:]])  # v_t = theta_{t-1} - theta_t
-    look_ahead = theta - gamma * velocity
-    theirs = torch_path(s, "SGD", {"lr": lr, "momentum": gamma, "nesterov": True}, start, STEPS)
-    np.testing.assert_allclose(look_ahead, theirs, rtol=1e-9, atol=1e-12)
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_same_path_as_torch(case):
+    expected = np.array(case["torch_path"])
+    assert expected.shape == (case["steps"] + 1, 2)
+    np.testing.assert_allclose(ours(case), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_fixture_holds_exactly_the_scripts_cases():
+    """A case added to the script without regenerating the fixture fails here, torch or not."""
+    saved = [{k: v for k, v in case.items() if k != "torch_path"} for case in CASES]
+    assert saved == json.loads(json.dumps(_script().CASES))
+    assert "make_torch_fixtures.py" in FIXTURE["header"] and FIXTURE["torch_version"].startswith("2.13.0")
+    assert (ROOT / "tests" / "fixtures" / "torch_paths.json").stat().st_size < 300_000  # kept small
+
+
+def test_every_registry_optimizer_is_checked_against_torch_or_says_why_not():
+    checked = {case["simulate"]["optimizer"] for case in CASES}
+    assert checked | set(NOT_IN_TORCH) == set(OPTIMIZERS), set(OPTIMIZERS) - checked - set(NOT_IN_TORCH)
+    assert not checked & set(NOT_IN_TORCH)
+    assert {c["surface"] for c in CASES} >= {"beale", "rosenbrock", "himmelblau", "two_minima"}
+
+
+def test_the_fixture_is_what_torch_computes_today():
+    pytest.importorskip("torch")
+    script = _script()
+    for case in CASES:
+        np.testing.assert_allclose(script.torch_path(case), case["torch_path"], rtol=1e-12, atol=1e-15,
+                                   err_msg=case["name"])
