@@ -16,6 +16,7 @@ from optviz.cached import run, step_chart, trajectory_payload
 from optviz.export import to_csv
 from optviz.figure_component import plotly_view
 from optviz.presets import PRESETS
+from optviz.results import RESULTS_HELP, results_rows
 from optviz.share import ViewState
 from surfaces import SURFACES
 
@@ -242,27 +243,10 @@ else:
     charts[1].plotly_chart(distance, key="distance_chart", config={"displaylogo": False})
 
 
-def fmt(value, spec=".4g"):
-    return "—" if value is None else format(value, spec)
-
-
 st.markdown("#### Results")
-rows = []
-for opt in state.optimizers:
-    traj = trajectories[opt]
-    s = traj.summary()
-    row = {
-        "optimizer": OPTIMIZERS[opt].name,
-        "final loss": fmt(s["final_loss"]),
-        "distance to nearest minimum": fmt(s["distance_to_minimum"]),
-        "converged at step": fmt(s["converged_at"], "d"),
-        "diverged at step": fmt(s["diverged_at"], "d"),
-    }
-    if len(surface.minima) > 1:
-        m = surface.minima[int(traj.nearest_minimum)]
-        row["nearest minimum"] = f"({m.x:.3g}, {m.y:.3g}) {'global' if m.is_global else 'local'}"
-    rows.append(row)
-st.dataframe(rows, hide_index=True, width="stretch")
+result_rows = results_rows(surface, [(OPTIMIZERS[opt].name, trajectories[opt]) for opt in state.optimizers])
+st.dataframe(result_rows, hide_index=True, width="stretch",
+             column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
 
 st.markdown("#### Share and export")
 base = st.context.url or ""

@@ -231,3 +231,22 @@ def test_every_slider_at_its_extreme(surface, end):
                 assert np.isfinite(decode(trace[dim])).any()
     for chart in at.get("plotly_chart"):
         json.loads(chart.proto.spec)  # strict JSON
+
+
+def test_results_table_says_what_was_computed():
+    """The table shows the engine's outcomes: on the saddle every optimizer that leaves the plot
+    is 'escaped' (none 'diverged'); on Rosenbrock with a too-large GD step, 'diverged' and no minimum."""
+    at = app({"surface": "saddle", "opt": "sgd,momentum,adam"})
+    assert_clean(at)
+    table = at.dataframe[0].value
+    outcomes = dict(zip(table["run"], table["outcome"], strict=True))
+    for key in ("momentum", "adam"):
+        assert outcomes[OPTIMIZERS[key].name].startswith("escaped the plot at step"), outcomes
+    assert not any("diverged" in o for o in outcomes.values()), outcomes
+
+    at = app({"surface": "rosenbrock", "opt": "sgd", "sgd.lr": "0.01"})
+    assert_clean(at)
+    row = at.dataframe[0].value.iloc[0]
+    t = simulate("rosenbrock", "sgd", PRESETS["rosenbrock"].start, PRESETS["rosenbrock"].steps, lr=0.01)
+    assert t.diverged
+    assert row["outcome"] == f"diverged at step {int(t.diverged_at)}"
