@@ -137,6 +137,8 @@ class _Hyper(NamedTuple):
 
 def _hparam_value(name: str, value):
     """A float, or a 1-d float array of per-start values."""
+    if isinstance(value, float):
+        return value
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     try:

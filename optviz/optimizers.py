@@ -57,11 +57,12 @@ def _maximum(a, b):
 
 
 def _power(base):
-    """`count -> base ** count` by Python's pow, for a float and for every value of a per-start
-    array alike: numpy's pow differs from it in the last bit for about one value in twenty, and a
-    value must give the same path alone as in a sweep (and torch's bias correction uses Python's)."""
+    """For per-start values, `count -> base ** count` by Python's pow on every value (None for a
+    float: then `base ** count` is that already). numpy's pow differs from Python's in the last
+    bit for about one value in twenty, and a value must give the same path alone as in a sweep;
+    torch's bias correction uses Python's too."""
     if not isinstance(base, np.ndarray):
-        return lambda count: base**count
+        return None
     values, index = np.unique(base, return_inverse=True)
     values, index = values.tolist(), index.reshape(base.shape)
     return lambda count: np.array([v**count for v in values])[index]
@@ -108,27 +109,31 @@ def _first_bad(value, ok):
     return value[~ok].flat[0]
 
 
+def _finite(value):
+    return math.isfinite(value) if isinstance(value, float) else np.isfinite(value)
+
+
 def _require(ok, name: str, value, rule: str) -> None:
-    if not np.all(ok):
+    if not (ok if isinstance(ok, (bool, np.bool_)) else ok.all()):
         raise ValueError(f"Invalid {name}: {_first_bad(value, ok)} ({rule})")
 
 
 def _check_lr(lr) -> None:
     mode = _MODE.get()
     if mode == "scheduled":
-        _require(np.isfinite(lr) & (lr >= 0.0), "learning rate lr", lr, "must be a finite number >= 0")
+        _require(_finite(lr) & (lr >= 0.0), "learning rate lr", lr, "must be a finite number >= 0")
     elif mode == "set":
-        _require(np.isfinite(lr) & (lr > 0.0), "learning rate lr", lr, "must be a finite number > 0")
+        _require(_finite(lr) & (lr > 0.0), "learning rate lr", lr, "must be a finite number > 0")
 
 
 def _check_unit(name: str, value) -> None:
     if _MODE.get() != "checked":
-        _require(np.isfinite(value) & (value >= 0.0) & (value < 1.0), name, value, "must be in [0, 1)")
+        _require(_finite(value) & (value >= 0.0) & (value < 1.0), name, value, "must be in [0, 1)")
 
 
 def _check_eps(eps) -> None:
     if _MODE.get() != "checked":
-        _require(np.isfinite(eps) & (eps > 0.0), "eps", eps, "must be a finite number > 0")
+        _require(_finite(eps) & (eps > 0.0), "eps", eps, "must be a finite number > 0")
 
 
 def _check_moments(lr, beta1, beta2, eps) -> None:
@@ -349,9 +354,9 @@ def adam(
         mu = beta1 * state.mu + (1.0 - beta1) * grads
         nu = beta2 * state.nu + (1.0 - beta2) * grads * grads
         nu_max = _maximum(state.nu_max, nu) if amsgrad else None
-        bias1 = 1.0 - beta1_pow(count)
-        bias2 = 1.0 - beta2_pow(count)
-        denom = _sqrt(nu_max if amsgrad else nu) / _sqrt(bias2) + eps
+        bias1 = 1.0 - (beta1**count if beta1_pow is None else beta1_pow(count))
+        bias2 = 1.0 - (beta2**count if beta2_pow is None else beta2_pow(count))
+        denom = _sqrt(nu_max if amsgrad else nu) / (math.sqrt(bias2) if beta2_pow is None else np.sqrt(bias2)) + eps
         if nesterov:
             direction = (beta1 / bias1) * mu + ((1.0 - beta1) / bias1) * grads
             delta = -lr * direction / denom
@@ -389,6 +394,7 @@ def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: flo
         count = state.count + 1
         mu = beta1 * state.mu + (1.0 - beta1) * grads
         u = _maximum(beta2 * state.u, abs(grads) + eps)
-        return (-lr / (1.0 - beta1_pow(count))) * mu / u, AdamaxState(count, mu, u)
+        bias1 = 1.0 - (beta1**count if beta1_pow is None else beta1_pow(count))
+        return (-lr / bias1) * mu / u, AdamaxState(count, mu, u)
 
     return Optimizer(init, update)
