@@ -102,7 +102,8 @@ class StepRecord(NamedTuple):
     grads: np.ndarray  # the gradient the update received (mini-batch and noise included)
     updates: np.ndarray  # the update taken, `delta` of the optimizer: path[t + 1] - path[t]
     states: tuple | None  # the optimizer's state NamedTuple after step t, each array field stacked
-    #   along a leading steps axis (ints such as Adam's count: (steps,)); None for a custom state
+    #   along a leading steps axis (ints such as Adam's count: (steps,)); None if no step was taken
+    #   or the state is not a NamedTuple
     hparams: dict  # name -> the value step t used: (steps,) or, per start, (steps, n)
 
 
