@@ -143,7 +143,7 @@ def _hparam_value(name: str, value):
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.array(value, dtype=float)  # a copy: the Trajectory keeps it
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers (one per start), got {value!r}") from None
     if arr.ndim == 0:

@@ -4,9 +4,12 @@ The torch equality of the learning-rate schedules is in test_torch_schedules.py.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, simulate
 from optviz.presets import PRESETS
@@ -22,6 +25,7 @@ from optviz.schedules import (
     Warmup,
     schedule_from_dict,
 )
+from surfaces import SURFACES
 
 EXAMPLES = [Constant(), StepDecay(3, 0.5), Exponential(0.9), Cosine(4, 0.01), Warmup(4, 0.25, 1.0), Ramp(0.5, 4)]
 
@@ -118,8 +122,6 @@ def stepwise(surface, key, start, steps, hparams, schedules):
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
 def test_every_optimizer_follows_its_schedules_step_by_step(key):
-    from surfaces import SURFACES
-
     s = SURFACES["himmelblau"]
     hp = PRESETS["himmelblau"].hparams_for(key)
     schedules = {"lr": StepDecay(7, 0.5)}
@@ -153,8 +155,8 @@ def test_schedules_with_many_starts_equal_each_start_alone():
     starts = np.array([[1.0, 1.5], [-1.0, 2.0], [2.5, 0.2]])
     schedules = {"lr": Cosine(30, 1e-4), "beta1": Ramp(0.5, 10)}
     many = simulate("beale", "adam", starts, 50, schedules=schedules, lr=0.05, noise=0.2, seed=4)
-    for i, st in enumerate(starts):
-        one = simulate("beale", "adam", st, 50, schedules=schedules, lr=0.05, noise=0.2, seed=4)
+    for i, point in enumerate(starts):
+        one = simulate("beale", "adam", point, 50, schedules=schedules, lr=0.05, noise=0.2, seed=4)
         np.testing.assert_array_equal(many.path[:, i], one.path)
 
 
@@ -182,3 +184,42 @@ def test_a_person_cannot_set_lr_zero_but_a_schedule_may_reach_it():
     assert not np.array_equal(t.path[7], t.path[6])  # and the cosine rises again
     long = simulate("bowl", "sgd", (1.0, 1.0), 3000, lr=0.1, schedules={"lr": Exponential(0.5)})
     assert np.all(np.isfinite(long.path))  # 0.5**t underflows to 0 and that is allowed
+
+
+# --- any schedule in range: finite numbers, no warnings ------------------------------------------
+
+
+LR_SCHEDULE = st.one_of(
+    st.builds(Constant),
+    st.builds(StepDecay, st.integers(1, 50), st.floats(1e-3, 1.0)),
+    st.builds(Exponential, st.floats(0.5, 1.0)),
+    st.builds(Cosine, st.integers(1, 100), st.floats(0.0, 1e-3)),
+    st.builds(Warmup, st.integers(1, 50), st.floats(1e-3, 1.0), st.floats(0.0, 1.0)),
+)
+
+
+@st.composite
+def scheduled_scenarios(draw):
+    surface = SURFACES[draw(st.sampled_from(list(SURFACES)))]
+    spec = OPTIMIZERS[draw(st.sampled_from(list(OPTIMIZERS)))]
+    hp = {h.name: h.default for h in spec.hparams}
+    lr = spec.hparam("lr")
+    hp["lr"] = float(10 ** draw(st.floats(np.log10(lr.low), np.log10(lr.high))))
+    schedules = {"lr": draw(LR_SCHEDULE)}
+    for h in spec.hparams:
+        if h.name in ("momentum", "beta1", "rho"):
+            schedules[h.name] = Ramp(draw(st.floats(0.0, 0.999)), draw(st.integers(1, 100)))
+    (x0, x1), (y0, y1) = surface.domain
+    start = (draw(st.floats(x0, x1)), draw(st.floats(y0, y1)))
+    return surface, spec.key, hp, schedules, start, draw(st.sampled_from([0.0, 0.5]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scheduled_scenarios(), st.integers(0, 120))
+def test_any_schedule_in_range_gives_finite_numbers(scenario, steps):
+    surface, key, hp, schedules, start, noise = scenario
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = simulate(surface, key, start, steps, noise=noise, schedules=schedules, **hp)
+    assert np.all(np.isfinite(t.path)) and np.all(np.isfinite(t.loss))
+    assert bool(t.diverged) == (t.diverged_at >= 0)
