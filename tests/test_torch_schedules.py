@@ -43,6 +43,7 @@ def test_the_fixture_covers_every_scheduler_and_optimizer():
                                                 "adam", "amsgrad", "adamax"}
     assert {c["torch"].get("ramp") for c in CASES} >= {"momentum", "beta1"}
     assert "regenerate" in FIXTURE["header"] and "make_torch_schedule_fixtures.py" in FIXTURE["header"]
+    assert (ROOT / "tests" / "fixtures" / "torch_schedules.json").stat().st_size < 200_000  # kept small
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
