@@ -12,8 +12,10 @@ overview (see each docstring).
 Hyperparameters are floats, or arrays shaped (n_starts, 1) that broadcast against the
 (n_starts, 2) parameters: one value per start, so a learning-rate sweep is one vectorized run.
 The engine applies schedules the way optax's `inject_hyperparams` does: it builds the pure
-(init, update) pair again for each step from that step's values, and the state carries over.
-So a factory must only close over its hyperparameters, never fold them into the state.
+(init, update) pair again for each step from that step's values, calls `init` once (with step
+0's values) and carries the state over. So an update reads the current hyperparameters from its
+closure, and what `init` puts in the state (say, Rprop's first step sizes from lr, as torch
+does) stays as step 0 made it, as in torch when a scheduler changes the param group.
 
 An optimizer may also give `eval_point(params, state)`: the point where the engine evaluates the
 gradient (Nesterov's look-ahead). Without it the gradient is taken at `params`.
