@@ -4,7 +4,11 @@
     write (benchmarks/reference.py). Aim: faster.
 (b) start-steps per second, 10,000 starts in one simulate() call, against that same reference
     loop run start by start. Aim: at least 200 times more.
-(c) where torch is installed: torch.optim doing the same work (autograd on the same surface),
+(c) a learning-rate sweep: 40 values of lr from one start in one simulate() call (per-start
+    hyperparameter arrays) against 40 separate calls. Aim: at least 5 times faster. And a run
+    with a learning-rate schedule against the same run at a constant lr (the engine rebuilds the
+    update each step). Aim: under 2 times the constant run's time.
+(d) where torch is installed: torch.optim doing the same work (autograd on the same surface),
     for one start and for 10,000 starts in one tensor. Aim: faster.
 
 Each pair is timed alternately, several rounds, and the median of each side is compared, so a
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference
 
 from optviz import simulate
+from optviz.schedules import StepDecay
 
 START = (1.0, 1.5)
 
@@ -98,13 +103,14 @@ def main(quick: bool = False) -> None:
     print(f"    start-steps/s: optviz {ours_rate:,.0f}   reference {ref_rate:,.0f}   "
           f"ratio {ours_rate / ref_rate:,.0f}x   aim >= 200")
 
+    sweeps(rounds, steps)
     try:
         import torch
     except ImportError:
-        print("\n(c) torch not installed: skipped (pip install torch==2.13.0)")
+        print("\n(d) torch not installed: skipped (pip install torch==2.13.0)")
         return
     torch.set_num_threads(1)
-    print(f"\n(c) torch {torch.__version__} (1 thread), torch.optim.Adam with autograd, same work")
+    print(f"\n(d) torch {torch.__version__} (1 thread), torch.optim.Adam with autograd, same work")
     one = np.array([START])
     t_ours, t_torch = side_by_side(
         lambda: simulate("beale", "adam", START, steps, lr=1e-3), torch_runner("adam", one, steps, lr=1e-3), rounds
@@ -118,6 +124,29 @@ def main(quick: bool = False) -> None:
     )
     print(f"    {n} starts, {b_steps} steps: optviz {t_ours * 1e3:7.1f} ms   torch {t_torch * 1e3:7.1f} ms   "
           f"ratio {t_torch / t_ours:5.2f}x   aim > 1")
+
+
+def sweeps(rounds: int, steps: int) -> None:
+    lrs = np.geomspace(1e-4, 1e-1, 40)
+    print(f"\n(c) lr sweep, {len(lrs)} values x {steps} steps from one start; a StepDecay schedule")
+    together = simulate("beale", "adam", START, steps, lr=lrs).path
+    for i in (0, len(lrs) - 1):
+        assert np.array_equal(together[:, i], simulate("beale", "adam", START, steps, lr=lrs[i]).path)
+    t_ours, t_sep = side_by_side(
+        lambda: simulate("beale", "adam", START, steps, lr=lrs),
+        lambda: [simulate("beale", "adam", START, steps, lr=lr) for lr in lrs],
+        max(2, rounds // 2),
+    )
+    print(f"    one call {t_ours * 1e3:7.1f} ms   {len(lrs)} calls {t_sep * 1e3:7.1f} ms   "
+          f"ratio {t_sep / t_ours:5.1f}x   aim >= 5")
+    schedule = {"lr": StepDecay(100, 0.5)}
+    t_sched, t_const = side_by_side(
+        lambda: simulate("beale", "adam", START, steps, lr=1e-3, schedules=schedule),
+        lambda: simulate("beale", "adam", START, steps, lr=1e-3),
+        rounds,
+    )
+    print(f"    scheduled {t_sched * 1e3:6.1f} ms   constant {t_const * 1e3:6.1f} ms   "
+          f"ratio (scheduled / constant) {t_sched / t_const:4.2f}x   aim < 2")
 
 
 if __name__ == "__main__":

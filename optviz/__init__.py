@@ -1,8 +1,9 @@
 """optviz: gradient-descent optimizers on 2-D loss surfaces, in numpy."""
 
-from .engine import Trajectory, simulate
+from .engine import StepRecord, Trajectory, simulate
 from .optimizers import Optimizer
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, OptimizerSpec, get_spec
+from .runs import Run, simulate_run
 
 __all__ = [
     "DEFAULT_SELECTION",
@@ -10,7 +11,10 @@ __all__ = [
     "HParam",
     "Optimizer",
     "OptimizerSpec",
+    "Run",
+    "StepRecord",
     "Trajectory",
     "get_spec",
     "simulate",
+    "simulate_run",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -10,8 +11,9 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from .optimizers import Optimizer
+from .optimizers import Optimizer, already_checked, scheduled_values
 from .registry import OptimizerSpec, get_spec
+from .schedules import Schedule
 
 MAX_STEPS = 100_000
 MAX_STARTS = 1_000_000
@@ -92,10 +94,33 @@ class Trajectory:
     inside_since: np.ndarray | int = -1  # (n,) int: first step of the final stretch within tol of a
     #   minimum (the last step included), -1 if outside at the end or diverged
     min_stay: int = MIN_STAY_STEPS  # the steps within tol that convergence needs: min_stay(steps)
+    # Added for runs (defaults keep Trajectory constructible as before):
+    schedules: tuple = ()  # ((hyperparameter, Schedule), ...) sorted by name
+    samples_per_step: int | None = None  # data surfaces: batch size (n_samples for the full batch)
+    steps_per_epoch: int | None = None  # data surfaces: n_samples // batch size (1 for the full batch)
+    record: StepRecord | None = None  # simulate(..., record_state=True): what each step used
 
     @property
     def steps(self) -> int:
         return self.path.shape[0] - 1
+
+    @property
+    def samples_seen(self) -> np.ndarray | None:
+        """(T,) on a data surface: the samples whose gradients were taken before step t's point,
+        t × batch size (t × n_samples for the full batch); None on an analytic surface."""
+        if self.samples_per_step is None:
+            return None
+        return np.arange(self.steps + 1) * self.samples_per_step
+
+    @property
+    def epochs(self) -> np.ndarray | None:
+        """(T,) on a data surface: t / (n_samples // batch size), the passes through the shuffled
+        data made by step t. With drop_last the n_samples % batch size rows left at the end of
+        each shuffle are not used, so one epoch is (n_samples // b) × b samples, a little fewer
+        than n_samples when b does not divide it. None on an analytic surface."""
+        if self.steps_per_epoch is None:
+            return None
+        return np.arange(self.steps + 1) / self.steps_per_epoch
 
     @property
     def final_loss(self):
@@ -127,6 +152,20 @@ class Trajectory:
         }
 
 
+class StepRecord(NamedTuple):
+    """What `simulate(..., record_state=True)` keeps of every step t = 0 .. steps - 1, the update
+    that goes from path[t] to path[t + 1]. Shapes (steps, n, 2), the n axis dropped for a single
+    start as in `Trajectory`. Recorded as computed, before a diverged path is frozen."""
+
+    eval_points: np.ndarray  # where the gradient was taken (Nesterov: the look-ahead point)
+    grads: np.ndarray  # the gradient the update received (mini-batch and noise included)
+    updates: np.ndarray  # the update taken, `delta` of the optimizer: path[t + 1] - path[t]
+    states: tuple | None  # the optimizer's state NamedTuple after step t, each array field stacked
+    #   along a leading steps axis (ints such as Adam's count: (steps,)); None if no step was taken
+    #   or the state is not a NamedTuple
+    hparams: dict  # name -> the value step t used: (steps,) or, per start, (steps, n)
+
+
 def _as_starts(start) -> tuple[np.ndarray, bool]:
     try:
         starts = np.array(start, dtype=float)
@@ -143,17 +182,97 @@ def _as_starts(start) -> tuple[np.ndarray, bool]:
     return starts, single
 
 
-def _resolve_optimizer(optimizer, hparams) -> tuple[Optimizer, str, dict]:
+class _Hyper(NamedTuple):
+    """The optimizer as the loops use it: `optim` for step 0 (and for every step when nothing is
+    scheduled), `at(t)` building step t's optimizer when something is."""
+
+    optim: Optimizer
+    key: str
+    values: dict  # name -> float, or (k,) per-start values
+    per_start: int | None  # k, the length of the per-start values, if any
+    at: Callable[[int], Optimizer] | None
+    schedules: tuple
+    scheduled: dict  # name -> (steps,) or (steps, k) values
+
+
+def _hparam_value(name: str, value):
+    """A float, or a 1-d float array of per-start values."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        arr = np.array(value, dtype=float)  # a copy: the Trajectory keeps it
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers (one per start), got {value!r}") from None
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a number or a 1-d array of per-start values, got shape {arr.shape}")
+    if arr.size > MAX_STARTS:
+        raise ValueError(f"at most {MAX_STARTS} per-start values of {name}, got {arr.size}")
+    return arr
+
+
+def _column(value):
+    """Per-start values (k,) as (k, 1), to broadcast against (k, 2) parameters."""
+    return value[:, None] if isinstance(value, np.ndarray) else value
+
+
+def _resolve_optimizer(optimizer, hparams: dict, schedules, steps: int) -> _Hyper:
+    schedules = dict(schedules or {})
     if isinstance(optimizer, Optimizer):
-        if hparams:
-            raise ValueError("hyperparameters go to the optimizer's factory, not to simulate(), "
-                             "when an Optimizer object is given")
-        return optimizer, "custom", {}
+        if hparams or schedules:
+            raise ValueError("hyperparameters and schedules go to the optimizer's factory, not to "
+                             "simulate(), when an Optimizer object is given")
+        return _Hyper(optimizer, "custom", {}, None, None, (), {})
     if not isinstance(optimizer, (str, OptimizerSpec)):
         raise ValueError(f"optimizer must be a registry key, an OptimizerSpec or an Optimizer, got {optimizer!r}")
     spec = get_spec(optimizer)
-    built = spec.build(**hparams)
-    return built, spec.key, {**spec.defaults, **{k: float(v) for k, v in hparams.items()}}
+    names = set(spec.defaults)
+    unknown = set(hparams) - names
+    if unknown:
+        raise ValueError(
+            f"{spec.key} takes {', '.join(spec.defaults)}; unknown hyperparameter(s): {', '.join(sorted(unknown))}"
+        )
+    values = {**spec.defaults, **{k: _hparam_value(k, v) for k, v in hparams.items()}}
+    lengths = {k: v.size for k, v in values.items() if isinstance(v, np.ndarray)}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("per-start hyperparameter arrays must have one length, got "
+                         + ", ".join(f"{k}: {n}" for k, n in sorted(lengths.items())))
+    per_start = next(iter(lengths.values()), None)
+    if per_start == 1:  # one value for one start: a float (keeps the single-start fast path)
+        values = {k: float(v[0]) if isinstance(v, np.ndarray) else v for k, v in values.items()}
+        per_start = None
+    base = {k: _column(v) for k, v in values.items()}
+    optim = spec.factory(**base)  # validates every value, naming a bad one
+
+    for name, schedule in schedules.items():
+        if name not in names:
+            raise ValueError(
+                f"{spec.key} has no hyperparameter {name!r} to schedule; it takes {', '.join(spec.defaults)}"
+            )
+        if not isinstance(schedule, Schedule):
+            raise ValueError(f"the schedule for {name} must be a Schedule (optviz.schedules), got {schedule!r}")
+    scheduled = {name: sched.values(steps, values[name]) for name, sched in schedules.items()}
+    scalars = {k: float(np.ravel(v)[0]) for k, v in values.items()}  # valid: checked above
+    for name, vals in scheduled.items():
+        try:
+            with scheduled_values():
+                spec.factory(**{**scalars, name: vals.ravel()})
+        except ValueError as err:
+            raise ValueError(f"the {schedules[name].name} schedule for {name} gives an invalid value: {err}") from None
+
+    at = None
+    if scheduled:
+        # Python floats for one start (scalar arithmetic on the fast path), (k, 1) columns per start.
+        per_step = {name: (vals.tolist() if vals.ndim == 1 else vals[..., None]) for name, vals in scheduled.items()}
+        factory = spec.factory
+
+        def at(t: int) -> Optimizer:  # called inside already_checked(): every value was checked above
+            return factory(**{**base, **{name: vals[t] for name, vals in per_step.items()}})
+
+    return _Hyper(optim, spec.key, values, per_start, at, tuple(sorted(schedules.items())), scheduled)
 
 
 def _start_generators(seed: int, starts: np.ndarray) -> list[tuple[np.random.Generator, np.random.Generator]]:
@@ -204,14 +323,18 @@ class _NoiseDraws:
         return self.draws[t % self.block]
 
 
-def _run_one(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, noise: _NoiseDraws | None) -> None:
+def _run_one(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise: _NoiseDraws | None) -> None:
     """One start, coordinate by coordinate on numpy scalars: an elementwise optimizer gives the
     same numbers as on arrays, and scalar arithmetic costs a fraction of length-2 array ops."""
-    grad, eval_point, update = surf.grad, optim.eval_point, optim.update
+    grad, optim, at = surf.grad, hyper.optim, hyper.at
+    eval_point, update = optim.eval_point, optim.update
     px, py = path[0, 0]
     sx, sy = optim.init(px), optim.init(py)
     xs, ys = [], []
     for t in range(steps):
+        if at is not None:  # a schedule: this step's hyperparameters
+            optim = at(t)
+            eval_point, update = optim.eval_point, optim.update
         if eval_point is None:
             g = grad(np.array((px, py)))
         else:
@@ -230,18 +353,73 @@ def _run_one(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, nois
         path[1:, 0, 1] = ys
 
 
-def _run_many(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, noise: _NoiseDraws | None,
-              sampler: _EpochSampler | None) -> tuple[np.ndarray, np.ndarray] | None:
+class _Recorder:
+    """Collects each step's evaluation point, gradient, update and state for `StepRecord`."""
+
+    def __init__(self):
+        self.points, self.grads, self.updates, self.states = [], [], [], []
+
+    def add(self, at, g, delta, state):
+        self.points.append(np.array(at, dtype=float))  # copies: the path is frozen in place later
+        self.grads.append(np.array(g, dtype=float))
+        self.updates.append(np.array(delta, dtype=float))
+        self.states.append(state)
+
+    def record(self, hyper: _Hyper, steps: int, n: int, single: bool) -> StepRecord:
+        def stack(items, shape):
+            return np.stack(items) if items else np.empty(shape)
+
+        def along(a):
+            return a[:, 0] if single and a.ndim >= 2 and a.shape[1] == 1 else a
+
+        states = None
+        if self.states and _is_namedtuple(self.states[0]):
+            fields = []
+            for i in range(len(self.states[0])):
+                column = [s[i] for s in self.states]
+                if column[0] is None:
+                    fields.append(None)
+                else:
+                    fields.append(along(np.stack([np.broadcast_to(np.asarray(c, dtype=float), np.shape(column[0]))
+                                                  for c in column])))
+            states = type(self.states[0])(*fields)
+        hparams = {}
+        for name, value in hyper.values.items():
+            if name in hyper.scheduled:
+                vals = hyper.scheduled[name]
+            else:
+                vals = np.broadcast_to(np.asarray(value, dtype=float), (steps, *np.shape(value))).copy()
+            hparams[name] = vals[:, 0] if single and vals.ndim == 2 else vals
+        return StepRecord(
+            eval_points=along(stack(self.points, (0, n, 2))),
+            grads=along(stack(self.grads, (0, n, 2))),
+            updates=along(stack(self.updates, (0, n, 2))),
+            states=states,
+            hparams=hparams,
+        )
+
+
+def _is_namedtuple(x) -> bool:
+    return isinstance(x, tuple) and hasattr(x, "_fields")
+
+
+def _run_many(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise: _NoiseDraws | None,
+              sampler: _EpochSampler | None, recorder: _Recorder | None = None
+              ) -> tuple[np.ndarray, np.ndarray] | None:
     """All starts at once on (n, 2) arrays. When the gradients it takes are the exact ones at the
     path points (no look-ahead, noise or mini-batch), returns them and the losses there (all but
     the last point's), to spare computing them again."""
-    grad, minibatch_grad, eval_point, update = surf.grad, surf.minibatch_grad, optim.eval_point, optim.update
+    grad, minibatch_grad, optim, at_step = surf.grad, surf.minibatch_grad, hyper.optim, hyper.at
+    eval_point, update = optim.eval_point, optim.update
     exact = eval_point is None and noise is None and sampler is None
     grads = np.empty_like(path) if exact else None
     losses = np.empty(path.shape[:2]) if exact and surf.value_and_grad else None
     params = path[0]
     state = optim.init(params)
     for t in range(steps):
+        if at_step is not None:  # a schedule: this step's hyperparameters
+            optim = at_step(t)
+            eval_point, update = optim.eval_point, optim.update
         at = params if eval_point is None else eval_point(params, state)
         if losses is not None:
             losses[t], g = surf.value_and_grad(at)
@@ -252,6 +430,8 @@ def _run_many(surf: Surface, optim: Optimizer, path: np.ndarray, steps: int, noi
         if noise is not None:
             g = g + noise.at(t)
         delta, state = update(g, state, params)
+        if recorder is not None:
+            recorder.add(at, g, delta, state)
         params = np.add(params, delta, out=path[t + 1])  # written straight into the path
     return None if grads is None else (grads, losses)
 
@@ -266,25 +446,45 @@ def simulate(
     noise: float = 0.0,
     batch_size: int | None = None,
     tol: float | None = None,
-    **hparams: float,
+    schedules: Mapping[str, Schedule] | None = None,
+    record_state: bool = False,
+    **hparams,
 ) -> Trajectory:
     """Run `optimizer` for `steps` steps from `start` (a point or an (n, 2) array; default: the
     surface's start) on `surface` (a key or a Surface); hyperparameters by name (`lr=...`).
 
+    A hyperparameter may be an array of per-start values (`lr=np.geomspace(1e-3, 1, 40)`): start
+    i runs with value i, in the same vectorized loop, exactly as its own simulate() call would.
+    With a single start and k values the start is repeated k times (a sweep from one point).
+    `schedules` maps hyperparameter names to `optviz.schedules` objects (`{"lr": StepDecay(30, 0.5),
+    "momentum": Ramp(0.5, 100)}`): step t's update uses the schedule's value t, computed from the
+    run's own value (or per-start values) of that hyperparameter.
+
     `noise` adds N(0, noise²) to each gradient component; `batch_size` (data surfaces only)
     draws mini-batches instead of the full batch. Both are driven by `seed`: the same
-    arguments always give the same path, and a start's path does not depend on the others.
+    arguments always give the same path, and a start's path does not depend on the others,
+    nor on the optimizer: every run from one start with one seed sees the same batches and the
+    same standard-normal draws (scaled by its noise), so a comparison isolates its settings.
     `tol` (default 1e-3 of the domain's larger side) is the distance to a minimum that counts
-    as converged.
+    as converged. `record_state=True` keeps every step's gradient, update and optimizer state in
+    `Trajectory.record` (a `StepRecord`); the path is the same with or without it.
     """
     surf = get_surface(surface)
-    optim, opt_key, full_hparams = _resolve_optimizer(optimizer, hparams)
-    starts, single = _as_starts(surf.start if start is None else start)
-    if np.any(np.abs(starts - surf.center) > surf.escape_radius):
-        raise ValueError(f"start lies far outside the domain of {surf.key}: {surf.domain}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be an integer in [0, {MAX_STEPS}], got {steps!r}")
     steps = int(steps)
+    if schedules is not None and not isinstance(schedules, Mapping):
+        raise ValueError(f"schedules must map hyperparameter names to schedules, got {schedules!r}")
+    hyper = _resolve_optimizer(optimizer, hparams, schedules, steps)
+    starts, single = _as_starts(surf.start if start is None else start)
+    if hyper.per_start is not None:
+        if starts.shape[0] == 1:
+            starts = np.repeat(starts, hyper.per_start, axis=0)
+        elif starts.shape[0] != hyper.per_start:
+            raise ValueError(f"{hyper.per_start} per-start hyperparameter values for {starts.shape[0]} starts")
+        single = False
+    if np.any(np.abs(starts - surf.center) > surf.escape_radius):
+        raise ValueError(f"start lies far outside the domain of {surf.key}: {surf.domain}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     noise = float(noise)
@@ -310,14 +510,15 @@ def simulate(
     generators = _start_generators(seed, starts) if (noise or batch_size) and steps else []
     sampler = _EpochSampler([g[0] for g in generators], surf.n_samples, batch_size) if batch_size else None
     noise_draws = _NoiseDraws([g[1] for g in generators], steps, noise) if noise else None
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), already_checked():
         # Divergence is found after the loop: every operation is per start, so a start that
         # blew up cannot affect another, and the hot loops stay free of checks.
-        if single and sampler is None and optim.elementwise:
+        recorder = _Recorder() if record_state else None
+        if single and sampler is None and recorder is None and hyper.optim.elementwise:
             kept = None
-            _run_one(surf, optim, path, steps, noise_draws)
+            _run_one(surf, hyper, path, steps, noise_draws)
         else:
-            kept = _run_many(surf, optim, path, steps, noise_draws, sampler)
+            kept = _run_many(surf, hyper, path, steps, noise_draws, sampler, recorder)
         end = _finish(surf, path, tol, kept)
 
     def along(a):  # (T, n, ...) -> (T, ...) for a single start
@@ -326,10 +527,17 @@ def simulate(
     def per_start(a):  # (n,) -> 0-d for a single start
         return a[0] if single else a
 
+    if not surf.has_data:
+        samples_per_step = steps_per_epoch = None
+    elif batch_size is None:
+        samples_per_step, steps_per_epoch = surf.n_samples, 1
+    else:
+        samples_per_step, steps_per_epoch = batch_size, surf.n_samples // batch_size
+
     return Trajectory(
         surface=surf.key,
-        optimizer=opt_key,
-        hparams=full_hparams,
+        optimizer=hyper.key,
+        hparams=hyper.values,
         seed=int(seed),
         noise=noise,
         batch_size=batch_size,
@@ -347,6 +555,10 @@ def simulate(
         escaped_at=per_start(end.escaped_at),
         inside_since=per_start(end.inside_since),
         min_stay=min_stay(steps),
+        schedules=hyper.schedules,
+        samples_per_step=samples_per_step,
+        steps_per_epoch=steps_per_epoch,
+        record=None if recorder is None else recorder.record(hyper, steps, n, single),
     )
 
 

@@ -130,7 +130,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Momentum",
             opt.momentum,
             (lr(0.01), MOMENTUM),
-            r"v_t = \gamma v_{t-1} + \eta\, g_t \\ \theta_t = \theta_{t-1} - v_t",
+            r"v_t = \gamma v_{t-1} + g_t \\ \theta_t = \theta_{t-1} - \eta\, v_t",
             "Polyak (1964), Some methods of speeding up the convergence of iteration methods",
             "#ff7f0e",
         ),
@@ -139,7 +139,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nesterov (NAG)",
             opt.nesterov,
             (lr(0.01), MOMENTUM),
-            r"v_t = \gamma v_{t-1} + \eta\, \nabla f(\theta_{t-1} - \gamma v_{t-1}) \\ \theta_t = \theta_{t-1} - v_t",
+            r"\tilde\theta_{t-1} = \theta_{t-1} - \eta\gamma\, v_{t-1} \\ "
+            r"v_t = \gamma v_{t-1} + \nabla f(\tilde\theta_{t-1}) \\ "
+            r"\theta_t = \tilde\theta_{t-1} - \eta\, \nabla f(\tilde\theta_{t-1})",
             "Nesterov (1983); Sutskever, Martens, Dahl & Hinton (2013), On the importance of "
             "initialization and momentum in deep learning",
             "#2ca02c",

@@ -27,11 +27,11 @@ def test_sgd_by_hand():
 
 
 def test_momentum_by_hand():
-    # v1 = 0.1 g1 = (0.2, -0.4); v2 = 0.9 v1 + 0.1 g2 = (0.28, -0.06); delta = -v.
+    # torch's buffer: v1 = g1 = (2, -4); v2 = 0.9 v1 + g2 = (2.8, -0.6); delta = -lr v.
     d1, d2, state = two_steps(optimizers.momentum(lr=0.1, momentum=0.9))
     np.testing.assert_allclose(d1, [-0.2, 0.4])
     np.testing.assert_allclose(d2, [-0.28, 0.06])
-    np.testing.assert_allclose(state.velocity[0], [0.28, -0.06])
+    np.testing.assert_allclose(state.velocity[0], [2.8, -0.6])
 
 
 def test_nesterov_by_hand_and_its_look_ahead_point():
