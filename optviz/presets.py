@@ -176,3 +176,17 @@ PRESETS: dict[str, Preset] = {
         },
     ),
 }
+
+
+DEFAULT_STEPS = 200
+
+
+def preset_for(surface_key: str) -> Preset:
+    """The surface's preset; a surface without one gets its own start, 200 steps and the
+    registry's defaults, so that adding a surface is one entry in `surfaces.SURFACES`."""
+    from surfaces import SURFACES  # the surfaces package never imports optviz; this direction is fine
+
+    preset = PRESETS.get(surface_key)
+    if preset is not None:
+        return preset
+    return Preset(start=tuple(float(v) for v in SURFACES[surface_key].start), steps=DEFAULT_STEPS)
