@@ -56,7 +56,7 @@ class Number:
 
     def clamp(self, value: float) -> float:
         value = min(max(float(value), self.low), self.high)
-        return int(round(value)) if self.integer else value
+        return round(value) if self.integer else value
 
     def grid(self) -> tuple[float, ...]:
         """The slider's positions, ascending; both ends of the range are always on it."""
@@ -74,7 +74,7 @@ class Number:
             values = [_clean(1.0 - g) for g in gaps]
         inside = {v for v in values if self.low <= v <= self.high} | {float(self.low), float(self.high)}
         if self.integer:
-            return tuple(sorted({int(round(v)) for v in inside}))
+            return tuple(sorted({round(v) for v in inside}))
         return tuple(sorted(float(v) for v in inside))
 
     def nearest(self, value: float) -> float:

@@ -89,6 +89,7 @@ class Setting:
     labels: Callable[[Context], Mapping] | None = None  # how a choice reads in the widget
     applies: Callable[[Surface], bool] = _always
     remembered: bool = False
+    input_format: str = "%g"  # a number input's display (plain %g shows a typed value in full)
 
 
 def _batch_options(surface: Surface) -> tuple[int, ...]:
@@ -127,11 +128,11 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             choices=lambda ctx: tuple(OPTIMIZERS), labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
             help="Each gets its own colour and its own sliders below."),
     Setting("x0", "x0", "number", "start x", default=lambda ctx: float(ctx.preset.start[0]), widget="number",
-            number=_start_number(0), remembered=True),
+            number=_start_number(0), remembered=True, input_format="%.4f"),
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
-            number=_start_number(1), remembered=True),
+            number=_start_number(1), remembered=True, input_format="%.4f"),
     Setting("steps", "steps", "number", "Steps", default=lambda ctx: int(ctx.preset.steps), widget="slider",
-            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True),
+            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True, input_format="%d"),
     Setting("noise", "noise", "number", "Gradient noise σ", default=lambda ctx: 0.0, widget="slider",
             number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), applies=_analytic, remembered=True,
             help="Standard deviation of Gaussian noise added to every gradient component."),
@@ -141,14 +142,14 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             help="Rows per gradient: 1 is SGD, the full batch is plain gradient descent. Batches are drawn by "
             "reshuffling the data every epoch."),
     Setting("seed", "seed", "number", "Random seed", default=lambda ctx: 0, widget="number",
-            number=lambda ctx: Number(0, SEED_MAX, "linear", 1, integer=True),
+            number=lambda ctx: Number(0, SEED_MAX, "linear", 1, integer=True), input_format="%d",
             help="Drives the noise and the mini-batches: the same seed gives the same paths."),
     Setting("view", "view", "choice", "View", default=lambda ctx: "both", widget="radio",
             choices=lambda ctx: tuple(VIEW_LABELS), labels=lambda ctx: VIEW_LABELS),
     Setting("contour", "contour", "choice", "Contours", default=lambda ctx: "filled", widget="radio",
             choices=lambda ctx: tuple(CONTOUR_LABELS), labels=lambda ctx: CONTOUR_LABELS),
     Setting("speed", "speed", "number", "Animation: ms per frame", default=lambda ctx: 60, widget="slider",
-            number=lambda ctx: Number(10, 500, "linear", 10, integer=True)),
+            number=lambda ctx: Number(10, 500, "linear", 10, integer=True), input_format="%d"),
     Setting("camera", "cam", "point", "3-D camera", default=lambda ctx: None, remembered=True),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in VIEW_SETTINGS}

@@ -11,7 +11,6 @@ import numpy as np
 
 from optviz import simulate
 from optviz.share import ViewState, default_state, parse_query, to_query
-from surfaces import SURFACES
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "links_v1.json"
 

@@ -1,13 +1,12 @@
 """Share links: every value of the view survives the round trip; bad links are repaired with notices."""
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import json
-from pathlib import Path
 
 from optviz import OPTIMIZERS, simulate
 from optviz.presets import PRESETS, preset_for
