@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, plotting, simulate
 from optviz.figure_component import figure_from_element
-from optviz.presets import PRESETS
+from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
 from optviz.share import format_number, parse_query
 from surfaces import SURFACES
@@ -71,7 +71,7 @@ def test_every_surface_renders_with_the_default_optimizers(surface):
     drawn = paths(at)
     assert set(drawn) == set(DEFAULT_SELECTION)
     # What is drawn is the engine's path with the surface's preset.
-    preset = PRESETS[surface]
+    preset = preset_for(surface)
     for key in DEFAULT_SELECTION:
         t = simulate(surface, key, preset.start, preset.steps, **preset.hparams_for(key))
         xs = np.array(drawn[key][0])
