@@ -103,7 +103,7 @@ def on_reset() -> None:
 
 def on_exact_change() -> None:
     """Sliders become number inputs (or back): the widgets change kind, the values stay."""
-    load_values(current_values())
+    load_values({k: v for k, v in current_values().items() if k != "camera"})
 
 
 def on_camera_preset() -> None:

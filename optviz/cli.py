@@ -10,7 +10,7 @@ from surfaces import SURFACES
 
 from .engine import simulate
 from .export import to_csv, to_json
-from .presets import PRESETS
+from .presets import preset_for
 from .registry import OPTIMIZERS
 
 
@@ -58,7 +58,7 @@ def _fmt(value, spec: str = ".4g") -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    preset = PRESETS[args.surface]
+    preset = preset_for(args.surface)
     keys = [k.strip() for k in args.optimizers.split(",") if k.strip()]
     unknown = [k for k in keys if k not in OPTIMIZERS]
     if unknown or not keys:

@@ -3,7 +3,8 @@ r"""The optimizer registry: what the app, the command line and the tests read.
 Add an optimizer: write its factory in `optimizers.py` (an (init, update) pair) and add one
 `OptimizerSpec` to `OPTIMIZERS` below. Its sliders, its LaTeX card, its colour, its share-link
 parameters and its tests all come from that entry. If the defaults do not show its character on
-some surface, add a per-surface override in `PRESETS`.
+some surface, add a per-surface override in `optviz/presets.py` (optional: without one, the
+registry defaults are used).
 """
 
 from __future__ import annotations
