@@ -25,8 +25,6 @@ from surfaces import SURFACES
 RUN_STARTED = time.perf_counter()
 st.set_page_config(page_title="optviz: optimizer trajectories", page_icon="🏔️", layout="wide")
 
-# Settings that Reset puts back to the surface's preset: the start, the steps, hyperparameters.
-RESET_KEYS = ("x0", "y0", "steps")
 RESET_HELP = ("Back to this surface's preset for the start, the number of steps and every optimizer's "
               "hyperparameters. The optimizers, noise or batch size, seed, view and camera stay as they are.")
 
@@ -35,10 +33,6 @@ RESET_HELP = ("Back to this surface's preset for the start, the number of steps 
 # Widgets are keyed by their setting's key, so session state holds the view as a flat mapping of
 # values (see optviz/settings.py). ss["remembered"][surface] keeps what the person set on each
 # surface, so that switching surfaces and back gives it back.
-
-
-def hp_key(opt: str, name: str) -> str:
-    return decl.hparam_key(opt, name)
 
 
 def load_values(values: Mapping[str, object]) -> None:
@@ -87,18 +81,21 @@ def on_surface_change() -> None:
 def on_optimizers_change() -> None:
     """An optimizer added back comes with the hyperparameters it had on this surface."""
     ss = st.session_state
-    before = set(ss.get("shown_optimizers", ()))
-    values = recall(ss["surface"], ss["optimizers"])
-    load_values({k: v for k, v in values.items() if k.startswith("hp.") and k.split(".")[1] not in before})
+    added = [k for k in ss["optimizers"] if k not in ss.get("shown_optimizers", ())]
+    values = recall(ss["surface"], added)
+    load_values({s.key: values[s.key] for k in added for s in decl.optimizer_settings(k)})
 
 
 def on_reset() -> None:
     ss = st.session_state
-    fresh = decl.defaults(ss["surface"], ss["optimizers"])
-    load_values({k: v for k, v in fresh.items() if k in RESET_KEYS or k.startswith("hp.")})
-    memory = ss.get("remembered", {}).get(ss["surface"], {})
-    for key in [k for k in memory if k in RESET_KEYS or k.startswith("hp.")]:
-        del memory[key]  # optimizers not shown now come back with the preset too
+    surface = SURFACES[ss["surface"]]
+    fresh = decl.defaults(surface.key, ss["optimizers"])
+    load_values({s.key: fresh[s.key] for s in decl.settings_for(surface, ss["optimizers"]) if s.from_preset})
+    # Optimizers not shown now come back with the preset too.
+    memory = ss.get("remembered", {}).get(surface.key, {})
+    for s in decl.settings_for(surface, OPTIMIZERS):
+        if s.from_preset:
+            memory.pop(s.key, None)
 
 
 def on_exact_change() -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 LOG_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)
 NINES_MANTISSAS = (1, 1.5, 2, 3, 5, 7)  # of 1 - beta, per decade
 SCALES = ("linear", "log", "nines")
+MAX_POSITIONS = 10_000
 
 
 def _clean(value: float) -> float:
@@ -62,6 +63,8 @@ class Number:
         """The slider's positions, ascending; both ends of the range are always on it."""
         if self.scale == "linear":
             count = math.floor((self.high - self.low) / self.step + 1e-9)
+            if count > MAX_POSITIONS:
+                raise ValueError(f"{count + 1} positions are too many for a slider; use a number input")
             values = [_clean(self.low + i * self.step) for i in range(count + 1)]
         elif self.scale == "log":
             values = [

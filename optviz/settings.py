@@ -75,6 +75,8 @@ class Setting:
     "radio", "select_slider" (a discrete list), or "" (set by other means, e.g. the camera).
     remembered: kept per surface, so that coming back to a surface brings back what the person
     had there (start, steps, hyperparameters, noise, camera); the others belong to the whole view.
+    from_preset: its default is the surface's preset (start, steps, hyperparameters): "Reset"
+    puts these back, and only these.
     """
 
     key: str
@@ -89,6 +91,7 @@ class Setting:
     labels: Callable[[Context], Mapping] | None = None  # how a choice reads in the widget
     applies: Callable[[Surface], bool] = _always
     remembered: bool = False
+    from_preset: bool = False  # its default is the surface's preset, and Reset puts it back
     input_format: str = "%g"  # a number input's display (plain %g shows a typed value in full)
 
 
@@ -128,11 +131,12 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             choices=lambda ctx: tuple(OPTIMIZERS), labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
             help="Each gets its own colour and its own sliders below."),
     Setting("x0", "x0", "number", "start x", default=lambda ctx: float(ctx.preset.start[0]), widget="number",
-            number=_start_number(0), remembered=True, input_format="%.4f"),
+            number=_start_number(0), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
-            number=_start_number(1), remembered=True, input_format="%.4f"),
+            number=_start_number(1), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("steps", "steps", "number", "Steps", default=lambda ctx: int(ctx.preset.steps), widget="slider",
-            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True, input_format="%d"),
+            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True, from_preset=True,
+            input_format="%d"),
     Setting("noise", "noise", "number", "Gradient noise σ", default=lambda ctx: 0.0, widget="slider",
             number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), applies=_analytic, remembered=True,
             help="Standard deviation of Gaussian noise added to every gradient component."),
@@ -165,15 +169,20 @@ def hparam_setting(optimizer: str, h: HParam) -> Setting:
     return Setting(
         hparam_key(optimizer, h.name), f"{optimizer}.{h.name}", "number", f"{h.name} (${h.symbol}$)",
         default=lambda ctx: float(ctx.preset.hparams_for(optimizer)[h.name]), widget="slider", help=h.help,
-        number=lambda ctx: h.number, remembered=True,
+        number=lambda ctx: h.number, remembered=True, from_preset=True,
     )
+
+
+def optimizer_settings(optimizer: str) -> list[Setting]:
+    """The settings one optimizer brings to the view: its hyperparameters."""
+    return [hparam_setting(optimizer, h) for h in OPTIMIZERS[optimizer].hparams]
 
 
 def settings_for(surface: Surface, optimizers: Iterable[str]) -> list[Setting]:
     """Every setting of a view of this surface with these optimizers, in reading order."""
     out = [s for s in VIEW_SETTINGS if s.applies(surface)]
     for key in optimizers:
-        out.extend(hparam_setting(key, h) for h in OPTIMIZERS[key].hparams)
+        out.extend(optimizer_settings(key))
     return out
 
 

@@ -199,6 +199,7 @@ def test_switching_surface_brings_its_preset_and_back_brings_what_was_set():
     at.number_input(key="x0").set_value(-1.5).run()
     at.number_input(key="y0").set_value(0.3).run()
     at.select_slider(key="noise").set_value(0.5).run()
+    at.select_slider(key="hp.adam.beta1").set_value(0.95).run()
     at.multiselect(key="optimizers").set_value(["sgd", "momentum"]).run()  # adam set aside ...
     at.selectbox(key="surface").set_value("beale").run()
     assert_clean(at)
@@ -214,7 +215,9 @@ def test_switching_surface_brings_its_preset_and_back_brings_what_was_set():
     assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-1.5, 0.3)
     assert at.select_slider(key="noise").value == 0.5
     at.multiselect(key="optimizers").set_value(["sgd", "momentum", "adam"]).run()  # ... and back
+    assert at.select_slider(key="hp.adam.beta1").value == 0.95
     assert at.select_slider(key="hp.adam.lr").value == PRESETS["saddle"].hparams_for("adam")["lr"]
+    assert query_value(at, "adam.beta1") == "0.95"
 
     at.selectbox(key="surface").set_value("beale").run()
     assert at.select_slider(key="hp.sgd.lr").value == 0.02
