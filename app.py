@@ -87,6 +87,8 @@ def on_optimizers_change() -> None:
 
 
 def on_reset() -> None:
+    """The settings that come from the surface's preset (start, steps, hyperparameters) back to it,
+    as RESET_HELP tells the person; nothing else."""
     ss = st.session_state
     surface = SURFACES[ss["surface"]]
     fresh = decl.defaults(surface.key, ss["optimizers"])

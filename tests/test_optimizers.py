@@ -261,3 +261,12 @@ def test_the_log_grid_and_the_nines_scale():
     gaps = np.diff(nines)
     assert np.all(gaps > 0) and gaps.max() < 0.35  # evenly spread in the number of nines
     assert beta.snap(0.9449) == 0.95 and beta.snap(0.99) == 0.99
+
+
+def test_a_slider_shows_a_typed_value_as_an_extra_position():
+    number = OPTIMIZERS["adam"].hparam("lr").number
+    assert 0.00123 not in number.grid()
+    positions = number.positions(0.00123)
+    assert 0.00123 in positions and len(positions) == len(number.grid()) + 1 and list(positions) == sorted(positions)
+    assert number.positions(0.001) == number.grid()  # already a position
+    assert number.positions(50.0) == number.grid()  # out of range: not offered

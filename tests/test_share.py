@@ -213,3 +213,22 @@ def test_old_links_open_the_same_view(link):
 def test_the_old_links_cover_every_surface_and_optimizer():
     assert {link["view"]["surface"] for link in LINKS_V1} == set(SURFACES)
     assert {k for link in LINKS_V1 for k in link["view"]["optimizers"]} == set(OPTIMIZERS)
+
+
+@st.composite
+def typed_values(draw):
+    key = draw(st.sampled_from(list(OPTIMIZERS)))
+    h = draw(st.sampled_from(OPTIMIZERS[key].hparams))
+    return key, h, draw(st.floats(h.low, h.high, allow_nan=False))
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed_values(), st.floats(0.0, 10.0), st.integers(10, 1000))
+def test_any_value_in_range_is_kept_exactly_without_a_notice(typed, noise, steps):
+    key, h, value = typed
+    query = {"surface": "ravine", "opt": key, f"{key}.{h.name}": format_number(value), "noise": repr(noise),
+             "steps": str(steps)}
+    state = parse_query(query)
+    assert state.notices == ()
+    assert state.hparams[key][h.name] == value and state.noise == noise and state.steps == steps
+    assert parse_query(to_query(state)) == state
