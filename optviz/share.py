@@ -26,7 +26,7 @@ open the same view: every value the old app could write is still valid and kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from surfaces import SURFACES, Surface
 
@@ -71,15 +71,13 @@ class ViewState:
     def values(self) -> dict[str, object]:
         """The flat mapping of setting key -> value that `optviz.settings` and the widgets use."""
         surface = SURFACES[self.surface]
-        out: dict[str, object] = {
-            "surface": self.surface, "optimizers": tuple(self.optimizers), "x0": self.start[0], "y0": self.start[1],
-            "steps": self.steps, "seed": self.seed, "view": self.view, "contour": self.contour, "speed": self.speed,
-            "camera": self.camera,
-        }
+        out: dict[str, object] = {"surface": self.surface, "optimizers": tuple(self.optimizers),
+                                  "x0": self.start[0], "y0": self.start[1]}
         if surface.has_data:
             out["batch"] = self.batch_size or surface.n_samples
-        else:
-            out["noise"] = self.noise
+        for name in _SAME_NAMED:
+            if settings.BY_KEY[name].applies(surface):
+                out[name] = getattr(self, name)
         for key in self.optimizers:
             for name, value in self.hparams[key].items():
                 out[settings.hparam_key(key, name)] = value
@@ -90,23 +88,36 @@ class ViewState:
         surface = SURFACES[values["surface"]]
         optimizers = tuple(values["optimizers"])
         batch = int(values["batch"]) if surface.has_data else None
-        camera = values.get("camera")
+        # A setting with a field of its own name is copied with its declared type.
+        ctx = settings.Context.of(surface.key)
+        same_named = {name: _typed(settings.BY_KEY[name], values[name], ctx) for name in _SAME_NAMED
+                      if settings.BY_KEY[name].applies(surface)}
         return cls(
             surface=surface.key,
             optimizers=optimizers,
             hparams={k: {h.name: float(values[settings.hparam_key(k, h.name)]) for h in OPTIMIZERS[k].hparams}
                      for k in optimizers},
             start=(float(values["x0"]), float(values["y0"])),
-            steps=int(values["steps"]),
-            seed=int(values["seed"]),
-            noise=0.0 if surface.has_data else float(values["noise"]),
             batch_size=None if batch in (None, surface.n_samples) else batch,
-            view=str(values["view"]),
-            contour=str(values["contour"]),
-            speed=int(values["speed"]),
-            camera=None if camera is None else tuple(float(c) for c in camera),
             notices=tuple(notices),
+            **same_named,
         )
+
+
+# Settings stored in a ViewState field of the same name (the rest: surface, optimizers, start,
+# batch_size and hparams, are mapped above).
+_SAME_NAMED = tuple(f.name for f in fields(ViewState) if f.name in settings.BY_KEY and f.name not in
+                    ("surface", "optimizers"))
+
+
+def _typed(setting: settings.Setting, value, ctx: settings.Context):
+    if value is None:
+        return None
+    if setting.kind == "number":
+        return int(value) if setting.number(ctx).integer else float(value)
+    if setting.kind == "point":
+        return tuple(float(c) for c in value)
+    return value
 
 
 def batch_options(surface: Surface) -> tuple[int, ...]:
