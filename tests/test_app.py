@@ -391,3 +391,20 @@ def test_every_slider_at_its_extreme(surface, end):
                 assert np.isfinite(decode(trace[dim])).any()
     for chart in at.get("plotly_chart"):
         json.loads(chart.proto.spec)  # strict JSON
+
+
+def test_exact_values_for_every_hyperparameter_and_back_to_sliders():
+    at = app({"surface": "saddle", "opt": ",".join(OPTIMIZERS)})
+    at.toggle(key="exact").set_value(True).run()
+    assert_clean(at)
+    keys = {w.key for w in at.number_input}
+    assert {f"hp.{k}.{h.name}" for k, s in OPTIMIZERS.items() for h in s.hparams} <= keys
+    assert {"steps", "noise", "speed"} <= keys
+    at.number_input(key="hp.adadelta.eps").set_value(3.3e-7).run()
+    at.number_input(key="hp.rmsprop.rho").set_value(0.91234).run()
+    assert query_value(at, "adadelta.eps") == "3.3e-07" and query_value(at, "rmsprop.rho") == "0.91234"
+    at.toggle(key="exact").set_value(False).run()
+    assert_clean(at)
+    assert at.select_slider(key="hp.adadelta.eps").value == 3.3e-7
+    assert at.select_slider(key="hp.rmsprop.rho").value == 0.91234
+    assert not at.warning
