@@ -202,8 +202,8 @@ with st.sidebar:
     for opt in ss["optimizers"]:
         spec = OPTIMIZERS[opt]
         with st.expander(f":material/tune: {spec.name}", expanded=len(ss["optimizers"]) <= 3):
-            for h in spec.hparams:
-                draw(decl.hparam_setting(opt, h))
+            for setting in decl.optimizer_settings(opt):
+                draw(setting)
 
 
 # --- main area --------------------------------------------------------------------------------------
