@@ -526,6 +526,8 @@ def _value(t: Trajectory, c: Claim) -> float:
     else:
         vals = s[[-2 if c.series == "step" else -1]]
     if np.isnan(vals).any():
+        if not bool(t.diverged):  # only "step" has no value at the last point: no update follows it
+            raise _Unavailable("there is no step after its last point")
         raise _Unavailable(f"it diverged at step {int(t.diverged_at)}: no {c.series} there")
     return float(vals.mean())
 

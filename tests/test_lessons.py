@@ -100,6 +100,13 @@ def test_each_lessons_view_is_plain_data_that_gives_the_same_runs(lesson: Lesson
     np.testing.assert_array_equal(first.path, lesson.compute()[runs[0].label].path)
 
 
+@pytest.mark.parametrize("lesson", LESSONS, ids=KEYS)
+def test_each_claim_reads_back_from_its_dict(lesson: Lesson):
+    surface = SURFACES[lesson.view.surface]
+    for claim in lesson.claims:
+        assert lessons_module.parse_claim(claim.to_dict(), "again", lesson.labels, surface) == claim
+
+
 def test_get_lesson_by_key():
     assert get_lesson("saddle-escape").view.surface == "saddle"
     with pytest.raises(LessonError, match="unknown lesson 'nope'; known: gd-sgd-minibatch"):
@@ -212,6 +219,12 @@ def test_a_series_after_a_divergence_is_not_data():
     failures = check(lesson)
     assert len(failures) == 1 and re.fullmatch(r"probe: GD: loss at the end lower than slow's: but it diverged at step "
                                                r"\d+: no loss there", failures[0]), failures
+
+
+def test_no_step_after_the_last_point():
+    lesson = _lesson([{"kind": "value", "run": "GD", "series": "step", "at": 100, "max": 1},
+                      {"kind": "value", "run": "GD", "series": "step", "at": 99, "max": 1}])
+    assert check(lesson) == ["probe: GD: step at step 100 is at most 1: but there is no step after its last point"]
 
 
 def test_sooner_counts_a_run_that_never_gets_there_as_later():
