@@ -604,6 +604,32 @@ def signum(lr: float = 0.01, momentum: float = 0.0) -> Optimizer:
     return Optimizer(init, update, elementwise=True)
 
 
+def lion(lr: float = 1e-4, beta1: float = 0.9, beta2: float = 0.99, weight_decay: float = 0.0) -> Optimizer:
+    r"""Lion (Chen et al. 2023, Symbolic Discovery of Optimization Algorithms, Algorithm 2):
+
+    $c = \beta_1 m + (1-\beta_1) g$, $\theta \leftarrow \theta - \eta\,(\mathrm{sign}(c) + \lambda\theta)$,
+    $m \leftarrow \beta_2 m + (1-\beta_2) g$.
+
+    The paper's pseudo-code as written: the sign of an interpolation with β₁ is stepped, the
+    momentum kept with the larger β₂; weight decay decoupled, times η, as in AdamW. Defaults are
+    the paper's (lr 1e-4, β = (0.9, 0.99), λ = 0).
+    """
+    _check_lr(lr)
+    _check_unit("beta1", beta1)
+    _check_unit("beta2", beta2)
+    _check_nonnegative("weight_decay", weight_decay)
+
+    def init(params):
+        return SignumState(_zeros(params))
+
+    def update(grads, state, params):
+        direction = np.sign(beta1 * state.mu + (1.0 - beta1) * grads)
+        mu = beta2 * state.mu + (1.0 - beta2) * grads
+        return -lr * (direction + weight_decay * params), SignumState(mu)
+
+    return Optimizer(init, update, elementwise=True)
+
+
 # --- quasi-hyperbolic momentum: QHM and QHAdam --------------------------------------------
 
 

@@ -272,6 +272,21 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "#8c6d31",
         ),
         OptimizerSpec(
+            "lion",
+            "Lion",
+            opt.lion,
+            (lr(1e-4), BETA1,
+             HParam("beta2", 0.99, 0.5, 0.9999, symbol=r"\beta_2", step=0.0001,
+                    help="decay of the momentum that is kept (the step uses β₁'s interpolation)"),
+             HParam("weight_decay", 0.0, 0.0, 1.0, symbol=r"\lambda",
+                    help="decoupled weight decay, times lr, as in AdamW")),
+            r"c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ "
+            r"\theta_t = \theta_{t-1} - \eta\, (\mathrm{sign}(c_t) + \lambda\, \theta_{t-1}) \\ "
+            r"m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
+            "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, NeurIPS",
+            "#843c39",
+        ),
+        OptimizerSpec(
             "qhm",
             "QHM",
             opt.qhm,
