@@ -756,6 +756,12 @@ def _dot(a, b):
     return np.sum(a * b, axis=-1, keepdims=True)
 
 
+def _push(buffer, new, where):
+    """Where `where` (n, 1) holds, drop the oldest entry of `buffer` (n, M, k) and append `new` (n, k)."""
+    shifted = np.concatenate([buffer[..., 1:, :], new[..., None, :]], axis=-2)
+    return np.where(where[..., None], shifted, buffer)
+
+
 def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
     r"""L-BFGS (Nocedal 1980; Liu & Nocedal 1989) without a line search, as
     torch.optim.LBFGS(lr, history_size, max_iter=1, line_search_fn=None), one `step()` a step:
@@ -769,14 +775,14 @@ def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
     <= 1e-7 does nothing (its state is left alone); a direction with $g^\top d > -10^{-9}$ (not a
     descent direction) is not stepped along. The gradient differences are those of the gradients
     it is given: with mini-batches or noise, of different batches or draws, as with torch's
-    closure. `history_size` is a whole number; per-start values each keep their own history.
+    closure. `history_size` m is a count: a value between whole numbers (from a link, a schedule)
+    keeps ⌊m⌋ pairs; per-start values each keep their own history.
     """
     _check_lr(lr)
     if _MODE.get() != "checked":
-        _require(_finite(history_size) & (history_size >= 1) & (history_size <= 1000)
-                 & (np.floor(history_size) == history_size), "history_size", history_size,
-                 "must be a whole number in [1, 1000]")
-    history = np.asarray(history_size).astype(int)  # float or (k, 1) per start
+        _require(_finite(history_size) & (history_size >= 1) & (history_size <= 1000), "history_size",
+                 history_size, "must be a number in [1, 1000]")
+    history = np.floor(history_size).astype(int)  # the pairs kept: float or (k, 1) per start
     slots = int(np.max(history))
 
     def init(params):
@@ -801,37 +807,37 @@ def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
         s = state.direction * state.step_length
         ys = _dot(y, s)
         add = active & ~first & (ys > LBFGS_CURVATURE_MIN)
-        room = add[..., None]
-        steps = np.where(room, np.concatenate([steps[..., 1:, :], s[..., None, :]], axis=-2), steps)
-        diffs = np.where(room, np.concatenate([diffs[..., 1:, :], y[..., None, :]], axis=-2), diffs)
-        inv_curvature = np.where(room, np.concatenate([inv_curvature[..., 1:, :], (1.0 / ys)[..., None, :]], axis=-2),
-                                 inv_curvature)
+        ys_kept = np.where(add, ys, 1.0)  # no division by a pair that is not kept
+        steps = _push(steps, s, add)
+        diffs = _push(diffs, y, add)
+        inv_curvature = _push(inv_curvature, 1.0 / ys_kept, add)
         count = np.where(add, state.count + 1, state.count)
         count = np.minimum(count, history)
-        h_diag = np.where(add, ys / _dot(y, y), state.h_diag)
+        h_diag = np.where(add, ys_kept / np.where(add, _dot(y, y), 1.0), state.h_diag)
 
         # Two-loop recursion over the last `count` pairs (per start), newest first.
         q = -grads
         alphas = [None] * size
-        for j in range(size - 1, -1, -1):
+        oldest = size - int(np.max(count))  # slots before it hold no pair for any start
+        for j in range(size - 1, oldest - 1, -1):
             valid = j >= size - count
             alpha = _dot(steps[..., j, :], q) * inv_curvature[..., j, :]
             alphas[j] = alpha
             q = np.where(valid, q - alpha * diffs[..., j, :], q)
         r = q * h_diag
-        for j in range(size):
+        for j in range(oldest, size):
             valid = j >= size - count
             beta = _dot(diffs[..., j, :], r) * inv_curvature[..., j, :]
             r = np.where(valid, r + (alphas[j] - beta) * steps[..., j, :], r)
         direction = np.where(first, -grads, r)
 
-        step_length = np.where(first, np.minimum(1.0, 1.0 / np.sum(np.abs(grads), axis=-1, keepdims=True)) * lr,
-                               np.zeros(active.shape) + lr)
+        l1 = np.where(active, np.sum(np.abs(grads), axis=-1, keepdims=True), 1.0)
+        step_length = np.where(first, np.minimum(1.0, 1.0 / l1) * lr, np.zeros(active.shape) + lr)
         descent = _dot(grads, direction) <= -LBFGS_TOLERANCE_CHANGE
         delta = np.where(active & descent, step_length * direction, 0.0)
 
         def keep(new, old):  # a start that stopped leaves its state alone
-            return np.where(active[..., None] if new.ndim > active.ndim else active, new, old)
+            return np.where(active, new, old)
 
         return delta, LBFGSState(
             np.where(active, n_iter, state.n_iter),
