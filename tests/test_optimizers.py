@@ -381,3 +381,13 @@ def test_sign_methods_converge_only_as_their_step_shrinks():
     decayed = simulate(bowl, "signum", start, 400, lr=lr, schedules={"lr": Cosine(400)})
     assert decayed.converged and decayed.distance[-1] < 1e-5
     assert simulate(bowl, "rprop", start, 200, lr=0.1).converged
+
+
+def test_plain_newton_climbs_to_himmelblaus_central_maximum():
+    """README: from Himmelblau's start, plain Newton goes to the stationary point nearby, the maximum."""
+    s = SURFACES["himmelblau"]
+    t = simulate(s, "newton", s.start, 10)
+    end = t.path[-1]
+    np.testing.assert_allclose(s.grad(end), 0.0, atol=1e-9)
+    assert np.all(np.linalg.eigvalsh(s.hessian(end)) < 0)  # a maximum
+    assert t.loss[-1] > t.loss[0]
