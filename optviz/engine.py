@@ -347,6 +347,8 @@ def _run_one(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise: 
     grad, optim, at = surf.grad, hyper.optim, hyper.at
     eval_point, update = optim.eval_point, optim.update
     px, py = path[0, 0]
+    if at is not None and steps:  # init with step 0's values (Rprop's step sizes: torch's first lr)
+        optim = at(0)
     sx, sy = optim.init(px), optim.init(py)
     xs, ys = [], []
     for t in range(steps):
@@ -433,6 +435,8 @@ def _run_many(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise:
     grads = np.empty_like(path) if exact else None
     losses = np.empty(path.shape[:2]) if exact and surf.value_and_grad else None
     params = path[0]
+    if at_step is not None and steps:  # init with step 0's values (Rprop's step sizes: torch's first lr)
+        optim = at_step(0)
     state = optim.init(params)
     for t in range(steps):
         if at_step is not None:  # a schedule: this step's hyperparameters

@@ -148,12 +148,14 @@ LR_AT_INIT_ONLY = {"rprop"}
 
 
 def test_rprop_takes_lr_once_as_torch_does():
-    """The first step is exactly the scheduled step-0 lr per coordinate; later lr values are ignored."""
+    """Its step sizes start at step 0's lr (a warm-up's first value, as torch's LinearLR sets the
+    param group before Rprop's first step; also in the torch schedule fixture); later values are
+    ignored, so the run equals a plain run at that first lr."""
     s = SURFACES["himmelblau"]
     start = np.array([-0.5, -0.5])
-    t = simulate(s, "rprop", start, 30, lr=0.05, schedules={"lr": StepDecay(1, 0.1)})
-    np.testing.assert_allclose(np.abs(t.path[1] - start), [0.05, 0.05], rtol=1e-14)
-    np.testing.assert_array_equal(t.path, simulate(s, "rprop", start, 30, lr=0.05).path)
+    t = simulate(s, "rprop", start, 30, lr=0.05, schedules={"lr": Warmup(10, 0.1)})
+    np.testing.assert_allclose(np.abs(t.path[1] - start), [0.005, 0.005], rtol=1e-14)
+    np.testing.assert_array_equal(t.path, simulate(s, "rprop", start, 30, lr=0.05 * 0.1).path)
 
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
