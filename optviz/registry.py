@@ -291,7 +291,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "QHM",
             opt.qhm,
             (lr(0.01),
-             HParam("momentum", 0.999, 0.0, 0.999, symbol=r"\beta",
+             HParam("momentum", 0.9, 0.0, 0.999, symbol=r"\beta",
                     help="decay of the momentum buffer, an average (not a sum) of the gradients"),
              HParam("nu", 0.7, 0.0, 1.0, symbol=r"\nu", step=0.01,
                     help="weight of the momentum buffer in the step: 0 is SGD, 1 is momentum")),
