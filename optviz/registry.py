@@ -320,7 +320,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
         OptimizerSpec(
             "signum",
-            "Sign descent (signSGD, Signum)",
+            "Sign descent (signSGD/Signum)",
             opt.signum,
             (lr(0.01),
              HParam("momentum", 0.0, 0.0, 0.999, symbol=r"\beta",
