@@ -746,22 +746,16 @@ class LBFGSState(NamedTuple):
     n_iter: Array  # (n, 1) int: steps taken so far (torch's state["n_iter"])
     direction: Array  # (n, 2): the last search direction d
     step_length: Array  # (n, 1): the last step length t (the step was t d)
-    steps: Array  # (n, M, 2): the last steps s = t d, oldest first, the newest at index M - 1
-    diffs: Array  # (n, M, 2): the gradient changes y that go with them
-    inv_curvature: Array  # (n, M, 1): 1 / (y·s)
+    pairs: Array  # (n, M, 5): the kept pairs, oldest first, the newest at index M - 1: the step
+    #   s = t d (columns 0-1), the gradient change y (2-3) and 1 / (y·s) (4)
     count: Array  # (n, 1) int: how many of the M slots hold pairs (the last `count`)
     h_diag: Array  # (n, 1): the initial inverse-Hessian scale y·s / y·y of the newest pair
     prev_grad: Array  # (n, 2): the gradient of the last step
 
 
 def _dot(a, b):
-    return np.sum(a * b, axis=-1, keepdims=True)
-
-
-def _push(buffer, new, where):
-    """Where `where` (n, 1) holds, drop the oldest entry of `buffer` (n, M, k) and append `new` (n, k)."""
-    shifted = np.concatenate([buffer[..., 1:, :], new[..., None, :]], axis=-2)
-    return np.where(where[..., None], shifted, buffer)
+    """Row-wise a·b of (..., 2) arrays, kept as (..., 1): a0 b0 + a1 b1, the same sum for any n."""
+    return a[..., :1] * b[..., :1] + a[..., 1:2] * b[..., 1:2]
 
 
 def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
@@ -790,17 +784,15 @@ def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
     def init(params):
         lead = np.shape(params)[:-1]
         zeros, column = np.zeros(np.shape(params)), np.zeros((*lead, 1))
-        return LBFGSState(np.zeros((*lead, 1), dtype=int), zeros, column, np.zeros((*lead, slots, 2)),
-                          np.zeros((*lead, slots, 2)), np.zeros((*lead, slots, 1)), np.zeros((*lead, 1), dtype=int),
-                          np.ones((*lead, 1)), zeros)
+        return LBFGSState(np.zeros((*lead, 1), dtype=int), zeros, column, np.zeros((*lead, slots, 5)),
+                          np.zeros((*lead, 1), dtype=int), np.ones((*lead, 1)), zeros)
 
     def update(grads, state, params):
-        steps, diffs, inv_curvature = state.steps, state.diffs, state.inv_curvature
-        if steps.shape[-2] < slots:  # a schedule raised history_size: older, empty slots in front
-            pad = [(0, 0)] * (steps.ndim - 2) + [(slots - steps.shape[-2], 0), (0, 0)]
-            steps, diffs, inv_curvature = (np.pad(a, pad) for a in (steps, diffs, inv_curvature))
-        size = steps.shape[-2]
-        active = ~(np.max(np.abs(grads), axis=-1, keepdims=True) <= LBFGS_TOLERANCE_GRAD)
+        pairs = state.pairs
+        if pairs.shape[-2] < slots:  # a schedule raised history_size: older, empty slots in front
+            pairs = np.pad(pairs, [(0, 0)] * (pairs.ndim - 2) + [(slots - pairs.shape[-2], 0), (0, 0)])
+        size = pairs.shape[-2]
+        active = ~(np.maximum(np.abs(grads[..., :1]), np.abs(grads[..., 1:])) <= LBFGS_TOLERANCE_GRAD)
         n_iter = state.n_iter + active
         first = n_iter == 1
 
@@ -809,31 +801,34 @@ def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
         s = state.direction * state.step_length
         ys = _dot(y, s)
         add = active & ~first & (ys > LBFGS_CURVATURE_MIN)
-        ys_kept = np.where(add, ys, 1.0)  # no division by a pair that is not kept
-        steps = _push(steps, s, add)
-        diffs = _push(diffs, y, add)
-        inv_curvature = _push(inv_curvature, 1.0 / ys_kept, add)
-        count = np.where(add, state.count + 1, state.count)
-        count = np.minimum(count, history)
-        h_diag = np.where(add, ys_kept / np.where(add, _dot(y, y), 1.0), state.h_diag)
+        if add.any():
+            ys_kept = np.where(add, ys, 1.0)  # no division by a pair that is not kept
+            newest = np.concatenate([s, y, 1.0 / ys_kept], axis=-1)[..., None, :]
+            shifted = np.concatenate([pairs[..., 1:, :], newest], axis=-2)
+            pairs = shifted if add.all() else np.where(add[..., None], shifted, pairs)
+            count = np.minimum(np.where(add, state.count + 1, state.count), history)
+            h_diag = np.where(add, ys_kept / np.where(add, _dot(y, y), 1.0), state.h_diag)
+        else:
+            count, h_diag = np.minimum(state.count, history), state.h_diag
 
-        # Two-loop recursion over the last `count` pairs (per start), newest first.
+        # Two-loop recursion over the last `count` pairs of each start, newest first. Slots every
+        # start uses need no mask; where counts differ, a start skips the slots it does not hold.
         q = -grads
-        alphas = [None] * size
-        oldest = size - int(np.max(count))  # slots before it hold no pair for any start
-        for j in range(size - 1, oldest - 1, -1):
-            valid = j >= size - count
-            alpha = _dot(steps[..., j, :], q) * inv_curvature[..., j, :]
+        alphas = {}
+        fewest, most = int(count.min()), int(count.max())
+        for j in range(size - 1, size - most - 1, -1):
+            step, diff, rho = pairs[..., j, 0:2], pairs[..., j, 2:4], pairs[..., j, 4:5]
+            alpha = _dot(step, q) * rho
             alphas[j] = alpha
-            q = np.where(valid, q - alpha * diffs[..., j, :], q)
+            q = q - alpha * diff if j >= size - fewest else np.where(j >= size - count, q - alpha * diff, q)
         r = q * h_diag
-        for j in range(oldest, size):
-            valid = j >= size - count
-            beta = _dot(diffs[..., j, :], r) * inv_curvature[..., j, :]
-            r = np.where(valid, r + (alphas[j] - beta) * steps[..., j, :], r)
+        for j in range(size - most, size):
+            step, diff, rho = pairs[..., j, 0:2], pairs[..., j, 2:4], pairs[..., j, 4:5]
+            moved = r + (alphas[j] - _dot(diff, r) * rho) * step
+            r = moved if j >= size - fewest else np.where(j >= size - count, moved, r)
         direction = np.where(first, -grads, r)
 
-        l1 = np.where(active, np.sum(np.abs(grads), axis=-1, keepdims=True), 1.0)
+        l1 = np.where(active, np.abs(grads[..., :1]) + np.abs(grads[..., 1:]), 1.0)
         step_length = np.where(first, np.minimum(1.0, 1.0 / l1) * lr, np.zeros(active.shape) + lr)
         descent = _dot(grads, direction) <= -LBFGS_TOLERANCE_CHANGE
         delta = np.where(active & descent, step_length * direction, 0.0)
@@ -845,7 +840,7 @@ def lbfgs(lr: float = 1.0, history_size: float = 10) -> Optimizer:
             np.where(active, n_iter, state.n_iter),
             keep(direction, state.direction),
             keep(step_length, state.step_length),
-            steps, diffs, inv_curvature,  # unchanged where not active: `add` is False there
+            pairs,  # unchanged where not active: `add` is False there
             count,
             h_diag,
             keep(grads, state.prev_grad),
