@@ -497,7 +497,7 @@ def radam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: floa
 
     As in torch, eps is added to $\sqrt{v}$ before the bias correction $\sqrt{1-\beta_2^t}$ multiplies.
     With $\beta_2 = 0.999$ the first five steps are unrectified (a warm-up by rectification);
-    with $\beta_2 \le 0.6$, $\rho_\infty \le 4$ and the step stays momentum SGD.
+    with $\beta_2 \le 2/3$, $\rho_\infty \le 5$ and the step stays momentum SGD for ever.
     """
     _check_moments(lr, beta1, beta2, eps)
     beta1_pow, beta2_pow = _power(beta1), _power(beta2)

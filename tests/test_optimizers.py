@@ -391,3 +391,19 @@ def test_plain_newton_climbs_to_himmelblaus_central_maximum():
     np.testing.assert_allclose(s.grad(end), 0.0, atol=1e-9)
     assert np.all(np.linalg.eigvalsh(s.hessian(end)) < 0)  # a maximum
     assert t.loss[-1] > t.loss[0]
+
+
+def test_radam_with_a_short_second_moment_memory_is_never_rectified():
+    """rho_inf = 2 / (1 - beta2) - 1 <= 5 for beta2 <= 2/3: every step is momentum SGD on m_hat."""
+    g = np.array([[2.0, -4.0]])
+    for beta2 in (0.6, 0.66):
+        opt = optimizers.radam(lr=0.1, beta2=beta2)
+        state = opt.init(P0)
+        for _ in range(50):
+            delta, state = opt.update(g, state, P0)
+            np.testing.assert_allclose(delta[0], -0.1 * g[0], rtol=1e-12)
+    opt = optimizers.radam(lr=0.1, beta2=0.7)  # rho_inf = 5.67: rectified once rho_t passes 5
+    state = opt.init(P0)
+    for _ in range(60):
+        delta, state = opt.update(g, state, P0)
+    assert not np.allclose(delta, -0.1 * g)
