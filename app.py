@@ -1,21 +1,24 @@
 """optviz: watch gradient-descent optimizers walk 2-D loss surfaces.
 
 A thin Streamlit layer: widgets -> cached simulate() -> figures. The math lives in optviz/ and
-surfaces/; the view state lives in the URL (optviz/share.py) so a link reproduces the view.
+surfaces/; the view's settings are declared once in optviz/settings.py, and the view lives in the
+URL (optviz/share.py) so a link reproduces it.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from optviz import OPTIMIZERS, plotting, share
+from optviz import settings as decl
 from optviz.cached import run, step_chart, trajectory_payload
 from optviz.export import to_csv
 from optviz.figure_component import plotly_view
-from optviz.presets import PRESETS
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.share import ViewState
 from surfaces import SURFACES
@@ -23,80 +26,84 @@ from surfaces import SURFACES
 RUN_STARTED = time.perf_counter()
 st.set_page_config(page_title="optviz: optimizer trajectories", page_icon="🏔️", layout="wide")
 
+RESET_HELP = ("Back to this surface's preset for the start, the number of steps and every optimizer's "
+              "hyperparameters. The optimizers, noise or batch size, seed, view and camera stay as they are.")
+
 
 # --- view state <-> widgets <-> URL -----------------------------------------------------------
+# Widgets are keyed by their setting's key, so session state holds the view as a flat mapping of
+# values (see optviz/settings.py). ss["remembered"][surface] keeps what the person set on each
+# surface, so that switching surfaces and back gives it back.
 
 
-def hp_key(opt: str, name: str) -> str:
-    return f"hp.{opt}.{name}"
-
-
-def load_state_into_widgets(state: ViewState) -> None:
+def load_values(values: Mapping[str, object]) -> None:
     ss = st.session_state
-    ss["surface"] = state.surface
-    ss["optimizers"] = list(state.optimizers)
-    for opt in state.optimizers:
-        for name, value in state.hparams[opt].items():
-            ss[hp_key(opt, name)] = value
-    ss["x0"], ss["y0"] = state.start
-    ss["steps"] = state.steps
-    ss["seed"] = state.seed
-    ss["noise"] = state.noise
-    ss["batch"] = state.batch_size or SURFACES[state.surface].n_samples
-    ss["view"] = state.view
-    ss["contour"] = state.contour
-    ss["speed"] = state.speed
-    ss["camera"] = state.camera
-    # The camera the figure is drawn with. The live camera (ss["camera"], for the link) is not
-    # put back into the figure: a new figure would stop a running animation, and the browser
-    # keeps the live camera by itself.
-    ss["figure_camera"] = state.camera
+    for key, value in values.items():
+        ss[key] = list(value) if key == "optimizers" else value
+    if "camera" in values:
+        # The camera the figure is drawn with. The live camera (ss["camera"], for the link) is not
+        # put back into the figure on every run: a new figure would stop a running animation, and
+        # the browser keeps the live camera by itself.
+        ss["figure_camera"] = values["camera"]
+
+
+def current_values() -> dict[str, object]:
+    ss = st.session_state
+    surface = SURFACES[ss["surface"]]
+    return {s.key: ss.get(s.key) for s in decl.settings_for(surface, ss["optimizers"])}
 
 
 def state_from_widgets() -> ViewState:
-    ss = st.session_state
-    surface = SURFACES[ss["surface"]]
-    optimizers = tuple(ss["optimizers"])
-    hparams = {opt: {h.name: float(ss[hp_key(opt, h.name)]) for h in OPTIMIZERS[opt].hparams} for opt in optimizers}
-    batch = int(ss["batch"]) if surface.has_data else None
-    return ViewState(
-        surface=surface.key,
-        optimizers=optimizers,
-        hparams=hparams,
-        start=(float(ss["x0"]), float(ss["y0"])),
-        steps=int(ss["steps"]),
-        seed=int(ss["seed"]),
-        noise=float(ss["noise"]) if not surface.has_data else 0.0,
-        batch_size=None if batch in (None, surface.n_samples) else batch,
-        view=ss["view"],
-        contour=ss["contour"],
-        speed=int(ss["speed"]),
-        camera=ss.get("camera"),
-    )
+    return ViewState.from_values(current_values())
 
 
-def load_preset(seed: int) -> None:
-    ss = st.session_state
-    load_state_into_widgets(share.preset_view(ss["surface"], ss["optimizers"], view=ss["view"],
-                                              contour=ss["contour"], speed=ss["speed"], seed=seed))
+def remember(values: Mapping[str, object]) -> None:
+    """Keep what the person has on this surface (start, steps, noise or batch, hyperparameters, camera)."""
+    memory = st.session_state.setdefault("remembered", {}).setdefault(values["surface"], {})
+    surface = SURFACES[values["surface"]]
+    memory.update({s.key: values[s.key] for s in decl.settings_for(surface, values["optimizers"]) if s.remembered})
+
+
+def recall(surface_key: str, optimizers) -> dict[str, object]:
+    """The remembered settings of a surface: what the person had there, its preset for the rest."""
+    memory = st.session_state.get("remembered", {}).get(surface_key, {})
+    fresh = decl.defaults(surface_key, optimizers)
+    surface = SURFACES[surface_key]
+    return {s.key: memory.get(s.key, fresh[s.key]) for s in decl.settings_for(surface, optimizers) if s.remembered}
 
 
 def on_surface_change() -> None:
-    """A new surface brings its preset: start, steps and the hyperparameters that suit it."""
-    load_preset(seed=st.session_state["seed"])
+    """A new surface brings its preset the first time, and what the person had there afterwards."""
+    ss = st.session_state
+    load_values(recall(ss["surface"], ss["optimizers"]))
+    ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1  # apply that surface's camera
 
 
 def on_optimizers_change() -> None:
+    """An optimizer added back comes with the hyperparameters it had on this surface."""
     ss = st.session_state
-    preset = PRESETS[ss["surface"]]
-    for opt in ss["optimizers"]:
-        for name, value in preset.hparams_for(opt).items():
-            ss.setdefault(hp_key(opt, name), value)
+    added = [k for k in ss["optimizers"] if k not in ss.get("shown_optimizers", ())]
+    values = recall(ss["surface"], added)
+    load_values({s.key: values[s.key] for k in added for s in decl.optimizer_settings(k)})
 
 
 def on_reset() -> None:
-    load_preset(seed=0)
-    st.session_state["camera_nonce"] = st.session_state.get("camera_nonce", 0) + 1
+    """The settings that come from the surface's preset (start, steps, hyperparameters) back to it,
+    as RESET_HELP tells the person; nothing else."""
+    ss = st.session_state
+    surface = SURFACES[ss["surface"]]
+    fresh = decl.defaults(surface.key, ss["optimizers"])
+    load_values({s.key: fresh[s.key] for s in decl.settings_for(surface, ss["optimizers"]) if s.from_preset})
+    # Optimizers not shown now come back with the preset too.
+    memory = ss.get("remembered", {}).get(surface.key, {})
+    for s in decl.settings_for(surface, OPTIMIZERS):
+        if s.from_preset:
+            memory.pop(s.key, None)
+
+
+def on_exact_change() -> None:
+    """Sliders become number inputs (or back): the widgets change kind, the values stay."""
+    load_values({k: v for k, v in current_values().items() if k != "camera"})
 
 
 def on_camera_preset() -> None:
@@ -133,12 +140,41 @@ def on_plot_event() -> None:
             ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
 
 
+def draw(setting: decl.Setting, where=None, **callbacks) -> None:
+    """The setting's widget, derived from its declaration."""
+    ss = st.session_state
+    where = where or st
+    ctx = decl.Context.of(ss["surface"])
+    common = {"key": setting.key, "help": setting.help or None, **callbacks}
+    if setting.kind == "number":
+        number = setting.number(ctx)
+        if setting.widget == "number" or ss.get("exact"):
+            cast = int if number.integer else float
+            step = number.step if number.scale == "linear" else (number.low if number.scale == "log" else 0.001)
+            where.number_input(setting.label, min_value=cast(number.low), max_value=cast(number.high),
+                               step=cast(step) or 1, format=setting.input_format, **common)
+        else:
+            where.select_slider(setting.label, options=number.positions(ss.get(setting.key)),
+                                format_func=decl.format_number, **common)
+        return
+    choices = setting.choices(ctx)
+    labels = setting.labels(ctx) if setting.labels else {}
+    widget = {"select": where.selectbox, "multiselect": where.multiselect, "radio": where.radio,
+              "select_slider": where.select_slider}[setting.widget]
+    extra = {"horizontal": True} if setting.widget == "radio" else {}
+    widget(setting.label, list(choices), format_func=lambda c: labels.get(c, str(c)), **extra, **common)
+
+
 # --- first run of a session: the link decides ----------------------------------------------------
 
 if "initialised" not in st.session_state:
-    link_state = share.parse_query(st.query_params.to_dict())
-    load_state_into_widgets(link_state)
+    link_query = st.query_params.to_dict()
+    # A debug/benchmark flag, not part of the view: shows the server's time per run.
+    st.session_state["debug"] = link_query.pop("debug", "") == "1" or os.environ.get("OPTVIZ_DEBUG") == "1"
+    link_state = share.parse_query(link_query)
+    load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
+    st.session_state["link_state"] = link_state
     st.session_state["initialised"] = True
 
 ss = st.session_state
@@ -149,56 +185,44 @@ surface = SURFACES[ss["surface"]]
 
 with st.sidebar:
     st.title("optviz")
-    st.selectbox("Surface", list(SURFACES), key="surface", format_func=lambda k: SURFACES[k].title,
-                 on_change=on_surface_change)
-    st.multiselect("Optimizers", list(OPTIMIZERS), key="optimizers", format_func=lambda k: OPTIMIZERS[k].name,
-                   on_change=on_optimizers_change, help="Each gets its own colour and its own sliders below.")
-    st.button("Reset to the surface's preset", on_click=on_reset, width="stretch")
+    draw(decl.BY_KEY["surface"], on_change=on_surface_change)
+    draw(decl.BY_KEY["optimizers"], on_change=on_optimizers_change)
+    st.button("Reset start, steps and hyperparameters", on_click=on_reset, width="stretch", help=RESET_HELP)
+    st.toggle("Exact values", key="exact", on_change=on_exact_change,
+              help="Type numbers instead of choosing slider positions; the link keeps them exactly.")
 
     st.subheader("Run")
-    (x_lo, x_hi), (y_lo, y_hi) = surface.domain
     c1, c2 = st.columns(2)
-    c1.number_input("start x", min_value=float(x_lo), max_value=float(x_hi), step=surface.extent / 100,
-                    format="%.4f", key="x0")
-    c2.number_input("start y", min_value=float(y_lo), max_value=float(y_hi), step=surface.extent / 100,
-                    format="%.4f", key="y0")
+    draw(decl.BY_KEY["x0"], c1)
+    draw(decl.BY_KEY["y0"], c2)
     st.caption("Or click on the contour view to start there.")
-    st.slider("Steps", *share.STEPS_RANGE, step=share.STEPS_STEP, key="steps")
-    if surface.has_data:
-        options = share.batch_options(surface)
-        st.select_slider(
-            "Batch size", options=options, key="batch",
-            format_func=lambda b: {1: "1 (SGD)", surface.n_samples: f"{b} (full batch)"}.get(b, str(b)),
-            help="Rows per gradient: 1 is SGD, the full batch is plain gradient descent. Batches are drawn by "
-            "reshuffling the data every epoch.",
-        )
-    else:
-        st.slider("Gradient noise σ", *share.NOISE_RANGE, step=share.NOISE_STEP, key="noise", format="%.2f",
-                  help="Standard deviation of Gaussian noise added to every gradient component.")
-    st.number_input("Random seed", min_value=0, max_value=share.SEED_MAX, step=1, key="seed",
-                    help="Drives the noise and the mini-batches: the same seed gives the same paths.")
-    st.slider("Animation: ms per frame", *share.SPEED_RANGE, step=10, key="speed")
+    for setting in decl.VIEW_SETTINGS:
+        if setting.applies(surface) and setting.key in ("steps", "noise", "batch", "seed", "speed"):
+            draw(setting)
 
     for opt in ss["optimizers"]:
         spec = OPTIMIZERS[opt]
         with st.expander(f":material/tune: {spec.name}", expanded=len(ss["optimizers"]) <= 3):
-            for h in spec.hparams:
-                label = f"{h.name} (${h.symbol}$)"
-                if h.log:
-                    st.select_slider(label, options=h.grid(), key=hp_key(opt, h.name), format_func=lambda v: f"{v:g}",
-                                     help=h.help)
-                else:
-                    fmt = "%.4f" if h.step < 0.001 else "%.3f"
-                    st.slider(label, min_value=h.low, max_value=h.high, step=h.step, format=fmt,
-                              key=hp_key(opt, h.name), help=h.help)
+            for setting in decl.optimizer_settings(opt):
+                draw(setting)
 
 
 # --- main area --------------------------------------------------------------------------------------
 
 state = state_from_widgets()
+remember(state.values())
+ss["shown_optimizers"] = state.optimizers
 query = share.to_query(state)
+if ss.get("debug"):
+    query["debug"] = "1"
 if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
+
+# Link notices hold until the person changes the view (the camera turning by itself does not count).
+if "link_state" in ss and ViewState.from_values({**state.values(), "camera": None}) != ViewState.from_values(
+        {**ss["link_state"].values(), "camera": None}):
+    ss["link_notices"] = []
+    del ss["link_state"]
 
 st.markdown(f"### {surface.title}")
 st.latex(surface.latex)
@@ -268,8 +292,10 @@ for i, opt in enumerate(state.optimizers):
         st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.name}**", unsafe_allow_html=True)
         st.latex(r"\begin{gathered}" + spec.rule + r"\end{gathered}")
         for h in spec.hparams:
-            st.markdown(f"${h.symbol}$ = `{state.hparams[opt][h.name]:g}` — {h.help}")
+            st.markdown(f"${h.symbol}$ = `{share.format_number(state.hparams[opt][h.name])}` — {h.help}")
         st.caption(spec.reference)
 
+
 st.session_state["render_ms"] = (time.perf_counter() - RUN_STARTED) * 1e3
-st.caption(f"Computed and drawn on the server in {st.session_state['render_ms']:.0f} ms.")
+if ss.get("debug"):
+    st.caption(f"Computed and drawn on the server in {st.session_state['render_ms']:.0f} ms.")

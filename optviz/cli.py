@@ -10,7 +10,7 @@ from surfaces import SURFACES
 
 from .engine import CONVERGENCE_RULE, simulate
 from .export import to_csv, to_json
-from .presets import PRESETS
+from .presets import preset_for
 from .registry import OPTIMIZERS
 from .results import COLUMNS, RUN, results_rows
 
@@ -65,7 +65,7 @@ def _table(rows: list[dict[str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    preset = PRESETS[args.surface]
+    preset = preset_for(args.surface)
     keys = [k.strip() for k in args.optimizers.split(",") if k.strip()]
     unknown = [k for k in keys if k not in OPTIMIZERS]
     if unknown or not keys:

@@ -246,3 +246,17 @@ EXPECT: dict[str, dict[str, Expect]] = {
         **_each(_ADAPTIVE, Expect(NOT_YET, distance=(0.2, 2.0))),
     },
 }
+
+
+DEFAULT_STEPS = 200
+
+
+def preset_for(surface_key: str) -> Preset:
+    """The surface's preset; a surface without one gets its own start, 200 steps and the
+    registry's defaults, so that adding a surface is one entry in `surfaces.SURFACES`."""
+    from surfaces import SURFACES  # the surfaces package never imports optviz; this direction is fine
+
+    preset = PRESETS.get(surface_key)
+    if preset is not None:
+        return preset
+    return Preset(start=tuple(float(v) for v in SURFACES[surface_key].start), steps=DEFAULT_STEPS)

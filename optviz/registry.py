@@ -3,81 +3,91 @@ r"""The optimizer registry: what the app, the command line and the tests read.
 Add an optimizer: write its factory in `optimizers.py` (an (init, update) pair) and add one
 `OptimizerSpec` to `OPTIMIZERS` below. Its sliders, its LaTeX card, its colour, its share-link
 parameters and its tests all come from that entry. If the defaults do not show its character on
-some surface, add a per-surface override in `PRESETS`.
+some surface, add a per-surface override in `optviz/presets.py` (optional: without one, the
+registry defaults are used).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import optimizers as opt
+from .scales import Number
 
 
 @dataclass(frozen=True)
 class HParam:
-    """One hyperparameter: its default, the range a person may choose from, how to show it."""
+    """One hyperparameter: its default, the range a person may choose from, how to show it.
+
+    `scale` says how its slider walks the range (see `optviz/scales.py`): "log" for learning
+    rates and ε, "nines" for decay rates such as momentum, β₁, β₂ and ρ (1 − β on a log scale),
+    "linear" with `step` otherwise. Any value in [low, high] is valid and kept exactly; the
+    slider's positions are a convenience. The name is also the share link's key (`adam.<name>`)
+    and the factory's keyword argument, so it must be an identifier.
+    """
 
     name: str
     default: float
     low: float
     high: float
-    log: bool = False
+    scale: str = "linear"
     symbol: str = ""
     help: str = ""
     step: float = 0.001  # slider resolution of a linear hyperparameter
 
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"a hyperparameter's name must be an identifier, got {self.name!r}")
+        if not self.number.contains(self.default):
+            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+
+    @property
+    def number(self) -> Number:
+        return Number(self.low, self.high, self.scale, self.step if self.scale == "linear" else 0.0)
+
+    @property
+    def log(self) -> bool:
+        return self.scale == "log"
+
     def clamp(self, value: float) -> float:
-        return float(min(max(value, self.low), self.high))
+        return self.number.clamp(value)
 
     def contains(self, value: float) -> bool:
-        return math.isfinite(value) and self.low <= value <= self.high
+        return self.number.contains(value)
 
     def grid(self) -> tuple[float, ...]:
-        """The values a slider offers: 1-1.2-1.5-2-2.5-3-4-5-6-8 per decade on a log scale,
-        multiples of `step` otherwise. Every default and preset lies on it."""
-        if self.log:
-            values = []
-            for exponent in range(math.floor(math.log10(self.low)), math.ceil(math.log10(self.high)) + 1):
-                for mantissa in LOG_MANTISSAS:
-                    v = float(f"{mantissa}e{exponent}")
-                    if self.low <= v <= self.high:
-                        values.append(v)
-            return tuple(values)
-        count = round((self.high - self.low) / self.step)
-        return tuple(round(self.low + i * self.step, 10) for i in range(count + 1))
+        """The values a slider offers. Every default and preset lies on it (tested)."""
+        return self.number.grid()
 
     def snap(self, value: float) -> float:
-        """The grid value nearest to `value` (in log distance on a log scale)."""
-        if self.log:
-            target = math.log10(self.clamp(value))
-            return min(self.grid(), key=lambda v: abs(math.log10(v) - target))
-        return round(self.low + round((self.clamp(value) - self.low) / self.step) * self.step, 10)
+        """The grid value nearest to `value` (along the scale)."""
+        return self.number.nearest(value)
 
 
-LOG_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+def lr(default: float, low: float = 1e-5, high: float = 10.0) -> HParam:
+    """A learning rate. The range reaches far enough that too large a step shows: plain gradient
+    descent and momentum diverge at the top on every preset surface; adaptive methods, whose
+    steps are bounded by about lr, jump out of the plot there (tested in tests/test_optimizers.py)."""
+    return HParam("lr", default, low, high, scale="log", symbol=r"\eta", help="learning rate: the step size")
 
 
-def lr(default: float, low: float = 1e-5, high: float = 1.0) -> HParam:
-    return HParam("lr", default, low, high, log=True, symbol=r"\eta", help="learning rate: the step size")
+def decay(name: str, default: float, symbol: str, help: str, low: float = 0.0, high: float = 0.9999) -> HParam:
+    """A decay rate β in [0, 1), offered on the nines scale: 0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, …"""
+    return HParam(name, default, low, high, scale="nines", symbol=symbol, help=help)
 
 
-MOMENTUM = HParam(
-    "momentum", 0.9, 0.0, 0.999, symbol=r"\gamma", help="momentum: the fraction of the last step kept"
-)
-BETA1 = HParam("beta1", 0.9, 0.0, 0.999, symbol=r"\beta_1", help="decay of the first-moment (mean) average")
-BETA2 = HParam(
-    "beta2", 0.999, 0.5, 0.9999, symbol=r"\beta_2", help="decay of the second-moment (squared) average", step=0.0001
-)
+MOMENTUM = decay("momentum", 0.9, r"\gamma", "momentum: the fraction of the last step kept")
+BETA1 = decay("beta1", 0.9, r"\beta_1", "decay of the first-moment (mean) average")
+BETA2 = decay("beta2", 0.999, r"\beta_2", "decay of the second-moment (squared) average", low=0.5)
 
 
 def eps(default: float) -> HParam:
-    return HParam("eps", default, 1e-12, 1.0, log=True, symbol=r"\epsilon", help="added for numerical stability")
+    return HParam("eps", default, 1e-12, 1.0, scale="log", symbol=r"\epsilon", help="added for numerical stability")
 
 
 def rho(default: float) -> HParam:
-    return HParam("rho", default, 0.0, 0.999, symbol=r"\rho", help="decay of the squared-gradient average")
+    return decay("rho", default, r"\rho", "decay of the squared-gradient average")
 
 
 @dataclass(frozen=True)
@@ -150,7 +160,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adagrad",
             "Adagrad",
             opt.adagrad,
-            (lr(0.01, high=10.0), eps(1e-10)),
+            (lr(0.01), eps(1e-10)),
             r"G_t = G_{t-1} + g_t^2 \\ \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{G_t} + \epsilon}\, g_t",
             "Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods for Online Learning and "
             "Stochastic Optimization, JMLR",
@@ -170,7 +180,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adadelta",
             "Adadelta",
             opt.adadelta,
-            (lr(1.0, low=1e-4, high=100.0), rho(0.9), eps(1e-6)),
+            (lr(1.0, low=1e-4, high=1000.0), rho(0.9), eps(1e-6)),
             r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2 \\ "
             r"\Delta_t = \frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t \\ "
             r"E[\Delta^2]_t = \rho\, E[\Delta^2]_{t-1} + (1-\rho)\, \Delta_t^2 \\ "
@@ -255,14 +265,14 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rprop",
             "Rprop",
             opt.rprop,
-            (HParam("lr", 0.01, 1e-5, 1.0, log=True, symbol=r"\Delta_0",
+            (HParam("lr", 0.01, 1e-5, 10.0, scale="log", symbol=r"\Delta_0",
                     help="the first step size of every coordinate (torch's lr); later steps adapt it"),
              HParam("eta_minus", 0.5, 0.05, 0.95, symbol=r"\eta^-", step=0.01,
                     help="step-size factor after the gradient's sign flips (a minimum was jumped over)"),
              HParam("eta_plus", 1.2, 1.05, 3.0, symbol=r"\eta^+", step=0.01,
                     help="step-size factor while the gradient keeps its sign"),
-             HParam("step_min", 1e-6, 1e-9, 1e-3, log=True, symbol=r"\Delta_{\min}", help="smallest step size"),
-             HParam("step_max", 50.0, 1e-2, 100.0, log=True, symbol=r"\Delta_{\max}", help="largest step size")),
+             HParam("step_min", 1e-6, 1e-9, 1e-3, scale="log", symbol=r"\Delta_{\min}", help="smallest step size"),
+             HParam("step_max", 50.0, 1e-2, 100.0, scale="log", symbol=r"\Delta_{\max}", help="largest step size")),
             r"\Delta_t = \mathrm{clip}_{[\Delta_{\min},\,\Delta_{\max}]}\!\begin{cases} \eta^+ \Delta_{t-1} & "
             r"g_t g_{t-1} > 0 \\ \eta^- \Delta_{t-1} & g_t g_{t-1} < 0 \\ \Delta_{t-1} & \text{else} \end{cases} \\ "
             r"g_t \leftarrow 0 \;\text{ where } g_t g_{t-1} < 0 \\ "
@@ -276,8 +286,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Lion",
             opt.lion,
             (lr(1e-4), BETA1,
-             HParam("beta2", 0.99, 0.5, 0.9999, symbol=r"\beta_2", step=0.0001,
-                    help="decay of the momentum that is kept (the step uses β₁'s interpolation)"),
+             decay("beta2", 0.99, r"\beta_2", "decay of the momentum that is kept (the step uses β₁'s interpolation)",
+                   low=0.5),
              HParam("weight_decay", 0.0, 0.0, 1.0, symbol=r"\lambda",
                     help="decoupled weight decay, times lr, as in AdamW")),
             r"c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ "
@@ -291,8 +301,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "QHM",
             opt.qhm,
             (lr(0.01),
-             HParam("momentum", 0.9, 0.0, 0.999, symbol=r"\beta",
-                    help="decay of the momentum buffer, an average (not a sum) of the gradients"),
+             decay("momentum", 0.9, r"\beta", "decay of the momentum buffer, an average (not a sum) of the gradients"),
              HParam("nu", 0.7, 0.0, 1.0, symbol=r"\nu", step=0.01,
                     help="weight of the momentum buffer in the step: 0 is SGD, 1 is momentum")),
             r"b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \\ "
@@ -304,8 +313,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "qhadam",
             "QHAdam",
             opt.qhadam,
-            (lr(0.001), HParam("beta1", 0.995, 0.0, 0.999, symbol=r"\beta_1",
-                               help="decay of the first-moment (mean) average"),
+            (lr(0.001), decay("beta1", 0.995, r"\beta_1", "decay of the first-moment (mean) average"),
              BETA2,
              HParam("nu1", 0.7, 0.0, 1.0, symbol=r"\nu_1", step=0.01,
                     help="weight of the mean average against the current gradient (1: Adam's numerator)"),
@@ -323,8 +331,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Sign descent (signSGD/Signum)",
             opt.signum,
             (lr(0.01),
-             HParam("momentum", 0.0, 0.0, 0.999, symbol=r"\beta",
-                    help="decay of the gradient average whose sign is taken: 0 is signSGD, > 0 Signum")),
+             decay("momentum", 0.0, r"\beta",
+                   "decay of the gradient average whose sign is taken: 0 is signSGD, > 0 Signum")),
             r"m_t = \beta\, m_{t-1} + (1-\beta)\, g_t \\ \theta_t = \theta_{t-1} - \eta\, \mathrm{sign}(m_t)",
             "Bernstein, Wang, Azizzadenesheli & Anandkumar (2018), signSGD: Compressed Optimisation for "
             "Non-Convex Problems, ICML",
@@ -334,7 +342,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "newton",
             "Newton's method",
             opt.newton,
-            (lr(1.0, low=1e-3, high=2.0),
+            (lr(1.0, low=1e-3, high=10.0),
              HParam("damping", 0.0, 0.0, 10.0, symbol=r"\lambda", step=0.01,
                     help="added to the Hessian's diagonal: 0 is plain Newton (it goes to saddle points too), "
                     "large values make it gradient descent with step η/λ")),
@@ -347,7 +355,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "lbfgs",
             "L-BFGS",
             opt.lbfgs,
-            (lr(1.0, low=1e-3, high=2.0),
+            (lr(1.0, low=1e-3, high=10.0),
              HParam("history_size", 10, 1, 100, symbol="m", step=1,
                     help="how many recent (step, gradient change) pairs approximate the inverse Hessian")),
             r"s_i = \theta_{i+1} - \theta_i,\quad y_i = g_{i+1} - g_i \quad (\text{the last } m) \\ "

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, plotting, simulate
 from optviz.figure_component import figure_from_element
-from optviz.presets import PRESETS
+from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
 from optviz.share import format_number, parse_query
 from surfaces import SURFACES
@@ -71,7 +71,7 @@ def test_every_surface_renders_with_the_default_optimizers(surface):
     drawn = paths(at)
     assert set(drawn) == set(DEFAULT_SELECTION)
     # What is drawn is the engine's path with the surface's preset.
-    preset = PRESETS[surface]
+    preset = preset_for(surface)
     for key in DEFAULT_SELECTION:
         t = simulate(surface, key, preset.start, preset.steps, **preset.hparams_for(key))
         xs = np.array(drawn[key][0])
@@ -117,19 +117,62 @@ def test_share_link_round_trip_reproduces_the_view():
     teacher.multiselect(key="optimizers").set_value(["sgd", "adam", "nadam"]).run()
     teacher.select_slider(key="batch").set_value(8).run()
     teacher.number_input(key="seed").set_value(42).run()
-    teacher.slider(key="hp.adam.beta2").set_value(0.9991).run()
-    teacher.slider(key="steps").set_value(120).run()
+    teacher.select_slider(key="hp.adam.beta2").set_value(0.9995).run()
+    teacher.select_slider(key="steps").set_value(120).run()
     assert_clean(teacher)
     link = {k: query_value(teacher, k) for k in teacher.query_params}
-    assert link["batch"] == "8" and link["adam.beta2"] == "0.9991" and link["seed"] == "42"
+    assert link["batch"] == "8" and link["adam.beta2"] == "0.9995" and link["seed"] == "42"
 
     student = app(link)
     assert_clean(student)
     assert not student.warning
     assert trajectory_figure(student)["data"] == trajectory_figure(teacher)["data"]  # byte for byte
     assert loss_lines(student) == loss_lines(teacher)
-    assert student.slider(key="hp.adam.beta2").value == 0.9991
+    assert student.select_slider(key="hp.adam.beta2").value == 0.9995
     assert student.select_slider(key="batch").value == 8
+
+
+def test_a_typed_exact_learning_rate_survives_the_link():
+    teacher = app({"surface": "bowl", "opt": "sgd,adam"})
+    teacher.toggle(key="exact").set_value(True).run()
+    assert_clean(teacher)
+    assert teacher.number_input(key="hp.adam.lr").value == PRESETS["bowl"].hparams_for("adam")["lr"]  # kept
+    teacher.number_input(key="hp.adam.lr").set_value(0.0123457).run()
+    teacher.number_input(key="steps").set_value(137).run()
+    teacher.number_input(key="noise").set_value(0.33).run()
+    assert_clean(teacher)
+    link = {k: query_value(teacher, k) for k in teacher.query_params}
+    assert link["adam.lr"] == "0.0123457" and link["steps"] == "137" and link["noise"] == "0.33"
+    expected = simulate("bowl", "adam", PRESETS["bowl"].start, 137, noise=0.33, lr=0.0123457,
+                        **{k: v for k, v in OPTIMIZERS["adam"].defaults.items() if k != "lr"})
+    drawn = np.array(paths(teacher, "scatter")["adam"][0])  # drawn in float32
+    np.testing.assert_allclose(drawn, expected.path[:, 0], rtol=1e-6)
+
+    # Back to sliders: the typed values stay, shown as an extra slider position.
+    teacher.toggle(key="exact").set_value(False).run()
+    assert teacher.select_slider(key="hp.adam.lr").value == 0.0123457
+    assert "0.0123457" in teacher.select_slider(key="hp.adam.lr").options
+
+    student = app(link)  # a student opens it with sliders: the exact values, no notice
+    assert_clean(student)
+    assert not student.warning
+    assert student.select_slider(key="hp.adam.lr").value == 0.0123457
+    assert student.select_slider(key="steps").value == 137 and student.select_slider(key="noise").value == 0.33
+    assert paths(student, "scatter") == paths(teacher, "scatter")
+
+
+def test_decay_rates_move_on_the_nines_scale():
+    at = app({"surface": "saddle", "opt": "momentum,adam"})
+    momentum = at.select_slider(key="hp.momentum.momentum")
+    options = [float(o) for o in momentum.options]
+    for value in (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999):
+        assert value in options, value
+    assert options.index(0.99) - options.index(0.9) <= 6  # a few key presses, not 90
+    assert options.index(0.999) - options.index(0.99) <= 6
+    assert "0.9995" in [momentum.format_func(o) for o in momentum.options]  # read as typed
+    momentum.set_value(0.9999).run()
+    assert_clean(at)
+    assert query_value(at, "momentum.momentum") == "0.9999"
 
 
 @pytest.mark.parametrize(
@@ -150,19 +193,134 @@ def test_bad_links_give_a_notice_and_no_exception(query):
     assert paths(at)
 
 
-def test_switching_surface_applies_its_preset_and_reset_restores_it():
-    at = app({"surface": "beale"})
-    at.selectbox(key="surface").set_value("himmelblau").run()
+def test_switching_surface_brings_its_preset_and_back_brings_what_was_set():
+    at = app({"surface": "saddle", "opt": "sgd,momentum,adam"})
+    at.select_slider(key="hp.momentum.momentum").set_value(0.999).run()
+    at.number_input(key="x0").set_value(-1.5).run()
+    at.number_input(key="y0").set_value(0.3).run()
+    at.select_slider(key="noise").set_value(0.5).run()
+    at.select_slider(key="hp.adam.beta1").set_value(0.95).run()
+    at.multiselect(key="optimizers").set_value(["sgd", "momentum"]).run()  # adam set aside ...
+    at.selectbox(key="surface").set_value("beale").run()
     assert_clean(at)
+    beale = PRESETS["beale"]  # the first visit: the preset
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == beale.start
+    assert at.select_slider(key="hp.momentum.momentum").value == beale.hparams_for("momentum")["momentum"]
+    assert at.select_slider(key="noise").value == 0.0
+    at.select_slider(key="hp.sgd.lr").set_value(0.02).run()
+
+    at.selectbox(key="surface").set_value("saddle").run()  # back: what the person had there
+    assert_clean(at)
+    assert at.select_slider(key="hp.momentum.momentum").value == 0.999
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-1.5, 0.3)
+    assert at.select_slider(key="noise").value == 0.5
+    at.multiselect(key="optimizers").set_value(["sgd", "momentum", "adam"]).run()  # ... and back
+    assert at.select_slider(key="hp.adam.beta1").value == 0.95
+    assert at.select_slider(key="hp.adam.lr").value == PRESETS["saddle"].hparams_for("adam")["lr"]
+    assert query_value(at, "adam.beta1") == "0.95"
+
+    at.selectbox(key="surface").set_value("beale").run()
+    assert at.select_slider(key="hp.sgd.lr").value == 0.02
+    assert query_value(at, "sgd.lr") == "0.02" and query_value(at, "surface") == "beale"
+
+
+def test_reset_says_what_it_resets_and_resets_only_that():
+    at = app({"surface": "himmelblau", "opt": "sgd,adam"})
     preset = PRESETS["himmelblau"]
-    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == preset.start
-    assert at.select_slider(key="hp.adam.lr").value == preset.hparams_for("adam")["lr"]
     at.select_slider(key="hp.adam.lr").set_value(0.001).run()
     at.number_input(key="x0").set_value(1.0).run()
-    at.button[0].click().run()
+    at.select_slider(key="steps").set_value(400).run()
+    at.number_input(key="seed").set_value(7).run()
+    at.select_slider(key="noise").set_value(0.2).run()
+    at.radio(key="contour").set_value("lines").run()
+    reset = at.button[0]
+    assert reset.label.startswith("Reset start, steps and hyperparameters")
+    assert "seed" in reset.help and "stay" in reset.help
+    reset.click().run()
     assert_clean(at)
     assert at.select_slider(key="hp.adam.lr").value == preset.hparams_for("adam")["lr"]
     assert at.number_input(key="x0").value == preset.start[0]
+    assert at.select_slider(key="steps").value == preset.steps
+    # and nothing else
+    assert at.number_input(key="seed").value == 7 and at.select_slider(key="noise").value == 0.2
+    assert at.radio(key="contour").value == "lines" and at.multiselect(key="optimizers").value == ["sgd", "adam"]
+
+
+def test_link_notices_disappear_once_the_person_changes_something():
+    at = app({"surface": "bowl", "steps": "abc", "zzz": "1"})
+    assert len(at.warning) == 2
+    at.run()  # a rerun that changes nothing keeps them
+    assert len(at.warning) == 2
+    at.select_slider(key="steps").set_value(300).run()
+    assert_clean(at)
+    assert not at.warning
+
+
+def test_gd_on_the_bowl_diverges_at_the_top_of_its_slider():
+    """The baseline lesson: too large a learning rate diverges (2/L = 1 on the bowl)."""
+    at = app({"surface": "bowl", "opt": "sgd"})
+    lr = at.select_slider(key="hp.sgd.lr")
+    lr.set_value(float(lr.options[-1])).run()
+    assert_clean(at)
+    top = OPTIMIZERS["sgd"].hparam("lr").high
+    assert at.select_slider(key="hp.sgd.lr").value == top >= 2.0
+    assert simulate("bowl", "sgd", PRESETS["bowl"].start, PRESETS["bowl"].steps, lr=top).diverged
+    # The table says so, whatever its layout: a "diverged" column with a step, or a cell saying it.
+    row = {str(k): str(v) for k, v in at.dataframe[0].value.iloc[0].items()}
+    assert any("diverg" in k.lower() and v.strip() not in ("—", "", "None", "nan") for k, v in row.items()) or any(
+        "diverg" in v.lower() for v in row.values()), row
+
+
+def test_server_timing_only_with_the_debug_flag():
+    at = app()
+    assert at.session_state["render_ms"] > 0
+    assert not any("Computed and drawn" in c.value for c in at.caption)
+    debug = app({"debug": "1"})
+    assert any("Computed and drawn" in c.value for c in debug.caption)
+    assert not debug.warning  # the flag is not an unknown parameter
+    assert query_value(debug, "debug") == "1"
+
+
+def test_one_entry_each_a_new_optimizer_and_a_new_surface(monkeypatch):
+    """The README's promise: a registry entry and a surface entry are all the app needs."""
+    from optviz.optimizers import Optimizer
+    from optviz.registry import HParam, OptimizerSpec, lr
+    from surfaces import Minimum, Surface
+
+    def sign_descent(lr: float, shrink: float) -> Optimizer:
+        def init(params):
+            return (0,)  # the step count
+
+        def update(grads, state, params):
+            (count,) = state
+            return -lr * shrink**count * np.sign(grads), (count + 1,)
+
+        return Optimizer(init, update)
+
+    spec = OptimizerSpec("sign_test", "Sign descent (test)", sign_descent,
+                         (lr(0.05), HParam("shrink", 0.99, 0.5, 0.9999, scale="nines", symbol="s", help="step decay")),
+                         r"\theta_t = \theta_{t-1} - \eta s^t \operatorname{sign}(g_t)", "a test", "#123456")
+    flat = Surface(key="cone_test", title="A test cone", f=lambda p: np.sqrt((p**2).sum(-1) + 1.0),
+                   grad=lambda p: p / np.sqrt((p**2).sum(-1, keepdims=True) + 1.0),
+                   domain=((-2.0, 2.0), (-2.0, 2.0)), minima=(Minimum(0.0, 0.0, 1.0),), f_min=1.0,
+                   latex=r"\sqrt{x^2+y^2+1}", start=(1.5, -1.0), description="a test surface")
+    monkeypatch.setitem(OPTIMIZERS, "sign_test", spec)
+    monkeypatch.setitem(SURFACES, "cone_test", flat)
+
+    at = app({"surface": "cone_test", "opt": "sign_test,adam"})
+    assert_clean(at)
+    assert not at.warning
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (1.5, -1.0)
+    assert at.select_slider(key="steps").value == 200
+    assert at.select_slider(key="hp.sign_test.shrink").value == 0.99
+    drawn = paths(at, "scatter")
+    expected = simulate(flat, spec, (1.5, -1.0), 200, lr=0.05, shrink=0.99)
+    np.testing.assert_allclose(np.array(drawn["sign_test"][0]), expected.path[:, 0])
+    at.select_slider(key="hp.sign_test.shrink").set_value(0.9).run()
+    assert_clean(at)
+    assert query_value(at, "sign_test.shrink") == "0.9"
+    at.button[0].click().run()  # Reset on a surface without a preset
+    assert at.select_slider(key="hp.sign_test.shrink").value == 0.99
 
 
 def test_no_optimizer_selected_is_a_message():
@@ -196,8 +354,10 @@ def test_values_are_shown_at_their_precision():
     assert_clean(at)
     lr = at.select_slider(key="hp.adam.lr")
     assert lr.value == 0.0003 and lr.format_func(lr.value) == "0.0003"
-    beta2 = at.slider(key="hp.adam.beta2")
-    assert beta2.value == 0.999 and beta2.proto.format == "%.4f"
+    beta2 = at.select_slider(key="hp.adam.beta2")
+    assert beta2.value == 0.999 and beta2.format_func(beta2.value) == "0.999"
+    eps = at.select_slider(key="hp.adam.eps")
+    assert eps.format_func(1e-8) == "1e-08"
 
 
 def test_line_contours_from_the_link_and_the_control():
@@ -250,3 +410,20 @@ def test_results_table_says_what_was_computed():
     t = simulate("rosenbrock", "sgd", PRESETS["rosenbrock"].start, PRESETS["rosenbrock"].steps, lr=0.01)
     assert t.diverged
     assert row["outcome"] == f"diverged at step {int(t.diverged_at)}"
+
+
+def test_exact_values_for_every_hyperparameter_and_back_to_sliders():
+    at = app({"surface": "saddle", "opt": ",".join(OPTIMIZERS)})
+    at.toggle(key="exact").set_value(True).run()
+    assert_clean(at)
+    keys = {w.key for w in at.number_input}
+    assert {f"hp.{k}.{h.name}" for k, s in OPTIMIZERS.items() for h in s.hparams} <= keys
+    assert {"steps", "noise", "speed"} <= keys
+    at.number_input(key="hp.adadelta.eps").set_value(3.3e-7).run()
+    at.number_input(key="hp.rmsprop.rho").set_value(0.91234).run()
+    assert query_value(at, "adadelta.eps") == "3.3e-07" and query_value(at, "rmsprop.rho") == "0.91234"
+    at.toggle(key="exact").set_value(False).run()
+    assert_clean(at)
+    assert at.select_slider(key="hp.adadelta.eps").value == 3.3e-7
+    assert at.select_slider(key="hp.rmsprop.rho").value == 0.91234
+    assert not at.warning

@@ -7,6 +7,7 @@ import pytest
 
 from optviz import OPTIMIZERS, optimizers, simulate
 from optviz.engine import EXTRA_INPUTS
+from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
 from optviz.schedules import Cosine
 from surfaces import SURFACES
@@ -140,11 +141,16 @@ def test_registry_entry_is_complete(key):
     assert spec.color.startswith("#") and len(spec.color) == 7
     names = [h.name for h in spec.hparams]
     assert names[0] == "lr" and len(set(names)) == len(names)
-    assert set(names) <= {"lr", "momentum", "beta1", "beta2", "eps", "rho"}
+    # Any name will do if it can be a link key (`<optimizer>.<name>`) and a keyword argument.
+    assert all(name.isidentifier() for name in names)
+    assert "." not in key and "," not in key
     for h in spec.hparams:
         assert h.low < h.high and h.contains(h.default), h
         assert h.symbol and h.help
         assert not h.log or h.low > 0
+        grid = h.grid()
+        assert grid[0] == h.low and grid[-1] == h.high and h.default in grid
+        assert all(h.contains(v) for v in grid)
     opt = spec.build()
     delta, _ = opt.update(G1, opt.init(P0), P0, **inputs(opt, P0))
     assert delta.shape == P0.shape and np.all(np.isfinite(delta))
@@ -407,3 +413,108 @@ def test_radam_with_a_short_second_moment_memory_is_never_rectified():
     for _ in range(60):
         delta, state = opt.update(g, state, P0)
     assert not np.allclose(delta, -0.1 * g)
+
+
+# --- what the registry promises without a preset entry ------------------------------------------
+
+
+def lr_that_converges_on_the_bowl(key: str, schedules=None) -> float | None:
+    """The bowl preset's learning rate, or for an optimizer without one, the first on its slider
+    (searched from the default outwards) with which it converges on the bowl (with `schedules`)."""
+    preset = preset_for("bowl")
+    if key in preset.hparams and not schedules:
+        return preset.hparams_for(key)["lr"]
+    spec = OPTIMIZERS[key]
+    grid = spec.hparam("lr").grid()
+    at = grid.index(spec.hparam("lr").default)
+    for lr in sorted(grid, key=lambda v: abs(grid.index(v) - at)):
+        t = simulate("bowl", key, preset.start, preset.steps, schedules=schedules, **{**spec.defaults, "lr": lr})
+        if t.converged and not t.diverged:
+            return lr
+    return None
+
+
+# Sign-based rules move every coordinate by about lr at every step, so at a constant lr they end
+# circling the minimum (tests/test_optimizers.py::test_sign_methods_converge_only_as_their_step_shrinks);
+# for them the bowl is solved with the learning rate decayed to 0 (cosine), as they are used.
+DECAY_TO_CONVERGE = {"lion"}
+
+
+@pytest.mark.parametrize("key", list(OPTIMIZERS))
+def test_every_optimizer_can_converge_on_the_bowl(key):
+    """Registry-driven: a setting on the optimizer's own lr slider reaches the bowl's minimum,
+    with or without a preset entry."""
+    preset = preset_for("bowl")
+    schedules = {"lr": Cosine(preset.steps)} if key in DECAY_TO_CONVERGE else None
+    lr = lr_that_converges_on_the_bowl(key, schedules)
+    assert lr is not None, f"{key}: no learning rate on its slider converges on the bowl"
+    t = simulate("bowl", key, preset.start, preset.steps, schedules=schedules,
+                 **{**preset.hparams_for(key), "lr": lr})
+    assert t.converged and t.distance[-1] < 1e-3 * SURFACES["bowl"].extent
+    if schedules:  # and it truly needs the decay
+        assert not simulate("bowl", key, preset.start, preset.steps, **{**preset.hparams_for(key), "lr": lr}).converged
+
+
+def test_the_search_finds_a_rate_for_an_optimizer_without_a_preset(monkeypatch):
+    monkeypatch.delitem(PRESETS["bowl"].hparams, "sgd")  # as if sgd had no bowl entry
+    lr = lr_that_converges_on_the_bowl("sgd")
+    assert lr is not None and lr < 1.0  # GD on the bowl (curvature 2) needs lr < 2/L = 1
+
+
+def left_the_plot(surface, path) -> bool:
+    (x0, x1), (y0, y1) = SURFACES[surface].domain
+    xs, ys = path[:, 0], path[:, 1]
+    return bool(np.any((xs < x0) | (xs > x1) | (ys < y0) | (ys > y1)))
+
+
+@pytest.mark.parametrize("key", list(OPTIMIZERS))
+@pytest.mark.parametrize("surface", list(PRESETS))
+def test_the_top_of_the_learning_rate_slider_is_too_large(key, surface):
+    """A student can show 'too large a learning rate' on every preset surface. Plain gradient
+    steps grow with lr and diverge; adaptive methods' steps are bounded by about lr, so they do
+    not blow up: too large an lr shows as a path thrown out of the plot (sometimes coming back)."""
+    preset = preset_for(surface)
+    top = OPTIMIZERS[key].hparam("lr").high
+    t = simulate(surface, key, preset.start, preset.steps, **{**preset.hparams_for(key), "lr": top})
+    assert t.diverged or left_the_plot(surface, t.path), (key, surface)
+
+
+@pytest.mark.parametrize("key", ["sgd", "momentum", "nesterov"])
+@pytest.mark.parametrize("surface", list(PRESETS))
+def test_gradient_steps_diverge_at_the_top_of_the_slider(key, surface):
+    preset = preset_for(surface)
+    top = OPTIMIZERS[key].hparam("lr").high
+    t = simulate(surface, key, preset.start, preset.steps, **{**preset.hparams_for(key), "lr": top})
+    assert t.diverged and not t.converged, (key, surface)
+
+
+def test_gd_on_the_bowl_diverges_just_above_two_over_l():
+    """Curvature 2: GD is stable for lr < 1 and diverges above; both sides lie on the slider."""
+    grid = OPTIMIZERS["sgd"].hparam("lr").grid()
+    assert 0.9 in grid and 1.2 in grid and grid[-1] >= 5
+    start, steps = preset_for("bowl").start, preset_for("bowl").steps
+    assert simulate("bowl", "sgd", start, steps, lr=0.9).converged
+    assert simulate("bowl", "sgd", start, steps, lr=1.2).diverged
+
+
+def test_the_log_grid_and_the_nines_scale():
+    lr = OPTIMIZERS["sgd"].hparam("lr")
+    decade = [v for v in lr.grid() if 0.1 <= v < 1.0]
+    assert decade == [0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    beta = OPTIMIZERS["adam"].hparam("beta1")
+    grid = beta.grid()
+    for value in (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999):
+        assert value in grid
+    nines = [-math.log10(1 - v) for v in grid if v > 0]
+    gaps = np.diff(nines)
+    assert np.all(gaps > 0) and gaps.max() < 0.35  # evenly spread in the number of nines
+    assert beta.snap(0.9449) == 0.95 and beta.snap(0.99) == 0.99
+
+
+def test_a_slider_shows_a_typed_value_as_an_extra_position():
+    number = OPTIMIZERS["adam"].hparam("lr").number
+    assert 0.00123 not in number.grid()
+    positions = number.positions(0.00123)
+    assert 0.00123 in positions and len(positions) == len(number.grid()) + 1 and list(positions) == sorted(positions)
+    assert number.positions(0.001) == number.grid()  # already a position
+    assert number.positions(50.0) == number.grid()  # out of range: not offered
