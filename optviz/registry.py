@@ -255,7 +255,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rprop",
             "Rprop",
             opt.rprop,
-            (HParam("lr", 0.01, 1e-5, 1.0, log=True, symbol=r"\Delta_0",
+            (HParam("lr", 0.01, 1e-5, 10.0, log=True, symbol=r"\Delta_0",
                     help="the first step size of every coordinate (torch's lr); later steps adapt it"),
              HParam("eta_minus", 0.5, 0.05, 0.95, symbol=r"\eta^-", step=0.01,
                     help="step-size factor after the gradient's sign flips (a minimum was jumped over)"),
@@ -334,7 +334,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "newton",
             "Newton's method",
             opt.newton,
-            (lr(1.0, low=1e-3, high=2.0),
+            (lr(1.0, low=1e-3, high=10.0),
              HParam("damping", 0.0, 0.0, 10.0, symbol=r"\lambda", step=0.01,
                     help="added to the Hessian's diagonal: 0 is plain Newton (it goes to saddle points too), "
                     "large values make it gradient descent with step η/λ")),
@@ -347,7 +347,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "lbfgs",
             "L-BFGS",
             opt.lbfgs,
-            (lr(1.0, low=1e-3, high=2.0),
+            (lr(1.0, low=1e-3, high=10.0),
              HParam("history_size", 10, 1, 100, symbol="m", step=1,
                     help="how many recent (step, gradient change) pairs approximate the inverse Hessian")),
             r"s_i = \theta_{i+1} - \theta_i,\quad y_i = g_{i+1} - g_i \quad (\text{the last } m) \\ "
