@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from .base import Minimum, Surface, pack
+from .base import Minimum, Surface, pack, pack_hessian
 
 MAX_SAMPLES = 100_000
 
@@ -71,6 +71,11 @@ def make_mse_surface(x, y, *, key: str = "mse", title: str | None = None) -> Sur
         db = p[..., 1] - b_opt
         return pack(2.0 * (dw * mean_xx + db * mean_x), 2.0 * (dw * mean_x + db))
 
+    def hessian(p):
+        # A quadratic: the full-batch Hessian 2 [[<x²>, <x>], [<x>, 1]] is the same everywhere.
+        shape = np.shape(p)[:-1]
+        return pack_hessian(np.full(shape, 2.0 * mean_xx), np.full(shape, 2.0 * mean_x), np.full(shape, 2.0))
+
     def minibatch_grad(p, idx):
         # p: (n_starts, 2); idx: (n_starts, batch) row indices, one batch per start.
         xs, ys = x[idx], y[idx]
@@ -87,6 +92,7 @@ def make_mse_surface(x, y, *, key: str = "mse", title: str | None = None) -> Sur
         title=title or f"Linear-regression MSE ({n} points)",
         f=f,
         grad=grad,
+        hessian=hessian,
         domain=domain,
         minima=(Minimum(w_opt, b_opt, loss_opt),),
         f_min=loss_opt,
