@@ -63,6 +63,17 @@ def test_the_lessons_the_issues_ask_for_are_there():
     assert any("lr" in r.schedule_dict for r in by_key["learning-rate-decay"].view.runs)
 
 
+def test_the_lessons_for_the_new_optimizers_are_there():
+    """Issue 12: sign-based steps on the ravine; Newton vs GD vs Adam on Rosenbrock; Newton on the saddle."""
+    by_key = {lesson.key: lesson for lesson in LESSONS}
+    sign = by_key["sign-steps-ravine"].view
+    assert sign.surface == "ravine" and {"signum", "lion", "rprop"} <= {r.optimizer for r in sign.runs}
+    rosen = by_key["newton-rosenbrock"].view
+    assert rosen.surface == "rosenbrock" and {"newton", "sgd", "adam"} <= {r.optimizer for r in rosen.runs}
+    saddle = by_key["newton-saddle"].view
+    assert saddle.surface == "saddle" and "newton" in {r.optimizer for r in saddle.runs}
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=KEYS)
 def test_each_lesson_is_complete(lesson: Lesson):
     sentences = re.split(r"(?<=[.!?])\s+", lesson.look)
