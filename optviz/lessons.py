@@ -268,6 +268,12 @@ def _pair(where: str, name: str, value) -> tuple[float, float]:
     return a, b
 
 
+def _point(where: str, value) -> tuple:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise LessonError(f"{where}: start must be two numbers [x, y], got {value!r}")
+    return tuple(value)
+
+
 def _choice(where: str, name: str, value, allowed) -> str:
     if value not in allowed:
         raise LessonError(f"{where}: unknown {name} {value!r}; known: {', '.join(map(str, allowed))}")
@@ -373,7 +379,7 @@ def parse_lesson(data, where: str = "lesson") -> Lesson:
         raise LessonError(f"{where}: unknown surface {surface_key!r}; known: {', '.join(SURFACES)}")
     surface = get_surface(surface_key)
     if "start" in data:
-        start = tuple(_number(where, "start", v) for v in _pair_any(where, data["start"]))
+        start = tuple(_number(where, "start", v) for v in _point(where, data["start"]))
         if not surface.contains(start):
             raise LessonError(f"{where}: start {start} lies outside {surface_key}'s domain {surface.domain}")
     else:
@@ -419,12 +425,6 @@ def parse_lesson(data, where: str = "lesson") -> Lesson:
     claims = tuple(parse_claim(c, f"{where}, claim {i}", labels, surface) for i, c in enumerate(raw_claims, 1))
     view_ = LessonView(surface_key, tuple(runs), start, steps, seed, view, contour, axis, charts)
     return Lesson(key, title, look, question, view_, claims)
-
-
-def _pair_any(where: str, value) -> tuple:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise LessonError(f"{where}: start must be two numbers [x, y], got {value!r}")
-    return tuple(value)
 
 
 def parse_lessons(data) -> tuple[Lesson, ...]:
