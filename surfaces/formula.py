@@ -168,11 +168,11 @@ def _parse_tree(text: str) -> tuple[ast.expr, list[int]]:
     source, origin = _normalize(text)
     if not source.strip():
         raise FormulaError("Type a formula in x and y, for example sin(x)*cos(y) + 0.1*x**2")
+    if "\n" in source or "\r" in source:
+        raise FormulaError("Write the formula on one line")
     for i, ch in enumerate(source):
         if not (ch.isascii() and (ch.isprintable() or ch in " \t")):
             raise FormulaError(f"The character {ch!r} is not allowed: {_ALLOWED_HELP}", origin[i])
-    if "\n" in source or "\r" in source:
-        raise FormulaError("Write the formula on one line")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for odd literals: the tree is checked below
@@ -401,12 +401,14 @@ def compile_formula(text: str) -> Formula:
     # lambdify writes numpy code from these expressions, which were built above from the checked
     # tree: no part of the typed text reaches it as code.
     f_num = sympy.lambdify((X, Y), expr, modules="numpy")
-    grad_num = sympy.lambdify((X, Y), [expr, gx, gy], modules="numpy", cse=True)
+    # f is evaluated by the same function everywhere, so value_and_grad's value is exactly f(p).
+    grad_num = sympy.lambdify((X, Y), [gx, gy], modules="numpy", cse=True)
 
     def value_and_grad(p):
         x, y = _coords(p)
         with np.errstate(all="ignore"):
-            v, a, b = grad_num(x, y)
+            v = f_num(x, y)
+            a, b = grad_num(x, y)
             v, a, b = (_finite_or_nan(t, np.shape(x)) for t in (v, a, b))
             bad = np.isnan(v) | np.isnan(a) | np.isnan(b)
             if np.any(bad):
