@@ -363,8 +363,75 @@ _SYMPY_OPS = {
 }
 
 
-def parse_formula(text: str) -> sympy.Expr:
-    """The sympy expression of a typed formula in x and y, or FormulaError saying what is wrong."""
+# --- checked tree -> LaTeX --------------------------------------------------------------------
+# Written here from the tree rather than by sympy.latex: it shows the formula as typed (not
+# reordered), and sympy's printer can spend seconds deciding signs of huge constants.
+
+_LATEX_FUNCTIONS = {
+    "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "asin": r"\arcsin", "acos": r"\arccos",
+    "atan": r"\arctan", "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "exp": r"\exp",
+    "log": r"\ln", "log10": r"\log_{10}",
+}
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 4}
+_ATOM = 5
+
+
+def _latex_number(value: int | float) -> str:
+    text = repr(value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        head = "" if mantissa in ("1", "1.0") else mantissa.removesuffix(".0") + r" \times "
+        return f"{head}10^{{{int(exponent)}}}"
+    return text
+
+
+def _to_latex(root: ast.expr) -> str:
+    """LaTeX of a checked tree (iterative, like the other passes): each node gives (text, precedence)."""
+    done: dict[int, tuple[str, int]] = {}
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack += [(c, False) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+            continue
+        if isinstance(node, ast.Constant):
+            done[id(node)] = (_latex_number(node.value), _ATOM)
+        elif isinstance(node, ast.Name):
+            done[id(node)] = (r"\pi" if node.id == "pi" else node.id, _ATOM)
+        elif isinstance(node, ast.UnaryOp):
+            text, prec = done.pop(id(node.operand))
+            sign = "-" if isinstance(node.op, ast.USub) else "+"
+            done[id(node)] = (sign + (rf"\left({text}\right)" if prec <= 2 else text), 3)
+        elif isinstance(node, ast.Call):
+            name = ALIASES.get(node.func.id, node.func.id)
+            text, _ = done.pop(id(node.args[0]))
+            if name == "sqrt":
+                done[id(node)] = (rf"\sqrt{{{text}}}", _ATOM)
+            elif name == "abs":
+                done[id(node)] = (rf"\left|{text}\right|", _ATOM)
+            else:
+                done[id(node)] = (rf"{_LATEX_FUNCTIONS[name]}\left({text}\right)", _ATOM)
+        else:
+            (a, pa), (b, pb) = done.pop(id(node.left)), done.pop(id(node.right))
+            op = type(node.op)
+            prec = _PRECEDENCE[op]
+            if op is ast.Div:
+                done[id(node)] = (rf"\frac{{{a}}}{{{b}}}", _ATOM)
+                continue
+            if op is ast.Pow:
+                base = a if pa == _ATOM else rf"\left({a}\right)"
+                done[id(node)] = (f"{base}^{{{b}}}", prec)
+                continue
+            left = a if pa >= prec else rf"\left({a}\right)"
+            # the right operand of - needs parentheses at equal precedence: a - (b + c)
+            right = b if pb > prec or (pb == prec and op in (ast.Add, ast.Mult)) else rf"\left({b}\right)"
+            symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: r"\cdot"}[op]
+            done[id(node)] = (f"{left} {symbol} {right}", prec)
+    return done[id(root)][0]
+
+
+def _checked(text: str) -> tuple[ast.expr, list[int], sympy.Expr]:
     root, origin = _parse_tree(text)
     _check_tree(root, origin)
     expr = _to_sympy(root, origin)
@@ -372,7 +439,17 @@ def parse_formula(text: str) -> sympy.Expr:
         raise FormulaError("The formula divides by zero or has no value")
     if not expr.free_symbols:
         raise FormulaError("The formula does not depend on x or y: there is nothing to minimize")
-    return expr
+    return root, origin, expr
+
+
+def parse_formula(text: str) -> sympy.Expr:
+    """The sympy expression of a typed formula in x and y, or FormulaError saying what is wrong."""
+    return _checked(text)[2]
+
+
+def formula_latex(text: str) -> str:
+    """LaTeX of a typed formula as typed (checked first; FormulaError if refused)."""
+    return _to_latex(_checked(text)[0])
 
 
 # --- sympy -> numpy ------------------------------------------------------------------------
@@ -384,31 +461,46 @@ def _coords(p):
 
 
 def _finite_or_nan(v, shape):
-    v = np.asarray(v, dtype=float)
+    v = np.asarray(v)
+    if np.iscomplexobj(v):
+        # sympy may write a real formula with complex parts ((-2)**y, sqrt of a negative
+        # expression): it has a real value only where the imaginary part vanishes.
+        v = np.where(v.imag == 0, v.real, np.nan)
+    v = v.astype(float, copy=False)
     if v.shape != shape:
         v = np.broadcast_to(v, shape)
     return np.where(np.isfinite(v), v, np.nan)
+
+
+def _call(fn, x, y, parts: int = 0):
+    """fn(x, y), or NaN where Python arithmetic on a constant in the generated code raises (sympy
+    may combine parts into a constant such as pi**1e9, which overflows as a Python float)."""
+    try:
+        return fn(x, y)
+    except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+        nan = np.full(np.shape(x), np.nan)
+        return [nan] * parts if parts else nan
 
 
 @lru_cache(maxsize=64)
 def compile_formula(text: str) -> Formula:
     """Parse, check and differentiate a formula; cached by its text (one sympy pass per formula)."""
     text = text.strip() if isinstance(text, str) else text
-    expr = parse_formula(text)
+    root, _, expr = _checked(text)
     gx, gy = sympy.diff(expr, X), sympy.diff(expr, Y)
     if any(g.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for g in (gx, gy)):
         raise FormulaError("The gradient of this formula divides by zero")
     # lambdify writes numpy code from these expressions, which were built above from the checked
     # tree: no part of the typed text reaches it as code.
-    f_num = sympy.lambdify((X, Y), expr, modules="numpy")
+    f_num = sympy.lambdify((X, Y), expr, modules="numpy", docstring_limit=0)
     # f is evaluated by the same function everywhere, so value_and_grad's value is exactly f(p).
-    grad_num = sympy.lambdify((X, Y), [gx, gy], modules="numpy", cse=True)
+    grad_num = sympy.lambdify((X, Y), [gx, gy], modules="numpy", cse=True, docstring_limit=0)
 
     def value_and_grad(p):
         x, y = _coords(p)
         with np.errstate(all="ignore"):
-            v = f_num(x, y)
-            a, b = grad_num(x, y)
+            v = _call(f_num, x, y)
+            a, b = _call(grad_num, x, y, parts=2)
             v, a, b = (_finite_or_nan(t, np.shape(x)) for t in (v, a, b))
             bad = np.isnan(v) | np.isnan(a) | np.isnan(b)
             if np.any(bad):
@@ -418,13 +510,13 @@ def compile_formula(text: str) -> Formula:
     def f(p):
         x, y = _coords(p)
         with np.errstate(all="ignore"):
-            v = _finite_or_nan(f_num(x, y), np.shape(x))
+            v = _finite_or_nan(_call(f_num, x, y), np.shape(x))
         return v if v.ndim else v[()]
 
     def grad(p):
         return value_and_grad(p)[1]
 
-    return Formula(text=text, expr=expr, gradient=(gx, gy), latex=sympy.latex(expr), f=f, grad=grad,
+    return Formula(text=text, expr=expr, gradient=(gx, gy), latex=_to_latex(root), f=f, grad=grad,
                    value_and_grad=value_and_grad)
 
 

@@ -7,6 +7,8 @@ import time
 import numpy as np
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optviz import simulate
 from optviz.minima import find_minima, with_minima
@@ -17,6 +19,7 @@ from surfaces.formula import (
     FormulaError,
     compile_formula,
     formula_key,
+    formula_latex,
     formula_surface,
     parse_formula,
 )
@@ -119,7 +122,7 @@ def test_a_path_into_the_undefined_region_is_a_divergence_with_a_finite_path():
 
 def test_surface_fields():
     surface = formula_surface("sin(x)*cos(y) + 0.1*x^2", ((-4, 4), (-3, 3)))
-    assert surface.latex == r"f(x, y) = 0.1 x^{2} + \sin{\left(x \right)} \cos{\left(y \right)}"
+    assert surface.latex == r"f(x, y) = \sin\left(x\right) \cdot \cos\left(y\right) + 0.1 \cdot x^{2}"
     assert surface.domain == ((-4.0, 4.0), (-3.0, 3.0))
     assert surface.contains(surface.start) and np.isfinite(surface.f(np.array(surface.start)))
     assert surface.minima == () and surface.f_min is None
@@ -311,6 +314,35 @@ def test_caret_is_a_power_with_the_precedence_of_a_power():
     assert parse_formula("-x^2") == -parse_formula("x**2")
 
 
+@pytest.mark.parametrize(("text", "latex"), [
+    ("x - (y + 1)", r"x - \left(y + 1\right)"),
+    ("x - y - 1", "x - y - 1"),
+    ("(x + y)**2/3", r"\frac{\left(x + y\right)^{2}}{3}"),
+    ("-x**2 + (-y)**2", r"-x^{2} + \left(-y\right)^{2}"),
+    ("e**(-x^2 - y^2)", "e^{-x^{2} - y^{2}}"),
+    ("sqrt(abs(x))*1e-9 + log10(x) + ln(y) + arctan(x)",
+     r"\sqrt{\left|x\right|} \cdot 10^{-9} + \log_{10}\left(x\right) + \ln\left(y\right) + \arctan\left(x\right)"),
+    ("x² − 3·y + π", r"x^{2} - 3 \cdot y + \pi"),
+])
+def test_latex_shows_the_formula_as_typed(text, latex):
+    assert formula_latex(text) == latex
+
+
+@pytest.mark.parametrize("text", [
+    "(-pi)**y + x**2",  # sympy writes it with complex parts: real only at whole y
+    "sqrt(-abs(x)) + y",  # sympy pulls out I
+    "log10((pi**x)**(1e9/x)) + y",  # sympy folds a constant pi**1e9 that overflows as a Python float
+])
+def test_formulas_sympy_makes_complex_or_overflowing_are_refused_or_nan(text):
+    try:
+        surface = formula_surface(text)
+    except FormulaError as err:
+        assert "no value" in err.message
+        return
+    values = surface.f(points_in(surface.domain))
+    assert not np.isinf(values).any()
+
+
 def test_symbolic_gradient_is_exact():
     formula = compile_formula("x**3*y + sin(x*y)")
     x, y = sympy.symbols("x y", real=True)
@@ -425,3 +457,23 @@ def test_accepted_formula_compiles_only_code_generated_from_the_checked_tree(mon
     for source in sources:
         assert source.startswith("def _lambdifygenerated(x, y):")
         assert typed not in source
+
+
+ATOMS = ["x", "y", "e", "pi", "0", "1", "2", "0.5", "10", "1e9", "sin(", "log(", "exp(", "sqrt(", "abs(", "tan(",
+         "acos(", "(", ")", "+", "-", "*", "/", "**", "^", " ", ",", ".", "'", "_", "[", "]", "__", "x.", "lambda"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=40))
+def test_any_text_gives_a_surface_or_a_formula_error(parts):
+    """Whatever is typed: a usable surface (finite or NaN values, never ±inf) or a FormulaError."""
+    text = "".join(parts)
+    try:
+        surface = formula_surface(text)
+    except FormulaError as err:
+        assert err.message
+        return
+    p = points_in(surface.domain, n=50)
+    values, grads = surface.f(p), surface.grad(p)
+    assert values.shape == (50,) and grads.shape == (50, 2)
+    assert not np.isinf(values).any() and not np.isinf(grads).any()
