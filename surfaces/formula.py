@@ -23,9 +23,15 @@ Bounds: `MAX_FORMULA_CHARS` characters, `MAX_NODES` tree nodes, `MAX_DEPTH` nest
 exponents with `|p| <= MAX_EXPONENT`; an exponent that depends on x or y may not itself contain
 such a power (`x**x` is allowed, `x**x**x` is not). Refusals take well under a millisecond.
 
-The gradient is built symbolically (sympy.diff) and f, the gradient and both together are turned
-into numpy functions by `sympy.lambdify` on those generated expressions (with common
-sub-expressions shared).
+The gradient is built symbolically (sympy.diff) and f and the gradient are turned into numpy
+functions by `sympy.lambdify` on those generated expressions (the gradient's components share
+common sub-expressions). The LaTeX is written from the checked tree, as typed (`formula_latex`).
+Building an accepted formula takes about 5-50 ms (the first one about 150 ms more); sympy's
+automatic simplification of contrived formulas with huge constants took up to about 1 s in a fuzz
+run of 8,000 random formulas.
+
+Link parameters proposed for a share link: `surface=custom&f=<formula>&xr=x0,x1&yr=y0,y1`
+(`parse_range` reads "x0,x1" back, with the same messages).
 
 Where the formula is undefined or overflows (log(x) for x <= 0, 1/x at 0, exp(exp(x)) for
 large x), `f` returns NaN, never ±inf, and `grad` returns NaN in both components wherever f or
@@ -540,6 +546,19 @@ def check_domain(domain) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0, x1), (y0, y1)
 
 
+def parse_range(text: str, name: str = "x") -> tuple[float, float]:
+    """(lo, hi) from "lo,hi" as a link carries it (e.g. "-3,3"), or FormulaError."""
+    if not isinstance(text, str) or len(text) > 60:
+        raise FormulaError(f"The {name} range must be written as two numbers, like -3,3")
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise FormulaError(f"The {name} range must be written as two numbers, like -3,3") from None
+    domain = check_domain(((lo, hi), (0.0, 1.0)) if name == "x" else ((0.0, 1.0), (lo, hi)))
+    return domain[0] if name == "x" else domain[1]
+
+
 def formula_key(text: str, domain=DEFAULT_DOMAIN) -> str:
     """A surface key unique to the formula and its domain (caches keyed by `Surface.key` then
     never mix two custom surfaces): 'custom:<text>@x0,x1,y0,y1'."""
@@ -578,7 +597,9 @@ def formula_surface(
     The surface's `minima` are empty and `f_min` None: `optviz.minima.with_minima` fills them.
     Its key is `formula_key(text, domain)`.
     """
-    formula = compile_formula(text.strip() if isinstance(text, str) else text)
+    if not isinstance(text, str):
+        raise FormulaError("The formula must be text")
+    formula = compile_formula(text.strip())
     domain = check_domain(domain)
     (x0, x1), (y0, y1) = domain
     xs, ys = np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y0, y1, 41))

@@ -22,6 +22,7 @@ from surfaces.formula import (
     formula_latex,
     formula_surface,
     parse_formula,
+    parse_range,
 )
 
 # (typed text, the same function written by hand in numpy, a domain where it is defined)
@@ -144,6 +145,29 @@ def test_surface_fields():
 def test_bad_domains_are_refused(domain, words):
     with pytest.raises(FormulaError, match=words):
         formula_surface("x**2 + y**2", domain)
+
+
+def test_ranges_from_a_link():
+    assert parse_range("-3,3") == (-3.0, 3.0)
+    assert parse_range(" -1.5 , 2e1", "y") == (-1.5, 20.0)
+    for bad in ("3", "1,2,3", "a,b", "3,-3", "nan,1", "-1e9,0", None, "1," + "0" * 100):
+        with pytest.raises(FormulaError, match="range"):
+            parse_range(bad)
+
+
+def test_non_text_formulas_are_refused():
+    for bad in (None, 12, ["x"], b"x"):
+        with pytest.raises(FormulaError, match="must be text"):
+            formula_surface(bad)
+
+
+def test_minima_where_the_formula_is_undefined_on_part_of_the_domain():
+    # log x + 1/x has its minimum at x = 1 (value 1); the left half of the domain has no value.
+    surface = with_minima(formula_surface("log(x) + 1/x + (y - 1)**2"))
+    assert len(surface.minima) == 1
+    m = surface.minima[0]
+    assert (m.x, m.y, m.value) == pytest.approx((1.0, 1.0, 1.0), abs=1e-8)
+    assert m.is_global and surface.f_min == m.value
 
 
 def test_undefined_everywhere_and_start_outside_are_refused():
