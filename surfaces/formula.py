@@ -27,7 +27,7 @@ The gradient is built symbolically (sympy.diff) and f and the gradient are turne
 functions by `sympy.lambdify` on those generated expressions (the gradient's components share
 common sub-expressions). The LaTeX is written from the checked tree, as typed (`formula_latex`).
 Building an accepted formula takes about 5-50 ms (the first one about 150 ms more); sympy's
-automatic simplification of contrived formulas with huge constants took up to about 1 s in a fuzz
+automatic simplification of contrived formulas with huge constants took up to about 0.5 s in a fuzz
 run of 8,000 random formulas.
 
 Link parameters proposed for a share link: `surface=custom&f=<formula>&xr=x0,x1&yr=y0,y1`
