@@ -8,11 +8,10 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
+from .limits import MAX_STARTS as MAX_STARTS
+from .limits import MAX_STEPS as MAX_STEPS
 from .optimizers import Optimizer
 from .registry import OptimizerSpec, get_spec
-
-MAX_STEPS = 100_000
-MAX_STARTS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 
 from surfaces import SURFACES, Surface
 
+from . import limits
 from .presets import PRESETS
 from .registry import DEFAULT_SELECTION, OPTIMIZERS
 
 VIEWS = ("both", "3d", "contour")
 CONTOUR_STYLES = ("filled", "lines")
 VIEW_LABELS = {"both": "3-D + contour", "3d": "3-D only", "contour": "Contour only"}
-STEPS_RANGE = (10, 1000)
+STEPS_RANGE = (limits.APP_MIN_STEPS, limits.APP_MAX_STEPS)
 STEPS_STEP = 10
 SEED_MAX = 2**31 - 1
 NOISE_RANGE = (0.0, 10.0)
@@ -34,7 +35,7 @@ SPEED_RANGE = (10, 500)  # milliseconds per animation frame
 DEFAULT_SPEED = 60
 CAMERA_LIMIT = 10.0
 DEFAULT_SURFACE = "beale"
-MAX_PARAM_CHARS = 200
+MAX_PARAM_CHARS = limits.MAX_PARAM_CHARS
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,9 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
         if unknown:
             r.notices.append(f"unknown optimizer(s) ignored: {', '.join(_short(k) for k in unknown)}")
         optimizers = tuple(dict.fromkeys(k for k in wanted if k in OPTIMIZERS))
+        if len(optimizers) > limits.MAX_RUNS:
+            r.notices.append(f"at most {limits.MAX_RUNS} optimizers in one view: kept the first {limits.MAX_RUNS}")
+            optimizers = optimizers[: limits.MAX_RUNS]
         if not optimizers:
             r.notices.append("no known optimizer in the link: showing the default selection")
             optimizers = DEFAULT_SELECTION
@@ -242,6 +246,9 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
             r.notices.append("the camera in the link is not three finite numbers: used the default view")
 
     r.leftovers()
+    notices = r.notices
+    if len(notices) > limits.MAX_NOTICES:  # a link with thousands of bad keys gets a few lines, not thousands
+        notices = [*notices[: limits.MAX_NOTICES - 1], f"and {len(notices) - limits.MAX_NOTICES + 1} more problems"]
     return ViewState(
         surface=surface_key,
         optimizers=tuple(optimizers),
@@ -255,7 +262,7 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
         contour=contour,
         speed=speed,
         camera=camera,
-        notices=tuple(r.notices),
+        notices=tuple(notices),
     )
 
 

@@ -1,0 +1,57 @@
+"""Every resource limit in one place: what one call, one session and one link may ask for.
+
+One server is shared by a class (30 students and a teacher on a 2-core machine), and a link
+bypasses every widget, so each limit is enforced where the value enters, not by a slider's range:
+
+- the engine (`simulate()`, for any caller: the app, the command line, a notebook) refuses more
+  than `MAX_STEPS` steps or `MAX_STARTS` starts with a ValueError;
+- a session of the app (widgets and links alike, through `share.parse_query`) gets at most
+  `APP_MAX_STEPS` steps per run and `MAX_RUNS` runs per view; a link's values are at most
+  `MAX_PARAM_CHARS` characters each, and the notices about a bad link are at most `MAX_NOTICES`;
+- tools that run many starts or many settings in one call (basin maps, learning-rate sweeps)
+  stay under `MAX_PATH_POINTS` starts × (steps + 1), about 128 MB of float64 path while it runs;
+- a typed formula and uploaded data are refused above the sizes below, with a message.
+
+The numbers are stated in the README's "Limits" section; tests/test_fuzz.py checks that no link
+gets past them. Change a limit here and nowhere else.
+"""
+
+from __future__ import annotations
+
+# --- the engine: any caller ---------------------------------------------------------------------
+MAX_STEPS = 100_000  # steps of one simulate() call
+MAX_STARTS = 1_000_000  # starts of one simulate() call
+MAX_PATH_POINTS = 8_000_000  # starts × (steps + 1) of one call made for a session: 128 MB of float64
+
+# --- a session of the app (widgets and links) ------------------------------------------------------
+APP_MIN_STEPS = 10
+APP_MAX_STEPS = 1_000  # the steps slider's top; a link asking for more is clamped with a notice
+MAX_RUNS = 12  # runs in one view (every optimizer once, today's 11, fits)
+MAX_SWEEP_VALUES = 5  # values a one-click sweep adds (the runs it makes still count in MAX_RUNS)
+MAX_SENSITIVITY_POINTS = 40  # learning rates of a sensitivity curve, per run
+MAX_BASIN_GRID = 200  # starts per side of a basin map (200 × 200 = 40,000 starts)
+
+# --- a link ---------------------------------------------------------------------------------------
+MAX_PARAM_CHARS = 200  # one value of a query parameter; longer ones are ignored with a notice
+MAX_NOTICES = 12  # notices shown for one link; the rest are summed up in one line
+
+# --- a typed formula f(x, y) --------------------------------------------------------------------------
+MAX_FORMULA_CHARS = 200  # fits a link value (MAX_PARAM_CHARS)
+MAX_FORMULA_NODES = 100  # syntax-tree nodes
+MAX_FORMULA_DEPTH = 12  # nesting of the syntax tree
+MAX_FORMULA_EXPONENT = 10  # |a literal exponent|; an exponent must be a literal number
+
+# --- uploaded or pasted data (the regression surface) ----------------------------------------------------
+MAX_UPLOAD_BYTES = 1_000_000  # also .streamlit/config.toml server.maxUploadSize (in MB)
+MAX_UPLOAD_ROWS = 10_000
+MAX_LINK_DATA_ROWS = 50  # data carried in a link; larger data gets a notice that the link does not carry it
+
+
+def check_path_points(starts: int, steps: int) -> None:
+    """Refuses a many-starts call (basin map, sweep) that would hold more than MAX_PATH_POINTS points."""
+    points = int(starts) * (int(steps) + 1)
+    if points > MAX_PATH_POINTS:
+        raise ValueError(
+            f"{starts} starts × {steps} steps is more than this server computes in one go "
+            f"({MAX_PATH_POINTS:,} points); use fewer starts or fewer steps"
+        )
