@@ -41,7 +41,7 @@ class Widget:
     """What the client learnt about one widget from the element that drew it."""
 
     id: str
-    kind: str  # the element's oneof name: "slider", "select_slider", "number_input", ...
+    kind: str  # the element's oneof name: "slider" (st.select_slider too), "number_input", "radio", ...
     proto: object
 
 
@@ -144,10 +144,12 @@ class Session:
         """The WidgetState a browser sends when the widget with this key is set to `value`."""
         widget = self.widgets[key]
         state = WidgetState(id=widget.id)
-        if widget.kind == "slider":
-            state.double_array_value.data.extend([float(value)])
-        elif widget.kind == "select_slider":
+        if widget.kind == "slider" and len(widget.proto.options):  # st.select_slider: by formatted option
+            if str(value) not in widget.proto.options:
+                raise ValueError(f"{value!r} is not an option of {key}: {list(widget.proto.options)}")
             state.string_array_value.data.extend([str(value)])
+        elif widget.kind == "slider":
+            state.double_array_value.data.extend([float(value)])
         elif widget.kind == "number_input":
             state.double_value = float(value)
         elif widget.kind in ("radio", "selectbox"):

@@ -46,6 +46,19 @@ MAX_UPLOAD_BYTES = 1_000_000  # also .streamlit/config.toml server.maxUploadSize
 MAX_UPLOAD_ROWS = 10_000
 MAX_LINK_DATA_ROWS = 50  # data carried in a link; larger data gets a notice that the link does not carry it
 
+# --- the server's caches (optviz/cached.py), shared by every session -------------------------------------
+# Sized for a class: 30 students on a few links, each moving a few sliders, keep their views cached,
+# and the least recently used entries go beyond these counts, so memory stays bounded. Measured sizes
+# of one entry on the default view: a run ~20 KB (~40 KB at APP_MAX_STEPS), an optimizer's traces
+# ~10 KB, a surface grid ~240 KB, a surface's static traces ~120 KB, a trajectory figure with its
+# encoded bytes ~0.5 MB, a step chart ~0.1 MB; in all at most about 150 MB when every cache is full.
+CACHE_RUNS = 1024  # one optimizer run each
+CACHE_TRACES = 1024  # one optimizer's drawn traces each
+CACHE_GRIDS = 16  # one surface's plotting grid each
+CACHE_STATIC = 48  # surface × view × contour style
+CACHE_FIGURES = 64  # one whole trajectory view each (about two per student of a class)
+CACHE_CHARTS = 128  # loss and distance charts, two per view
+
 
 def check_path_points(starts: int, steps: int) -> None:
     """Refuses a many-starts call (basin map, sweep) that would hold more than MAX_PATH_POINTS points."""

@@ -7,18 +7,25 @@ warm-up at the top of app.py this failed in most rounds on the 2-core machine wi
 `is_homogeneous_array` meeting a half-imported pandas ("partially initialized module 'pandas'
 has no attribute 'Series'") in 1 to 4 sessions of 8.
 
-Starts servers, so run it alone under the shared lock; `-m "not concurrency"` skips it.
+The server tests start servers, so run them alone under the shared lock; `-m "not concurrency"`
+skips them. The last test bounds what one session keeps on the server (its session state): the
+figures and trajectories live in the shared caches (optviz/limits.py sizes them), not per session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import pickle
+from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from benchmarks.ws_client import Session, streamlit_server
+from optviz import OPTIMIZERS, limits
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.timeout(240)]
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 SESSIONS = 8
 # One link per round, on a fresh server each time: the class's shared link, and surfaces whose
@@ -41,6 +48,8 @@ async def _burst(base: str, link: str):
         await asyncio.gather(*(s.close() for s in sessions))
 
 
+@pytest.mark.concurrency
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("link", ROUND_LINKS)
 def test_simultaneous_first_sessions_on_a_fresh_server_show_no_exception(link):
     with streamlit_server() as server:
@@ -53,3 +62,26 @@ def test_simultaneous_first_sessions_on_a_fresh_server_show_no_exception(link):
         assert r.query_string and "opt=" in r.query_string, r.query_string
         assert r.bytes > 10_000, r.bytes
     assert "Traceback" not in log, log
+
+
+def _size(value) -> int:
+    try:
+        return len(pickle.dumps(value))
+    except (pickle.PicklingError, TypeError, AttributeError):  # a component's result object: its data
+        return len(json.dumps(dict(value), default=str))
+
+
+# The biggest view a link may ask for: every optimizer, the longest runs, a link full of junk.
+BIG_LINK = {"surface": "mse", "opt": ",".join(OPTIMIZERS), "steps": str(limits.APP_MAX_STEPS), "batch": "4",
+            **{f"junk{i}": "x" * 150 for i in range(300)}}
+
+
+@pytest.mark.parametrize("query", [{}, BIG_LINK], ids=["default view", "biggest link"])
+def test_a_session_keeps_only_a_few_kilobytes(query):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    sizes = {key: _size(at.session_state[key]) for key in at.session_state.keys()}
+    assert sum(sizes.values()) < 32_000, sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
