@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import sys
@@ -141,18 +142,18 @@ async def _widget_change(sessions: list[Session]) -> Phase:
     if not usable:
         print(f"  (no widget '{key}' in the page: widget changes skipped)")
         return Phase()
-    current = float(parse_query(parse_qs(sessions[0].query_string)).hparams[VARIED]["lr"])
-    choices = lr_options(current, 4)
+    def lr_shown(s: Session) -> float:
+        return parse_query(parse_qs(s.shown_query or s.query_string)).hparams[VARIED]["lr"]
+
+    choices = lr_options(lr_shown(usable[0]), 4)
     wanted, requests = [], []
     for i, s in enumerate(usable):
-        value = choices[i % len(choices)]
+        # Every session really changes its value (a student on a variant link may already be at a choice).
+        value = next(c for k in range(len(choices)) if (c := choices[(i + k) % len(choices)]) != lr_shown(s))
         wanted.append(value)
         requests.append(s.rerun(widgets=[s.widget_value(key, f"{value:g}")], timeout=TIMEOUT))
     results = await asyncio.gather(*requests)
-    applied = 0
-    for value, r in zip(wanted, results, strict=True):
-        shown = parse_qs(r.query_string or "").get(f"{VARIED}.lr", [""])[-1]
-        applied += shown != "" and abs(float(shown) - value) <= 1e-12 * max(1.0, value)
+    applied = sum(math.isclose(lr_shown(s), value, rel_tol=1e-12) for s, value in zip(usable, wanted, strict=True))
     return Phase(list(results), applied)
 
 
@@ -223,7 +224,7 @@ def report(rounds: list[Round], side: dict | None, memory: dict | None) -> str:
     lines += [
         "| sessions at once | finished | exceptions | first load median / p95 (s) | growth of the median | "
         "widget change median / p95 (s) | changes applied | bytes per session (first load / change) | "
-        "server CPU per session (s) | server RSS idle → loaded → after changes (MB) | RSS per session (MB) |",
+        "server CPU per session (s) | server RSS idle → loaded → after changes (MB) | RSS growth ÷ sessions (MB) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rounds:

@@ -67,6 +67,7 @@ class Session:
         self.query_string = query_string
         self.widgets: dict[str, Widget] = {}  # by user key (the part after the last '-' of the id)
         self.cached_hashes: set[str] = set()
+        self.shown_query: str | None = None  # the query string the server last put in the page's URL
 
     @classmethod
     async def open(cls, base: str, query: dict | str = "", *, open_timeout: float = 30) -> Session:
@@ -129,7 +130,7 @@ class Session:
                 if isinstance(widget_id, str) and widget_id.startswith("$$ID"):
                     self.widgets[widget_id.rsplit("-", 1)[-1]] = Widget(widget_id, etype, proto)
         elif kind == "page_info_changed":
-            result.query_string = fwd.page_info_changed.query_string
+            result.query_string = self.shown_query = fwd.page_info_changed.query_string
         elif kind == "session_event" and fwd.session_event.WhichOneof("type") == "script_compilation_exception":
             exc = fwd.session_event.script_compilation_exception
             result.exceptions.append(f"{exc.type}: {exc.message}")

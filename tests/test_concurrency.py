@@ -84,4 +84,4 @@ def test_a_session_keeps_only_a_few_kilobytes(query):
     at.run()
     assert not at.exception
     sizes = {key: _size(at.session_state[key]) for key in at.session_state.keys()}
-    assert sum(sizes.values()) < 32_000, sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+    assert sum(sizes.values()) < 16_000, sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
