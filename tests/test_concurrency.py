@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,33 @@ def test_simultaneous_first_sessions_on_a_fresh_server_show_no_exception(link):
         assert r.query_string and "opt=" in r.query_string, r.query_string
         assert r.bytes > 10_000, r.bytes
     assert "Traceback" not in log, log
+
+
+# In a fresh interpreter: load AppTest's own machinery, then the warm-up, then run the app once and
+# list the modules that first run imported.
+_FIRST_RUN_IMPORTS = """
+import sys
+from streamlit.testing.v1 import AppTest
+AppTest.from_string("import streamlit as st\\nst.write(1)").run()
+import optviz.warmup
+before = set(sys.modules)
+at = AppTest.from_file(sys.argv[1], default_timeout=120)
+at.run()
+assert not at.exception, at.exception
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_after_the_warm_up_a_first_run_imports_no_library():
+    """The deterministic half of the race test: once optviz.warmup has run, the first session's script
+    imports nothing from pandas, pyarrow, PIL, numpy, plotly or any other library (whose half-imported
+    state another session's thread could meet); only the app's own modules and Streamlit's."""
+    out = subprocess.run([sys.executable, "-c", _FIRST_RUN_IMPORTS, APP], capture_output=True, text=True,
+                         cwd=Path(APP).parent, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    imported = out.stdout.split()
+    libraries = [m for m in imported if m.split(".")[0] not in ("optviz", "surfaces", "streamlit")]
+    assert not libraries, libraries
 
 
 def _size(value) -> int:
