@@ -49,9 +49,9 @@ MAX_LINK_DATA_ROWS = 50  # data carried in a link; larger data gets a notice tha
 # --- the server's caches (optviz/cached.py), shared by every session -------------------------------------
 # Sized for a class: 30 students on a few links, each moving a few sliders, keep their views cached,
 # and the least recently used entries go beyond these counts, so memory stays bounded. Measured sizes
-# of one entry on the default view: a run ~20 KB (~40 KB at APP_MAX_STEPS), an optimizer's traces
-# ~10 KB, a surface grid ~240 KB, a surface's static traces ~120 KB, a trajectory figure with its
-# encoded bytes ~0.5 MB, a step chart ~0.1 MB; in all at most about 150 MB when every cache is full.
+# of one entry: a run 20 KB (40 KB at APP_MAX_STEPS), an optimizer's traces 10 KB (17 KB), a surface
+# grid 240 KB, a surface's static traces 120 KB, a trajectory figure with its encoded bytes 0.5 MB
+# (0.9 MB with all 11 optimizers at 1,000 steps), a step chart 0.14 MB: about 150 MB when all are full.
 CACHE_RUNS = 1024  # one optimizer run each
 CACHE_TRACES = 1024  # one optimizer's drawn traces each
 CACHE_GRIDS = 16  # one surface's plotting grid each

@@ -3,13 +3,14 @@
 Each round starts a fresh `streamlit run app.py` (nothing imported, nothing cached), opens 8
 websocket sessions, then sends their first script runs at the same instant through Streamlit's
 own protocol (benchmarks/ws_client.py) and reads each until its script has finished. Without the
-warm-up at the top of app.py this failed in most rounds on the 2-core machine with plotly's
-`is_homogeneous_array` meeting a half-imported pandas ("partially initialized module 'pandas'
-has no attribute 'Series'") in 1 to 4 sessions of 8.
+warm-up at the top of app.py (optviz/warmup.py) all five rounds failed on the 2-core machine, 1 to 4
+sessions of 8 showing plotly's `is_homogeneous_array` meeting a half-imported pandas ("partially
+initialized module 'pandas' has no attribute 'Series'").
 
 The server tests start servers, so run them alone under the shared lock; `-m "not concurrency"`
-skips them. The last test bounds what one session keeps on the server (its session state): the
-figures and trajectories live in the shared caches (optviz/limits.py sizes them), not per session.
+skips them. The tests without a server check the same thing deterministically (after the warm-up,
+a first run imports no library) and bound what one session keeps on the server (its session
+state): figures and trajectories live in the shared caches (optviz/limits.py sizes them).
 """
 
 from __future__ import annotations
