@@ -11,7 +11,8 @@ server for every size, so each starts cold as after a deploy) and, with benchmar
 
 and reports sessions finished, exceptions (must be 0), median and 95th percentile of the time to
 the finished script, bytes per session, the server's RSS before and after and its CPU time, for
-5, 15, 30 and 60 sessions, and how the time grows with N. Then, on one server:
+5, 15, 30 and 60 sessions, and how the time grows with N; then once more for 30 sessions that
+arrive one after the other over 15 s, as a class in a room does. Then, on one server:
 
 3. **new session vs rerun, side by side**: a new session of an already-computed link against a
    rerun of the same view in an open session that tells the server which messages it already
@@ -118,6 +119,7 @@ class Phase:
 @dataclass
 class Round:
     n: int
+    spread: float
     rss_idle: int
     rss_loaded: int
     rss_changed: int
@@ -128,11 +130,16 @@ class Round:
         return (self.rss_changed - self.rss_idle) / self.n / MB
 
 
-async def _first_load(base: str, links: list[str]) -> tuple[list[Session], Phase]:
-    # Connect every tab first, then ask for every first run at once.
-    # Each run is timed from its request to its finished script; the requests leave together.
+async def _first_load(base: str, links: list[str], spread: float = 0.0) -> tuple[list[Session], Phase]:
+    """Every tab connects, then asks for its first run: all at the same instant (spread 0), or one
+    after the other, evenly over `spread` seconds. Each run is timed from its request to its finished script."""
     sessions = await asyncio.gather(*(Session.open(base, link, open_timeout=TIMEOUT) for link in links))
-    results = await asyncio.gather(*(s.rerun(timeout=TIMEOUT) for s in sessions))
+
+    async def first_run(i: int, s: Session) -> RunResult:
+        await asyncio.sleep(spread * i / max(1, len(sessions) - 1))
+        return await s.rerun(timeout=TIMEOUT)
+
+    results = await asyncio.gather(*(first_run(i, s) for i, s in enumerate(sessions)))
     return list(sessions), Phase(list(results))
 
 
@@ -157,11 +164,11 @@ async def _widget_change(sessions: list[Session]) -> Phase:
     return Phase(list(results), applied)
 
 
-async def _class_round(server, n: int) -> Round:
+async def _class_round(server, n: int, spread: float = 0.0) -> Round:
     pid = server.proc.pid
     rss_idle = rss_bytes(pid)
     cpu0 = cpu_seconds(pid)
-    sessions, first = await _first_load(server.base, class_links(n))
+    sessions, first = await _first_load(server.base, class_links(n), spread)
     first.cpu = cpu_seconds(pid) - cpu0
     rss_loaded = rss_bytes(pid)
     cpu0 = cpu_seconds(pid)
@@ -169,7 +176,7 @@ async def _class_round(server, n: int) -> Round:
     change.cpu = cpu_seconds(pid) - cpu0
     rss_changed = rss_bytes(pid)
     await asyncio.gather(*(s.close() for s in sessions))
-    return Round(n, rss_idle, rss_loaded, rss_changed, first, change)
+    return Round(n, spread, rss_idle, rss_loaded, rss_changed, first, change)
 
 
 async def _new_vs_rerun(base: str, rounds: int) -> dict:
@@ -222,19 +229,22 @@ def report(rounds: list[Round], side: dict | None, memory: dict | None) -> str:
     lines = []
     base = rounds[0].first.median() if rounds else float("nan")
     lines += [
-        "| sessions at once | finished | exceptions | first load median / p95 (s) | growth of the median | "
-        "widget change median / p95 (s) | changes applied | bytes per session (first load / change) | "
-        "server CPU per session (s) | server RSS idle → loaded → after changes (MB) | RSS growth ÷ sessions (MB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| sessions | arriving | finished (load + change) | exceptions | first load median / p95 (s) | "
+        "growth of the median | widget change median / p95 (s) | changes applied | "
+        "bytes per session (first load / change) | server CPU per session, first load / change (s) | "
+        "server RSS idle → loaded → after changes (MB) | RSS growth ÷ sessions (MB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rounds:
         f, c = r.first, r.change
-        cpu_each = (f.cpu + c.cpu) / r.n
+        arriving = "at once" if not r.spread else f"over {r.spread:g} s"
+        growth = f"{f.median() / base:.1f}×" if not r.spread else "–"
         lines.append(
-            f"| {r.n} | {f.finished}/{r.n} + {c.finished}/{len(c.results)} | {f.exceptions + c.exceptions} | "
-            f"{_fmt_s(f.median())} / {_fmt_s(f.p95())} | {f.median() / base:.1f}× | "
+            f"| {r.n} | {arriving} | {f.finished}/{r.n} + {c.finished}/{len(c.results)} | "
+            f"{f.exceptions + c.exceptions} | {_fmt_s(f.median())} / {_fmt_s(f.p95())} | {growth} | "
             f"{_fmt_s(c.median())} / {_fmt_s(c.p95())} | {c.applied}/{len(c.results)} | "
-            f"{f.bytes_each() / 1e6:.2f} MB / {c.bytes_each() / 1e3:.0f} KB | {cpu_each:.2f} | "
+            f"{f.bytes_each() / 1e6:.2f} MB / {c.bytes_each() / 1e3:.0f} KB | "
+            f"{f.cpu / r.n:.2f} / {c.cpu / max(1, len(c.results)):.2f} | "
             f"{r.rss_idle / MB:.0f} → {r.rss_loaded / MB:.0f} → {r.rss_changed / MB:.0f} | {r.per_session_mb():.1f} |"
         )
     if side:
@@ -262,14 +272,16 @@ def report(rounds: list[Round], side: dict | None, memory: dict | None) -> str:
     return "\n".join(lines)
 
 
-async def main_async(sizes: list[int], side_rounds: int, memory_sessions: int) -> str:
+async def main_async(sizes: list[int], side_rounds: int, memory_sessions: int, spread: tuple[int, float]) -> str:
     rounds = []
-    for n in sizes:
+    plan = [(n, 0.0) for n in sizes] + ([spread] if spread[0] and spread[1] else [])
+    for n, arrival in plan:
         with streamlit_server() as server:
-            r = await _class_round(server, n)
+            r = await _class_round(server, n, arrival)
             log = server.log()
         rounds.append(r)
-        print(f"  {n:3d} sessions: first load median {r.first.median():.2f} s, p95 {r.first.p95():.2f} s, "
+        when = "at once" if not arrival else f"over {arrival:g} s"
+        print(f"  {n:3d} sessions {when}: first load median {r.first.median():.2f} s, p95 {r.first.p95():.2f} s, "
               f"exceptions {r.first.exceptions + r.change.exceptions}; change median {r.change.median():.2f} s; "
               f"RSS {r.rss_idle / MB:.0f} → {r.rss_changed / MB:.0f} MB", flush=True)
         for res in r.first.results + r.change.results:
@@ -291,11 +303,15 @@ def main() -> None:
     parser.add_argument("--sessions", default="5,15,30,60", help="comma-separated numbers of simultaneous sessions")
     parser.add_argument("--side-rounds", type=int, default=12, help="rounds of new session vs rerun (0: skip)")
     parser.add_argument("--memory-sessions", type=int, default=30, help="sessions for memory per session (0: skip)")
+    parser.add_argument("--spread-sessions", type=int, default=30, help="then this many sessions arriving ...")
+    parser.add_argument("--spread", type=float, default=15.0, help="... evenly over this many seconds (0: skip)")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sessions.split(",") if s.strip()]
-    print(f"load test: {len(sizes)} fresh servers, sessions at once: {sizes}", flush=True)
-    table = asyncio.run(main_async(sizes, args.side_rounds, args.memory_sessions))
+    print(f"load test: fresh servers, sessions at once: {sizes}; then {args.spread_sessions} over {args.spread:g} s",
+          flush=True)
+    spread = (args.spread_sessions, args.spread)
+    table = asyncio.run(main_async(sizes, args.side_rounds, args.memory_sessions, spread))
     print()
     print(table)
     if args.markdown:

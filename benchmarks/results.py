@@ -48,8 +48,10 @@ def machine() -> list[str]:
             versions.append(f"{name} {__import__(name).__version__}")
         except ImportError:
             pass
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return [
-        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; load average (1, 5, 15 min) at the "
+        f"start: {load} (the machine is shared: a load above its CPUs slows every figure)",
         f"- machine: {os.cpu_count()} CPUs (nproc), {memory} memory, {model}; {platform.system()} "
         f"{platform.release()}",
         f"- Python {platform.python_version()}; {', '.join(versions)}",
@@ -90,6 +92,7 @@ def main() -> None:
     parser.add_argument("--load-sessions", default="5,15,30,60")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
+    header = machine()  # the date and the load when the run starts
 
     sections = []
     failed = []
@@ -125,21 +128,25 @@ def main() -> None:
             f"`benchmarks/load_test.py --sessions {args.load_sessions}`, {seconds:.0f} s"
             f"{'' if code == 0 else f' **(exited with code {code})**'}. Each size on a fresh server; the sessions "
             "of a size ask for their first run at the same instant (two thirds on the teacher's link, one third on "
-            "links that differ by Adam's learning rate), then all move Adam's learning-rate slider at once. Times "
+            "links that differ by Adam's learning rate), then all move Adam's learning-rate slider at once; the last "
+            "row has the sessions arrive one after the other instead. Times "
             "are from the request to the finished script, measured by a websocket client on the same machine. "
             "'RSS growth ÷ sessions' includes the one-off imports and warm-up and the shared caches; the memory one "
             f"session keeps is the last line.\n\n{table}\n\nAs it ran:\n\n```\n{progress}\n```\n"
         )
 
+    end_load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     text = "\n".join([
         "# Benchmark results",
         "",
         "Written by `make bench` (benchmarks/results.py); rerun it to refresh. Figures move by ±30% between runs on",
         "a shared machine; ratios are measured side by side in one run, so they move less.",
         "",
-        *machine(),
+        *header,
         "",
         *sections,
+        f"Load average (1, 5, 15 min) at the end: {end_load}.",
+        "",
     ])
     args.out.write_text(text)
     print(f"\nwrote {args.out}")
