@@ -26,7 +26,7 @@ MAX_PATH_POINTS = 8_000_000  # starts × (steps + 1) of one call made for a sess
 # --- a session of the app (widgets and links) ------------------------------------------------------
 APP_MIN_STEPS = 10
 APP_MAX_STEPS = 1_000  # the steps slider's top; a link asking for more is clamped with a notice
-MAX_RUNS = 12  # runs in one view (every optimizer once, today's 11, fits)
+MAX_RUNS = 24  # runs in one view: every registered optimizer once (19 on main today) still fits
 MAX_SWEEP_VALUES = 5  # values a one-click sweep adds (the runs it makes still count in MAX_RUNS)
 MAX_SENSITIVITY_POINTS = 40  # learning rates of a sensitivity curve, per run
 MAX_BASIN_GRID = 200  # starts per side of a basin map (200 × 200 = 40,000 starts)
@@ -58,6 +58,21 @@ CACHE_GRIDS = 16  # one surface's plotting grid each
 CACHE_STATIC = 48  # surface × view × contour style
 CACHE_FIGURES = 64  # one whole trajectory view each (about two per student of a class)
 CACHE_CHARTS = 128  # loss and distance charts, two per view
+
+
+def cap_runs(keys: tuple, notices: list[str]) -> tuple:
+    """At most MAX_RUNS runs of a link, with a notice when some are dropped."""
+    if len(keys) <= MAX_RUNS:
+        return keys
+    notices.append(f"at most {MAX_RUNS} runs in one view: kept the first {MAX_RUNS} of {len(keys)}")
+    return tuple(keys[:MAX_RUNS])
+
+
+def cap_notices(notices: list[str]) -> list[str]:
+    """At most MAX_NOTICES notices: a link with thousands of bad keys gets a few lines, not thousands."""
+    if len(notices) <= MAX_NOTICES:
+        return list(notices)
+    return [*notices[: MAX_NOTICES - 1], f"and {len(notices) - MAX_NOTICES + 1} more problems with this link"]
 
 
 def check_path_points(starts: int, steps: int) -> None:

@@ -181,9 +181,7 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
         if unknown:
             r.notices.append(f"unknown optimizer(s) ignored: {', '.join(_short(k) for k in unknown)}")
         optimizers = tuple(dict.fromkeys(k for k in wanted if k in OPTIMIZERS))
-        if len(optimizers) > limits.MAX_RUNS:
-            r.notices.append(f"at most {limits.MAX_RUNS} optimizers in one view: kept the first {limits.MAX_RUNS}")
-            optimizers = optimizers[: limits.MAX_RUNS]
+        optimizers = limits.cap_runs(optimizers, r.notices)
         if not optimizers:
             r.notices.append("no known optimizer in the link: showing the default selection")
             optimizers = DEFAULT_SELECTION
@@ -246,9 +244,7 @@ def parse_query(query: Mapping[str, object]) -> ViewState:
             r.notices.append("the camera in the link is not three finite numbers: used the default view")
 
     r.leftovers()
-    notices = r.notices
-    if len(notices) > limits.MAX_NOTICES:  # a link with thousands of bad keys gets a few lines, not thousands
-        notices = [*notices[: limits.MAX_NOTICES - 1], f"and {len(notices) - limits.MAX_NOTICES + 1} more problems"]
+    notices = limits.cap_notices(r.notices)
     return ViewState(
         surface=surface_key,
         optimizers=tuple(optimizers),

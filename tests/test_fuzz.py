@@ -160,6 +160,18 @@ def test_a_link_with_thousands_of_bad_keys_gets_a_bounded_list_of_notices():
     assert len(state.notices) == limits.MAX_NOTICES and "more" in state.notices[-1]
 
 
+def test_every_optimizer_fits_in_one_view():
+    # A view of every registered optimizer must open whole; raise MAX_RUNS when the registry outgrows it.
+    assert len(OPTIMIZERS) <= limits.MAX_RUNS
+    assert parse_query({"opt": ",".join(OPTIMIZERS)}).optimizers == tuple(OPTIMIZERS)
+
+
+def test_runs_beyond_the_limit_are_cut_with_a_notice():
+    notices: list[str] = []
+    assert limits.cap_runs(tuple(range(limits.MAX_RUNS + 3)), notices) == tuple(range(limits.MAX_RUNS))
+    assert len(notices) == 1 and str(limits.MAX_RUNS) in notices[0]
+
+
 def test_steps_from_a_link_never_exceed_the_apps_limit():
     for text in ("1000000", "1e9", "100000", str(limits.MAX_STEPS)):
         assert parse_query({"steps": text}).steps == limits.APP_MAX_STEPS
