@@ -13,36 +13,36 @@ import streamlit as st
 
 from surfaces import SURFACES
 
-from . import plotting
+from . import limits, plotting
 from .engine import simulate
 from .figure_component import encode_payload
 from .registry import OPTIMIZERS
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False)
 def run(key: str, _args: tuple):
     surface_key, opt_key, hparams, start, steps, seed, noise, batch_size = _args
     return simulate(surface_key, opt_key, start, steps, seed=seed, noise=noise, batch_size=batch_size,
                     **dict(hparams))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_GRIDS, show_spinner=False)
 def grid(surface_key: str) -> plotting.SurfaceGrid:
     return plotting.surface_grid(SURFACES[surface_key])
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False)
 def traces_for(key: str, view: str, _args: tuple):
     surface_key, opt_key = _args[:2]
     return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), run(key, _args), style(opt_key), view)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_STATIC, show_spinner=False)
 def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
     return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False)
 def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _contour: str, _speed: int, _camera,
                        _uirevision: str, _height: int):
     """The trajectory figure, built and encoded once per distinct view (reruns that change
@@ -57,7 +57,7 @@ def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _co
     return figure, encode_payload(figure, _height)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=limits.CACHE_CHARTS, show_spinner=False)
 def step_chart(kind: str, key: str, _runs: dict, _surface_key: str):
     """Loss or distance chart as a validated plotly figure, built once per set of runs."""
     styled = [(style(args[1]), run(k, args)) for k, args in _runs.items()]

@@ -34,12 +34,13 @@ from dataclasses import dataclass
 
 from surfaces import SURFACES, Surface
 
+from . import limits
 from .presets import preset_for
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
 from .scales import Number
 
 DEFAULT_SURFACE = "beale"
-MAX_PARAM_CHARS = 200
+MAX_PARAM_CHARS = limits.MAX_PARAM_CHARS
 CAMERA_LIMIT = 10.0
 SEED_MAX = 2**31 - 1
 
@@ -135,7 +136,8 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
             number=_start_number(1), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("steps", "steps", "number", "Steps", default=lambda ctx: int(ctx.preset.steps), widget="slider",
-            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True, from_preset=True,
+            number=lambda ctx: Number(limits.APP_MIN_STEPS, limits.APP_MAX_STEPS, "linear", 10, integer=True),
+            remembered=True, from_preset=True,
             input_format="%d"),
     Setting("noise", "noise", "number", "Gradient noise σ", default=lambda ctx: 0.0, widget="slider",
             number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), applies=_analytic, remembered=True,
@@ -327,7 +329,7 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     reader = Reader(query)
     surface_key = reader.read(BY_KEY["surface"], Context.of(DEFAULT_SURFACE))
     ctx = Context.of(surface_key)
-    optimizers = reader.read(BY_KEY["optimizers"], ctx)
+    optimizers = limits.cap_runs(tuple(reader.read(BY_KEY["optimizers"], ctx)), reader.notices)
     values: dict[str, object] = {"surface": surface_key, "optimizers": tuple(optimizers)}
     for setting in settings_for(ctx.surface, optimizers):
         if setting.key not in values:
@@ -337,7 +339,7 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     reader.used.update(s.link for s in VIEW_SETTINGS if s.link and not s.applies(ctx.surface))
     reader.used.update(k for k in reader.raw if "." in k and k.split(".", 1)[0] in OPTIMIZERS)
     reader.leftovers()
-    return values, reader.notices
+    return values, limits.cap_notices(reader.notices)
 
 
 def to_query(values: Mapping[str, object]) -> dict[str, str]:
