@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from . import explain as ex
 from . import optimizers as opt
 from .scales import Number
 
@@ -99,6 +100,9 @@ class OptimizerSpec:
     rule: str  # LaTeX, one line per equation, joined with \\
     reference: str
     color: str
+    # How one step's update splits into named parts, for the step inspector (`optviz.inspector`):
+    # explain(StepData) -> Explanation, see `optviz/explain.py`. None: one part, "update".
+    explain: Callable[[ex.StepData], ex.Explanation] | None = None
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -134,6 +138,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \eta\, g_t",
             "Cauchy (1847); Robbins & Monro (1951), A Stochastic Approximation Method",
             "#1f77b4",
+            explain=ex.sgd,
         ),
         OptimizerSpec(
             "momentum",
@@ -143,6 +148,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"v_t = \gamma v_{t-1} + g_t \\ \theta_t = \theta_{t-1} - \eta\, v_t",
             "Polyak (1964), Some methods of speeding up the convergence of iteration methods",
             "#ff7f0e",
+            explain=ex.momentum,
         ),
         OptimizerSpec(
             "nesterov",
@@ -155,6 +161,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nesterov (1983); Sutskever, Martens, Dahl & Hinton (2013), On the importance of "
             "initialization and momentum in deep learning",
             "#2ca02c",
+            explain=ex.nesterov,
         ),
         OptimizerSpec(
             "adagrad",
@@ -165,6 +172,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods for Online Learning and "
             "Stochastic Optimization, JMLR",
             "#d62728",
+            explain=ex.adagrad,
         ),
         OptimizerSpec(
             "rmsprop",
@@ -175,6 +183,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}\, g_t",
             "Tieleman & Hinton (2012), Lecture 6e of Neural Networks for Machine Learning",
             "#9467bd",
+            explain=ex.rmsprop,
         ),
         OptimizerSpec(
             "adadelta",
@@ -187,6 +196,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
             "Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701",
             "#8c564b",
+            explain=ex.adadelta,
         ),
         OptimizerSpec(
             "adam",
@@ -196,6 +206,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             _ADAM_MOMENTS + _BIAS + r"\theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR",
             "#e377c2",
+            explain=ex.adam,
         ),
         OptimizerSpec(
             "amsgrad",
@@ -208,6 +219,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
             "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR",
             "#7f7f7f",
+            explain=ex.amsgrad,
         ),
         OptimizerSpec(
             "adamax",
@@ -218,6 +230,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR, section 7.1",
             "#bcbd22",
+            explain=ex.adamax,
         ),
         OptimizerSpec(
             "nadam",
@@ -231,6 +244,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Dozat (2016), Incorporating Nesterov Momentum into Adam, ICLR workshop; as written in "
             "Ruder (2016), An overview of gradient descent optimization algorithms",
             "#17becf",
+            explain=ex.nadam,
         ),
         OptimizerSpec(
             "adamw",
@@ -244,6 +258,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"- \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR",
             "#393b79",
+            explain=ex.adamw,
         ),
         OptimizerSpec(
             "radam",
@@ -260,6 +275,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Liu, Jiang, He, Chen, Liu, Gao & Han (2020), On the Variance of the Adaptive Learning Rate and "
             "Beyond, ICLR",
             "#637939",
+            explain=ex.radam,
         ),
         OptimizerSpec(
             "rprop",
@@ -280,6 +296,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Riedmiller & Braun (1993), A Direct Adaptive Method for Faster Backpropagation Learning: "
             "The RPROP Algorithm, IEEE ICNN",
             "#8c6d31",
+            explain=ex.rprop,
         ),
         OptimizerSpec(
             "lion",
@@ -295,6 +312,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
             "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, NeurIPS",
             "#843c39",
+            explain=ex.lion,
         ),
         OptimizerSpec(
             "qhm",
@@ -308,6 +326,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \eta\, [(1-\nu)\, g_t + \nu\, b_t]",
             "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
             "#7b4173",
+            explain=ex.qhm,
         ),
         OptimizerSpec(
             "qhadam",
@@ -325,6 +344,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"{\sqrt{(1-\nu_2)\, g_t^2 + \nu_2 \hat v_t} + \epsilon}",
             "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
             "#3182bd",
+            explain=ex.qhadam,
         ),
         OptimizerSpec(
             "signum",
@@ -337,6 +357,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Bernstein, Wang, Azizzadenesheli & Anandkumar (2018), signSGD: Compressed Optimisation for "
             "Non-Convex Problems, ICML",
             "#e6550d",
+            explain=ex.signum,
         ),
         OptimizerSpec(
             "newton",
@@ -350,6 +371,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Newton (1669), Raphson (1690); damping: Levenberg (1944). Nocedal & Wright (2006), Numerical "
             "Optimization, ch. 3",
             "#31a354",
+            explain=ex.newton,
         ),
         OptimizerSpec(
             "lbfgs",
@@ -365,6 +387,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nocedal (1980), Updating Quasi-Newton Matrices with Limited Storage; Liu & Nocedal (1989), On the "
             "limited memory BFGS method for large scale optimization",
             "#756bb1",
+            explain=ex.lbfgs,
         ),
     )
 }
