@@ -116,6 +116,24 @@ def test_an_optimizer_without_a_decomposition_falls_back_to_one_part():
     assert num(t.record.updates[3][0]) in i.latex
 
 
+def test_a_new_entry_with_a_plain_tuple_state_needs_nothing_extra():
+    """As the README's one-entry example: an optimizer whose state is a plain tuple (not recorded)."""
+    from optviz.optimizers import Optimizer
+    from optviz.registry import OptimizerSpec, lr
+
+    def shrinking_sign(lr: float) -> Optimizer:
+        return Optimizer(lambda p: (0,), lambda g, s, p: (-lr * 0.9 ** s[0] * np.sign(g), (s[0] + 1,)))
+
+    spec = OptimizerSpec("shrink_test", "Shrinking sign (test)", shrinking_sign, (lr(0.05),), r"\theta", "a test",
+                         "#000000")
+    t = simulate("bowl", spec, (1.0, -0.5), 6, record_state=True)
+    for k in range(6):
+        i = inspect(t, k, spec)
+        np.testing.assert_array_equal(i.parts_dict["update"], t.record.updates[k])
+        assert i.state == ()
+    np.testing.assert_allclose(inspect(t, 2, spec).update, [-0.05 * 0.81, 0.05 * 0.81])
+
+
 def test_recording_for_the_inspector_does_not_change_the_path():
     """Every optimizer, exact, noisy, mini-batch and per-start sweeps (test_runs covers more surfaces)."""
     for key in KEYS:
