@@ -5,7 +5,7 @@ so that, by CIEDE2000 (`optviz/colors.py`):
 
 - every two of them differ by at least `MIN_DIFFERENCE` (18) for normal vision AND under the
   simulated protanopia, deuteranopia and tritanopia of Machado et al. (2009) (measured minimum:
-  18.6, sky blue vs grey under deuteranopia). The five default runs (SGD, Momentum, Nesterov,
+  18.6, sky blue vs grey under protanopia). The five default runs (SGD, Momentum, Nesterov,
   RMSProp, Adam) use five of them and differ by at least `MIN_DEFAULT_DIFFERENCE` (20; measured
   22.2);
 - each stands out from the surfaces' Viridis colour scale for normal vision: at least
