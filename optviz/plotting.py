@@ -138,68 +138,176 @@ def _mesh_height(grid: SurfaceGrid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
             + z[j + 1, i + 1] * u * v)
 
 
-def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> dict[str, np.ndarray]:
-    """The path as drawn: cut where it leaves the plotted domain (an escape or a divergence
-    goes on off-screen), z on the surface's transformed scale and lifted above the surface.
-
-    Near a minimum the mesh, drawn between grid nodes, lies above the true surface (most
-    visibly in the funnels of a log scale), so z is lifted above whichever is higher."""
-    path = np.asarray(t.path, dtype=float)
+def inside_plot(surface: Surface, points: np.ndarray) -> np.ndarray:
+    """Which points lie in the plotted box `surface.domain` (closed, no margin: the axes' range)."""
+    p = np.asarray(points, dtype=float)
     (x0, x1), (y0, y1) = surface.domain
-    mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
-    inside = (path[:, 0] >= x0 - mx) & (path[:, 0] <= x1 + mx) & (path[:, 1] >= y0 - my) & (path[:, 1] <= y1 + my)
-    outside = np.flatnonzero(~inside)
-    end = int(outside[0]) if outside.size else len(path)
-    x = path[:, 0].copy()
-    y = path[:, 1].copy()
-    with np.errstate(invalid="ignore"):
-        z = np.maximum(z_transform(surface, t.loss), _mesh_height(grid, x, y)) + grid.lift
-    x[end:], y[end:], z[end:] = np.nan, np.nan, np.nan
-    return {"x": x, "y": y, "z": z, "end": end}
+    return (p[..., 0] >= x0) & (p[..., 0] <= x1) & (p[..., 1] >= y0) & (p[..., 1] <= y1)
 
+
+@dataclass(frozen=True)
+class DisplayPath:
+    """A path as drawn: every computed point up to the last good one, NaN where it lies outside
+    the plot (a gap in the line, a hidden marker), and where its end marks go."""
+
+    x: np.ndarray  # (end,) NaN outside the plot
+    y: np.ndarray
+    z: np.ndarray  # transformed and lifted above the mesh; NaN outside the plot
+    end: int  # number of computed points drawn: the divergence step, or every step
+    diverged_at: int | None  # the step that was not finite / beyond the bound (engine's diverged_at)
+    escaped_at: int | None  # unbounded surfaces: the first step outside the plot
+    shown_before: int | None  # the last drawn (inside) step before the escape / the divergence
+
+
+def _last_inside(inside: np.ndarray, before: int) -> int | None:
+    hits = np.flatnonzero(inside[:before])
+    return int(hits[-1]) if hits.size else None
+
+
+def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> DisplayPath:
+    """The path exactly as computed: each point where `simulate()` put it, NaN (a gap) only
+    where it lies outside the plot, so a path that jitters out and comes back is drawn again
+    when it is back. A diverged path ends at its divergence step: the engine holds it at its
+    last good point from there on, and that frozen tail is not drawn.
+
+    z is on the surface's transformed scale and lifted above the surface. Near a minimum the
+    mesh, drawn between grid nodes, lies above the true surface (most visibly in the funnels of
+    a log scale), so z is lifted above whichever is higher."""
+    path = np.asarray(t.path, dtype=float)
+    diverged_at = int(t.diverged_at) if bool(t.diverged) else None
+    end = len(path) if diverged_at is None else max(diverged_at, 1)
+    path = path[:end]
+    inside = inside_plot(surface, path)
+    x = np.where(inside, path[:, 0], np.nan)
+    y = np.where(inside, path[:, 1], np.nan)
+    with np.errstate(invalid="ignore"):
+        on_surface = z_transform(surface, np.asarray(t.loss, dtype=float)[:end])
+        z = np.maximum(on_surface, _mesh_height(grid, path[:, 0], path[:, 1]))
+    z = np.where(inside, z + grid.lift, np.nan)
+    escaped_at = None
+    if surface.f_min is None and not inside.all():
+        escaped_at = int(np.argmin(inside))
+    mark_before = escaped_at if escaped_at is not None else (end if diverged_at is not None else None)
+    shown = None if mark_before is None else _last_inside(inside, mark_before)
+    return DisplayPath(x, y, z, end, diverged_at, escaped_at, shown)
+
+
+def _isolated(x: np.ndarray) -> np.ndarray:
+    """Drawn points with a gap on both sides: a line draws nothing there, a marker must."""
+    ok = ~np.isnan(x)
+    before = np.concatenate(([False], ok[:-1]))
+    after = np.concatenate((ok[1:], [False]))
+    return ok & ~before & ~after
+
+
+def end_mark_label(d: DisplayPath) -> str | None:
+    """What the end mark says: "escaped (step j)" on an unbounded surface, "diverged at step k"."""
+    if d.escaped_at is not None:
+        return f"escaped (step {d.escaped_at})"
+    if d.diverged_at is not None:
+        return f"diverged at step {d.diverged_at}"
+    return None
+
+
+def _end_mark(d: DisplayPath, name: str) -> tuple[dict, int] | None:
+    """Where the end mark sits (the last drawn point before the escape or the divergence), the
+    step from which the animation shows it, and its hover text."""
+    label = end_mark_label(d)
+    if label is None or d.shown_before is None:
+        return None
+    i = d.shown_before
+    appears = d.escaped_at if d.escaped_at is not None else d.end - 1
+    detail = f"last point inside the plot: step {i}"
+    if d.escaped_at is None and d.diverged_at is not None:
+        detail += f"; step {d.diverged_at} was beyond 100× the plot or not finite"
+    return {"i": i, "appears": appears, "label": label, "hover": f"<b>{name}</b><br>{label}<br>{detail}"}, appears
 
 
 def optimizer_traces(
     surface: Surface, grid: SurfaceGrid, t: Trajectory, style: PathStyle, view: str
 ) -> tuple[list[dict], list[dict]]:
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
-    animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
+    animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
+
+    Per cell: the path (a line with gaps outside the plot; markers on isolated points, which a
+    line alone would not show), the moving marker (hidden while its point is outside), and,
+    for a diverged or escaped run, an end mark (✕ "diverged at step k", ○ "escaped (step j)")
+    that the animation shows from the step it happened on."""
     d = _display_path(surface, grid, t)
-    x, y, z = _f32(d["x"]), _f32(d["y"]), _f32(d["z"])
-    last = min(d["end"], len(x)) - 1  # the marker sits on the last drawn point
-    steps = np.arange(len(x), dtype=np.int32)
+    x, y, z = _f32(d.x), _f32(d.y), _f32(d.z)
+    last = d.end - 1  # the moving marker sits on the last computed point (hidden if outside)
+    steps = np.arange(d.end, dtype=np.int32)
     common = {"legendgroup": style.key, "name": style.name}
     hover = f"<b>{style.name}</b><br>step %{{customdata}}<br>x %{{x:.4g}}, y %{{y:.4g}}"
+    isolated = _isolated(d.x)
+    mark, _ = _end_mark(d, style.name) or (None, None)
+    mark_symbol = "circle-open" if d.escaped_at is not None else "x"
+
+    def point(a):  # a one-point list, empty when the point is outside the plot (no NaN in JSON)
+        return [a[last]] if np.isfinite(a[last]) else []
+
+    def path_mode(size):
+        if not isolated.any():
+            return {"mode": "lines"}
+        return {"mode": "lines+markers", "marker": {"color": style.color, "size": np.where(isolated, size, 0)}}
+
+    def mark_arrays(*arrays):  # NaN until the step it appears on, so frames before it hide it
+        out = []
+        for a in arrays:
+            m = np.full(mark["appears"] + 1, np.nan, dtype=np.float32)
+            m[-1] = a[mark["i"]]
+            out.append(m)
+        return out
+
     traces, anim = [], []
     if view in ("both", "3d"):
         traces.append({
-            "type": "scatter3d", "mode": "lines", "scene": "scene", "x": x, "y": y, "z": z,
+            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": x, "y": y, "z": z,
             "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
-        anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"]})
+        anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
         traces.append({
-            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": [x[last]], "y": [y[last]], "z": [z[last]],
+            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y), "z": point(z),
             "marker": {"color": style.color, "size": 6, "line": {"color": "white", "width": 1}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
-        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1})
+        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1, "end": d.end})
+        if mark:
+            mx, my, mz = mark_arrays(x, y, z)
+            traces.append({
+                "type": "scatter3d", "mode": "markers+text", "scene": "scene", "x": mx, "y": my, "z": mz,
+                "marker": {"color": style.color, "size": 7, "symbol": mark_symbol},
+                "text": mark["label"], "textposition": "top center",
+                "textfont": {"color": style.color, "size": 12}, "showlegend": False, **common,
+                "hovertext": mark["hover"], "hovertemplate": "%{hovertext}<extra></extra>",
+            })
+            anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": len(mx)})
     if view in ("both", "contour"):
         xa = {"xaxis": "x", "yaxis": "y"}
         traces.append({
-            "type": "scatter", "mode": "lines", **xa, "x": x, "y": y,
+            "type": "scatter", **path_mode(5), **xa, "x": x, "y": y,
             "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
-        anim.append({"kind": "path", "dims": ["x", "y", "customdata"]})
+        anim.append({"kind": "path", "dims": ["x", "y", "customdata"], "end": d.end})
         traces.append({
-            "type": "scatter", "mode": "markers", **xa, "x": [x[last]], "y": [y[last]],
+            "type": "scatter", "mode": "markers", **xa, "x": point(x), "y": point(y),
             "marker": {"color": style.color, "size": 10, "line": {"color": "white", "width": 1.5}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
-        anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1})
-    for entry in anim:  # the path's last drawable step bounds every slice
-        entry["end"] = d["end"]
+        anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1, "end": d.end})
+        if mark:
+            mx, my = mark_arrays(x, y)
+            traces.append({
+                "type": "scatter", "mode": "markers+text", **xa, "x": mx, "y": my,
+                "marker": {"color": style.color, "size": 13, "symbol": mark_symbol,
+                           "line": {"color": style.color, "width": 3}},
+                "text": mark["label"], "textposition": "top center", "cliponaxis": False,
+                "textfont": {"color": "white", "size": 12}, "showlegend": False, **common,
+                "hovertext": mark["hover"], "hovertemplate": "%{hovertext}<extra></extra>",
+            })
+            anim.append({"kind": "path", "dims": ["x", "y"], "end": len(mx)})
     return traces, anim
 
 
@@ -386,41 +494,163 @@ def standalone_html(figure: dict, title: str) -> str:
 # --- step charts ---------------------------------------------------------------------------
 
 
-def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 300) -> dict:
+SYMLOG_FRACTION = 0.01  # symlog's linear zone: 1% of the surface's range of f over the plot
+
+
+@dataclass(frozen=True)
+class StepSeries:
+    """One run's line in a step chart: the values it computed, where it stopped and why."""
+
+    style: PathStyle
+    values: np.ndarray  # (T,) per step; only values[:end] are drawn
+    end: int  # the divergence step (the frozen tail after it is not drawn), or T
+    diverged_at: int | None
+    escaped_at: int | None = None  # unbounded surfaces: first step outside the plot
+
+
+def _series(style: PathStyle, values, t: Trajectory, surface: Surface | None = None) -> StepSeries:
+    values = np.asarray(values, dtype=float)
+    diverged_at = int(t.diverged_at) if bool(t.diverged) else None
+    end = len(values) if diverged_at is None else max(diverged_at, 1)
+    escaped_at = None
+    if surface is not None and surface.f_min is None:
+        outside = ~inside_plot(surface, np.asarray(t.path)[:end])
+        escaped_at = int(np.argmax(outside)) if outside.any() else None
+    return StepSeries(style, values, end, diverged_at, escaped_at)
+
+
+def symlog(values, scale: float) -> np.ndarray:
+    """sign(f) · log10(1 + |f| / scale): linear within ±scale, logarithmic beyond, any sign."""
+    v = np.asarray(values, dtype=float)
+    return np.sign(v) * np.log10(1.0 + np.abs(v) / scale)
+
+
+def symlog_scale(surface: Surface, n: int = 101) -> float:
+    """The linear zone of the symlog loss axis: SYMLOG_FRACTION of the range of f over the plot,
+    so that a change of f that is visible on the surface is visible on the loss axis."""
+    (x0, x1), (y0, y1) = surface.domain
+    f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), axis=-1))
+    span = float(np.max(f) - np.min(f))
+    return SYMLOG_FRACTION * span if span > 0 else 1.0
+
+
+def _real_label(v: float) -> str:
+    if v == 0:
+        return "0"
+    sign = "−" if v < 0 else ""
+    a = abs(v)
+    if 1e-3 <= a < 1e4:
+        return sign + f"{a:g}"
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return sign + "10" + str(round(np.log10(a))).translate(sup)
+
+
+def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 10) -> tuple[list[float], list[str]]:
+    """Ticks at round real values (0, ±10^k from the linear zone's edge on) between the real
+    values lo and hi, placed on the symlog axis and labelled with the real values."""
+    top = max(abs(lo), abs(hi), scale)
+    decades = list(range(int(np.ceil(np.log10(scale))), int(np.ceil(np.log10(top))) + 1))
+    values = [0.0] + [s * 10.0**k for k in decades for s in (-1.0, 1.0)]
+    values = sorted(v for v in values if lo - 1e-12 <= v <= hi + 1e-12 or v == 0.0)
+    stride = 1
+    while len(values[::stride]) > max_ticks:
+        stride += 1
+    if stride > 1:  # thin the decades symmetrically, keeping 0
+        kept = set(decades[::-1][::stride])
+        values = [v for v in values if v == 0.0 or round(np.log10(abs(v))) in kept]
+    return [float(symlog(v, scale)) for v in values], [_real_label(v) for v in values]
+
+
+def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis: str,
+                scale: float = 1.0, height: int = 300) -> dict:
+    """Lines against the step. `axis` is "log", "linear" or "symlog" (y drawn as symlog(y, scale),
+    ticks and hover at the real values). Each line stops where its run diverged (the frozen tail
+    the engine keeps is not drawn) with a ✕ and "diverged at step k" at its last value; on an
+    unbounded surface a ○ "escaped (step j)" marks where the run left the plot."""
     data = []
-    for style, y in series:
-        y = np.asarray(y, dtype=float)
-        if log:
-            y = np.where(y > 0, y, np.nan)
-        data.append({
-            "type": "scatter", "mode": "lines", "name": style.name, "legendgroup": style.key,
+    drawn = []
+    for s in series:
+        real = s.values[: s.end].copy()
+        if axis == "log":
+            real = np.where(real > 0, real, np.nan)
+        y = symlog(real, scale) if axis == "symlog" else real
+        drawn.append(real)
+        steps = np.arange(s.end)
+        name = s.style.name
+        if s.escaped_at is not None:
+            name += f" — escaped (step {s.escaped_at})"
+        elif s.diverged_at is not None:
+            name += f" — diverged at step {s.diverged_at}"
+        hover_value = "%{customdata:.4g}" if axis == "symlog" else "%{y:.4g}"
+        line = {
+            "type": "scatter", "mode": "lines", "name": name, "legendgroup": s.style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": np.arange(len(y)), "y": y, "line": {"color": style.color, "width": 2},
-            "hovertemplate": f"<b>{style.name}</b><br>step %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
-        })
+            "x": steps, "y": y, "line": {"color": s.style.color, "width": 2},
+            "hovertemplate": f"<b>{s.style.name}</b><br>step %{{x}}<br>{y_title} {hover_value}<extra></extra>",
+        }
+        if axis == "symlog":
+            line["customdata"] = real
+        data.append(line)
+        marks = []
+        if s.escaped_at is not None and s.escaped_at < s.end:
+            marks.append((s.escaped_at, "circle-open", f"escaped (step {s.escaped_at})"))
+        if s.diverged_at is not None and s.escaped_at is None:
+            marks.append((s.end - 1, "x", f"diverged at step {s.diverged_at}"))
+        elif s.diverged_at is not None:
+            marks.append((s.end - 1, "line-ns", f"followed to step {s.end - 1}; step {s.diverged_at} "
+                                                 "was beyond 100× the plot"))
+        for step, symbol, label in marks:
+            if not np.isfinite(y[step]):
+                continue
+            data.append({
+                "type": "scatter", "mode": "markers", "name": label, "legendgroup": s.style.key,
+                "showlegend": False, "x": [int(step)], "y": [float(y[step])],
+                "marker": {"color": s.style.color, "size": 12, "symbol": symbol,
+                           "line": {"color": s.style.color, "width": 2.5}},
+                "hovertemplate": f"<b>{s.style.name}</b><br>{label}<br>{y_title} {real[step]:.4g}<extra></extra>",
+            })
+    yaxis: dict = {"title": {"text": y_title}, "exponentformat": "power"}
+    if axis == "log":
+        yaxis.update(type="log", minorloglabels="none")
+    elif axis == "symlog":
+        finite = np.concatenate([r[np.isfinite(r)] for r in drawn]) if drawn else np.zeros(1)
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        tickvals, ticktext = symlog_ticks(lo, hi, scale)
+        yaxis.update(type="linear", tickmode="array", tickvals=tickvals, ticktext=ticktext)
     return {
         "data": data,
         "layout": {
             "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
             "xaxis": {"title": {"text": "step"}},
-            "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power",
-                      **({"minorloglabels": "none"} if log else {})},
+            "yaxis": yaxis,
             "legend": {"orientation": "h", "y": -0.25},
         },
     }
 
 
 def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict:
-    """Loss against step: the gap f − f* on a log scale where f* is known, f itself otherwise."""
+    """Loss against step, up to each run's divergence step.
+
+    Where f* is known: the gap f − f* on a log scale. Unbounded below (f_min None): f on a
+    symlog axis, sign(f) · log10(1 + |f|/c) with c = 1% of f's range over the plot. Chosen over
+    clipping f to the plotted range because the lesson of an unbounded surface is *how fast*
+    each method runs off to −∞, which clipping would flatten into one line at the clip; a
+    linear axis cannot show it either (on the saddle it spans −1.4e5 … 3 and GD's whole crawl
+    3 → −0.3 is a flat line at 0). With c from the surface's own range, the early steps
+    (|f| of the order of the plot's values) keep a visible share of the axis while every decade
+    of the escape gets the same height. Ticks and hover give the real f."""
     if surface.f_min is not None:
-        series = [(s, np.asarray(t.loss) - surface.f_min) for s, t in runs]
-        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", log=True)
-    return _step_chart([(s, t.loss) for s, t in runs], title="Loss f (unbounded below)", y_title="f", log=False)
+        series = [_series(s, np.asarray(t.loss) - surface.f_min, t) for s, t in runs]
+        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", axis="log")
+    series = [_series(s, t.loss, t, surface) for s, t in runs]
+    return _step_chart(series, title="Loss f (unbounded below; symmetric log scale)", y_title="f",
+                       axis="symlog", scale=symlog_scale(surface))
 
 
 def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict | None:
-    series = [(s, t.distance) for s, t in runs if t.distance is not None]
+    """Distance to the nearest minimum against step, up to each run's divergence step."""
+    series = [_series(s, t.distance, t) for s, t in runs if t.distance is not None]
     if not series:
         return None
-    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", log=True)
+    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", axis="log")
