@@ -603,3 +603,85 @@ def test_the_exported_animation_plays_offline(app, browser, tmp_path):
         assert not [e for e in errors if "undefined" not in e], errors
     finally:
         offline.close()
+
+
+# --- issue 6: every path visible in 3-D from every preset camera (helper truth-plot) -----------
+
+# Hides (false) or shows (true) every optimizer's 3-D traces (paths, moving markers, end marks).
+JS_SHOW_3D_PATHS = """async (visible) => {
+  const gd = document.querySelector('div.optviz-plot');
+  const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.legendgroup ? i : -1)).filter((i) => i >= 0);
+  await Plotly.restyle(gd, {visible}, idx);
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+}"""
+
+JS_3D_PATH_COLOURS = """() => {
+  const gd = document.querySelector('div.optviz-plot'), out = {};
+  for (const t of gd._fullData) {
+    const path = t.type === 'scatter3d' && (t.mode || '').startsWith('lines') && t.legendgroup;
+    if (path) out[t.legendgroup] = t.line.color;
+  }
+  return out;
+}"""
+
+JS_SET_EYE = """async (eye) => {
+  const gd = document.querySelector('div.optviz-plot');
+  await Plotly.relayout(gd, {'scene.camera.eye': eye});
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+}"""
+
+PATH_COLOUR_TOLERANCE = 40  # max per-channel distance from the path's colour
+PATH_MIN_PIXELS = 20  # a path counts as seen with at least this many pixels of its colour ...
+PATH_MIN_SHARE_OF_TOP = 0.2  # ... and at least this share of what the top view shows of it
+
+
+def _path_pixels(shot, without, colour: str) -> int:
+    """Pixels of the scene near the path's colour that the path's traces put there (they differ
+    from the same view with the paths hidden): viridis blues are not counted as the blue path."""
+    import numpy as np
+
+    a = np.asarray(shot, dtype=float)
+    b = np.asarray(without, dtype=float)
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    near = np.abs(a - rgb).max(axis=-1) < PATH_COLOUR_TOLERANCE
+    changed = np.abs(a - b).max(axis=-1) > 25
+    return int((near & changed).sum())
+
+
+@pytest.mark.parametrize("surface_key", ["bowl", "beale", "saddle", "ravine", "two_minima", "himmelblau", "mse",
+                                         "rosenbrock"])
+def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, tmp_path):
+    """Issue 6: on Beale and the ravine the default camera hid the paths behind the surface's
+    front wall. For every surface, with its default optimizers, each path's colour must show in
+    the 3-D cell at the default camera (the one the page opens with) and at each preset."""
+    from PIL import Image
+
+    from optviz import plotting
+    from surfaces import SURFACES
+
+    presets = plotting.camera_presets(SURFACES[surface_key])
+    app.open({"surface": surface_key})
+    page = app.page
+    opened = app.camera()
+    assert _close(opened, dict(zip("xyz", presets["Default"], strict=True)), 1e-3), opened
+    colours = page.evaluate(JS_3D_PATH_COLOURS)
+    assert len(colours) >= 5, colours  # the surface's default optimizers
+    shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, eye in presets.items():
+        if name != "Default":
+            page.evaluate(JS_SET_EYE, dict(zip("xyz", eye, strict=True)))
+            app.wait_idle()  # the camera goes back to the server (for the link): a rerun
+        box = page.evaluate(JS_SCENE_BOX)
+        clip = {"x": box["left"], "y": box["top"], "width": box["width"], "height": box["height"]}
+        shot = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+        shot.save(shots_dir / f"{surface_key}-{name.replace(' ', '_')}.png")
+        page.evaluate(JS_SHOW_3D_PATHS, False)
+        without = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+        page.evaluate(JS_SHOW_3D_PATHS, True)
+        counts[name] = {key: _path_pixels(shot, without, colour) for key, colour in colours.items()}
+    hidden = [(name, key, n, counts["Top"][key]) for name, per_path in counts.items() for key, n in per_path.items()
+              if n < max(PATH_MIN_PIXELS, PATH_MIN_SHARE_OF_TOP * counts["Top"][key])]
+    assert not hidden, f"{surface_key}: paths hidden (camera, optimizer, pixels, pixels from the top): {hidden}"
+    app.assert_clean()

@@ -302,3 +302,41 @@ def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
     assert "0" in axis["ticktext"] and any(t.startswith("−") for t in axis["ticktext"])
     # The symlog is monotonic: the order of losses is kept.
     assert np.all(np.diff(plotting.symlog(np.linspace(-1e5, 1e5, 1001), 0.08)) > 0)
+
+
+# --- issue 6: paths visible in 3-D (the browser test in test_e2e.py checks the pixels) ---------
+
+
+@pytest.mark.parametrize("surface_key", sorted(SURFACES))
+def test_every_preset_camera_sees_the_surface_s_valley(surface_key):
+    s = SURFACES[surface_key]
+    grid = plotting.surface_grid(s)
+    presets = plotting.camera_presets(s)
+    assert list(presets) == list(plotting.CAMERA_PRESETS)  # the names app.py offers
+    for name, eye in presets.items():
+        assert len(eye) == 3 and all(abs(v) <= 10 for v in eye), name  # a valid link value (share.CAMERA_LIMIT)
+        assert plotting.visible_fraction(s, grid, eye) >= 0.9, name
+    default, along_x, along_y = presets["Default"], presets["Along x"], presets["Along y"]
+    assert abs(abs(default[0]) - abs(default[1])) < 1e-9  # a diagonal ...
+    assert along_x[1] == 0 and along_y[0] == 0  # ... and the axis views keep their direction
+    # The view opens at the surface's default camera, a link's camera still wins.
+    _s, _runs, _styled, fig = figure_for(surface_key, keys=["sgd"], steps=20)
+    assert tuple(fig["layout"]["scene"]["camera"]["eye"].values()) == plotting.default_camera(s)
+    eye = plotting.trajectory_figure(s, grid, [], steps=20, camera=(0.1, -2.0, 1.0))["layout"]["scene"]["camera"]["eye"]
+    assert (eye["x"], eye["y"], eye["z"]) == (0.1, -2.0, 1.0)
+
+
+def test_the_line_of_sight_model_sees_what_the_browser_saw():
+    """The generic cameras hid the paths on the ravine and on Beale (issue 6, seen in Chromium):
+    the geometry that chooses the presets must call those views blocked, and the top view clear."""
+    for key, name, bound in (("ravine", "Default", 0.5), ("ravine", "Along y", 0.5), ("beale", "Default", 0.7),
+                             ("beale", "Along y", 0.5)):
+        s = SURFACES[key]
+        seen = plotting.visible_fraction(s, plotting.surface_grid(s), plotting.CAMERA_PRESETS[name])
+        assert seen < bound, (key, name, seen)
+    s = SURFACES["bowl"]
+    grid = plotting.surface_grid(s)
+    assert plotting.visible_fraction(s, grid, plotting.CAMERA_PRESETS["Top"]) == 1.0
+    centre = np.array([[0.0, 0.0, grid.z_range[0] + grid.lift]])
+    assert plotting.visible_fraction(s, grid, (1.3, -1.3, 1.5), centre) == 1.0  # over the rim into the bowl
+    assert plotting.visible_fraction(s, grid, (2.0, -2.0, -0.2), centre) == 0.0  # from below the rim
