@@ -76,6 +76,18 @@ def _f32(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
+SHORT_ARRAY = 16
+
+
+def _gapped(a: np.ndarray):
+    """A coordinate array with gaps (NaN) as it can travel: JSON has no NaN, and a short array
+    may be sent as a plain list rather than a typed array, so a short one becomes a list with
+    None (JSON null, a gap for plotly) where the value is NaN."""
+    if len(a) >= SHORT_ARRAY or not np.isnan(a).any():
+        return a
+    return [None if np.isnan(v) else float(v) for v in a]
+
+
 # --- the surface ---------------------------------------------------------------------------
 
 
@@ -262,13 +274,13 @@ def optimizer_traces(
         for a in arrays:
             m = np.full(mark["appears"] + 1, np.nan, dtype=np.float32)
             m[-1] = a[mark["i"]]
-            out.append(m)
+            out.append(_gapped(m))
         return out
 
     traces, anim = [], []
     if view in ("both", "3d"):
         traces.append({
-            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": x, "y": y, "z": z,
+            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": _gapped(x), "y": _gapped(y), "z": _gapped(z),
             "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
@@ -292,7 +304,7 @@ def optimizer_traces(
     if view in ("both", "contour"):
         xa = {"xaxis": "x", "yaxis": "y"}
         traces.append({
-            "type": "scatter", **path_mode(5), **xa, "x": x, "y": y,
+            "type": "scatter", **path_mode(5), **xa, "x": _gapped(x), "y": _gapped(y),
             "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })

@@ -136,7 +136,7 @@ def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
 DEFAULT_KEYS = list(DEFAULT_SELECTION)
 
 
-def figure_for(surface_key, keys=DEFAULT_KEYS, view="both", steps=None, hparams=None, **sim):
+def figure_for(surface_key, keys=DEFAULT_KEYS, view="both", steps=None, hparams=None, validate=False, **sim):
     s = SURFACES[surface_key]
     p = PRESETS[surface_key]
     steps = p.steps if steps is None else steps
@@ -145,6 +145,9 @@ def figure_for(surface_key, keys=DEFAULT_KEYS, view="both", steps=None, hparams=
     styles = {k: plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color) for k in keys}
     per = [plotting.optimizer_traces(s, grid, runs[k], styles[k], view) for k in keys]
     fig = plotting.trajectory_figure(s, grid, per, steps=steps, view=view)
+    json.loads(encode_payload(fig, 600))  # strict JSON: a gap never travels as NaN
+    if validate:
+        go.Figure(plotting.expand_frames(fig))  # valid plotly, frames included
     return s, runs, [(styles[k], runs[k]) for k in keys], fig
 
 
@@ -224,7 +227,7 @@ ROSENBROCK_BLOWS_UP = {"sgd": {"lr": 0.01}}  # diverges at step 4 (issue 6: draw
 
 
 def test_a_diverged_path_ends_at_its_divergence_step_with_a_cross():
-    s, runs, _styled, fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP)
+    s, runs, _styled, fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP, validate=True)
     t = runs["sgd"]
     assert t.diverged and int(t.diverged_at) == 4
     outside = assert_drawn_as_computed(s, t, fig, "sgd")
@@ -248,7 +251,7 @@ def test_a_diverged_path_ends_at_its_divergence_step_with_a_cross():
 
 
 def test_a_diverged_run_s_loss_and_distance_lines_stop_at_the_divergence_step():
-    s, runs, styled, _fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP)
+    s, runs, styled, _fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP, validate=True)
     t = runs["sgd"]
     for chart, values in ((plotting.loss_figure(s, styled), t.loss - s.f_min),
                           (plotting.distance_figure(styled), t.distance)):
@@ -265,7 +268,8 @@ def test_a_diverged_run_s_loss_and_distance_lines_stop_at_the_divergence_step():
 
 
 def test_the_saddle_s_escape_is_marked_alike_for_every_optimizer():
-    s, runs, styled, fig = figure_for("saddle", keys=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adadelta"])
+    s, runs, styled, fig = figure_for("saddle", keys=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adadelta"],
+                                        validate=True)
     for key, t in runs.items():
         outside = assert_drawn_as_computed(s, t, fig, key)
         marks = end_marks(fig, key)
