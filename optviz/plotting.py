@@ -692,20 +692,23 @@ def _real_label(v: float) -> str:
     return sign + "10" + str(round(np.log10(a))).translate(sup)
 
 
-def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 10) -> tuple[list[float], list[str]]:
+def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 9) -> tuple[list[float], list[str]]:
     """Ticks at round real values (0, ±10^k from the linear zone's edge on) between the real
-    values lo and hi, placed on the symlog axis and labelled with the real values."""
+    values lo and hi, placed on the symlog axis and labelled with the real values. At most
+    `max_ticks`, never closer than 1/max_ticks of the axis: 0 first, then the largest decades
+    (on a 300-px chart, ±0.1 and ±1 next to 0 would print on top of each other)."""
     top = max(abs(lo), abs(hi), scale)
-    decades = list(range(int(np.ceil(np.log10(scale))), int(np.ceil(np.log10(top))) + 1))
-    values = [0.0] + [s * 10.0**k for k in decades for s in (-1.0, 1.0)]
-    values = sorted(v for v in values if lo - 1e-12 <= v <= hi + 1e-12 or v == 0.0)
-    stride = 1
-    while len(values[::stride]) > max_ticks:
-        stride += 1
-    if stride > 1:  # thin the decades symmetrically, keeping 0
-        kept = set(decades[::-1][::stride])
-        values = [v for v in values if v == 0.0 or round(np.log10(abs(v))) in kept]
-    return [float(symlog(v, scale)) for v in values], [_real_label(v) for v in values]
+    decades = range(int(np.ceil(np.log10(scale))), int(np.ceil(np.log10(top))) + 1)
+    candidates = [s * 10.0**k for k in decades for s in (-1.0, 1.0)]
+    candidates = [v for v in candidates if lo - 1e-12 <= v <= hi + 1e-12]
+    t_lo, t_hi = float(symlog(min(lo, 0.0), scale)), float(symlog(max(hi, 0.0), scale))
+    gap = (t_hi - t_lo) / max_ticks
+    kept = [0.0]
+    for v in sorted(candidates, key=lambda v: -abs(v)):
+        if len(kept) < max_ticks and all(abs(symlog(v, scale) - symlog(w, scale)) >= gap for w in kept):
+            kept.append(v)
+    kept.sort()
+    return [float(symlog(v, scale)) for v in kept], [_real_label(v) for v in kept]
 
 
 def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis: str,

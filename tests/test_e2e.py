@@ -756,11 +756,13 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     assert line["n"] == 4 and "diverged at step 4" in line["name"], chart
     assert any(t["key"] == "sgd" and t["mode"] == "markers" for t in chart["traces"]), chart
     page.screenshot(path=str(shots_dir / "page-rosenbrock-diverged.png"))
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-rosenbrock-diverged.png"))
 
     app.open({"surface": "saddle"})
     chart = _loss_chart(app)
     assert "symmetric log" in chart["title"] and "0" in chart["ticks"] and "−10⁵" in chart["ticks"], chart
     assert sum("escaped (step" in t["name"] for t in chart["traces"] if t["mode"] == "lines") >= 4, chart
     assert not any("diverged" in t["name"] for t in chart["traces"]), chart
-    page.screenshot(path=str(shots_dir / "page-saddle.png"), full_page=True)
+    page.screenshot(path=str(shots_dir / "page-saddle.png"))
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-saddle.png"))
     app.assert_clean()
