@@ -5,6 +5,13 @@ its animation frames are derived from `animation` (the frame steps and the full 
 in the browser (optviz/figure_component.py) or here (`expand_frames`, for the HTML export).
 A frame carries only what moves (paths and markers), never the surface, and the number of
 frames is capped while the drawn path keeps every step.
+
+What is drawn is what `simulate()` computed: every point up to the divergence step at its own
+coordinates, a gap (NaN) only where it lies outside the plot (the closed box `surface.domain`,
+which is the axes' range), a ✕ "diverged at step k" where a run blew up and a ○ "escaped
+(step j)" where a run left the plot of an unbounded surface; the loss and distance lines stop
+at the divergence step. Each surface gets cameras from which its valley is in sight
+(`camera_presets`).
 """
 
 from __future__ import annotations
@@ -295,7 +302,7 @@ def optimizer_traces(
             mx, my, mz = mark_arrays(x, y, z)
             traces.append({
                 "type": "scatter3d", "mode": "markers+text", "scene": "scene", "x": mx, "y": my, "z": mz,
-                "marker": {"color": style.color, "size": 7, "symbol": mark_symbol},
+                "marker": {"color": style.color, "size": 9, "symbol": mark_symbol},
                 "text": mark["label"], "textposition": "top center",
                 "textfont": {"color": style.color, "size": 12}, "showlegend": False, **common,
                 "hovertext": mark["hover"], "hovertemplate": "%{hovertext}<extra></extra>",
