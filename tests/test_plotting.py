@@ -176,6 +176,14 @@ def assert_drawn_as_computed(s, t, fig, key):
         if tr["type"] == "scatter3d":
             assert np.array_equal(np.isnan(np.asarray(tr["z"], dtype=float)), outside)
         assert np.array_equal(tr["customdata"], np.arange(end))
+        # A point with a gap on both sides is invisible as a line: it must carry a marker.
+        inside = ~outside
+        isolated = inside & ~np.r_[False, inside[:-1]] & ~np.r_[inside[1:], False]
+        if isolated.any():
+            assert tr["mode"] == "lines+markers", (key, tr["type"])
+            assert np.array_equal(np.asarray(tr["marker"]["size"]) > 0, isolated), (key, tr["type"])
+        else:
+            assert tr["mode"] == "lines", (key, tr["type"])
     return outside
 
 
@@ -198,7 +206,7 @@ def test_a_path_that_leaves_the_plot_and_comes_back_is_drawn_again():
         outside = assert_drawn_as_computed(s, runs["sgd"], fig, "sgd")
         first_out = int(np.argmax(outside))
         assert outside.any() and not outside[first_out:].all(), (surface_key, sim)  # out ... and back in
-        drawn = np.count_nonzero(~np.isnan(path_traces(fig, "sgd")[0]["x"]))
+        drawn = np.count_nonzero(~np.isnan(np.asarray(path_traces(fig, "sgd")[0]["x"], dtype=float)))
         assert drawn == np.count_nonzero(~outside) > 200
 
 
