@@ -212,7 +212,11 @@ def _categories(surf: Surface, b: BasinResult, mode: str) -> list[dict]:
         for k in range(len(surf.minima)):  # one trace per minimum keeps the minimum's name in the hover
             add("converged", conv & (b.minimum == k), b.steps, f"converged to {names[k]} from step %{{z}}")
         add("inside", inside, 1, f"near a minimum: {inside_words}")
-    add("not-yet", b.outcome == code[NOT_YET], 1, f"not at a minimum after {b.steps_run} steps")
+    not_yet, words = b.outcome == code[NOT_YET], f"not at a minimum after {b.steps_run} steps"
+    for k in range(len(surf.minima)):  # one trace per nearest minimum: its name in the hover
+        add("not-yet", not_yet & (b.nearest == k), b.distance,
+            f"{words}; nearest {minimum_name(surf, k)}, %{{z:.3g}} away")
+    add("not-yet", not_yet & (b.nearest < 0), 1, words)
     add("escaped", b.outcome == code[ESCAPED], b.stopped_at, "left the plotted domain at step %{z} "
         "(the surface is unbounded below)")
     add("diverged", b.outcome == code[DIVERGED], b.stopped_at, "diverged at step %{z}")

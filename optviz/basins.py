@@ -48,7 +48,10 @@ class BasinResult:
       converged;
     - `outcome`: index into `engine.OUTCOMES` (`outcome_names` gives the words);
     - `stopped_at`: the step it diverged (was frozen) or escaped (left the plotted domain of an
-      unbounded surface), -1 otherwise.
+      unbounded surface), -1 otherwise;
+    - `nearest` and `distance`: the minimum nearest to the last point and the distance to it
+      (-1 and NaN where it diverged or escaped, or the surface lists no minimum): what a "not
+      yet" cell, a noisy run's above all, was heading for.
     """
 
     surface: str
@@ -62,6 +65,8 @@ class BasinResult:
     steps: np.ndarray  # (ny, nx) int
     outcome: np.ndarray  # (ny, nx) int8
     stopped_at: np.ndarray  # (ny, nx) int
+    nearest: np.ndarray  # (ny, nx) int
+    distance: np.ndarray  # (ny, nx) float
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -128,6 +133,8 @@ def basin_map(surface: Surface | str, run: Run | str, grid: int | tuple[int, int
     converged_at = np.empty(n, dtype=np.intp)
     outcome = np.empty(n, dtype=np.int8)
     stopped_at = np.empty(n, dtype=np.intp)
+    nearest = np.empty(n, dtype=np.intp)
+    distance = np.full(n, np.nan)
     block = max(1, CALL_BUDGET // (int(steps) + 1))
     used_tol = None
     for a in range(0, n, block):  # one call unless the map exceeds CALL_BUDGET
@@ -138,10 +145,14 @@ def basin_map(surface: Surface | str, run: Run | str, grid: int | tuple[int, int
         minimum[a:b] = np.where(reached, t.nearest_minimum, -1)
         converged_at[a:b] = t.converged_at
         stopped_at[a:b] = np.where(t.escaped_at >= 0, t.escaped_at, t.diverged_at)
+        nearest[a:b] = t.nearest_minimum
+        if t.distance is not None:
+            distance[a:b] = np.where(t.nearest_minimum >= 0, t.distance[-1], np.nan)
         used_tol = t.tol
     shape = (len(ys), len(xs))
     return BasinResult(surf.key, run, int(steps), int(seed), float(used_tol), xs, ys, minimum.reshape(shape),
-                       converged_at.reshape(shape), outcome.reshape(shape), stopped_at.reshape(shape))
+                       converged_at.reshape(shape), outcome.reshape(shape), stopped_at.reshape(shape),
+                       nearest.reshape(shape), distance.reshape(shape))
 
 
 def _codes(outcome: np.ndarray) -> np.ndarray:
