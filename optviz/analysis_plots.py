@@ -75,7 +75,7 @@ def _share_words(surface: Surface, b: BasinResult) -> str:
         if share <= 0:
             continue
         label = minimum_letter(int(name.split()[1])) if name.startswith("minimum") else name
-        words.append(f"{label} {100 * share:.0f}%")
+        words.append(f"{label} {100 * share:.0f}%" if share >= 0.005 else f"{label} <1%")  # never "0%"
     return ", ".join(words)
 
 
@@ -129,6 +129,8 @@ def basin_figure(surface: Surface | str, results: Sequence[tuple[str, BasinResul
             "xanchor": "center", "yanchor": "bottom", "showarrow": False,
         })
         for cat in _categories(surf, b, mode):
+            # Every trace spans the whole map: traces cropped to their cells would save bytes, but
+            # the browser rounds each heatmap image's edges apart and leaves white seams between them.
             z = np.where(cat["mask"], cat["value"], np.nan).astype(np.float32)
             trace = {
                 "type": "heatmap", "xaxis": xa, "yaxis": ya, "x": b.xs, "y": b.ys, "z": z,
@@ -247,7 +249,7 @@ def sensitivity_figure(results: Sequence[Sensitivity], *, metric: str = "gap", n
     values = [_metric_values(r, metric) for r in results]
     finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
     if log_y:
-        finite = np.log10(np.maximum(finite, GAP_FLOOR))
+        finite = np.log10(np.maximum(finite, GAP_FLOOR))  # the floor's tick reads "≤ 10⁻¹⁶"
     if metric == "steps":
         budget = max(r.steps_run for r in results)
         lo, hi = 0.0, float(budget)
@@ -348,8 +350,13 @@ def _ticks(lo: float, hi: float, log: bool) -> dict:
     if log:
         first, last = math.ceil(lo), math.floor(hi)
         stride = max(1, math.ceil((last - first + 1) / 8))
-        values = [10.0**k for k in range(first, last + 1, stride)] or [10.0 ** round((lo + hi) / 2)]
-        return {"tickvals": values}
+        powers = list(range(last, first - 1, -stride))[::-1] or [round((lo + hi) / 2)]
+        floor = round(math.log10(GAP_FLOOR))
+        if first == floor and powers[0] != floor:
+            powers = [floor, *powers[1:]] if powers[0] - floor < stride else [floor, *powers]
+        # The floor holds every gap at or below it (rounding can even make f − f* negative): say so.
+        text = [("≤ " if k == floor else "") + f"10<sup>{k}</sup>" for k in powers]
+        return {"tickvals": [10.0**k for k in powers], "ticktext": text}
     raw = (hi - lo) / 6 or 1.0
     step = 10 ** math.floor(math.log10(raw))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
