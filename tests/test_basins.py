@@ -8,6 +8,7 @@ from optviz import basins
 from optviz.basins import MAX_GRID, BasinResult, basin_map, grid_starts
 from optviz.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
 from optviz.runs import Run
+from optviz.schedules import StepDecay
 from surfaces import SURFACES
 
 
@@ -139,3 +140,14 @@ def test_too_much_work_is_refused_before_running():
         basin_map("bowl", "sgd", grid=10, steps=-1)
     with pytest.raises(ValueError, match="Run"):
         basin_map("bowl", 3, grid=10)
+
+
+@pytest.mark.parametrize("run", [
+    Run("adam", {"lr": 0.1}, schedules={"lr": StepDecay(30, 0.5)}),
+    Run("newton"),  # asks the engine for the Hessian
+    Run("lbfgs"),  # not elementwise: the update couples x and y
+])
+def test_scheduled_and_second_order_maps_equal_per_start_runs(run):
+    b = basin_map("himmelblau", run, grid=12, steps=120)
+    for j, i in sample_cells(b, np.random.default_rng(4), 6):
+        assert_cell_matches("himmelblau", run, b, j, i)
