@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from surfaces import SURFACES, Surface
 
-from . import limits
+from . import custom, limits
 from .presets import preset_for
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
 from .scales import Number
@@ -127,7 +127,8 @@ def _analytic(surface: Surface) -> bool:
 # the others' ranges and defaults depend on them).
 VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("surface", "surface", "choice", "Surface", default=lambda ctx: DEFAULT_SURFACE, widget="select",
-            choices=lambda ctx: tuple(SURFACES), labels=lambda ctx: {k: s.title for k, s in SURFACES.items()}),
+            choices=lambda ctx: custom.surface_choices(ctx and ctx.surface),
+            labels=lambda ctx: {k: custom.surface_label(k) for k in custom.surface_choices(ctx and ctx.surface)}),
     Setting("optimizers", "opt", "keys", "Optimizers", default=lambda ctx: DEFAULT_SELECTION, widget="multiselect",
             choices=lambda ctx: tuple(OPTIMIZERS), labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
             help="Each gets its own colour and its own sliders below."),
@@ -327,7 +328,10 @@ class Reader:
 def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
     """A flat mapping of valid values from any query mapping, and the notices of what was replaced."""
     reader = Reader(query)
-    surface_key = reader.read(BY_KEY["surface"], Context.of(DEFAULT_SURFACE))
+    # A formula or data of one's own (optviz.custom) has link parameters of its own.
+    surface_key = custom.read_link(reader.raw, reader.notices) or reader.read(BY_KEY["surface"],
+                                                                              Context.of(DEFAULT_SURFACE))
+    reader.used.update(k for k in ("surface", *custom.LINK_KEYS) if k in reader.raw)
     ctx = Context.of(surface_key)
     optimizers = limits.cap_runs(tuple(reader.read(BY_KEY["optimizers"], ctx)), reader.notices)
     values: dict[str, object] = {"surface": surface_key, "optimizers": tuple(optimizers)}
@@ -350,4 +354,5 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
         text = write(setting, values[setting.key]) if setting.link else None
         if text is not None:
             query[setting.link] = text
+    query.update(custom.link_query(values["surface"]))  # a formula or data of one's own
     return query
