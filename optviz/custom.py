@@ -53,6 +53,7 @@ CUSTOM_CHOICE = "custom"  # the link's surface=custom
 DATA_CHOICE = "mse"  # the bundled regression surface's key; its variants are "mse:..."
 DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*x**2"
 DEFAULT_RANGE = (-3.0, 3.0)
+FORMULA_TITLE = "Your own formula f(x, y)"
 FORMULA_CACHE = 32
 DATA_REGISTRY = 64
 LINK_KEYS = ("f", "xr", "yr", "data", "std")
@@ -98,7 +99,9 @@ def _formula(key: str) -> Surface:
 
     text, domain = split_formula_key(key)
     try:
-        return with_minima(formula_surface(text, domain))
+        # The title is shown as Markdown: the formula's * would turn into italics there, so the
+        # formula itself is shown by its LaTeX.
+        return with_minima(formula_surface(text, domain, title=FORMULA_TITLE))
     except FormulaError:
         raise
     except ValueError as exc:  # anything else is the formula's fault too, never a crash
@@ -223,11 +226,7 @@ def default_formula_key() -> str:
 
 
 def surface_label(key: str) -> str:
-    if is_formula(key):
-        return "Your own formula f(x, y)"
-    if is_data(key) and key != DATA_CHOICE:
-        return SURFACES[key].title
-    return SURFACES[key].title
+    return FORMULA_TITLE if is_formula(key) else SURFACES[key].title
 
 
 def link_query(surface_key: str) -> dict[str, str]:

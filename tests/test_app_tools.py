@@ -276,3 +276,9 @@ def test_a_formula_link_round_trips_and_a_bad_one_gives_a_notice():
     assert len(bad.notices) == 2 and custom.is_formula(bad.surface)
     broken = parse_query({"surface": "mse", "data": "d:1,2;x,3"})
     assert broken.notices and broken.surface == "mse"
+
+
+def test_a_formula_surface_title_has_no_markdown_in_it():
+    at = clean(app({"surface": "custom", "f": "x*y*x + y**2"}))
+    titles = [m.value for m in at.markdown if m.value.startswith("###")]
+    assert titles == ["### Your own formula f(x, y)"]
