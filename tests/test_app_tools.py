@@ -280,5 +280,5 @@ def test_a_formula_link_round_trips_and_a_bad_one_gives_a_notice():
 
 def test_a_formula_surface_title_has_no_markdown_in_it():
     at = clean(app({"surface": "custom", "f": "x*y*x + y**2"}))
-    titles = [m.value for m in at.markdown if m.value.startswith("###")]
+    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert titles == ["### Your own formula f(x, y)"]
