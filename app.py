@@ -20,10 +20,13 @@ import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
 from optviz import OPTIMIZERS, plotting, share
 from optviz import settings as decl
 from optviz.cached import run, step_chart, trajectory_payload
+from optviz.custom_surface_ui import render_surface_inputs
 from optviz.export import to_csv
 from optviz.figure_component import plotly_view
 from optviz.results import RESULTS_HELP, results_rows
+from optviz.runs import Run
 from optviz.share import ViewState
+from optviz.tools_ui import render_tools_panel
 from surfaces import SURFACES
 
 RUN_STARTED = time.perf_counter()
@@ -143,6 +146,26 @@ def on_plot_event() -> None:
             ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
 
 
+def switch_surface(key: str) -> None:
+    """A formula or data of one's own became a new surface (optviz.custom_surface_ui)."""
+    st.session_state["surface"] = key
+    on_surface_change()
+
+
+def set_start(x: float, y: float) -> None:
+    """A click on a basin-map cell: the main view starts there."""
+    ss = st.session_state
+    if SURFACES[ss["surface"]].contains((x, y)):
+        ss["x0"], ss["y0"] = float(x), float(y)
+
+
+def apply_lrs(optimizers, lrs) -> None:
+    """The tuner's learning rates (None: keep the run's own) become the runs' sliders."""
+    for opt, lr in zip(optimizers, lrs, strict=True):
+        if lr is not None:
+            st.session_state[decl.hparam_key(opt, "lr")] = float(lr)
+
+
 def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     """The setting's widget, derived from its declaration."""
     ss = st.session_state
@@ -189,6 +212,7 @@ surface = SURFACES[ss["surface"]]
 with st.sidebar:
     st.title("optviz")
     draw(decl.BY_KEY["surface"], on_change=on_surface_change)
+    render_surface_inputs(surface, on_surface=switch_surface)  # a formula or data of one's own
     draw(decl.BY_KEY["optimizers"], on_change=on_optimizers_change)
     st.button("Reset start, steps and hyperparameters", on_click=on_reset, width="stretch", help=RESET_HELP)
     st.toggle("Exact values", key="exact", on_change=on_exact_change,
@@ -269,6 +293,11 @@ if distance is None:
 else:
     charts[1].plotly_chart(distance, key="distance_chart", config={"displaylogo": False})
 
+
+render_tools_panel(surface, [(OPTIMIZERS[o].name, Run(o, state.hparams[o], batch_size=state.batch_size,
+                                                       noise=state.noise)) for o in state.optimizers],
+                   state.start, state.steps, state.seed, on_start=set_start,
+                   on_apply_lrs=lambda lrs, opts=state.optimizers: apply_lrs(opts, lrs))
 
 st.markdown("#### Results")
 result_rows = results_rows(surface, [(OPTIMIZERS[opt].name, trajectories[opt]) for opt in state.optimizers])
