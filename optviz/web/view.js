@@ -230,7 +230,9 @@
       ov.bytes = data;
       const msg = JSON.parse(new TextDecoder().decode(data));
       ingest(msg);
-      gd.className = msg.kind === "chart" ? "optviz-chart" : "optviz-plot";
+      // Add, never overwrite: plotly.js marks its div with "js-plotly-plot" and Plotly.react
+      // starts over with newPlot (dropping listeners) on a div without it.
+      gd.classList.add(msg.kind === "chart" ? "optviz-chart" : "optviz-plot");
       ov.events = { camera: (msg.events || []).includes("camera"), click: (msg.events || []).includes("click") };
       if (msg.id !== ov.wanted) {
         ov.wanted = msg.id;
