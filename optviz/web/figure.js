@@ -61,7 +61,7 @@
       name: String(k),
       traces: indices,
       data: anim.traces.map((e) => {
-        const end = e.end == null ? Infinity : e.end;
+        const end = e.end === undefined || e.end === null ? Infinity : e.end;
         const last = Math.min(k, end - 1), out = { type: data[e.index].type };
         for (const d of e.dims) {
           if (e.kind === "path") {

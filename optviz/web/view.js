@@ -60,7 +60,7 @@
     return true;
   }
 
-  const clone = (o) => (o == null ? o : JSON.parse(JSON.stringify(o)));
+  const clone = (o) => (o === undefined || o === null ? o : JSON.parse(JSON.stringify(o)));
 
   function liveCamera(gd, sceneId) {
     const s = gd._fullLayout && gd._fullLayout[sceneId];
@@ -171,9 +171,9 @@
       return;
     }
     const layout = Object.assign({}, fig.layout || {});
-    if (layout.height == null) layout.height = msg.height;
+    if (layout.height === undefined || layout.height === null) layout.height = msg.height;
     // Constant uirevision keeps 2-D zoom too; changing it from Python resets the view.
-    if (layout.uirevision == null) layout.uirevision = "optviz";
+    if (layout.uirevision === undefined || layout.uirevision === null) layout.uirevision = "optviz";
     const firstDraw = !gd._fullLayout;
     let resume = null;
     if (!firstDraw) {
@@ -194,7 +194,7 @@
     F.quietInterruptedAnimations(gd);
     F.keepStaticCartesianTraces(gd);
     ov.drawn = msg.id;
-    if (resume != null && frames.length && msg === ov.latest) {
+    if (resume !== undefined && resume !== null && frames.length && msg === ov.latest) {
       // A change made while playing keeps playing, with the new paths, from the same step.
       const names = frames.map((f) => f.name).slice(resumeIndex(frames, resume));
       Plotly.animate(gd, names, F.playArgs(layout)).catch(() => {});
