@@ -43,6 +43,7 @@ screenshot: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_app.py
+	flock /tmp/optviz-browser.lock $(BIN)/python benchmarks/bench_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

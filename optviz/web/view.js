@@ -178,7 +178,8 @@
     let resume = null;
     if (!firstDraw) {
       if (F.isAnimating(gd)) {
-        resume = gd._transitionData._currentFrame;
+        const current = gd._transitionData._currentFrame;  // {name, frame, ...} while playing
+        resume = current && typeof current === "object" ? current.name : current;
         await stopAnimation(Plotly, gd);
       }
       if (String(layout.uirevision) === String(ov.uirevision)) {
