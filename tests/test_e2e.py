@@ -790,3 +790,53 @@ def test_one_learning_rate_change_sends_that_optimizer_only(app):
     assert change < 60_000, f"one learning rate sent {change} bytes"
     # The page kept the other traces' very objects (no new arrays for them).
     app.assert_clean()
+
+
+def test_the_private_plotly_apis_are_there(app):
+    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
+    app.open(LIGHT)
+    found = app.page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
+      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
+      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
+              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
+              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
+              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
+    }""")
+    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
+                     "plotClass": True, "version": found["version"]}, found
+    app.assert_clean()
+
+
+def test_the_exported_animation_plays_pauses_and_plays_again_without_errors(app, browser, tmp_path):
+    """The export embeds plotly.js and optviz/web/figure.js and builds its frames from the same
+    compact figure as the live view: it plays offline, Pause stops it, Play goes on, and no
+    interruption surfaces as a page error."""
+    app.open(LIGHT)
+    with app.page.expect_download(timeout=TIMEOUT_MS) as info:
+        app.page.get_by_role("button", name="Animation (standalone HTML)").click()
+    target = tmp_path / "animation.html"
+    info.value.save_as(target)
+    html = target.read_text()
+    assert "optvizFigure" in html and '"animation"' in html and '"frames":[{' not in html
+    offline = browser.new_context(viewport=VIEWPORT, offline=True)
+    try:
+        view = offline.new_page()
+        errors = []
+        view.on("pageerror", lambda e: errors.append(str(e)))
+        view.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        view.goto(target.as_uri())
+        gd = "document.querySelector('.js-plotly-plot')"
+        view.wait_for_function(f"() => {gd} && ({gd}._transitionData._frames || []).length > 1", timeout=TIMEOUT_MS)
+        view.evaluate(f"() => {{ window.__seen = []; "
+                      f"{gd}.on('plotly_animatingframe', (e) => window.__seen.push(e.name)); }}")
+        for _ in range(2):
+            view.get_by_text("▶ Play").click()
+            view.wait_for_function("() => new Set(window.__seen).size >= 3", timeout=TIMEOUT_MS)
+            view.get_by_text("❚❚ Pause").click()
+            view.wait_for_timeout(300)
+            view.evaluate("() => { window.__seen = []; }")
+        assert view.evaluate(f"() => {gd}.querySelectorAll('.contourlayer path').length") > 0
+        assert not errors, errors
+    finally:
+        offline.close()
