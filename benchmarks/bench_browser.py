@@ -54,10 +54,16 @@ JS_ADAM_STEP = """() => {
     && p._transitionData._frames.length);
   if (!g) return null;
   const frames = g._transitionData._frames, last = frames[frames.length - 1];
+  const arr = (v) => {  // st.plotly_chart leaves frames as plotly typed-array specs
+    if (!v || !v.bdata) return v;
+    const b = Uint8Array.from(atob(v.bdata), (c) => c.charCodeAt(0));
+    return new ({f4: Float32Array, f8: Float64Array})[v.dtype](b.buffer);
+  };
   for (let j = 0; j < last.traces.length; j++) {
     const t = g.data[last.traces[j]], d = last.data[j];
-    if (t && t.type === 'scatter' && t.mode === 'lines' && t.legendgroup === 'adam' && d.x && d.x.length > 1) {
-      return Math.abs(d.x[1] - d.x[0]);
+    const x = arr(d.x);
+    if (t && t.type === 'scatter' && t.mode === 'lines' && t.legendgroup === 'adam' && x && x.length > 1) {
+      return Math.abs(x[1] - x[0]);
     }
   }
   return null;
