@@ -22,7 +22,7 @@ from optviz import settings as decl
 from optviz.cached import run, step_chart, trajectory_payload
 from optviz.custom_surface_ui import render_surface_inputs
 from optviz.export import to_csv
-from optviz.figure_component import plotly_view
+from optviz.figure_component import plotly_chart, plotly_view
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.runs import Run
 from optviz.share import ViewState
@@ -279,19 +279,21 @@ top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_pr
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure_camera = ss.get("figure_camera")
 view_key = repr((runs_key, state.view, state.contour, state.speed, figure_camera, uirevision))
-figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, figure_camera,
+figure, encoded = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, figure_camera,
                                      uirevision, 640)
-plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event,
-            encoded=payload)
+plotly_view(key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
 
+# Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
+# of one optimizer sends that optimizer's lines only.
 charts = st.columns(2)
-loss_chart = step_chart("loss", runs_key, runs, surface.key)
-charts[0].plotly_chart(loss_chart, key="loss_chart", config={"displaylogo": False})
+with charts[0]:
+    plotly_chart(key="loss_chart", height=300, encoded=step_chart("loss", runs_key, runs, surface.key))
 distance = step_chart("distance", runs_key, runs, surface.key)
 if distance is None:
     charts[1].info("This surface has no minimum (it is unbounded below), so there is no distance to one.")
 else:
-    charts[1].plotly_chart(distance, key="distance_chart", config={"displaylogo": False})
+    with charts[1]:
+        plotly_chart(key="distance_chart", height=300, encoded=distance)
 
 
 render_tools_panel(surface, [(OPTIMIZERS[o].name, Run(o, state.hparams[o], batch_size=state.batch_size,

@@ -15,7 +15,7 @@ from surfaces import SURFACES
 
 from . import limits, plotting
 from .engine import simulate
-from .figure_component import encode_payload
+from .figure_component import encode_figure
 from .registry import OPTIMIZERS
 
 
@@ -46,7 +46,8 @@ def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
 def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _contour: str, _speed: int, _camera,
                        _uirevision: str, _height: int):
     """The trajectory figure, built and encoded once per distinct view (reruns that change
-    nothing else, such as the camera coming back from the browser, reuse the bytes)."""
+    nothing else, such as the camera coming back from the browser, reuse the encoding; each
+    trace's content id lets the page keep the traces that did not change)."""
     steps = next(iter(_runs.values()))[4]
     figure = plotting.trajectory_figure(
         SURFACES[_surface_key], grid(_surface_key), [traces_for(k, _view, args) for k, args in _runs.items()],
@@ -54,17 +55,17 @@ def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _co
     )
     # A new uirevision makes the component apply the figure's camera (a preset or a reset).
     figure["layout"]["uirevision"] = _uirevision
-    return figure, encode_payload(figure, _height)
+    return figure, encode_figure(figure)
 
 
-@st.cache_resource(max_entries=limits.CACHE_CHARTS, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_CHARTS, show_spinner=False)
 def step_chart(kind: str, key: str, _runs: dict, _surface_key: str):
-    """Loss or distance chart as a validated plotly figure, built once per set of runs."""
+    """Loss or distance chart, built and encoded once per set of runs (None: no such chart)."""
     styled = [(style(args[1]), run(k, args)) for k, args in _runs.items()]
     if kind == "loss":
-        return plotting.as_figure(plotting.loss_figure(SURFACES[_surface_key], styled))
+        return encode_figure(plotting.loss_figure(SURFACES[_surface_key], styled))
     spec = plotting.distance_figure(styled)
-    return None if spec is None else plotting.as_figure(spec)
+    return None if spec is None else encode_figure(spec)
 
 
 def style(key: str) -> plotting.PathStyle:

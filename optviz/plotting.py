@@ -17,40 +17,21 @@ at the divergence step. Each surface gets cameras from which its valley is in si
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import plotly
-import plotly.io as pio
 
 from surfaces import Surface
 
+from . import web
 from .engine import Trajectory
 
 PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # served, never a CDN
 MAX_FRAMES = 150
-# plotly.js #4596: during a frame transition the cartesian plot gets only the frame's animatable
-# (scatter) traces and removes every other layer of the subplot, so a contour that the frames
-# leave out vanishes as soon as Play runs. Replotting all 2-D traces during transitions keeps it.
-# Used by the browser component and by the standalone HTML export.
-KEEP_STATIC_TRACES_JS = r"""
-function keepStaticCartesianTraces(gd) {
-  // plotly.js #4596: during a frame transition cartesian.plot receives only the
-  // animatable (scatter) traces of the frame and removes every other layer of the
-  // subplot, so a contour left out of the frames vanishes while Play runs.
-  // Replotting all cartesian traces keeps it (window.Plotly is ours alone).
-  const mods = (gd._fullLayout && gd._fullLayout._basePlotModules) || [];
-  const cart = mods.find((m) => m.name === "cartesian");
-  if (!cart || cart._optvizPatched) return;
-  const plot = cart.plot;
-  cart.plot = function (g, traces, transitionOpts, cb) {
-    return plot.call(this, g, transitionOpts ? null : traces, transitionOpts, cb);
-  };
-  cart._optvizPatched = true;
-}
-"""
 GRID_3D = 100
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
@@ -660,12 +641,24 @@ def as_figure(spec: dict, validate: bool = False):
 
 
 def standalone_html(figure: dict, title: str) -> str:
-    """The animation as one HTML file that works offline: plotly.js is embedded."""
-    full = expand_frames(figure)
-    keep_contour = KEEP_STATIC_TRACES_JS + "keepStaticCartesianTraces(document.getElementById('{plot_id}'));"
-    html = pio.to_html(full, include_plotlyjs=True, full_html=True, auto_play=False,
-                       config={"displaylogo": False, "responsive": True}, validate=False, post_script=keep_contour)
-    return html.replace("<head>", f"<head><title>{title}</title>", 1)
+    """The animation as one HTML file that works offline: plotly.js and optviz/web/figure.js are
+    embedded, and the page builds the frames from the same compact figure as the live view (so
+    the file weighs plotly.js plus about what the live view receives)."""
+    compact = {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
+    # "</" inside a <script> element would end it early; "<\/" is the same JSON string.
+    figure_json = web.to_json(compact).replace("</", "<\\/")
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{margin:0;font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif}</style></head><body>\n"
+        '<div id="optviz-figure" style="width:100%"></div>\n'
+        f"<script>{PLOTLY_JS_PATH.read_text(encoding='utf-8')}</script>\n"
+        f"<script>{web.script('figure.js')}</script>\n"
+        f'<script type="application/json" id="optviz-data">{figure_json}</script>\n'
+        "<script>optvizFigure.show(window.Plotly, document.getElementById('optviz-figure'),"
+        " JSON.parse(document.getElementById('optviz-data').textContent));</script>\n"
+        "</body></html>\n"
+    )
 
 
 # --- step charts ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from surfaces import SURFACES, Surface
 
 from . import analysis_plots
 from .basins import MAX_WORK, basin_map, grid_starts
-from .figure_component import plotly_view
+from .figure_component import plotly_chart, plotly_view
 from .runs import Run
 from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS, lr_sensitivity, tune
 
@@ -136,7 +136,7 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
     picks = tune([r for _, r in results], criterion)
     figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=ss["sensitivity_metric"],
                                                names=[label for label, _ in results], picks=picks)
-    plotly_view(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
+    plotly_chart(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
     st.caption(f"Tune: {CRITERIA[criterion]}. ★ marks each run's pick.")
     rows = []
     for (label, r), p in zip(results, picks, strict=True):

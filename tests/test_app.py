@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, plotting, simulate
-from optviz.figure_component import figure_from_element
+from optviz.figure_component import CHART_NAME, figure_from_element
 from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
 from optviz.share import format_number, parse_query
@@ -48,9 +48,14 @@ def decode(values) -> np.ndarray:
     return np.array(values, dtype=float)
 
 
+def step_charts(at: AppTest) -> dict[str, dict]:
+    """The loss and distance charts (drawn by optviz's chart component), by widget key."""
+    return {e.proto.id.rsplit("-", 1)[-1]: figure_from_element(e)
+            for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME}
+
+
 def loss_lines(at: AppTest) -> dict[str, tuple]:
-    chart = next(c for c in at.get("plotly_chart") if c.proto.id and "loss_chart" in c.proto.id)
-    spec = json.loads(chart.proto.spec)
+    spec = step_charts(at)["loss_chart"]
     return {t["legendgroup"]: tuple(decode(t["y"]).tolist()) for t in spec["data"]}
 
 
@@ -78,7 +83,7 @@ def test_every_surface_renders_with_the_default_optimizers(surface):
         xs = xs[: np.argmax(np.isnan(xs))] if np.isnan(xs).any() else xs  # drawn until it leaves the plot
         np.testing.assert_allclose(xs, t.path[: len(xs), 0], rtol=1e-6, atol=1e-6 * SURFACES[surface].extent)
         assert len(xs) >= 2
-    assert len(at.get("plotly_chart")) == (1 if surface == "saddle" else 2)
+    assert set(step_charts(at)) == ({"loss_chart"} if surface == "saddle" else {"loss_chart", "distance_chart"})
     assert at.dataframe[0].value.shape[0] == len(DEFAULT_SELECTION)
 
 
@@ -107,8 +112,10 @@ def test_selecting_every_optimizer_at_once():
         if t.get("legendgroup"):
             colours.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     assert colours == {k: {s.color} for k, s in OPTIMIZERS.items()}  # one optimizer, one colour
-    for chart in at.get("plotly_chart"):
-        for t in json.loads(chart.proto.spec)["data"]:
+    charts = step_charts(at)
+    assert charts
+    for chart in charts.values():
+        for t in chart["data"]:
             assert t["line"]["color"] == OPTIMIZERS[t["legendgroup"]].color
 
 
@@ -393,8 +400,10 @@ def test_every_slider_at_its_extreme(surface, end):
                 if str(trace.get("mode", "")).startswith("lines"):
                     # a path: its start lies inside the plot. A marker may be empty (its point is outside).
                     assert np.isfinite(values).any(), trace.get("name")
-    for chart in at.get("plotly_chart"):
-        json.loads(chart.proto.spec)  # strict JSON
+    charts = [e for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME]
+    assert charts
+    for chart in charts:
+        json.loads(bytes(chart.proto.bytes))  # strict JSON
 
 
 def test_results_table_says_what_was_computed():
