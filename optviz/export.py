@@ -20,20 +20,22 @@ def _steps_of(t: Trajectory) -> int:
     return t.steps if not bool(t.diverged) else int(t.diverged_at) - 1
 
 
-def to_csv(trajectories: Sequence[Trajectory]) -> str:
+def to_csv(trajectories: Sequence[Trajectory], labels: Sequence[str] | None = None) -> str:
     """One row per (optimizer, step), single-start trajectories; a diverged path ends at its last
-    finite point."""
+    finite point. With `labels` (one per trajectory: several runs may share an optimizer) a first
+    column "run" tells the runs apart."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for t in trajectories:
+    writer.writerow(CSV_COLUMNS if labels is None else ("run", *CSV_COLUMNS))
+    for i, t in enumerate(trajectories):
         _require_single(t)
         last = _steps_of(t)
         for step in range(last + 1):
             dist = "" if t.distance is None else repr(float(t.distance[step]))
             x, y = t.path[step]
+            run = () if labels is None else (labels[i],)
             writer.writerow(
-                (t.optimizer, step, repr(float(x)), repr(float(y)), repr(float(t.loss[step])),
+                (*run, t.optimizer, step, repr(float(x)), repr(float(y)), repr(float(t.loss[step])),
                  repr(float(t.grad_norm[step])), dist)
             )
     return buf.getvalue()

@@ -58,11 +58,43 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 
 @dataclass(frozen=True)
 class PathStyle:
-    """Who a path belongs to: its legend name and its one colour in every chart."""
+    """Who a path belongs to: its legend group and name, and how it is drawn in every chart (the
+    3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol.
+    Runs of one optimizer share its colour family and differ by shade and dash."""
 
     key: str
     name: str
     color: str
+    dash: str = "solid"  # plotly line dash, valid in 2-D and 3-D
+    symbol: str = "circle"  # plotly marker symbol, valid in 2-D and 3-D
+
+
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "cross", "x", "circle-open", "square-open", "diamond-open")
+SHADES = (0.0, -0.35, 0.4, -0.6, 0.65, -0.15, 0.2, -0.5)  # < 0 darker, > 0 lighter
+
+
+def shade(color: str, amount: float) -> str:
+    """`#rrggbb` mixed with black (amount < 0) or white (amount > 0)."""
+    rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    target = 255 if amount > 0 else 0
+    mixed = [round(c + (target - c) * abs(amount)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def run_styles(keys: Sequence[str], names: Sequence[str], colors: Sequence[str],
+               families: Sequence[str]) -> list[PathStyle]:
+    """One style per run, in order: run k of its family (optimizer) gets the family's colour at
+    shade k, dash k and marker k, so that two runs of one optimizer always differ in colour AND
+    pattern. A run's style depends on the runs before it only, so hiding or adding a later run
+    does not restyle the others."""
+    seen: dict[str, int] = {}
+    out = []
+    for key, name, color, family in zip(keys, names, colors, families, strict=True):
+        k = seen[family] = seen.get(family, -1) + 1
+        out.append(PathStyle(key, name, shade(color, SHADES[k % len(SHADES)]), DASHES[k % len(DASHES)],
+                             SYMBOLS[k % len(SYMBOLS)]))
+    return out
 
 
 def _f32(a) -> np.ndarray:
@@ -174,13 +206,13 @@ def optimizer_traces(
     if view in ("both", "3d"):
         traces.append({
             "type": "scatter3d", "mode": "lines", "scene": "scene", "x": x, "y": y, "z": z,
-            "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
+            "line": {"color": style.color, "width": 6, "dash": style.dash}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"]})
         traces.append({
             "type": "scatter3d", "mode": "markers", "scene": "scene", "x": [x[last]], "y": [y[last]], "z": [z[last]],
-            "marker": {"color": style.color, "size": 6, "line": {"color": "white", "width": 1}},
+            "marker": {"color": style.color, "size": 6, "symbol": style.symbol, "line": {"color": "white", "width": 1}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
         anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1})
@@ -188,13 +220,14 @@ def optimizer_traces(
         xa = {"xaxis": "x", "yaxis": "y"}
         traces.append({
             "type": "scatter", "mode": "lines", **xa, "x": x, "y": y,
-            "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
+            "line": {"color": style.color, "width": 2.5, "dash": style.dash}, "showlegend": view == "contour", **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "customdata"]})
         traces.append({
             "type": "scatter", "mode": "markers", **xa, "x": [x[last]], "y": [y[last]],
-            "marker": {"color": style.color, "size": 10, "line": {"color": "white", "width": 1.5}},
+            "marker": {"color": style.color, "size": 10, "symbol": style.symbol,
+                       "line": {"color": "white", "width": 1.5}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
         anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1})
@@ -292,7 +325,10 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom", "itemclick": "toggle"},
+        # A legend click would hide a path in this figure only: a run is hidden by its own switch in
+        # the sidebar, everywhere at once and in the link.
+        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom", "itemclick": False,
+                   "itemdoubleclick": False},
         "hovermode": "closest",
         "clickmode": "event",
         "uirevision": surface.key,
@@ -386,41 +422,70 @@ def standalone_html(figure: dict, title: str) -> str:
 # --- step charts ---------------------------------------------------------------------------
 
 
-def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 300) -> dict:
+WORK_AXES = {"steps": "step", "samples": "samples seen", "epochs": "epochs"}
+
+
+def work_axis(t: Trajectory, axis: str = "steps") -> np.ndarray:
+    """The horizontal axis of a step chart: steps, or on a data surface the samples seen or the
+    epochs at each step (`Trajectory.samples_seen`, `.epochs`); steps where those are undefined."""
+    if axis == "samples" and t.samples_seen is not None:
+        return np.asarray(t.samples_seen)
+    if axis == "epochs" and t.epochs is not None:
+        return np.asarray(t.epochs, dtype=float)
+    return np.arange(t.steps + 1)
+
+
+def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 300, x_title: str = "step") -> dict:
+    """`series`: (style, x, y) per run."""
     data = []
-    for style, y in series:
+    for style, x, y in series:
         y = np.asarray(y, dtype=float)
         if log:
             y = np.where(y > 0, y, np.nan)
         data.append({
             "type": "scatter", "mode": "lines", "name": style.name, "legendgroup": style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": np.arange(len(y)), "y": y, "line": {"color": style.color, "width": 2},
-            "hovertemplate": f"<b>{style.name}</b><br>step %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
+            "x": np.asarray(x), "y": y, "line": {"color": style.color, "width": 2, "dash": style.dash},
+            "hovertemplate": f"<b>{style.name}</b><br>{x_title} %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
         })
     return {
         "data": data,
         "layout": {
             "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
-            "xaxis": {"title": {"text": "step"}},
+            "xaxis": {"title": {"text": x_title}},
             "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power",
                       **({"minorloglabels": "none"} if log else {})},
-            "legend": {"orientation": "h", "y": -0.25},
+            "legend": {"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
         },
     }
 
 
-def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict:
-    """Loss against step: the gap f − f* on a log scale where f* is known, f itself otherwise."""
+def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict:
+    """Loss against step (or work): the gap f − f* on a log scale where f* is known, f itself otherwise."""
+    x_title = WORK_AXES[axis]
     if surface.f_min is not None:
-        series = [(s, np.asarray(t.loss) - surface.f_min) for s, t in runs]
-        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", log=True)
-    return _step_chart([(s, t.loss) for s, t in runs], title="Loss f (unbounded below)", y_title="f", log=False)
+        series = [(s, work_axis(t, axis), np.asarray(t.loss) - surface.f_min) for s, t in runs]
+        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", log=True, x_title=x_title)
+    return _step_chart([(s, work_axis(t, axis), t.loss) for s, t in runs], title="Loss f (unbounded below)",
+                       y_title="f", log=False, x_title=x_title)
 
 
-def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict | None:
-    series = [(s, t.distance) for s, t in runs if t.distance is not None]
+def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict | None:
+    series = [(s, work_axis(t, axis), t.distance) for s, t in runs if t.distance is not None]
     if not series:
         return None
-    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", log=True)
+    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", log=True,
+                       x_title=WORK_AXES[axis])
+
+
+def coordinate_figure(runs: Sequence[tuple[PathStyle, Trajectory]], coordinate: int, axis: str = "steps") -> dict:
+    """x(t) (coordinate 0) or y(t) (coordinate 1) of each run against step (or work)."""
+    name = "xy"[coordinate]
+    series = []
+    for s, t in runs:
+        values = np.array(t.path, dtype=float)[:, coordinate]
+        if bool(t.diverged):  # the frozen tail is not computed data: the line stops
+            values[int(t.diverged_at):] = np.nan
+        series.append((s, work_axis(t, axis), values))
+    return _step_chart(series, title=f"{name}(t)", y_title=name, log=False, x_title=WORK_AXES[axis])
