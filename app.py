@@ -84,22 +84,28 @@ def remember(values: Mapping[str, object]) -> None:
     and gradient source, with the run's optimizer so that they only come back to the same one)."""
     memory = st.session_state.setdefault("remembered", {}).setdefault(values["surface"], {})
     surface = SURFACES[values["surface"]]
-    memory.update({s.key: values[s.key] for s in decl.settings_for(surface, decl.run_layout(values)) if s.remembered})
-    memory.update({k: v for k, v in values.items() if k.endswith(".opt")})
+    optimizers = decl.run_layout(values)
+    memory.update({_memory_key(s.key, optimizers): values[s.key] for s in decl.settings_for(surface, optimizers)
+                   if s.remembered})
 
 
-def recall(surface_key: str, optimizers, *, only_preset: bool = False) -> dict[str, object]:
+def _memory_key(key: str, optimizers) -> str:
+    """A run's setting is remembered with its optimizer (r2.beta1@adam), so that a run switched to
+    another optimizer and back gets back what it had."""
+    if RUN_KEY.fullmatch(key):
+        return f"{key}@{optimizers[int(key[1:].split('.', 1)[0])]}"
+    return key
+
+
+def recall(surface_key: str, optimizers) -> dict[str, object]:
     """The remembered settings of a surface: what the person had there (for a run: if it had the
     same optimizer), its preset for the rest."""
     memory = st.session_state.get("remembered", {}).get(surface_key, {})
     fresh = decl.defaults(surface_key, optimizers)
     out = {}
     for s in decl.settings_for(SURFACES[surface_key], optimizers):
-        if not s.remembered or (only_preset and not s.from_preset):
-            continue
-        run = s.key.split(".", 1)[0] if RUN_KEY.fullmatch(s.key) else None
-        same = run is None or memory.get(f"{run}.opt") == fresh[f"{run}.opt"]
-        out[s.key] = memory[s.key] if same and s.key in memory else fresh[s.key]
+        if s.remembered:
+            out[s.key] = memory.get(_memory_key(s.key, optimizers), fresh[s.key])
     return out
 
 
@@ -117,9 +123,14 @@ def on_reset() -> None:
     surface = SURFACES[ss["surface"]]
     fresh = decl.defaults(surface.key, optimizers_now())
     load_values({s.key: fresh[s.key] for s in decl.settings_for(surface, optimizers_now()) if s.from_preset})
+    # What was remembered of the preset's settings goes too (runs of other optimizers included).
     memory = ss.get("remembered", {}).get(surface.key, {})
-    for key in [k for k in memory if RUN_KEY.fullmatch(k) or k in ("x0", "y0", "steps")]:
-        memory.pop(key)
+    for key in list(memory):
+        setting, _, optimizer = key.partition("@")  # r2.beta1@adam, or x0
+        name = setting.split(".", 1)[-1]
+        if (optimizer in OPTIMIZERS and name in OPTIMIZERS[optimizer].defaults) or (
+                not optimizer and decl.BY_KEY.get(key) and decl.BY_KEY[key].from_preset):
+            memory.pop(key)
 
 
 def on_exact_change() -> None:

@@ -433,7 +433,7 @@ def test_old_links_open_the_same_view_in_the_app(link_v1):
     s, view = state(at), link_v1["view"]
     assert s.surface == view["surface"] and list(s.optimizers) == view["optimizers"]
     assert s.steps == view["steps"] and s.seed == view["seed"] and list(s.start) == view["start"]
-    for i, run in enumerate(s.runs):
+    for run in s.runs:
         assert run.hparam_dict == view["hparams"][run.optimizer]
         assert run.noise == view["noise"] and run.batch_size == view["batch_size"]
         assert run.schedules == () and not run.hidden and run.label == ""
