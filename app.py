@@ -330,7 +330,8 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
     by_key = {s.key: s for s in decl.run_settings(index, run.optimizer, surface)}
     key = functools.partial(decl.run_key, index)
     title = f"{':material/visibility_off: ' if run.hidden else ''}{style.name}"
-    with st.expander(title, expanded=expanded):
+    # A stable key keeps the expander open while its label follows a slider.
+    with st.expander(title, expanded=expanded, key=f"run.{index}"):
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         draw(by_key[key("opt")], c1, on_change=on_run_optimizer_change, args=(index,))
         draw(by_key[key("hidden")], c2)
