@@ -275,6 +275,24 @@ def _resolve_optimizer(optimizer, hparams: dict, schedules, steps: int) -> _Hype
     return _Hyper(optim, spec.key, values, per_start, at, tuple(sorted(schedules.items())), scheduled)
 
 
+EXTRA_INPUTS: dict[str, Callable[[Surface, np.ndarray], np.ndarray]] = {
+    "hessian": lambda surf, points: surf.hessian(points),  # (n, 2, 2)
+    "loss": lambda surf, points: surf.f(points),  # (n,)
+}
+"""What an optimizer may ask for besides the gradient (`Optimizer.inputs`), by name: each is the
+surface's exact (full-batch) value at the point where the gradient is taken, passed to `update`
+as a keyword argument. Mini-batches and noise change the gradient only."""
+
+
+def _check_inputs(surf: Surface, optim: Optimizer, key: str) -> None:
+    for name in optim.inputs:
+        if name not in EXTRA_INPUTS:
+            raise ValueError(f"{key} asks for {name!r}, which the engine cannot give; it gives "
+                             f"{', '.join(EXTRA_INPUTS)}")
+        if name == "hessian" and surf.hessian is None:
+            raise ValueError(f"{key} needs the surface's Hessian, and {surf.key} does not give one")
+
+
 def _start_generators(seed: int, starts: np.ndarray) -> list[tuple[np.random.Generator, np.random.Generator]]:
     """Per start, a generator for its mini-batches and one for its gradient noise.
 
@@ -329,6 +347,8 @@ def _run_one(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise: 
     grad, optim, at = surf.grad, hyper.optim, hyper.at
     eval_point, update = optim.eval_point, optim.update
     px, py = path[0, 0]
+    if at is not None and steps:  # init with step 0's values (Rprop's step sizes: torch's first lr)
+        optim = at(0)
     sx, sy = optim.init(px), optim.init(py)
     xs, ys = [], []
     for t in range(steps):
@@ -410,16 +430,18 @@ def _run_many(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise:
     path points (no look-ahead, noise or mini-batch), returns them and the losses there (all but
     the last point's), to spare computing them again."""
     grad, minibatch_grad, optim, at_step = surf.grad, surf.minibatch_grad, hyper.optim, hyper.at
-    eval_point, update = optim.eval_point, optim.update
+    eval_point, update, inputs = optim.eval_point, optim.update, optim.inputs
     exact = eval_point is None and noise is None and sampler is None
     grads = np.empty_like(path) if exact else None
     losses = np.empty(path.shape[:2]) if exact and surf.value_and_grad else None
     params = path[0]
+    if at_step is not None and steps:  # init with step 0's values (Rprop's step sizes: torch's first lr)
+        optim = at_step(0)
     state = optim.init(params)
     for t in range(steps):
         if at_step is not None:  # a schedule: this step's hyperparameters
             optim = at_step(t)
-            eval_point, update = optim.eval_point, optim.update
+            eval_point, update, inputs = optim.eval_point, optim.update, optim.inputs
         at = params if eval_point is None else eval_point(params, state)
         if losses is not None:
             losses[t], g = surf.value_and_grad(at)
@@ -429,7 +451,10 @@ def _run_many(surf: Surface, hyper: _Hyper, path: np.ndarray, steps: int, noise:
             grads[t] = g
         if noise is not None:
             g = g + noise.at(t)
-        delta, state = update(g, state, params)
+        if inputs:
+            delta, state = update(g, state, params, **{name: EXTRA_INPUTS[name](surf, at) for name in inputs})
+        else:
+            delta, state = update(g, state, params)
         if recorder is not None:
             recorder.add(at, g, delta, state)
         params = np.add(params, delta, out=path[t + 1])  # written straight into the path
@@ -476,6 +501,7 @@ def simulate(
     if schedules is not None and not isinstance(schedules, Mapping):
         raise ValueError(f"schedules must map hyperparameter names to schedules, got {schedules!r}")
     hyper = _resolve_optimizer(optimizer, hparams, schedules, steps)
+    _check_inputs(surf, hyper.optim, hyper.key)
     starts, single = _as_starts(surf.start if start is None else start)
     if hyper.per_start is not None:
         if starts.shape[0] == 1:
@@ -514,7 +540,7 @@ def simulate(
         # Divergence is found after the loop: every operation is per start, so a start that
         # blew up cannot affect another, and the hot loops stay free of checks.
         recorder = _Recorder() if record_state else None
-        if single and sampler is None and recorder is None and hyper.optim.elementwise:
+        if single and sampler is None and recorder is None and hyper.optim.elementwise and not hyper.optim.inputs:
             kept = None
             _run_one(surf, hyper, path, steps, noise_draws)
         else:

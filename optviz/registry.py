@@ -232,6 +232,140 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Ruder (2016), An overview of gradient descent optimization algorithms",
             "#17becf",
         ),
+        OptimizerSpec(
+            "adamw",
+            "AdamW",
+            opt.adamw,
+            (lr(0.001), BETA1, BETA2, eps(1e-8),
+             HParam("weight_decay", 0.01, 0.0, 1.0, symbol=r"\lambda",
+                    help="decoupled weight decay: each step shrinks the parameters by the fraction lr × λ")),
+            _ADAM_MOMENTS + _BIAS
+            + r"\theta_t = \theta_{t-1} - \eta\lambda\,\theta_{t-1} "
+            + r"- \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+            "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR",
+            "#393b79",
+        ),
+        OptimizerSpec(
+            "radam",
+            "RAdam",
+            opt.radam,
+            (lr(0.001), BETA1, BETA2, eps(1e-8)),
+            _ADAM_MOMENTS
+            + r"\rho_\infty = \tfrac{2}{1-\beta_2} - 1,\quad "
+            + r"\rho_t = \rho_\infty - \tfrac{2t\beta_2^t}{1-\beta_2^t} \\ "
+            + r"r_t = \sqrt{\tfrac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}} \\ "
+            + r"\theta_t = \theta_{t-1} - \frac{\eta\, m_t}{1-\beta_1^t} \cdot "
+            + r"\begin{cases} r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon} & \rho_t > 5 \\ 1 & \text{else}"
+            + r"\end{cases}",
+            "Liu, Jiang, He, Chen, Liu, Gao & Han (2020), On the Variance of the Adaptive Learning Rate and "
+            "Beyond, ICLR",
+            "#637939",
+        ),
+        OptimizerSpec(
+            "rprop",
+            "Rprop",
+            opt.rprop,
+            (HParam("lr", 0.01, 1e-5, 10.0, scale="log", symbol=r"\Delta_0",
+                    help="the first step size of every coordinate (torch's lr); later steps adapt it"),
+             HParam("eta_minus", 0.5, 0.05, 0.95, symbol=r"\eta^-", step=0.01,
+                    help="step-size factor after the gradient's sign flips (a minimum was jumped over)"),
+             HParam("eta_plus", 1.2, 1.05, 3.0, symbol=r"\eta^+", step=0.01,
+                    help="step-size factor while the gradient keeps its sign"),
+             HParam("step_min", 1e-6, 1e-9, 1e-3, scale="log", symbol=r"\Delta_{\min}", help="smallest step size"),
+             HParam("step_max", 50.0, 1e-2, 100.0, scale="log", symbol=r"\Delta_{\max}", help="largest step size")),
+            r"\Delta_t = \mathrm{clip}_{[\Delta_{\min},\,\Delta_{\max}]}\!\begin{cases} \eta^+ \Delta_{t-1} & "
+            r"g_t g_{t-1} > 0 \\ \eta^- \Delta_{t-1} & g_t g_{t-1} < 0 \\ \Delta_{t-1} & \text{else} \end{cases} \\ "
+            r"g_t \leftarrow 0 \;\text{ where } g_t g_{t-1} < 0 \\ "
+            r"\theta_t = \theta_{t-1} - \mathrm{sign}(g_t)\, \Delta_t",
+            "Riedmiller & Braun (1993), A Direct Adaptive Method for Faster Backpropagation Learning: "
+            "The RPROP Algorithm, IEEE ICNN",
+            "#8c6d31",
+        ),
+        OptimizerSpec(
+            "lion",
+            "Lion",
+            opt.lion,
+            (lr(1e-4), BETA1,
+             decay("beta2", 0.99, r"\beta_2", "decay of the momentum that is kept (the step uses β₁'s interpolation)",
+                   low=0.5),
+             HParam("weight_decay", 0.0, 0.0, 1.0, symbol=r"\lambda",
+                    help="decoupled weight decay, times lr, as in AdamW")),
+            r"c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ "
+            r"\theta_t = \theta_{t-1} - \eta\, (\mathrm{sign}(c_t) + \lambda\, \theta_{t-1}) \\ "
+            r"m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
+            "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, NeurIPS",
+            "#843c39",
+        ),
+        OptimizerSpec(
+            "qhm",
+            "QHM",
+            opt.qhm,
+            (lr(0.01),
+             decay("momentum", 0.9, r"\beta", "decay of the momentum buffer, an average (not a sum) of the gradients"),
+             HParam("nu", 0.7, 0.0, 1.0, symbol=r"\nu", step=0.01,
+                    help="weight of the momentum buffer in the step: 0 is SGD, 1 is momentum")),
+            r"b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \\ "
+            r"\theta_t = \theta_{t-1} - \eta\, [(1-\nu)\, g_t + \nu\, b_t]",
+            "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
+            "#7b4173",
+        ),
+        OptimizerSpec(
+            "qhadam",
+            "QHAdam",
+            opt.qhadam,
+            (lr(0.001), decay("beta1", 0.995, r"\beta_1", "decay of the first-moment (mean) average"),
+             BETA2,
+             HParam("nu1", 0.7, 0.0, 1.0, symbol=r"\nu_1", step=0.01,
+                    help="weight of the mean average against the current gradient (1: Adam's numerator)"),
+             HParam("nu2", 1.0, 0.0, 1.0, symbol=r"\nu_2", step=0.01,
+                    help="weight of the squared average against the current squared gradient (1: Adam's)"),
+             eps(1e-8)),
+            _ADAM_MOMENTS + _BIAS
+            + r"\theta_t = \theta_{t-1} - \eta\, \frac{(1-\nu_1)\, g_t + \nu_1 \hat m_t}"
+            + r"{\sqrt{(1-\nu_2)\, g_t^2 + \nu_2 \hat v_t} + \epsilon}",
+            "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
+            "#3182bd",
+        ),
+        OptimizerSpec(
+            "signum",
+            "Sign descent (signSGD/Signum)",
+            opt.signum,
+            (lr(0.01),
+             decay("momentum", 0.0, r"\beta",
+                   "decay of the gradient average whose sign is taken: 0 is signSGD, > 0 Signum")),
+            r"m_t = \beta\, m_{t-1} + (1-\beta)\, g_t \\ \theta_t = \theta_{t-1} - \eta\, \mathrm{sign}(m_t)",
+            "Bernstein, Wang, Azizzadenesheli & Anandkumar (2018), signSGD: Compressed Optimisation for "
+            "Non-Convex Problems, ICML",
+            "#e6550d",
+        ),
+        OptimizerSpec(
+            "newton",
+            "Newton's method",
+            opt.newton,
+            (lr(1.0, low=1e-3, high=10.0),
+             HParam("damping", 0.0, 0.0, 10.0, symbol=r"\lambda", step=0.01,
+                    help="added to the Hessian's diagonal: 0 is plain Newton (it goes to saddle points too), "
+                    "large values make it gradient descent with step η/λ")),
+            r"H_t = \nabla^2 f(\theta_{t-1}) \\ \theta_t = \theta_{t-1} - \eta\, (H_t + \lambda I)^{-1} g_t",
+            "Newton (1669), Raphson (1690); damping: Levenberg (1944). Nocedal & Wright (2006), Numerical "
+            "Optimization, ch. 3",
+            "#31a354",
+        ),
+        OptimizerSpec(
+            "lbfgs",
+            "L-BFGS",
+            opt.lbfgs,
+            (lr(1.0, low=1e-3, high=10.0),
+             HParam("history_size", 10, 1, 100, symbol="m", step=1,
+                    help="how many recent (step, gradient change) pairs approximate the inverse Hessian")),
+            r"s_i = \theta_{i+1} - \theta_i,\quad y_i = g_{i+1} - g_i \quad (\text{the last } m) \\ "
+            r"d_t = -H_t\, g_t \;\text{(two-loop recursion, } H^0_t = \tfrac{s^\top y}{y^\top y} I) \\ "
+            r"\theta_t = \theta_{t-1} + \eta\, d_t \quad (\text{first step: } d = -g,\ "
+            r"\eta \min(1, 1/\lVert g\rVert_1))",
+            "Nocedal (1980), Updating Quasi-Newton Matrices with Limited Storage; Liu & Nocedal (1989), On the "
+            "limited memory BFGS method for large scale optimization",
+            "#756bb1",
+        ),
     )
 }
 

@@ -81,6 +81,22 @@ _RULES = [
     ("adam", "adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}, "Adam", {"lr": 0.05, "betas": [0.8, 0.99]}),
     ("amsgrad", "amsgrad", {"lr": 0.05}, "Adam", {"lr": 0.05, "amsgrad": True}),
     ("adamax", "adamax", {"lr": 0.05, "beta1": 0.85}, "Adamax", {"lr": 0.05, "betas": [0.85, 0.999]}),
+    ("adamw", "adamw", {"lr": 0.05, "weight_decay": 0.1}, "AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("adamw-strong-decay", "adamw", {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.5}, "AdamW",
+     {"lr": 0.02, "betas": [0.8, 0.99], "weight_decay": 0.5}),
+    # beta2 = 0.999: the first five steps are unrectified; beta2 = 0.9: rectified from step 6 as well,
+    # with a different rho_inf; beta2 = 0.6: rho_inf = 4, never rectified.
+    # The unrectified steps are momentum SGD on m_hat: learning rates GD survives on these walls.
+    ("radam", "radam", {"lr": 0.002}, "RAdam", {"lr": 0.002}),
+    ("radam-beta2-0.9", "radam", {"lr": 0.002, "beta1": 0.8, "beta2": 0.9}, "RAdam",
+     {"lr": 0.002, "betas": [0.8, 0.9]}),
+    ("radam-beta2-0.6", "radam", {"lr": 0.001, "beta2": 0.6}, "RAdam", {"lr": 0.001, "betas": [0.9, 0.6]}),
+    ("rprop", "rprop", {"lr": 0.01}, "Rprop", {"lr": 0.01}),
+    ("rprop-etas", "rprop", {"lr": 0.1, "eta_minus": 0.3, "eta_plus": 1.5, "step_min": 1e-4, "step_max": 0.5},
+     "Rprop", {"lr": 0.1, "etas": [0.3, 1.5], "step_sizes": [1e-4, 0.5]}),
+    # No line search, one iteration per step(): torch's closure is called once a step, like our gradient.
+    ("lbfgs", "lbfgs", {"lr": 1.0, "history_size": 10}, "LBFGS", {"lr": 1.0, "history_size": 10, "max_iter": 1}),
+    ("lbfgs-m2", "lbfgs", {"lr": 0.5, "history_size": 2}, "LBFGS", {"lr": 0.5, "history_size": 2, "max_iter": 1}),
 ]
 
 CASES: list[dict] = [

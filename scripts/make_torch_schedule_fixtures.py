@@ -40,6 +40,11 @@ OPTIMIZERS = [
     ("adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}, "Adam", {"lr": 0.05, "betas": (0.8, 0.99)}),
     ("amsgrad", {"lr": 0.05}, "Adam", {"lr": 0.05, "amsgrad": True}),
     ("adamax", {"lr": 0.05, "beta1": 0.85}, "Adamax", {"lr": 0.05, "betas": (0.85, 0.999)}),
+    ("adamw", {"lr": 0.05, "weight_decay": 0.1}, "AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("radam", {"lr": 0.002, "beta2": 0.9}, "RAdam", {"lr": 0.002, "betas": (0.9, 0.9)}),
+    # Rprop reads lr once, at its first step: a warm-up's first value sets its step sizes, the rest is ignored.
+    ("rprop", {"lr": 0.05}, "Rprop", {"lr": 0.05}),
+    ("lbfgs", {"lr": 0.5, "history_size": 5}, "LBFGS", {"lr": 0.5, "history_size": 5, "max_iter": 1}),
 ]
 
 # Our learning-rate schedule and the torch scheduler it must equal.
@@ -114,9 +119,13 @@ def torch_run(case: dict, steps: int = STEPS) -> dict:
             else:
                 group[spec["ramp"]] = value
         lrs.append(float(group["lr"]))
-        optim.zero_grad()
-        p.grad = torch.from_numpy(surface.grad(p.detach().numpy().copy()))
-        optim.step()
+
+        def closure():  # LBFGS asks for one; the others call it once, as a plain step would
+            optim.zero_grad()
+            p.grad = torch.from_numpy(surface.grad(p.detach().numpy().copy()))
+            return torch.tensor(float(surface.f(p.detach().numpy())))
+
+        optim.step(closure)
         if scheduler is not None:
             scheduler.step()
         points.append(p.detach().numpy().copy())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Minimum, Surface, pack
+from .base import Minimum, Surface, pack, pack_hessian
 
 
 def _xy(p):
@@ -13,6 +13,11 @@ def _xy(p):
     if p.ndim == 1:  # one point: numpy scalars, far cheaper than 0-d arrays in what follows
         return p[0], p[1]
     return p[..., 0], p[..., 1]
+
+
+def _constant(x, value: float):
+    """A constant Hessian entry, shaped like one coordinate of the points."""
+    return np.full(np.shape(x), value)
 
 
 # --- saddle: x^2 - y^2 ---------------------------------------------------------------------
@@ -28,11 +33,17 @@ def _saddle_grad(p):
     return pack(2.0 * x, -2.0 * y)
 
 
+def _saddle_hessian(p):
+    x, _ = _xy(p)
+    return pack_hessian(_constant(x, 2.0), _constant(x, 0.0), _constant(x, -2.0))
+
+
 SADDLE = Surface(
     key="saddle",
     title="Saddle x² − y²",
     f=_saddle_f,
     grad=_saddle_grad,
+    hessian=_saddle_hessian,
     domain=((-2.0, 2.0), (-2.0, 2.0)),
     minima=(),
     f_min=None,
@@ -56,11 +67,17 @@ def _bowl_grad(p):
     return pack(2.0 * x, 2.0 * y)
 
 
+def _bowl_hessian(p):
+    x, _ = _xy(p)
+    return pack_hessian(_constant(x, 2.0), _constant(x, 0.0), _constant(x, 2.0))
+
+
 BOWL = Surface(
     key="bowl",
     title="Bowl x² + y²",
     f=_bowl_f,
     grad=_bowl_grad,
+    hessian=_bowl_hessian,
     domain=((-3.0, 3.0), (-3.0, 3.0)),
     minima=(Minimum(0.0, 0.0, 0.0),),
     f_min=0.0,
@@ -83,11 +100,17 @@ def _ravine_grad(p):
     return pack(0.2 * x, 4.0 * y)
 
 
+def _ravine_hessian(p):
+    x, _ = _xy(p)
+    return pack_hessian(_constant(x, 0.2), _constant(x, 0.0), _constant(x, 4.0))
+
+
 RAVINE = Surface(
     key="ravine",
     title="Ravine 0.1x² + 2y²",
     f=_ravine_f,
     grad=_ravine_grad,
+    hessian=_ravine_hessian,
     domain=((-6.0, 6.0), (-3.0, 3.0)),
     minima=(Minimum(0.0, 0.0, 0.0),),
     f_min=0.0,
@@ -120,11 +143,17 @@ def _rosenbrock_value_and_grad(p):
     return q * q + 100.0 * (r * r), pack(-2.0 * q - 400.0 * x * r, 200.0 * r)
 
 
+def _rosenbrock_hessian(p):
+    x, y = _xy(p)
+    return pack_hessian(2.0 - 400.0 * (y - x * x) + 800.0 * x * x, -400.0 * x, _constant(x, 200.0))
+
+
 ROSENBROCK = Surface(
     key="rosenbrock",
     title="Rosenbrock (a=1, b=100)",
     f=_rosenbrock_f,
     grad=_rosenbrock_grad,
+    hessian=_rosenbrock_hessian,
     value_and_grad=_rosenbrock_value_and_grad,
     domain=((-2.0, 2.0), (-1.0, 3.0)),
     minima=(Minimum(1.0, 1.0, 0.0),),
@@ -169,11 +198,22 @@ def _beale_value_and_grad(p):
     return a * a + b * b + c * c, _beale_grad_from(*terms)
 
 
+def _beale_hessian(p):
+    # f = a² + b² + c² with a_x = y - 1, a_y = x, b_x = y² - 1, b_y = 2xy, c_x = y³ - 1, c_y = 3xy²;
+    # second derivatives: a_xy = 1, b_xy = 2y, b_yy = 2x, c_xy = 3y², c_yy = 6xy, the rest 0.
+    x, y, y2, u1, u2, u3, a, b, c = _beale_terms(p)
+    hxx = 2.0 * (u1 * u1 + u2 * u2 + u3 * u3)
+    hxy = 2.0 * (x * u1 + a + (2.0 * x * y) * u2 + (2.0 * y) * b + (3.0 * x * y2) * u3 + (3.0 * y2) * c)
+    hyy = 2.0 * (x * x * (1.0 + 4.0 * y2 + 9.0 * y2 * y2) + (2.0 * x) * b + (6.0 * x * y) * c)
+    return pack_hessian(hxx, hxy, hyy)
+
+
 BEALE = Surface(
     key="beale",
     title="Beale",
     f=_beale_f,
     grad=_beale_grad,
+    hessian=_beale_hessian,
     value_and_grad=_beale_value_and_grad,
     domain=((-4.5, 4.5), (-4.5, 4.5)),
     minima=(Minimum(3.0, 0.5, 0.0),),
@@ -208,11 +248,19 @@ def _himmelblau_value_and_grad(p):
     return a * a + b * b, pack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
 
 
+def _himmelblau_hessian(p):
+    x, y = _xy(p)
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return pack_hessian(4.0 * a + 8.0 * x * x + 2.0, 4.0 * (x + y), 4.0 * b + 8.0 * y * y + 2.0)
+
+
 HIMMELBLAU = Surface(
     key="himmelblau",
     title="Himmelblau (four minima)",
     f=_himmelblau_f,
     grad=_himmelblau_grad,
+    hessian=_himmelblau_hessian,
     value_and_grad=_himmelblau_value_and_grad,
     domain=((-5.0, 5.0), (-5.0, 5.0)),
     minima=(
@@ -254,11 +302,20 @@ def _two_minima_grad(p):
     return pack(0.1 * (x + 2.0) * h * h * h * (x - 2.5), y)
 
 
+def _two_minima_hessian(p):
+    # g''(x): the product rule on (x + 2)(x - 1/2)^3 (x - 5/2) / 10.
+    x, _ = _xy(p)
+    h = x - 0.5
+    gxx = 0.1 * (h * h * h * (x - 2.5) + 3.0 * (x + 2.0) * h * h * (x - 2.5) + (x + 2.0) * h * h * h)
+    return pack_hessian(gxx, _constant(x, 0.0), _constant(x, 1.0))
+
+
 TWO_MINIMA = Surface(
     key="two_minima",
     title="Two minima and a plateau",
     f=_two_minima_f,
     grad=_two_minima_grad,
+    hessian=_two_minima_hessian,
     domain=((-3.5, 4.0), (-2.0, 2.0)),
     minima=(Minimum(-2.0, 0.0, -1.7825), Minimum(2.5, 0.0, -0.60546875, is_global=False)),
     f_min=-1.7825,

@@ -29,6 +29,10 @@ class Surface:
 
     `value_and_grad(p)`, where given, returns exactly `(f(p), grad(p))` computed together.
 
+    `hessian(p)` is the analytic Hessian, also on the last axis: `(..., 2) -> (..., 2, 2)`
+    (symmetric). Every bundled surface gives it (Newton's method needs it); None on a surface
+    built without one, and an optimizer that needs it then says so.
+
     Surfaces that are built on data (the regression MSE) also carry `minibatch_grad(p, idx)`,
     the gradient over the samples `idx` (shape `(n, batch)`, one row per start in `p` shaped
     `(n, 2)`), and `n_samples`; this is what lets batch GD, SGD and mini-batch GD differ.
@@ -48,6 +52,7 @@ class Surface:
     minibatch_grad: Callable[[Array, Array], Array] | None = None
     # Optional (f(p), grad(p)) in one pass, sharing subexpressions: a speed-up, never a new value.
     value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
+    hessian: Callable[[Array], Array] | None = None
     n_samples: int = 0
     data: tuple[Array, Array] | None = field(default=None, repr=False)
 
@@ -96,4 +101,17 @@ def pack(gx: Array, gy: Array) -> Array:
     out = np.empty((*gx.shape, 2), dtype=np.result_type(gx, gy, float))
     out[..., 0] = gx
     out[..., 1] = gy
+    return out
+
+
+def pack_hessian(hxx, hxy, hyy) -> Array:
+    """The symmetric 2x2 matrices [[hxx, hxy], [hxy, hyy]] on two new last axes; the entries
+    broadcast against each other (a constant entry may be a float)."""
+    hxx, hxy, hyy = np.broadcast_arrays(np.asarray(hxx, dtype=float), np.asarray(hxy, dtype=float),
+                                        np.asarray(hyy, dtype=float))
+    out = np.empty((*hxx.shape, 2, 2))
+    out[..., 0, 0] = hxx
+    out[..., 0, 1] = hxy
+    out[..., 1, 0] = hxy
+    out[..., 1, 1] = hyy
     return out

@@ -61,7 +61,7 @@ def test_writes_csv_and_json(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "args",
-    [["--optimizers", "adamw"], ["--set", "adam.lr=-1", "--optimizers", "adam"], ["--batch-size", "4"]],
+    [["--optimizers", "adamz"], ["--set", "adam.lr=-1", "--optimizers", "adam"], ["--batch-size", "4"]],
 )
 def test_bad_input_is_a_message_not_a_traceback(args, capsys):
     assert main(args) == 2

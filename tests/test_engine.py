@@ -1,5 +1,6 @@
 """simulate(): shapes, determinism, batch == per-start, divergence, convergence with the presets."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -203,7 +204,7 @@ def test_bad_batch_size_and_unknown_names():
     with pytest.raises(ValueError, match="batch_size"):
         simulate("mse", "sgd", batch_size=10**6)
     with pytest.raises(ValueError, match="unknown optimizer"):
-        simulate("mse", "adamw")
+        simulate("mse", "adamz")
     with pytest.raises(ValueError, match="unknown surface"):
         simulate("nope", "sgd")
 
@@ -448,5 +449,76 @@ def test_a_coupled_custom_optimizer_gives_the_same_path_alone_and_in_a_batch():
 
 
 @pytest.mark.parametrize("key", OPT_KEYS)
-def test_every_registry_optimizer_declares_itself_elementwise(key):
-    assert OPTIMIZERS[key].build().elementwise is True
+def test_elementwise_is_declared_truthfully(key):
+    """A registry optimizer that declares elementwise=True gives, coordinate by coordinate on numpy
+    scalars, bit for bit what it gives on (n, 2) arrays (the single-start fast path relies on it).
+    Those that couple the coordinates (Newton, L-BFGS: see test_optimizers.py) do not declare it."""
+    opt = OPTIMIZERS[key].build()
+    if not opt.elementwise:
+        assert opt.inputs or key == "lbfgs", key  # a coupled rule: named, and tested for coupling
+        return
+    rng = np.random.default_rng(4)
+    params = rng.normal(size=(1, 2))
+    state, states = opt.init(params), [opt.init(params[0, 0]), opt.init(params[0, 1])]
+    for _ in range(6):
+        g = rng.normal(size=(1, 2))
+        delta, state = opt.update(g, state, params)
+        for i in range(2):
+            d, states[i] = opt.update(g[0, i], states[i], params[0, i])
+            assert d == delta[0, i], (key, i)
+        params = params + delta
+
+
+# --- what an optimizer may ask for besides the gradient (Optimizer.inputs) -------------------------
+
+
+def polyak_step(f_min=0.0):
+    """Polyak's step size (f - f*) / |g|², a coupled rule that asks the engine for the loss."""
+
+    def update(grads, state, params, *, loss):
+        norm2 = np.sum(grads * grads, axis=-1, keepdims=True)
+        return -((loss[..., None] - f_min) / norm2) * grads, state
+
+    return Optimizer(lambda p: None, update, inputs=("loss",))
+
+
+def test_an_optimizer_that_asks_for_the_loss_gets_it():
+    # On the bowl f = |p|², g = 2p: the Polyak step is -(|p|² / 4|p|²) 2p = -p/2, halving p.
+    t = simulate("bowl", polyak_step(), (2.0, -1.0), 6)
+    np.testing.assert_allclose(t.path, np.outer(0.5 ** np.arange(7), [2.0, -1.0]), rtol=1e-15)
+
+
+def spy(log):
+    """Takes its gradient at a shifted point, asks for the Hessian and the loss, and logs them."""
+
+    def update(grads, state, params, *, hessian, loss):
+        log.append((params + 0.1, grads, hessian, loss))
+        return -0.001 * grads, state
+
+    return Optimizer(lambda p: None, update, eval_point=lambda p, s: p + 0.1, inputs=("hessian", "loss"))
+
+
+@pytest.mark.parametrize(("surface", "kwargs"), [("rosenbrock", {}), ("beale", {"noise": 0.5}),
+                                                 ("mse", {"batch_size": 4})])
+def test_the_inputs_are_the_surfaces_exact_values_at_the_gradients_point(surface, kwargs):
+    """Mini-batches and noise change the gradient only: the Hessian and loss are the full-batch ones."""
+    s, log = SURFACES[surface], []
+    starts = np.array([[0.5, 0.5], [-1.0, 1.5]])
+    t = simulate(s, spy(log), starts, 5, seed=1, **kwargs)
+    assert len(log) == 5
+    for at, grads, hessian, loss in log:
+        np.testing.assert_array_equal(hessian, s.hessian(at))
+        np.testing.assert_array_equal(loss, s.f(at))
+        assert hessian.shape == (2, 2, 2) and loss.shape == (2,)
+        assert np.array_equal(grads, s.grad(at)) == (not kwargs)
+    np.testing.assert_allclose(log[-1][0], t.path[-2] + 0.1)
+
+
+def test_a_surface_without_what_an_optimizer_needs_is_a_clear_error():
+    flat = dataclasses.replace(SURFACES["bowl"], key="no_hessian", hessian=None)
+    with pytest.raises(ValueError, match="newton needs the surface's Hessian, and no_hessian does not give one"):
+        simulate(flat, "newton", (1.0, 1.0), 5)
+    assert simulate(flat, "lbfgs", (1.0, 1.0), 5).path.shape == (6, 2)  # L-BFGS needs the gradient only
+    odd = Optimizer(lambda p: None, lambda g, s, p, **kw: (g, s), inputs=("third_derivative",))
+    with pytest.raises(ValueError, match="'third_derivative', which the engine cannot give"):
+        simulate("bowl", odd, (1.0, 1.0), 5)

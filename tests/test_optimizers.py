@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, optimizers, simulate
+from optviz.engine import EXTRA_INPUTS
 from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
+from optviz.schedules import Cosine
 from surfaces import SURFACES
 
 P0 = np.array([[1.0, 1.0]])
@@ -15,10 +17,15 @@ G1 = np.array([[2.0, -4.0]])
 G2 = np.array([[1.0, 3.0]])
 
 
+def inputs(opt, params, surface="bowl"):
+    """What the engine passes besides the gradient (`Optimizer.inputs`): here the bowl's values."""
+    return {name: EXTRA_INPUTS[name](SURFACES[surface], params) for name in opt.inputs}
+
+
 def two_steps(opt, g1=G1, g2=G2):
     state = opt.init(P0)
-    d1, state = opt.update(g1, state, P0)
-    d2, state = opt.update(g2, state, P0 + d1)
+    d1, state = opt.update(g1, state, P0, **inputs(opt, P0))
+    d2, state = opt.update(g2, state, P0 + d1, **inputs(opt, P0 + d1))
     return d1[0], d2[0], state
 
 
@@ -121,7 +128,7 @@ def test_updates_are_pure():
         state = opt.init(P0)
         snapshot = [np.copy(a) if isinstance(a, np.ndarray) else a for a in state]
         grads = G1.copy()
-        opt.update(grads, state, P0)
+        opt.update(grads, state, P0, **inputs(opt, P0))
         np.testing.assert_array_equal(grads, G1)
         for before, after in zip(snapshot, state, strict=True):
             np.testing.assert_array_equal(before, after)
@@ -145,7 +152,7 @@ def test_registry_entry_is_complete(key):
         assert grid[0] == h.low and grid[-1] == h.high and h.default in grid
         assert all(h.contains(v) for v in grid)
     opt = spec.build()
-    delta, _ = opt.update(G1, opt.init(P0), P0)
+    delta, _ = opt.update(G1, opt.init(P0), P0, **inputs(opt, P0))
     assert delta.shape == P0.shape and np.all(np.isfinite(delta))
     assert len({s.color for s in OPTIMIZERS.values()}) == len(OPTIMIZERS)
 
@@ -177,34 +184,275 @@ def test_invalid_hyperparameters_raise_naming_the_value(key):
         spec.build(learning_rate=0.1)
 
 
+# --- the optimizers after the textbook ----------------------------------------------------------
+# AdamW, RAdam, Rprop and L-BFGS also match torch.optim step for step (tests/test_torch_crosscheck.py);
+# Lion, QHM, QHAdam, sign descent and Newton are checked here against their papers' pseudo-code.
+
+
+def test_adamw_is_adam_plus_a_decoupled_decay():
+    # Step 1: Adam's step is -lr sign(g) (m_hat = g, v_hat = g^2); the decay adds -lr wd theta = -0.05 (1, 1).
+    d1, d2, _ = two_steps(optimizers.adamw(lr=0.1, weight_decay=0.5))
+    np.testing.assert_allclose(d1, [-0.1 - 0.05, 0.1 - 0.05], rtol=1e-7)
+    adam_d2 = two_steps(optimizers.adam(lr=0.1))[1]
+    theta1 = P0[0] + d1
+    np.testing.assert_allclose(d2, adam_d2 - 0.05 * theta1, rtol=1e-12)  # the moments never see the decay
+    no_decay = two_steps(optimizers.adamw(lr=0.1, weight_decay=0.0))
+    np.testing.assert_array_equal(no_decay[1], adam_d2)
+
+
+def test_radam_warms_up_by_rectification():
+    """With beta2 = 0.999, rho_t = 4.99 at t = 5 and 5.99 at t = 6: five momentum-SGD steps on
+    m_hat, then the rectified adaptive step. A constant gradient makes m_hat = g exactly."""
+    lr, g = 0.1, np.array([[2.0, -4.0]])
+    opt = optimizers.radam(lr=lr)
+    state, deltas = opt.init(P0), []
+    for _ in range(6):
+        delta, state = opt.update(g, state, P0)
+        deltas.append(delta[0])
+    for d in deltas[:5]:
+        np.testing.assert_allclose(d, -lr * g[0], rtol=1e-12)
+    rho_inf = 2 / 0.001 - 1
+    rho6 = rho_inf - 2 * 6 * 0.999**6 / (1 - 0.999**6)
+    assert 5.9 < rho6 < 6.0
+    rect = math.sqrt((rho6 - 4) * (rho6 - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho6))
+    v6 = (1 - 0.999**6) * g[0] ** 2  # the second moment of a constant gradient
+    np.testing.assert_allclose(deltas[5], -lr * g[0] * rect * math.sqrt(1 - 0.999**6) / (np.sqrt(v6) + 1e-8),
+                               rtol=1e-9)
+    assert 0.0 < rect < 0.05  # the first rectified steps are small: the warm-up
+
+
+def test_rprop_by_hand_in_torchs_form():
+    opt = optimizers.rprop(lr=0.1, eta_minus=0.5, eta_plus=1.2, step_min=1e-6, step_max=0.13)
+    state = opt.init(P0)
+    d1, state = opt.update(G1, state, P0)  # no previous gradient: step size lr, -lr sign(g)
+    np.testing.assert_allclose(d1[0], [-0.1, 0.1])
+    d2, state = opt.update(G2, state, P0)  # x kept its sign: 0.12; y flipped: 0.05 and no move
+    np.testing.assert_allclose(d2[0], [-0.12, 0.0])
+    np.testing.assert_allclose(state.step_size[0], [0.12, 0.05])
+    np.testing.assert_array_equal(state.prev[0], [1.0, 0.0])  # the flipped gradient is stored as 0
+    d3, state = opt.update(G2, state, P0)  # x: 0.144 clipped to 0.13; y: after a 0, no change (0.05)
+    np.testing.assert_allclose(d3[0], [-0.13, -0.05])
+
+
+def test_sign_descent_and_signum_by_hand():
+    # signSGD (beta = 0): every coordinate moves by exactly lr against its gradient's sign.
+    d1, d2, _ = two_steps(optimizers.signum(lr=0.1))
+    np.testing.assert_array_equal(d1, [-0.1, 0.1])
+    np.testing.assert_array_equal(d2, [-0.1, -0.1])
+    # Signum (beta = 0.9): m2 = 0.9 (0.2, -0.4) + 0.1 (1, 3) = (0.28, -0.06): y keeps moving up.
+    d1, d2, state = two_steps(optimizers.signum(lr=0.1, momentum=0.9))
+    np.testing.assert_array_equal(d1, [-0.1, 0.1])
+    np.testing.assert_array_equal(d2, [-0.1, 0.1])
+    np.testing.assert_allclose(state.mu[0], [0.28, -0.06])
+    zero = optimizers.signum(lr=0.1)
+    np.testing.assert_array_equal(zero.update(np.zeros((1, 2)), zero.init(P0), P0)[0], 0.0)  # sign(0) = 0
+
+
+def test_lion_by_hand():
+    """Chen et al. (2023), Algorithm 2: c = b1 m + (1 - b1) g; theta -= lr (sign(c) + wd theta);
+    m = b2 m + (1 - b2) g."""
+    opt = optimizers.lion(lr=0.1, beta1=0.9, beta2=0.99, weight_decay=0.5)
+    d1, d2, state = two_steps(opt)
+    np.testing.assert_allclose(d1, [-0.1 * (1 + 0.5), -0.1 * (-1 + 0.5)])  # c1 = 0.1 g1 = (0.2, -0.4)
+    theta1 = np.array([0.85, 1.05])
+    # c2 = 0.9 (0.02, -0.04) + 0.1 (1, 3) = (0.118, 0.264): both signs +1.
+    np.testing.assert_allclose(d2, -0.1 * (np.array([1.0, 1.0]) + 0.5 * theta1))
+    np.testing.assert_allclose(state.mu[0], [0.99 * 0.02 + 0.01, 0.99 * -0.04 + 0.03])
+    # The sign is of the interpolation with beta1, not of the gradient: g2x = -0.15 < 0 but
+    # c2x = 0.018 - 0.015 > 0, so x still steps down.
+    d2 = two_steps(optimizers.lion(lr=0.1), G1, np.array([[-0.15, 3.0]]))[1]
+    np.testing.assert_allclose(d2, [-0.1, -0.1])
+
+
+def test_qhm_by_hand_and_its_special_cases():
+    """Ma & Yarats (2019), Algorithm 1: b = beta b + (1 - beta) g; theta -= lr ((1 - nu) g + nu b)."""
+    d1, d2, state = two_steps(optimizers.qhm(lr=0.1, momentum=0.9, nu=0.7))
+    np.testing.assert_allclose(d1, [-0.074, 0.148])  # b1 = (0.2, -0.4); 0.3 g1 + 0.7 b1 = (0.74, -1.48)
+    np.testing.assert_allclose(d2, [-0.0496, -0.0858])  # b2 = (0.28, -0.06); 0.3 g2 + 0.7 b2
+    np.testing.assert_allclose(state.velocity[0], [0.28, -0.06])
+    np.testing.assert_array_equal(two_steps(optimizers.qhm(lr=0.1, nu=0.0))[1], two_steps(optimizers.sgd(lr=0.1))[1])
+    # nu = 1 is momentum on an averaged buffer: torch's momentum with lr (1 - beta) lr.
+    qhm1 = two_steps(optimizers.qhm(lr=0.1, momentum=0.9, nu=1.0))[1]
+    np.testing.assert_allclose(qhm1, two_steps(optimizers.momentum(lr=0.01, momentum=0.9))[1], rtol=1e-12)
+
+
+def test_qhadam_by_hand_and_adam_as_a_special_case():
+    """Ma & Yarats (2019), Algorithm 2, with nu2 = 0.5 so that both mixtures show."""
+    eps = 1e-8
+    d1, d2, _ = two_steps(optimizers.qhadam(lr=0.1, beta1=0.9, beta2=0.999, nu1=0.7, nu2=0.5, eps=eps))
+    # Step 1: m_hat = g, v_hat = g^2, so numerator g and denominator sqrt(g^2) + eps.
+    np.testing.assert_allclose(d1, [-0.1 * 2 / (2 + eps), 0.1 * 4 / (4 + eps)])
+    m_hat = np.array([0.28, -0.06]) / (1 - 0.9**2)
+    v_hat = np.array([0.999 * 0.004 + 0.001 * 1, 0.999 * 0.016 + 0.001 * 9]) / (1 - 0.999**2)
+    g2 = np.array([1.0, 3.0])
+    np.testing.assert_allclose(d2, -0.1 * (0.3 * g2 + 0.7 * m_hat) / (np.sqrt(0.5 * g2**2 + 0.5 * v_hat) + eps))
+    as_adam = two_steps(optimizers.qhadam(lr=0.1, beta1=0.9, nu1=1.0, nu2=1.0))
+    adam = two_steps(optimizers.adam(lr=0.1))
+    np.testing.assert_allclose(as_adam[1], adam[1], rtol=1e-12)
+
+
+def test_newton_by_hand():
+    # Rosenbrock at (-1.5, 2): g = (-155, -50), H = [[1902, 600], [600, 200]], det = 20400;
+    # H^-1 g = ((200 (-155) - 600 (-50)) / 20400, (1902 (-50) - 600 (-155)) / 20400) = (-1000, -2100) / 20400.
+    t = simulate("rosenbrock", "newton", (-1.5, 2.0), 1)
+    np.testing.assert_allclose(t.path[1], [-1.5 + 1000 / 20400, 2.0 + 2100 / 20400], rtol=1e-14)
+    # Damped on the bowl (H = 2I): theta -= lr g / (2 + lambda).
+    opt = optimizers.newton(lr=0.5, damping=3.0)
+    delta, _ = opt.update(G1, opt.init(P0), P0, hessian=SURFACES["bowl"].hessian(P0))
+    np.testing.assert_allclose(delta[0], -0.5 * G1[0] / 5.0)
+
+
+@pytest.mark.parametrize("surface", ["bowl", "ravine", "mse", "saddle"])
+def test_newton_lands_on_a_quadratics_stationary_point_in_one_step(surface):
+    """Including the saddle's: plain Newton jumps to the saddle point and stays, where gradient
+    descent slides off along y (why plain Newton is not used on non-convex losses)."""
+    s = SURFACES[surface]
+    t = simulate(s, "newton", s.start, 10)
+    target = s.minima_points[0] if s.minima else np.zeros(2)
+    np.testing.assert_allclose(t.path[1:], np.broadcast_to(target, (10, 2)), atol=1e-12)
+    if surface == "saddle":
+        assert t.outcome == "not yet" and simulate(s, "sgd", s.start, 200, lr=0.1).outcome == "escaped"
+
+
+def test_newton_with_enough_damping_descends_where_plain_newton_does_not():
+    """On the saddle (H = diag(2, -2)) λ = 3 makes H + λI = diag(5, 1) positive definite: each step
+    x ← x - 2x/5 and y ← y + 2y = 3y, so the path slides off along y and leaves the plot at step 5."""
+    s = SURFACES["saddle"]
+    damped = simulate(s, "newton", s.start, 10, damping=3.0)
+    np.testing.assert_allclose(damped.path[:6], [[-1.8 * 0.6**k, 0.01 * 3**k] for k in range(6)], rtol=1e-12)
+    assert damped.outcome == "escaped" and damped.escaped_at == 5
+
+
+def test_newton_and_lbfgs_couple_the_coordinates():
+    """The x-step depends on the y-gradient: neither may be run coordinate by coordinate."""
+    h = SURFACES["rosenbrock"].hessian(P0)  # off-diagonal -400
+    newton = optimizers.newton()
+    a = newton.update(G1, None, P0, hessian=h)[0]
+    b = newton.update(np.array([[2.0, 5.0]]), None, P0, hessian=h)[0]
+    assert a[0, 0] != b[0, 0]
+    lbfgs = optimizers.lbfgs()
+    first = [lbfgs.update(G1, lbfgs.init(P0), P0) for _ in range(2)]
+    a = lbfgs.update(G2, first[0][1], P0 + first[0][0])[0]
+    b = lbfgs.update(np.array([[1.0, -3.0]]), first[1][1], P0 + first[1][0])[0]
+    assert a[0, 0] != b[0, 0]
+    assert not newton.elementwise and not lbfgs.elementwise and newton.inputs == ("hessian",)
+
+
+def test_lbfgs_by_hand():
+    """torch's LBFGS(max_iter=1): step 1 is -g scaled to lr min(1, 1/|g|_1); step 2 the two-loop
+    recursion with one pair: s = (-1/3, 2/3), y = g2 - g1 = (-1, 7), y.s = 5, H0 = y.s / y.y = 0.1."""
+    opt = optimizers.lbfgs(lr=1.0, history_size=5)
+    state = opt.init(P0)
+    d1, state = opt.update(G1, state, P0)
+    np.testing.assert_allclose(d1[0], [-2 / 6, 4 / 6])
+    d2, state = opt.update(G2, state, P0 + d1)
+    # q = -g2 - alpha y with alpha = s.(-g2) / 5 = -1/3: (-4/3, -2/3); r = 0.1 q; beta = y.r / 5 = -1/15;
+    # d = r + (alpha - beta) s = (-2/45, -11/45).
+    np.testing.assert_allclose(d2[0], [-2 / 45, -11 / 45], rtol=1e-12)
+    assert int(state.count[0, 0]) == 1 and state.h_diag[0, 0] == pytest.approx(0.1)
+
+
+def test_lbfgs_stops_where_torch_stops():
+    opt = optimizers.lbfgs()
+    state = opt.init(P0)
+    delta, after = opt.update(np.array([[1e-8, -5e-8]]), state, P0)  # largest |g| <= 1e-7: nothing happens
+    np.testing.assert_array_equal(delta, 0.0)
+    for before, kept in zip(state, after, strict=True):
+        np.testing.assert_array_equal(before, kept)
+    t = simulate("bowl", "lbfgs", (-2.5, 2.0), 20)
+    assert t.converged and np.all(t.path[3:] == t.path[3])  # exact on the bowl from step 2 (H0 = I/2), then stops
+
+
+def test_lbfgs_keeps_only_its_history():
+    """history_size m: at most m pairs; per-start values each keep their own."""
+    starts = np.array([[-1.5, 2.0], [-1.5, 2.0]])
+    both = simulate("rosenbrock", "lbfgs", starts, 40, history_size=np.array([1.0, 5.0]), record_state=True)
+    assert both.record.states.count[:, 0].max() == 1 and both.record.states.count[:, 1].max() == 5
+    for i, m in enumerate((1.0, 5.0)):
+        np.testing.assert_array_equal(both.path[:, i], simulate("rosenbrock", "lbfgs", starts[0], 40,
+                                                                 history_size=m).path)
+    assert not np.array_equal(both.path[:, 0], both.path[:, 1])
+
+
+def test_sign_methods_converge_only_as_their_step_shrinks():
+    """signSGD and Lion (without decay) move every coordinate by exactly lr, or 0, each step, so at a
+    constant lr they end circling the minimum at about lr; a decaying lr (cosine to 0) brings sign
+    descent in. Rprop shrinks its own steps after each sign flip."""
+    bowl, start, lr = SURFACES["bowl"], (-2.3, 1.7), 0.02
+    for key in ("signum", "lion"):
+        constant = simulate(bowl, key, start, 400, lr=lr)
+        steps = np.abs(np.diff(constant.path, axis=0))
+        assert np.all(np.isclose(steps, lr, rtol=1e-9) | (steps == 0)), key
+        assert not constant.converged and constant.distance[-50:].max() > 0.5 * lr, key
+    decayed = simulate(bowl, "signum", start, 400, lr=lr, schedules={"lr": Cosine(400)})
+    assert decayed.converged and decayed.distance[-1] < 1e-5
+    assert simulate(bowl, "rprop", start, 200, lr=0.1).converged
+
+
+def test_plain_newton_climbs_to_himmelblaus_central_maximum():
+    """README: from Himmelblau's start, plain Newton goes to the stationary point nearby, the maximum."""
+    s = SURFACES["himmelblau"]
+    t = simulate(s, "newton", s.start, 10)
+    end = t.path[-1]
+    np.testing.assert_allclose(s.grad(end), 0.0, atol=1e-9)
+    assert np.all(np.linalg.eigvalsh(s.hessian(end)) < 0)  # a maximum
+    assert t.loss[-1] > t.loss[0]
+
+
+def test_radam_with_a_short_second_moment_memory_is_never_rectified():
+    """rho_inf = 2 / (1 - beta2) - 1 <= 5 for beta2 <= 2/3: every step is momentum SGD on m_hat."""
+    g = np.array([[2.0, -4.0]])
+    for beta2 in (0.6, 0.66):
+        opt = optimizers.radam(lr=0.1, beta2=beta2)
+        state = opt.init(P0)
+        for _ in range(50):
+            delta, state = opt.update(g, state, P0)
+            np.testing.assert_allclose(delta[0], -0.1 * g[0], rtol=1e-12)
+    opt = optimizers.radam(lr=0.1, beta2=0.7)  # rho_inf = 5.67: rectified once rho_t passes 5
+    state = opt.init(P0)
+    for _ in range(60):
+        delta, state = opt.update(g, state, P0)
+    assert not np.allclose(delta, -0.1 * g)
+
+
 # --- what the registry promises without a preset entry ------------------------------------------
 
 
-def lr_that_converges_on_the_bowl(key: str) -> float | None:
+def lr_that_converges_on_the_bowl(key: str, schedules=None) -> float | None:
     """The bowl preset's learning rate, or for an optimizer without one, the first on its slider
-    (searched from the default outwards) with which it converges on the bowl."""
+    (searched from the default outwards) with which it converges on the bowl (with `schedules`)."""
     preset = preset_for("bowl")
-    if key in preset.hparams:
+    if key in preset.hparams and not schedules:
         return preset.hparams_for(key)["lr"]
     spec = OPTIMIZERS[key]
     grid = spec.hparam("lr").grid()
     at = grid.index(spec.hparam("lr").default)
     for lr in sorted(grid, key=lambda v: abs(grid.index(v) - at)):
-        t = simulate("bowl", key, preset.start, preset.steps, **{**spec.defaults, "lr": lr})
+        t = simulate("bowl", key, preset.start, preset.steps, schedules=schedules, **{**spec.defaults, "lr": lr})
         if t.converged and not t.diverged:
             return lr
     return None
+
+
+# Sign-based rules move every coordinate by about lr at every step, so at a constant lr they end
+# circling the minimum (tests/test_optimizers.py::test_sign_methods_converge_only_as_their_step_shrinks);
+# for them the bowl is solved with the learning rate decayed to 0 (cosine), as they are used.
+DECAY_TO_CONVERGE = {"lion"}
 
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
 def test_every_optimizer_can_converge_on_the_bowl(key):
     """Registry-driven: a setting on the optimizer's own lr slider reaches the bowl's minimum,
     with or without a preset entry."""
-    lr = lr_that_converges_on_the_bowl(key)
+    preset = preset_for("bowl")
+    schedules = {"lr": Cosine(preset.steps)} if key in DECAY_TO_CONVERGE else None
+    lr = lr_that_converges_on_the_bowl(key, schedules)
     assert lr is not None, f"{key}: no learning rate on its slider converges on the bowl"
-    t = simulate("bowl", key, preset_for("bowl").start, preset_for("bowl").steps,
-                 **{**preset_for("bowl").hparams_for(key), "lr": lr})
+    t = simulate("bowl", key, preset.start, preset.steps, schedules=schedules,
+                 **{**preset.hparams_for(key), "lr": lr})
     assert t.converged and t.distance[-1] < 1e-3 * SURFACES["bowl"].extent
+    if schedules:  # and it truly needs the decay
+        assert not simulate("bowl", key, preset.start, preset.steps, **{**preset.hparams_for(key), "lr": lr}).converged
 
 
 def test_the_search_finds_a_rate_for_an_optimizer_without_a_preset(monkeypatch):

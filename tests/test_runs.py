@@ -135,7 +135,7 @@ def test_run_is_a_frozen_hashable_value_with_every_hyperparameter():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Run("adamw"), "unknown optimizer"),
+        (lambda: Run("adamz"), "unknown optimizer"),
         (lambda: Run("adam", {"momentum": 0.9}), "unknown hyperparameter"),
         (lambda: Run("adam", {"lr": -1.0}), r"lr: -1\.0"),
         (lambda: Run("adam", {"lr": "x"}), "must be a number"),

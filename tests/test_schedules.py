@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, simulate
+from optviz.engine import EXTRA_INPUTS
 from optviz.presets import PRESETS
 from optviz.schedules import (
     LR_SCHEDULES,
@@ -114,7 +115,8 @@ def stepwise(surface, key, start, steps, hparams, schedules):
     for t in range(steps):
         opt = spec.factory(**{**hparams, **{name: float(v[t]) for name, v in tables.items()}})
         at = p if opt.eval_point is None else opt.eval_point(p, state)
-        delta, state = opt.update(surface.grad(at), state, p)
+        inputs = {name: EXTRA_INPUTS[name](surface, at) for name in opt.inputs}  # Newton's Hessian
+        delta, state = opt.update(surface.grad(at), state, p, **inputs)
         p = p + delta
         path.append(p[0].copy())
     return np.array(path)
@@ -132,7 +134,28 @@ def test_every_optimizer_follows_its_schedules_step_by_step(key):
     np.testing.assert_allclose(t.path, stepwise(s, key, s.start, 40, hp, schedules), rtol=1e-13, atol=1e-15)
     assert t.schedules == tuple(sorted(schedules.items()))
     plain = simulate(s, key, s.start, 40, **hp)
-    assert np.abs(plain.path - t.path).max() > 1e-6  # the schedule changed the path
+    if key in LR_AT_INIT_ONLY and not second:
+        np.testing.assert_array_equal(plain.path, t.path)  # as in torch: an lr schedule does nothing
+    elif second or np.any(plain.path[8:] != plain.path[7]):
+        assert np.abs(plain.path - t.path).max() > 1e-6  # the schedule changed the path
+    else:  # stopped before step 7, where lr first changes (Newton lands on the central maximum in 6 steps)
+        np.testing.assert_array_equal(plain.path, t.path)
+
+
+# torch.optim.Rprop reads lr once, as every coordinate's first step size, when its state is made;
+# its schedulers then change nothing. Ours does the same (init keeps step 0's values).
+LR_AT_INIT_ONLY = {"rprop"}
+
+
+def test_rprop_takes_lr_once_as_torch_does():
+    """Its step sizes start at step 0's lr (a warm-up's first value, as torch's LinearLR sets the
+    param group before Rprop's first step; also in the torch schedule fixture); later values are
+    ignored, so the run equals a plain run at that first lr."""
+    s = SURFACES["himmelblau"]
+    start = np.array([-0.5, -0.5])
+    t = simulate(s, "rprop", start, 30, lr=0.05, schedules={"lr": Warmup(10, 0.1)})
+    np.testing.assert_allclose(np.abs(t.path[1] - start), [0.005, 0.005], rtol=1e-14)
+    np.testing.assert_array_equal(t.path, simulate(s, "rprop", start, 30, lr=0.05 * 0.1).path)
 
 
 @pytest.mark.parametrize("key", list(OPTIMIZERS))

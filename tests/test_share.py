@@ -224,7 +224,10 @@ def test_old_links_open_the_same_view(link):
 
 def test_the_old_links_cover_every_surface_and_optimizer():
     assert {link["view"]["surface"] for link in LINKS_V1} == set(SURFACES)
-    assert {k for link in LINKS_V1 for k in link["view"]["optimizers"]} == set(OPTIMIZERS)
+    # Every optimizer there was when they were written (those added since have no old links).
+    old = {k for link in LINKS_V1 for k in link["view"]["optimizers"]}
+    assert old == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "amsgrad", "adamax",
+                   "nadam"} and old <= set(OPTIMIZERS)
 
 
 @st.composite

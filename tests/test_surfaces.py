@@ -33,6 +33,48 @@ def test_gradient_matches_central_differences(surface):
 
 
 @pytest.mark.parametrize("surface", ALL, ids=ids)
+def test_hessian_matches_central_differences_of_the_gradient(surface):
+    """Column j of the Hessian is d(grad)/d(p_j): central differences of the analytic gradient
+    at random points agree, and the matrix is symmetric."""
+    assert surface.hessian is not None, f"{surface.key} has no Hessian"
+    pts = random_points(surface, seed=1)
+    h = 1e-5 * surface.extent
+    numeric = np.empty((len(pts), 2, 2))
+    for axis in range(2):
+        step = np.zeros(2)
+        step[axis] = h
+        numeric[:, :, axis] = (surface.grad(pts + step) - surface.grad(pts - step)) / (2 * h)
+    analytic = surface.hessian(pts)
+    assert analytic.shape == (len(pts), 2, 2)
+    np.testing.assert_array_equal(analytic, np.swapaxes(analytic, -1, -2))
+    scale = np.maximum(1.0, np.abs(analytic))
+    np.testing.assert_array_less(np.abs(analytic - numeric) / scale, 1e-5)
+
+
+@pytest.mark.parametrize("surface", ALL, ids=ids)
+def test_hessian_acts_on_the_last_axis(surface):
+    grid = np.zeros((3, 4, 2)) + surface.center
+    assert surface.hessian(grid).shape == (3, 4, 2, 2)
+    point = np.asarray(surface.start)
+    assert surface.hessian(point).shape == (2, 2)
+    np.testing.assert_array_equal(surface.hessian(grid)[1, 2], surface.hessian(surface.center))
+    pts = random_points(surface, 7, seed=2)
+    np.testing.assert_array_equal(surface.hessian(pts)[3], surface.hessian(pts[3]))
+
+
+def test_hessians_of_the_quadratics_are_their_constant_curvatures():
+    for key, expected in [("bowl", [[2, 0], [0, 2]]), ("saddle", [[2, 0], [0, -2]]), ("ravine", [[0.2, 0], [0, 4]])]:
+        np.testing.assert_array_equal(SURFACES[key].hessian(random_points(SURFACES[key], 5)),
+                                      np.broadcast_to(expected, (5, 2, 2)))
+    mse = SURFACES["mse"]
+    x, _ = mse.data
+    design = np.column_stack([x, np.ones_like(x)])
+    np.testing.assert_allclose(mse.hessian(np.array([0.3, -2.0])), 2 * design.T @ design / x.size, rtol=1e-12)
+    # Rosenbrock at its minimum: [[802, -400], [-400, 200]] (eigenvalues 1001.6 and 0.4).
+    np.testing.assert_allclose(SURFACES["rosenbrock"].hessian(np.array([1.0, 1.0])), [[802, -400], [-400, 200]])
+
+
+@pytest.mark.parametrize("surface", ALL, ids=ids)
 def test_known_minima_have_zero_gradient_and_stated_value(surface):
     for m in surface.minima:
         g = surface.grad(np.array([m.x, m.y]))

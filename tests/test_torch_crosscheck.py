@@ -22,6 +22,11 @@ CASES = FIXTURE["cases"]
 # Registry optimizers with no same-algorithm counterpart in torch.optim, and why.
 NOT_IN_TORCH = {
     "nadam": "Dozat's Nadam as in Ruder's overview; torch's NAdam adds a momentum-decay schedule",
+    "lion": "not in torch.optim; hand-worked steps from Chen et al.'s pseudo-code in test_optimizers.py",
+    "qhm": "not in torch.optim; hand-worked steps from Ma & Yarats's pseudo-code in test_optimizers.py",
+    "qhadam": "not in torch.optim; hand-worked steps from Ma & Yarats's pseudo-code in test_optimizers.py",
+    "signum": "not in torch.optim; hand-worked steps from Bernstein et al.'s pseudo-code in test_optimizers.py",
+    "newton": "not in torch.optim (it has no Hessian-based optimizer); hand-worked steps in test_optimizers.py",
 }
 
 
