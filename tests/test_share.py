@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from optviz import OPTIMIZERS, simulate
 from optviz.presets import PRESETS, preset_for
 from optviz.runs import Run
+from optviz.settings import MAX_RUNS
 from optviz.share import (
     DEFAULT_SURFACE,
     ViewState,
@@ -30,9 +31,13 @@ def test_empty_link_is_the_default_view():
     assert state.notices == ()
 
 
+# Every optimizer, in views of at most MAX_RUNS runs.
+GROUPS = [tuple(OPTIMIZERS)[i:i + MAX_RUNS] for i in range(0, len(OPTIMIZERS), MAX_RUNS)]
+
+
+@pytest.mark.parametrize("keys", GROUPS, ids=[g[0] for g in GROUPS])
 @pytest.mark.parametrize("surface", list(SURFACES))
-def test_round_trip_of_every_surface_with_every_optimizer(surface):
-    keys = tuple(OPTIMIZERS)
+def test_round_trip_of_every_surface_with_every_optimizer(surface, keys):
     base = default_state(surface, keys)
     hparams = {k: {h.name: h.grid()[len(h.grid()) // 3] for h in OPTIMIZERS[k].hparams} for k in keys}
     batch = batch_options(SURFACES[surface])[1] if SURFACES[surface].has_data else None
