@@ -23,6 +23,7 @@ from optviz import settings as decl
 from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.export import to_csv
 from optviz.figure_component import plotly_view
+from optviz.lessons import load_lessons
 from optviz.presets import preset_for
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.runs import Run
@@ -257,6 +258,32 @@ def on_same_lr() -> None:
         say(f"η = {share.format_number(lr)} is outside the range of {', '.join(clamped)}: set to the nearest end.")
 
 
+# --- lessons -----------------------------------------------------------------------------------------
+# A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
+# its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
+# lesson's (the camera aside). A link with `lesson=<key>` opens that lesson's view, whatever other
+# view parameters it carries (the camera excepted).
+
+LESSONS = {lesson.key: lesson for lesson in load_lessons()}
+
+
+def open_lesson(key: str) -> None:
+    ss = st.session_state
+    lesson_view = share.lesson_state(LESSONS[key].view)
+    for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
+        del ss[k]
+    load_values({**lesson_view.values(), "camera": ss.get("camera")})
+    ss["lesson"] = key
+    ss["lesson_state"] = lesson_view
+    ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    if lesson_view.notices:
+        ss["link_notices"] = [f"lesson {key}: {n}" for n in lesson_view.notices]
+
+
+def on_close_lesson() -> None:
+    st.session_state.pop("lesson", None)
+
+
 def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
@@ -376,10 +403,17 @@ if "initialised" not in st.session_state:
     link_query = st.query_params.to_dict()
     # A debug/benchmark flag, not part of the view: shows the server's time per run.
     st.session_state["debug"] = link_query.pop("debug", "") == "1" or os.environ.get("OPTVIZ_DEBUG") == "1"
+    lesson_key = link_query.pop("lesson", None)
     link_state = share.parse_query(link_query)
     load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
     st.session_state["link_state"] = link_state
+    if lesson_key in LESSONS:  # the lesson's view; the link's other view parameters are not read
+        st.session_state["link_notices"] = []
+        open_lesson(lesson_key)
+        st.session_state["link_state"] = st.session_state["lesson_state"]
+    elif lesson_key is not None:
+        st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
     st.session_state["initialised"] = True
 
 ss = st.session_state
@@ -430,6 +464,10 @@ with st.sidebar:
 
 remember(state.values())
 query = share.to_query(state)
+lesson = LESSONS.get(ss.get("lesson"))
+lesson_is_shown = lesson is not None and replace(state, camera=None) == replace(ss["lesson_state"], camera=None)
+if lesson_is_shown:
+    query = {"lesson": lesson.key, **query}
 if ss.get("debug"):
     query["debug"] = "1"
 if st.query_params.to_dict() != query:
@@ -439,6 +477,29 @@ if st.query_params.to_dict() != query:
 if "link_state" in ss and replace(state, camera=None) != replace(ss["link_state"], camera=None):
     ss["link_notices"] = []
     del ss["link_state"]
+
+with st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel"):
+    st.caption("Each lesson opens a view with its runs, says what to look for and asks the class one question. "
+               "A link with `?lesson=<key>` opens it.")
+    cells = st.columns(3)
+    for n, item in enumerate(LESSONS.values()):
+        with cells[n % 3].container(border=True):
+            st.markdown(f"**{item.title}**")
+            st.caption(item.look)
+            st.markdown(f"*{item.question}*")
+            st.button("Open", key=f"lesson.{item.key}", on_click=open_lesson, args=(item.key,),
+                      help=f"Opens the lesson's view (link: ?lesson={item.key}).")
+
+if lesson is not None:
+    with st.container(border=True, key="lesson_text"):
+        st.markdown(f"#### :material/school: {lesson.title}")
+        st.markdown(lesson.look)
+        st.markdown(f"**Question for the class:** {lesson.question}")
+        b1, b2 = st.columns([1, 4])
+        if not lesson_is_shown:
+            st.caption("You have changed the lesson's view.")
+            b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
+        b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
 st.markdown(f"### {surface.title}")
 st.latex(surface.latex)

@@ -213,3 +213,17 @@ def preset_view(surface_key: str, optimizers, *, view: str, contour: str, speed:
     the view is shown; the camera goes back to its default."""
     fresh = default_state(surface_key, tuple(optimizers) or DEFAULT_SELECTION)
     return replace(fresh, seed=seed, view=view, contour=contour, speed=speed)
+
+
+def lesson_state(view) -> ViewState:
+    """A lesson's view (`optviz.lessons.LessonView`) as a ViewState, read back through the link
+    like any other (so a lesson value a link could not carry would show as a notice); the lesson's
+    display choices where it makes them, the app's defaults otherwise."""
+    surface = SURFACES[view.surface]
+    state = ViewState(
+        surface=view.surface, runs=tuple(view.runs), start=tuple(view.start), steps=view.steps, seed=view.seed,
+        view=view.view or "both", contour=view.contour or "filled",
+        axis=view.axis if surface.has_data else "steps",
+    )
+    return parse_query(to_query(state))
+

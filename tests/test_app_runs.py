@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, plotting, sparkline
 from optviz.figure_component import figure_from_element
+from optviz.lessons import check, load_lessons
 from optviz.presets import preset_for
 from optviz.runs import Run, labels
 from optviz.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
@@ -491,3 +492,50 @@ def test_the_share_link_is_readable():
     at = clean(app(GD_SGD_MINIBATCH))
     text = urlencode(link(at))
     assert "r1.batch=1" in text and "r2.batch=16" in text and len(text) < 1000
+
+
+# --- lessons -------------------------------------------------------------------------------------------
+
+LESSONS = load_lessons()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_each_lesson_opens_from_its_link_and_shows_what_it_claims(lesson):
+    at = clean(app({"lesson": lesson.key}))
+    assert not at.warning, [w.value for w in at.warning]  # every lesson value is one a link carries
+    s = state(at)
+    v = lesson.view
+    assert s.runs == v.runs and s.start == tuple(v.start) and s.steps == v.steps and s.seed == v.seed
+    assert s.view == (v.view or "both") and (not SURFACES[v.surface].has_data or s.axis == v.axis)
+    assert link(at)["lesson"] == lesson.key
+    text = " ".join(m.value for m in at.markdown)
+    assert lesson.title in text and lesson.question in text
+    # What is drawn is the lesson's runs, and on those the lesson's claims hold.
+    cell = "scatter3d" if s.view == "3d" else "scatter"
+    lines = drawn(at, cell)
+    for i, run in s.visible_runs:
+        assert lines[f"r{i}"]["name"] == run.label
+        assert_path(lines[f"r{i}"], run, s.surface, s.start, s.steps, s.seed)
+    runs = {r.label: r.simulate(s.surface, s.start, s.steps, s.seed) for r in s.runs}
+    assert check(lesson, runs) == []
+
+
+def test_a_lesson_opens_from_the_gallery_and_a_change_leaves_it():
+    at = clean(app({"surface": "bowl"}))
+    lesson = LESSONS[1]
+    at.button(key=f"lesson.{lesson.key}").click().run()
+    clean(at)
+    assert state(at).runs == lesson.view.runs and link(at)["lesson"] == lesson.key
+    at.select_slider(key="steps").set_value(40).run()  # the person changes the view: no longer the lesson's
+    clean(at)
+    assert "lesson" not in link(at)
+    assert any("changed the lesson" in c.value for c in at.caption)
+    at.button(key="lesson_reopen").click().run()
+    assert state(clean(at)).steps == lesson.view.steps and link(at)["lesson"] == lesson.key
+    at.button(key="lesson_close").click().run()
+    assert "lesson" not in link(clean(at)) and not [b for b in at.button if b.key == "lesson_close"]
+
+
+def test_an_unknown_lesson_is_a_notice():
+    at = clean(app({"lesson": "no-such-lesson", "surface": "ravine"}))
+    assert any("unknown lesson" in w.value for w in at.warning) and state(at).surface == "ravine"
