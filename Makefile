@@ -40,9 +40,10 @@ screenshot: $(VENV)/.dev
 	bash scripts/ensure-chromium.sh
 	OPTVIZ_SCREENSHOT=docs/screenshot.png $(BIN)/python -m pytest -m e2e -k screenshot
 
+# Runs every benchmark (core, app, browser, load test) and writes benchmarks/RESULTS.md; the ones
+# that start a server or a browser take /tmp/optviz-browser.lock themselves (do not wrap make bench in flock).
 bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/bench_core.py
-	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/results.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -17,6 +17,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+# First: imports and exercises what reruns reach lazily, once per process, while sessions that
+# arrive meanwhile wait on the import lock (a half-imported pandas broke simultaneous sessions).
+import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
 from optviz import OPTIMIZERS, plotting, share
 from optviz import runs as runs_mod
 from optviz import settings as decl

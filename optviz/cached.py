@@ -15,7 +15,7 @@ import streamlit as st
 
 from surfaces import SURFACES
 
-from . import plotting
+from . import limits, plotting
 from .engine import Trajectory
 from .figure_component import encode_payload
 from .runs import Run
@@ -28,7 +28,7 @@ def computed(run: Run) -> Run:
     return run.replace(label="", hidden=False) if run.label or run.hidden else run
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=_HASH)
+@st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False, hash_funcs=_HASH)
 def _simulate(surface_key: str, run: Run, start: tuple[float, float], steps: int, seed: int) -> Trajectory:
     return run.simulate(surface_key, start, steps, seed)
 
@@ -38,23 +38,23 @@ def trajectory(surface_key: str, run: Run, start, steps: int, seed: int) -> Traj
     return _simulate(surface_key, computed(run), tuple(float(v) for v in start), int(steps), int(seed))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_GRIDS, show_spinner=False)
 def grid(surface_key: str) -> plotting.SurfaceGrid:
     return plotting.surface_grid(SURFACES[surface_key])
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=_HASH)
+@st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False, hash_funcs=_HASH)
 def traces_for(surface_key: str, style: plotting.PathStyle, run: Run, start, steps: int, seed: int, view: str):
     t = trajectory(surface_key, run, start, steps, seed)
     return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), t, style, view)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=limits.CACHE_STATIC, show_spinner=False)
 def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
     return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
 
 
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
+@st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False, hash_funcs=_HASH)
 def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
                        seed: int, view: str, contour: str, speed: int, camera, uirevision: str, height: int):
     """The trajectory figure of the shown runs, built and encoded once per distinct view (reruns
@@ -72,7 +72,7 @@ def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle,
 STEP_CHARTS = ("loss", "distance", "x", "y")
 
 
-@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=_HASH)
+@st.cache_resource(max_entries=limits.CACHE_CHARTS, show_spinner=False, hash_funcs=_HASH)
 def step_chart(kind: str, surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
                seed: int, axis: str = "steps"):
     """A step chart (loss, distance, x(t) or y(t)) as a plotly figure, built once per set of runs;

@@ -11,12 +11,11 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
+from .limits import MAX_STARTS as MAX_STARTS
+from .limits import MAX_STEPS as MAX_STEPS
 from .optimizers import Optimizer, already_checked, scheduled_values
 from .registry import OptimizerSpec, get_spec
 from .schedules import Schedule
-
-MAX_STEPS = 100_000
-MAX_STARTS = 1_000_000
 
 MIN_STAY_STEPS = 10
 MIN_STAY_FRACTION = 0.1

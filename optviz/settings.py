@@ -51,22 +51,17 @@ from dataclasses import dataclass
 
 from surfaces import SURFACES, Surface
 
+from . import limits
 from .presets import preset_for
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
 from .scales import Number
 from .schedules import LR_SCHEDULES, MOMENTUM_SCHEDULES, SCHEDULES
 
-try:  # helper "scale" declares every resource limit in optviz/limits.py
-    from .limits import MAX_RUNS
-except ImportError:  # pragma: no cover - until limits.py lands
-    MAX_RUNS = 12  # every optimizer once (an old link may select all of them) and room to spare
-try:
-    from .limits import MAX_SWEEP_VALUES
-except ImportError:  # pragma: no cover
-    MAX_SWEEP_VALUES = 5
+MAX_RUNS = limits.MAX_RUNS  # runs in one view
+MAX_SWEEP_VALUES = limits.MAX_SWEEP_VALUES  # values a typed sweep may make
 
 DEFAULT_SURFACE = "beale"
-MAX_PARAM_CHARS = 200
+MAX_PARAM_CHARS = limits.MAX_PARAM_CHARS
 CAMERA_LIMIT = 10.0
 SEED_MAX = 2**31 - 1
 
@@ -170,7 +165,8 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
             number=_start_number(1), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("steps", "steps", "number", "Steps", default=lambda ctx: int(ctx.preset.steps), widget="slider",
-            number=lambda ctx: Number(10, 1000, "linear", 10, integer=True), remembered=True, from_preset=True,
+            number=lambda ctx: Number(limits.APP_MIN_STEPS, limits.APP_MAX_STEPS, "linear", 10, integer=True),
+            remembered=True, from_preset=True,
             input_format="%d"),
     Setting("seed", "seed", "number", "Random seed", default=lambda ctx: 0, widget="number",
             number=lambda ctx: Number(0, SEED_MAX, "linear", 1, integer=True), input_format="%d",
@@ -512,9 +508,7 @@ def _renumber_runs(reader: Reader) -> int:
     """Renumber a link's runs 0, 1, ... in the order of their indices; at most MAX_RUNS. Returns
     how many runs the link has."""
     indices = sorted({int(m.group(1)) for k in reader.raw if (m := _RUN_OPT.fullmatch(k))})
-    if len(indices) > MAX_RUNS:
-        reader.notices.append(f"the link has {len(indices)} runs; showing the first {MAX_RUNS}")
-    kept = {old: new for new, old in enumerate(indices[:MAX_RUNS])}
+    kept = {old: new for new, old in enumerate(limits.cap_runs(tuple(indices), reader.notices))}
     raw = {}
     for key, value in reader.raw.items():
         m = re.fullmatch(r"r(\d{1,6})\.(.+)", key)
@@ -541,7 +535,7 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     n_runs = _renumber_runs(reader)
     legacy = n_runs == 0
     if legacy:
-        optimizers = tuple(reader.read(BY_KEY["optimizers"], ctx))[:MAX_RUNS]
+        optimizers = limits.cap_runs(tuple(reader.read(BY_KEY["optimizers"], ctx)), reader.notices)
         source = {s.key: reader.read(s, ctx) for s in LEGACY_SETTINGS[1:] if s.applies(ctx.surface)}
     else:
         optimizers = tuple(reader.read(Setting(run_key(i, "opt"), run_key(i, "opt"), "choice", "optimizer",
@@ -580,7 +574,7 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     if not legacy:
         reader.used.update(s.link for s in LEGACY_SETTINGS)
     reader.leftovers()
-    return values, reader.notices
+    return values, limits.cap_notices(reader.notices)
 
 
 def to_query(values: Mapping[str, object]) -> dict[str, str]:

@@ -1,0 +1,34 @@
+# optviz: one app server, as a non-root user, with a health check.
+#   docker build -t optviz .
+#   docker run --rm -p 8501:8501 optviz        (then http://localhost:8501)
+# Run one container per CPU core behind a reverse proxy with sticky sessions; see README, "Deploying".
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin optviz
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# Only what the app runs: no tests, benchmarks or docs in the image.
+COPY app.py ./
+COPY optviz/ optviz/
+COPY surfaces/ surfaces/
+COPY .streamlit/ .streamlit/
+
+USER optviz
+EXPOSE 8501
+
+# Streamlit answers "ok" on /_stcore/health once it serves; the image has no curl, Python has urllib.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4); sys.exit(r.read().strip() != b'ok')"]
+
+CMD ["python", "-m", "streamlit", "run", "app.py", \
+     "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true", \
+     "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"]
