@@ -432,7 +432,8 @@ run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_
 with st.sidebar:
     st.title("optviz")
     draw(decl.BY_KEY["surface"], on_change=on_surface_change)
-    st.button("Reset start, steps and hyperparameters", on_click=on_reset, width="stretch", help=RESET_HELP)
+    st.button("Reset start, steps and hyperparameters", key="reset", on_click=on_reset, width="stretch",
+              help=RESET_HELP)
     st.toggle("Exact values", key="exact", on_change=on_exact_change,
               help="Type numbers instead of choosing slider positions; the link keeps them exactly.")
 

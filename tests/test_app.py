@@ -259,7 +259,7 @@ def test_reset_says_what_it_resets_and_resets_only_that():
     at.number_input(key="seed").set_value(7).run()
     at.select_slider(key="r1.noise").set_value(0.2).run()
     at.radio(key="contour").set_value("lines").run()
-    reset = at.button[0]
+    reset = at.button(key="reset")
     assert reset.label.startswith("Reset start, steps and hyperparameters")
     assert "seed" in reset.help and "stay" in reset.help
     reset.click().run()
@@ -346,7 +346,7 @@ def test_one_entry_each_a_new_optimizer_and_a_new_surface(monkeypatch):
     at.select_slider(key=hp(at, "sign_test", "shrink")).set_value(0.9).run()
     assert_clean(at)
     assert query_value(at, hp(at, "sign_test", "shrink")) == "0.9"
-    at.button[0].click().run()  # Reset on a surface without a preset
+    at.button(key="reset").click().run()  # Reset on a surface without a preset
     assert at.select_slider(key=hp(at, "sign_test", "shrink")).value == 0.99
 
 

@@ -419,7 +419,7 @@ def test_a_link_with_too_many_runs_or_bad_run_values_gives_notices():
     s = state(at)
     assert len(s.runs) == MAX_RUNS and s.runs[1].optimizer == default_optimizer(1)  # unknown: the default
     text = " ".join(w.value for w in at.warning)
-    for fragment in (f"showing the first {MAX_RUNS}", "not a number", "unknown optimizer", "not 0 or 1",
+    for fragment in (f"kept the first {MAX_RUNS}", "not a number", "unknown optimizer", "not 0 or 1",
                      "shortened", "schedule"):
         assert fragment in text, fragment
     assert len(s.runs[3].label) <= 40
