@@ -424,7 +424,7 @@ surface = SURFACES[ss["surface"]]
 state = state_from_widgets()
 run_names = runs_mod.labels(state.runs)
 run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
-                                 [r.spec.color for r in state.runs], [r.optimizer for r in state.runs])
+                                 [r.optimizer for r in state.runs])
 
 
 # --- sidebar ---------------------------------------------------------------------------------------

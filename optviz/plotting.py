@@ -5,10 +5,18 @@ its animation frames are derived from `animation` (the frame steps and the full 
 in the browser (optviz/figure_component.py) or here (`expand_frames`, for the HTML export).
 A frame carries only what moves (paths and markers), never the surface, and the number of
 frames is capped while the drawn path keeps every step.
+
+What is drawn is what `simulate()` computed: every point up to the divergence step at its own
+coordinates, a gap (NaN) only where it lies outside the plot (the closed box `surface.domain`,
+which is the axes' range), a ✕ "diverged at step k" where a run blew up and a ○ "escaped
+(step j)" where a run left the plot of an unbounded surface; the loss and distance lines stop
+at the divergence step. Each surface gets cameras from which its valley is in sight
+(`camera_presets`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +54,9 @@ function keepStaticCartesianTraces(gd) {
 GRID_3D = 100
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
+# The generic presets (eye positions in plotly's scene coordinates: the box spans ±aspect/2
+# around the origin and the camera looks at SCENE_CENTER). Each surface gets its own through
+# camera_presets(surface): the same names, eyes chosen so that its valley is in sight.
 CAMERA_PRESETS = {
     "Default": (1.35, -1.35, 0.95),
     "Top": (0.0, -0.001, 2.3),
@@ -53,53 +64,49 @@ CAMERA_PRESETS = {
     "Along y": (0.0, -2.2, 0.55),
 }
 DEFAULT_CAMERA = CAMERA_PRESETS["Default"]
+SCENE_ASPECT = {"both": (1.0, 1.0, 0.7), "3d": (1.1, 1.1, 0.65)}
+SCENE_CENTER = (0.0, 0.0, -0.1)
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 
 
 @dataclass(frozen=True)
 class PathStyle:
     """Who a path belongs to: its legend group and name, and how it is drawn in every chart (the
-    3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol.
-    Runs of one optimizer share its colour family and differ by shade and dash."""
+    3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol
+    (`optviz.styles`: runs of one optimizer share its colour family and differ by shade and dash)."""
 
     key: str
     name: str
     color: str
     dash: str = "solid"  # plotly line dash, valid in 2-D and 3-D
-    symbol: str = "circle"  # plotly marker symbol, valid in 2-D and 3-D
+    symbol: str = "circle"  # plotly marker symbol of the moving end marker
 
 
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-SYMBOLS = ("circle", "square", "diamond", "cross", "x", "circle-open", "square-open", "diamond-open")
-SHADES = (0.0, -0.35, 0.4, -0.6, 0.65, -0.15, 0.2, -0.5)  # < 0 darker, > 0 lighter
+def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
+    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of an
+    optimizer gets its colour at shade n, dash n and the marker of that dash. A run's style
+    depends on the runs before it only, so hiding or adding a later run restyles no other."""
+    from .styles import styles_for_runs
 
-
-def shade(color: str, amount: float) -> str:
-    """`#rrggbb` mixed with black (amount < 0) or white (amount > 0)."""
-    rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
-    target = 255 if amount > 0 else 0
-    mixed = [round(c + (target - c) * abs(amount)) for c in rgb]
-    return "#" + "".join(f"{c:02x}" for c in mixed)
-
-
-def run_styles(keys: Sequence[str], names: Sequence[str], colors: Sequence[str],
-               families: Sequence[str]) -> list[PathStyle]:
-    """One style per run, in order: run k of its family (optimizer) gets the family's colour at
-    shade k, dash k and marker k, so that two runs of one optimizer always differ in colour AND
-    pattern. A run's style depends on the runs before it only, so hiding or adding a later run
-    does not restyle the others."""
-    seen: dict[str, int] = {}
-    out = []
-    for key, name, color, family in zip(keys, names, colors, families, strict=True):
-        k = seen[family] = seen.get(family, -1) + 1
-        out.append(PathStyle(key, name, shade(color, SHADES[k % len(SHADES)]), DASHES[k % len(DASHES)],
-                             SYMBOLS[k % len(SYMBOLS)]))
-    return out
+    return [PathStyle(key, name, st.color, st.dash, st.marker)
+            for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
 def _f32(a) -> np.ndarray:
     """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap."""
     return np.ascontiguousarray(a, dtype=np.float32)
+
+
+SHORT_ARRAY = 16
+
+
+def _gapped(a: np.ndarray):
+    """A coordinate array with gaps (NaN) as it can travel: JSON has no NaN, and a short array
+    may be sent as a plain list rather than a typed array, so a short one becomes a list with
+    None (JSON null, a gap for plotly) where the value is NaN."""
+    if len(a) >= SHORT_ARRAY or not np.isnan(a).any():
+        return a
+    return [None if np.isnan(v) else float(v) for v in a]
 
 
 # --- the surface ---------------------------------------------------------------------------
@@ -170,69 +177,189 @@ def _mesh_height(grid: SurfaceGrid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
             + z[j + 1, i + 1] * u * v)
 
 
-def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> dict[str, np.ndarray]:
-    """The path as drawn: cut where it leaves the plotted domain (an escape or a divergence
-    goes on off-screen), z on the surface's transformed scale and lifted above the surface.
-
-    Near a minimum the mesh, drawn between grid nodes, lies above the true surface (most
-    visibly in the funnels of a log scale), so z is lifted above whichever is higher."""
-    path = np.asarray(t.path, dtype=float)
+def inside_plot(surface: Surface, points: np.ndarray) -> np.ndarray:
+    """Which points lie in the plotted box `surface.domain` (closed, no margin: the axes' range)."""
+    p = np.asarray(points, dtype=float)
     (x0, x1), (y0, y1) = surface.domain
-    mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
-    inside = (path[:, 0] >= x0 - mx) & (path[:, 0] <= x1 + mx) & (path[:, 1] >= y0 - my) & (path[:, 1] <= y1 + my)
-    outside = np.flatnonzero(~inside)
-    end = int(outside[0]) if outside.size else len(path)
-    x = path[:, 0].copy()
-    y = path[:, 1].copy()
-    with np.errstate(invalid="ignore"):
-        z = np.maximum(z_transform(surface, t.loss), _mesh_height(grid, x, y)) + grid.lift
-    x[end:], y[end:], z[end:] = np.nan, np.nan, np.nan
-    return {"x": x, "y": y, "z": z, "end": end}
+    return (p[..., 0] >= x0) & (p[..., 0] <= x1) & (p[..., 1] >= y0) & (p[..., 1] <= y1)
 
+
+@dataclass(frozen=True)
+class DisplayPath:
+    """A path as drawn: every computed point up to the last good one, NaN where it lies outside
+    the plot (a gap in the line, a hidden marker), and where its end marks go."""
+
+    x: np.ndarray  # (end,) NaN outside the plot
+    y: np.ndarray
+    z: np.ndarray  # transformed and lifted above the mesh; NaN outside the plot
+    end: int  # number of computed points drawn: the divergence step, or every step
+    diverged_at: int | None  # the step that was not finite / beyond the bound (engine's diverged_at)
+    escaped_at: int | None  # unbounded surfaces: the first step outside the plot
+    shown_before: int | None  # the last drawn (inside) step before the escape / the divergence
+
+
+def _last_inside(inside: np.ndarray, before: int) -> int | None:
+    hits = np.flatnonzero(inside[:before])
+    return int(hits[-1]) if hits.size else None
+
+
+def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> DisplayPath:
+    """The path exactly as computed: each point where `simulate()` put it, NaN (a gap) only
+    where it lies outside the plot, so a path that jitters out and comes back is drawn again
+    when it is back. A diverged path ends at its divergence step: the engine holds it at its
+    last good point from there on, and that frozen tail is not drawn.
+
+    z is on the surface's transformed scale and lifted above the surface. Near a minimum the
+    mesh, drawn between grid nodes, lies above the true surface (most visibly in the funnels of
+    a log scale), so z is lifted above whichever is higher."""
+    path = np.asarray(t.path, dtype=float)
+    diverged_at = int(t.diverged_at) if bool(t.diverged) else None
+    end = len(path) if diverged_at is None else max(diverged_at, 1)
+    path = path[:end]
+    inside = inside_plot(surface, path)
+    x = np.where(inside, path[:, 0], np.nan)
+    y = np.where(inside, path[:, 1], np.nan)
+    with np.errstate(invalid="ignore"):
+        on_surface = z_transform(surface, np.asarray(t.loss, dtype=float)[:end])
+        z = np.maximum(on_surface, _mesh_height(grid, path[:, 0], path[:, 1]))
+    z = np.where(inside, z + grid.lift, np.nan)
+    escaped_at = None
+    if surface.f_min is None and not inside.all():
+        escaped_at = int(np.argmin(inside))
+    mark_before = escaped_at if escaped_at is not None else (end if diverged_at is not None else None)
+    shown = None if mark_before is None else _last_inside(inside, mark_before)
+    return DisplayPath(x, y, z, end, diverged_at, escaped_at, shown)
+
+
+def _isolated(x: np.ndarray) -> np.ndarray:
+    """Drawn points with a gap on both sides: a line draws nothing there, a marker must."""
+    ok = ~np.isnan(x)
+    before = np.concatenate(([False], ok[:-1]))
+    after = np.concatenate((ok[1:], [False]))
+    return ok & ~before & ~after
+
+
+def end_mark_label(d: DisplayPath) -> str | None:
+    """What the end mark says: "escaped (step j)" on an unbounded surface, "diverged at step k"."""
+    if d.escaped_at is not None:
+        return f"escaped (step {d.escaped_at})"
+    if d.diverged_at is not None:
+        return f"diverged at step {d.diverged_at}"
+    return None
+
+
+def _end_mark(d: DisplayPath, name: str) -> tuple[dict, int] | None:
+    """Where the end mark sits (the last drawn point before the escape or the divergence), the
+    step from which the animation shows it, and its hover text."""
+    label = end_mark_label(d)
+    if label is None or d.shown_before is None:
+        return None
+    i = d.shown_before
+    appears = d.escaped_at if d.escaped_at is not None else d.end - 1
+    detail = f"last point inside the plot: step {i}"
+    if d.escaped_at is None and d.diverged_at is not None:
+        detail += f"; step {d.diverged_at} was beyond 100× the plot or not finite"
+    return {"i": i, "appears": appears, "label": label, "hover": f"<b>{name}</b><br>{label}<br>{detail}"}, appears
+
+
+SYMBOLS_3D = ("circle", "circle-open", "cross", "diamond", "diamond-open", "square", "square-open", "x")
+
+
+def _symbol_3d(symbol: str) -> str:
+    """scatter3d knows fewer marker symbols than scatter: the nearest it has."""
+    if symbol in SYMBOLS_3D:
+        return symbol
+    return {"triangle-up": "diamond", "triangle-down": "diamond-open", "pentagon": "square-open"}.get(symbol, "circle")
 
 
 def optimizer_traces(
     surface: Surface, grid: SurfaceGrid, t: Trajectory, style: PathStyle, view: str
 ) -> tuple[list[dict], list[dict]]:
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
-    animation spec (full path per trace, sliced per frame in the browser or by expand_frames)."""
+    animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
+
+    Per cell: the path (a line with gaps outside the plot; markers on isolated points, which a
+    line alone would not show), the moving marker (hidden while its point is outside), and,
+    for a diverged or escaped run, an end mark (✕ "diverged at step k", ○ "escaped (step j)")
+    that the animation shows from the step it happened on."""
     d = _display_path(surface, grid, t)
-    x, y, z = _f32(d["x"]), _f32(d["y"]), _f32(d["z"])
-    last = min(d["end"], len(x)) - 1  # the marker sits on the last drawn point
-    steps = np.arange(len(x), dtype=np.int32)
+    x, y, z = _f32(d.x), _f32(d.y), _f32(d.z)
+    last = d.end - 1  # the moving marker sits on the last computed point (hidden if outside)
+    steps = np.arange(d.end, dtype=np.int32)
     common = {"legendgroup": style.key, "name": style.name}
     hover = f"<b>{style.name}</b><br>step %{{customdata}}<br>x %{{x:.4g}}, y %{{y:.4g}}"
+    isolated = _isolated(d.x)
+    mark, _ = _end_mark(d, style.name) or (None, None)
+    mark_symbol = "circle-open" if d.escaped_at is not None else "x"
+
+    def point(a):  # a one-point list, empty when the point is outside the plot (no NaN in JSON)
+        return [a[last]] if np.isfinite(a[last]) else []
+
+    def path_mode(size):
+        if not isolated.any():
+            return {"mode": "lines"}
+        return {"mode": "lines+markers", "marker": {"color": style.color, "size": np.where(isolated, size, 0)}}
+
+    def mark_arrays(*arrays):  # NaN until the step it appears on, so frames before it hide it
+        out = []
+        for a in arrays:
+            m = np.full(mark["appears"] + 1, np.nan, dtype=np.float32)
+            m[-1] = a[mark["i"]]
+            out.append(_gapped(m))
+        return out
+
     traces, anim = [], []
     if view in ("both", "3d"):
         traces.append({
-            "type": "scatter3d", "mode": "lines", "scene": "scene", "x": x, "y": y, "z": z,
+            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": _gapped(x), "y": _gapped(y), "z": _gapped(z),
             "line": {"color": style.color, "width": 6, "dash": style.dash}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
-        anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"]})
+        anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
         traces.append({
-            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": [x[last]], "y": [y[last]], "z": [z[last]],
-            "marker": {"color": style.color, "size": 6, "symbol": style.symbol, "line": {"color": "white", "width": 1}},
+            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y), "z": point(z),
+            "marker": {"color": style.color, "size": 6, "symbol": _symbol_3d(style.symbol),
+                       "line": {"color": "white", "width": 1}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
-        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1})
+        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1, "end": d.end})
+        if mark:
+            mx, my, mz = mark_arrays(x, y, z)
+            traces.append({
+                "type": "scatter3d", "mode": "markers+text", "scene": "scene", "x": mx, "y": my, "z": mz,
+                "marker": {"color": style.color, "size": 9, "symbol": mark_symbol},
+                "text": mark["label"], "textposition": "top center",
+                "textfont": {"color": style.color, "size": 12}, "showlegend": False, **common,
+                "hovertext": mark["hover"], "hovertemplate": "%{hovertext}<extra></extra>",
+            })
+            anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": len(mx)})
     if view in ("both", "contour"):
         xa = {"xaxis": "x", "yaxis": "y"}
         traces.append({
-            "type": "scatter", "mode": "lines", **xa, "x": x, "y": y,
-            "line": {"color": style.color, "width": 2.5, "dash": style.dash}, "showlegend": view == "contour", **common,
+            "type": "scatter", **path_mode(5), **xa, "x": _gapped(x), "y": _gapped(y),
+            "line": {"color": style.color, "width": 2.5, "dash": style.dash}, "showlegend": view == "contour",
+            **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
-        anim.append({"kind": "path", "dims": ["x", "y", "customdata"]})
+        anim.append({"kind": "path", "dims": ["x", "y", "customdata"], "end": d.end})
         traces.append({
-            "type": "scatter", "mode": "markers", **xa, "x": [x[last]], "y": [y[last]],
+            "type": "scatter", "mode": "markers", **xa, "x": point(x), "y": point(y),
             "marker": {"color": style.color, "size": 10, "symbol": style.symbol,
                        "line": {"color": "white", "width": 1.5}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
-        anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1})
-    for entry in anim:  # the path's last drawable step bounds every slice
-        entry["end"] = d["end"]
+        anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1, "end": d.end})
+        if mark:
+            mx, my = mark_arrays(x, y)
+            traces.append({
+                "type": "scatter", "mode": "markers+text", **xa, "x": mx, "y": my,
+                "marker": {"color": style.color, "size": 13, "symbol": mark_symbol,
+                           "line": {"color": style.color, "width": 3}},
+                "text": mark["label"], "textposition": "top center", "cliponaxis": False,
+                "textfont": {"color": "white", "size": 12}, "showlegend": False, **common,
+                "hovertext": mark["hover"], "hovertemplate": "%{hovertext}<extra></extra>",
+            })
+            anim.append({"kind": "path", "dims": ["x", "y"], "end": len(mx)})
     return traces, anim
 
 
@@ -319,7 +446,7 @@ def trajectory_figure(
 
 def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) -> dict:
     (x0, x1), (y0, y1) = surface.domain
-    eye = dict(zip("xyz", camera or DEFAULT_CAMERA, strict=True))
+    eye = dict(zip("xyz", camera or default_camera(surface), strict=True))
     layout: dict = {
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
@@ -341,8 +468,9 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
             "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift]},
             "aspectmode": "manual",
             # A wider box fills the 3-D-only view, whose cell is much wider than tall.
-            "aspectratio": {"x": 1, "y": 1, "z": 0.7} if view == "both" else {"x": 1.1, "y": 1.1, "z": 0.65},
-            "camera": {"eye": eye, "up": {"x": 0, "y": 0, "z": 1}, "center": {"x": 0, "y": 0, "z": -0.1}},
+            "aspectratio": dict(zip("xyz", SCENE_ASPECT["both" if view == "both" else "3d"], strict=True)),
+            "camera": {"eye": eye, "up": {"x": 0, "y": 0, "z": 1},
+                       "center": dict(zip("xyz", SCENE_CENTER, strict=True))},
             "uirevision": surface.key,
         }
     if view in ("both", "contour"):
@@ -377,6 +505,134 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
         ],
     }]
     return layout
+
+
+# --- cameras -------------------------------------------------------------------------------
+
+
+def _valley_points(surface: Surface, grid: SurfaceGrid) -> np.ndarray:
+    """Where paths run, as far as the surface alone tells: the lowest 20 % of the plotted
+    heights (the valley floors), and the straight lines from the surface's start to each
+    minimum. Data coordinates, z on the drawn scale and lifted like a path."""
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = np.linspace(x0, x1, 31), np.linspace(y0, y1, 31)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    gz = _mesh_height(grid, gx, gy)
+    lo, hi = grid.z_range
+    low = gz <= lo + 0.2 * (hi - lo)
+    points = [np.column_stack([gx[low], gy[low]])]
+    start = np.asarray(surface.start, dtype=float)
+    for m in surface.minima_points:
+        points.append(start + np.linspace(0, 1, 25)[:, None] * (m - start))
+    xy = np.concatenate(points)
+    return np.column_stack([xy, _mesh_height(grid, xy[:, 0], xy[:, 1]) + grid.lift])
+
+
+def _to_scene(surface: Surface, grid: SurfaceGrid, p: np.ndarray, aspect) -> np.ndarray:
+    (x0, x1), (y0, y1) = surface.domain
+    z0, z1 = grid.z_range[0], grid.z_range[1] + 2 * grid.lift  # the z axis range of the layout
+    lo, span = np.array([x0, y0, z0]), np.array([x1 - x0, y1 - y0, z1 - z0])
+    return (p - lo) / span * np.asarray(aspect) - np.asarray(aspect) / 2
+
+
+def visible_fraction(surface: Surface, grid: SurfaceGrid, eye, points: np.ndarray | None = None,
+                     aspect=SCENE_ASPECT["both"], samples: int = 64) -> float:
+    """The share of `points` (data coordinates, default: the valley) that the camera at `eye`
+    sees, i.e. whose line of sight passes above the drawn mesh. Same geometry as plotly's
+    scene: the data box scaled to ±aspect/2, a perspective eye in those coordinates."""
+    pts = _valley_points(surface, grid) if points is None else np.asarray(points, dtype=float)
+    p = _to_scene(surface, grid, pts, aspect)
+    e = np.asarray(eye, dtype=float)
+    t = np.linspace(0.0, 1.0, samples + 1)[1:]
+    ray = p[:, None, :] + t[None, :, None] * (e - p)[:, None, :]  # (n, samples, 3)
+    half = np.asarray(aspect) / 2
+    over = (np.abs(ray[..., 0]) <= half[0]) & (np.abs(ray[..., 1]) <= half[1])
+    (x0, x1), (y0, y1) = surface.domain
+    rx = (ray[..., 0] / aspect[0] + 0.5) * (x1 - x0) + x0
+    ry = (ray[..., 1] / aspect[1] + 0.5) * (y1 - y0) + y0
+    z0, z1 = grid.z_range[0], grid.z_range[1] + 2 * grid.lift
+    mesh = (_mesh_height(grid, rx, ry) - z0) / (z1 - z0) * aspect[2] - half[2]
+    # A point is hidden when the mesh rises above its line of sight anywhere over the box
+    # (the first samples, within the path's own lift of it, are its own neighbourhood).
+    near = np.linalg.norm((t[None, :, None] * (e - p)[:, None, :]), axis=-1) < 0.03
+    hidden = (over & ~near & (mesh > ray[..., 2])).any(axis=1)
+    return float(1.0 - hidden.mean()) if len(pts) else 1.0
+
+
+def _eye(azimuth_deg: float, elevation_deg: float, distance: float) -> tuple[float, float, float]:
+    a, e = np.radians(azimuth_deg), np.radians(elevation_deg)
+    c = SCENE_CENTER
+    return tuple(round(float(v), 3) for v in (c[0] + distance * np.cos(e) * np.cos(a),
+                                                c[1] + distance * np.cos(e) * np.sin(a),
+                                                c[2] + distance * np.sin(e)))
+
+
+ELEVATIONS = (20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80)
+ENOUGH_IN_SIGHT = 0.9  # of the valley: the lowest elevation that sees this much is chosen
+
+
+def _best_eye(surface: Surface, grid: SurfaceGrid, azimuths, distance: float, travel: np.ndarray | None):
+    """Among `azimuths`, the eye that sees the valley from the lowest elevation (a low camera
+    shows the relief best); ties go to the azimuth most across the direction of travel (start to
+    minimum), since a path seen end-on is a vertical dash."""
+    points = _valley_points(surface, grid)
+    best = None
+    for az in azimuths:
+        across = 1.0
+        if travel is not None:
+            view = np.array([np.cos(np.radians(az)), np.sin(np.radians(az))])
+            across = 1.0 - abs(float(view @ travel))
+        seen = 0.0
+        for el in ELEVATIONS:
+            eye = _eye(az, el, distance)
+            seen = visible_fraction(surface, grid, eye, points)
+            if seen >= ENOUGH_IN_SIGHT:
+                break
+        enough = seen >= ENOUGH_IN_SIGHT
+        score = (enough, -el + 15 * across, seen) if enough else (enough, seen, across)
+        if best is None or score > best[0]:
+            best = (score, eye)
+    return best[1]
+
+
+def _travel(surface: Surface) -> np.ndarray | None:
+    """Unit direction from the surface's start to its nearest global minimum, in scene proportions."""
+    minima = [m for m in surface.minima if m.is_global] or list(surface.minima)
+    if not minima:
+        return None
+    start = np.asarray(surface.start, dtype=float)
+    target = min(((m.x, m.y) for m in minima), key=lambda m: np.hypot(*(np.asarray(m) - start)))
+    (x0, x1), (y0, y1) = surface.domain
+    d = (np.asarray(target) - start) / np.array([x1 - x0, y1 - y0])
+    n = np.linalg.norm(d)
+    return d / n if n > 0 else None
+
+
+@functools.lru_cache(maxsize=32)
+def camera_presets(surface: Surface) -> dict[str, tuple[float, float, float]]:
+    """The camera presets for one surface, same names as CAMERA_PRESETS ("Default", "Top",
+    "Along x", "Along y"): each one the eye from which the surface's valley is in sight.
+
+    A generic camera hides paths: on the ravine and on Beale they run behind the front wall or
+    under the mesh, and on the bowl the default looks along the paths. So each preset keeps its
+    direction (a diagonal; straight down; along x; along y) but picks, by tracing lines of sight
+    over the drawn mesh (`visible_fraction`), the side to look from and the lowest elevation
+    that sees ENOUGH_IN_SIGHT of the valley (`_valley_points`); the default diagonal also
+    prefers looking across the way from the start to the minimum. Deterministic, computed from
+    the surface alone (cached): a surface added later gets its presets with no table to edit."""
+    grid = surface_grid(surface)
+    travel = _travel(surface)
+    return {
+        "Default": _best_eye(surface, grid, (-45, 45, 135, 225), 2.13, travel),
+        "Top": CAMERA_PRESETS["Top"],
+        "Along x": _best_eye(surface, grid, (0, 180), 2.27, None),
+        "Along y": _best_eye(surface, grid, (-90, 90), 2.27, None),
+    }
+
+
+def default_camera(surface: Surface) -> tuple[float, float, float]:
+    """The eye the trajectory view opens with on this surface."""
+    return camera_presets(surface)["Default"]
 
 
 def expand_frames(figure: dict) -> dict:
@@ -422,6 +678,7 @@ def standalone_html(figure: dict, title: str) -> str:
 # --- step charts ---------------------------------------------------------------------------
 
 
+SYMLOG_FRACTION = 0.01  # symlog's linear zone: 1% of the surface's range of f over the plot
 WORK_AXES = {"steps": "step", "samples": "samples seen", "epochs": "epochs"}
 
 
@@ -435,57 +692,176 @@ def work_axis(t: Trajectory, axis: str = "steps") -> np.ndarray:
     return np.arange(t.steps + 1)
 
 
-def _step_chart(series, *, title: str, y_title: str, log: bool, height: int = 300, x_title: str = "step") -> dict:
-    """`series`: (style, x, y) per run."""
+@dataclass(frozen=True)
+class StepSeries:
+    """One run's line in a step chart: the values it computed, where it stopped and why."""
+
+    style: PathStyle
+    values: np.ndarray  # (T,) per step; only values[:end] are drawn
+    end: int  # the divergence step (the frozen tail after it is not drawn), or T
+    diverged_at: int | None
+    escaped_at: int | None = None  # unbounded surfaces: first step outside the plot
+    x: np.ndarray | None = None  # (T,) the horizontal axis (steps, samples seen or epochs); None: steps
+
+
+def _series(style: PathStyle, values, t: Trajectory, surface: Surface | None = None,
+            axis: str = "steps") -> StepSeries:
+    values = np.asarray(values, dtype=float)
+    diverged_at = int(t.diverged_at) if bool(t.diverged) else None
+    end = len(values) if diverged_at is None else max(diverged_at, 1)
+    escaped_at = None
+    if surface is not None and surface.f_min is None:
+        outside = ~inside_plot(surface, np.asarray(t.path)[:end])
+        escaped_at = int(np.argmax(outside)) if outside.any() else None
+    return StepSeries(style, values, end, diverged_at, escaped_at, work_axis(t, axis))
+
+
+def symlog(values, scale: float) -> np.ndarray:
+    """sign(f) · log10(1 + |f| / scale): linear within ±scale, logarithmic beyond, any sign."""
+    v = np.asarray(values, dtype=float)
+    return np.sign(v) * np.log10(1.0 + np.abs(v) / scale)
+
+
+def symlog_scale(surface: Surface, n: int = 101) -> float:
+    """The linear zone of the symlog loss axis: SYMLOG_FRACTION of the range of f over the plot,
+    so that a change of f that is visible on the surface is visible on the loss axis."""
+    (x0, x1), (y0, y1) = surface.domain
+    f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), axis=-1))
+    span = float(np.max(f) - np.min(f))
+    return SYMLOG_FRACTION * span if span > 0 else 1.0
+
+
+def _real_label(v: float) -> str:
+    if v == 0:
+        return "0"
+    sign = "−" if v < 0 else ""
+    a = abs(v)
+    if 1e-3 <= a < 1e4:
+        return sign + f"{a:g}"
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return sign + "10" + str(round(np.log10(a))).translate(sup)
+
+
+def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 9) -> tuple[list[float], list[str]]:
+    """Ticks at round real values (0, ±10^k from the linear zone's edge on) between the real
+    values lo and hi, placed on the symlog axis and labelled with the real values. At most
+    `max_ticks`, never closer than 1/max_ticks of the axis: 0 first, then the largest decades
+    (on a 300-px chart, ±0.1 and ±1 next to 0 would print on top of each other)."""
+    top = max(abs(lo), abs(hi), scale)
+    decades = range(int(np.ceil(np.log10(scale))), int(np.ceil(np.log10(top))) + 1)
+    candidates = [s * 10.0**k for k in decades for s in (-1.0, 1.0)]
+    candidates = [v for v in candidates if lo - 1e-12 <= v <= hi + 1e-12]
+    t_lo, t_hi = float(symlog(min(lo, 0.0), scale)), float(symlog(max(hi, 0.0), scale))
+    gap = (t_hi - t_lo) / max_ticks
+    kept = [0.0]
+    for v in sorted(candidates, key=lambda v: -abs(v)):
+        if len(kept) < max_ticks and all(abs(symlog(v, scale) - symlog(w, scale)) >= gap for w in kept):
+            kept.append(v)
+    kept.sort()
+    return [float(symlog(v, scale)) for v in kept], [_real_label(v) for v in kept]
+
+
+def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis: str,
+                scale: float = 1.0, height: int = 300, x_title: str = "step") -> dict:
+    """Lines against the step. `axis` is "log", "linear" or "symlog" (y drawn as symlog(y, scale),
+    ticks and hover at the real values). Each line stops where its run diverged (the frozen tail
+    the engine keeps is not drawn) with a ✕ and "diverged at step k" at its last value; on an
+    unbounded surface a ○ "escaped (step j)" marks where the run left the plot."""
     data = []
-    for style, x, y in series:
-        y = np.asarray(y, dtype=float)
-        if log:
-            y = np.where(y > 0, y, np.nan)
-        data.append({
-            "type": "scatter", "mode": "lines", "name": style.name, "legendgroup": style.key,
+    drawn = []
+    for s in series:
+        real = s.values[: s.end].copy()
+        if axis == "log":
+            real = np.where(real > 0, real, np.nan)
+        y = symlog(real, scale) if axis == "symlog" else real
+        drawn.append(real)
+        steps = np.arange(s.end) if s.x is None else np.asarray(s.x)[: s.end]
+        name = s.style.name
+        if s.escaped_at is not None:
+            name += f" — escaped (step {s.escaped_at})"
+        elif s.diverged_at is not None:
+            name += f" — diverged at step {s.diverged_at}"
+        hover_value = "%{customdata:.4g}" if axis == "symlog" else "%{y:.4g}"
+        line = {
+            "type": "scatter", "mode": "lines", "name": name, "legendgroup": s.style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": np.asarray(x), "y": y, "line": {"color": style.color, "width": 2, "dash": style.dash},
-            "hovertemplate": f"<b>{style.name}</b><br>{x_title} %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
-        })
+            "x": steps, "y": y, "line": {"color": s.style.color, "width": 2, "dash": s.style.dash},
+            "hovertemplate": f"<b>{s.style.name}</b><br>{x_title} %{{x}}<br>{y_title} {hover_value}<extra></extra>",
+        }
+        if axis == "symlog":
+            line["customdata"] = real
+        data.append(line)
+        marks = []
+        if s.escaped_at is not None and s.escaped_at < s.end:
+            marks.append((s.escaped_at, "circle-open", f"escaped (step {s.escaped_at})"))
+        if s.diverged_at is not None and s.escaped_at is None:
+            marks.append((s.end - 1, "x", f"diverged at step {s.diverged_at}"))
+        elif s.diverged_at is not None:
+            marks.append((s.end - 1, "line-ns", f"followed to step {s.end - 1}; step {s.diverged_at} "
+                                                 "was beyond 100× the plot"))
+        for step, symbol, label in marks:
+            if not np.isfinite(y[step]):
+                continue
+            data.append({
+                "type": "scatter", "mode": "markers", "name": label, "legendgroup": s.style.key,
+                "showlegend": False, "x": [steps[step].item()], "y": [float(y[step])],
+                "marker": {"color": s.style.color, "size": 12, "symbol": symbol,
+                           "line": {"color": s.style.color, "width": 2.5}},
+                "hovertemplate": f"<b>{s.style.name}</b><br>{label}<br>{y_title} {real[step]:.4g}<extra></extra>",
+            })
+    yaxis: dict = {"title": {"text": y_title}, "exponentformat": "power"}
+    if axis == "log":
+        yaxis.update(type="log", minorloglabels="none")
+    elif axis == "symlog":
+        finite = np.concatenate([r[np.isfinite(r)] for r in drawn]) if drawn else np.zeros(1)
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        tickvals, ticktext = symlog_ticks(lo, hi, scale)
+        yaxis.update(type="linear", tickmode="array", tickvals=tickvals, ticktext=ticktext)
     return {
         "data": data,
         "layout": {
             "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
             "xaxis": {"title": {"text": x_title}},
-            "yaxis": {"title": {"text": y_title}, "type": "log" if log else "linear", "exponentformat": "power",
-                      **({"minorloglabels": "none"} if log else {})},
+            "yaxis": yaxis,
             "legend": {"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
         },
     }
 
 
 def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict:
-    """Loss against step (or work): the gap f − f* on a log scale where f* is known, f itself otherwise."""
+    """Loss against step (or samples seen, or epochs: `axis`), up to each run's divergence step.
+
+    Where f* is known: the gap f − f* on a log scale. Unbounded below (f_min None): f on a
+    symlog axis, sign(f) · log10(1 + |f|/c) with c = 1% of f's range over the plot. Chosen over
+    clipping f to the plotted range because the lesson of an unbounded surface is *how fast*
+    each method runs off to −∞, which clipping would flatten into one line at the clip; a
+    linear axis cannot show it either (on the saddle it spans −1.4e5 … 3 and GD's whole crawl
+    3 → −0.3 is a flat line at 0). With c from the surface's own range, the early steps
+    (|f| of the order of the plot's values) keep a visible share of the axis while every decade
+    of the escape gets the same height. Ticks and hover give the real f."""
     x_title = WORK_AXES[axis]
     if surface.f_min is not None:
-        series = [(s, work_axis(t, axis), np.asarray(t.loss) - surface.f_min) for s, t in runs]
-        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", log=True, x_title=x_title)
-    return _step_chart([(s, work_axis(t, axis), t.loss) for s, t in runs], title="Loss f (unbounded below)",
-                       y_title="f", log=False, x_title=x_title)
+        series = [_series(s, np.asarray(t.loss) - surface.f_min, t, axis=axis) for s, t in runs]
+        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", axis="log",
+                           x_title=x_title)
+    series = [_series(s, t.loss, t, surface, axis=axis) for s, t in runs]
+    return _step_chart(series, title="Loss f (unbounded below; symmetric log scale)", y_title="f",
+                       axis="symlog", scale=symlog_scale(surface), x_title=x_title)
 
 
 def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict | None:
-    series = [(s, work_axis(t, axis), t.distance) for s, t in runs if t.distance is not None]
+    """Distance to the nearest minimum against step (or work), up to each run's divergence step."""
+    series = [_series(s, t.distance, t, axis=axis) for s, t in runs if t.distance is not None]
     if not series:
         return None
-    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", log=True,
+    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", axis="log",
                        x_title=WORK_AXES[axis])
 
 
 def coordinate_figure(runs: Sequence[tuple[PathStyle, Trajectory]], coordinate: int, axis: str = "steps") -> dict:
-    """x(t) (coordinate 0) or y(t) (coordinate 1) of each run against step (or work)."""
+    """x(t) (coordinate 0) or y(t) (coordinate 1) of each run against step (or work), up to each
+    run's divergence step (✕ there), on a linear axis."""
     name = "xy"[coordinate]
-    series = []
-    for s, t in runs:
-        values = np.array(t.path, dtype=float)[:, coordinate]
-        if bool(t.diverged):  # the frozen tail is not computed data: the line stops
-            values[int(t.diverged_at):] = np.nan
-        series.append((s, work_axis(t, axis), values))
-    return _step_chart(series, title=f"{name}(t)", y_title=name, log=False, x_title=WORK_AXES[axis])
+    series = [_series(s, np.asarray(t.path)[:, coordinate], t, axis=axis) for s, t in runs]
+    return _step_chart(series, title=f"{name}(t)", y_title=name, axis="linear", x_title=WORK_AXES[axis])

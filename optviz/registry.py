@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from . import explain as ex
 from . import optimizers as opt
 from .scales import Number
+from .styles import PALETTE
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,12 @@ class OptimizerSpec:
     rule: str  # LaTeX, one line per equation, joined with \\
     reference: str
     color: str
+    # How one step's update splits into named parts, for the step inspector (`optviz.inspector`):
+    # explain(StepData) -> Explanation, see `optviz/explain.py`. None: one part, "update".
+    explain: Callable[[ex.StepData], ex.Explanation] | None = None
+    # The second cue beside the colour (`optviz/styles.py`): a plotly dash name. Entries that share
+    # a dash have different colours (tested), so any two optimizers differ in one or the other.
+    dash: str = "solid"
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -133,7 +141,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (lr(0.01),),
             r"\theta_t = \theta_{t-1} - \eta\, g_t",
             "Cauchy (1847); Robbins & Monro (1951), A Stochastic Approximation Method",
-            "#1f77b4",
+            PALETTE["black"],
+            explain=ex.sgd,
         ),
         OptimizerSpec(
             "momentum",
@@ -142,7 +151,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (lr(0.01), MOMENTUM),
             r"v_t = \gamma v_{t-1} + g_t \\ \theta_t = \theta_{t-1} - \eta\, v_t",
             "Polyak (1964), Some methods of speeding up the convergence of iteration methods",
-            "#ff7f0e",
+            PALETTE["orange"],
+            explain=ex.momentum,
         ),
         OptimizerSpec(
             "nesterov",
@@ -154,7 +164,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \tilde\theta_{t-1} - \eta\, \nabla f(\tilde\theta_{t-1})",
             "Nesterov (1983); Sutskever, Martens, Dahl & Hinton (2013), On the importance of "
             "initialization and momentum in deep learning",
-            "#2ca02c",
+            PALETTE["sky_blue"],
+            explain=ex.nesterov,
         ),
         OptimizerSpec(
             "adagrad",
@@ -164,7 +175,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"G_t = G_{t-1} + g_t^2 \\ \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{G_t} + \epsilon}\, g_t",
             "Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods for Online Learning and "
             "Stochastic Optimization, JMLR",
-            "#d62728",
+            PALETTE["grey"],
+            explain=ex.adagrad,
         ),
         OptimizerSpec(
             "rmsprop",
@@ -174,7 +186,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2 \\ "
             r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}\, g_t",
             "Tieleman & Hinton (2012), Lecture 6e of Neural Networks for Machine Learning",
-            "#9467bd",
+            PALETTE["green"],
+            explain=ex.rmsprop,
         ),
         OptimizerSpec(
             "adadelta",
@@ -186,7 +199,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"E[\Delta^2]_t = \rho\, E[\Delta^2]_{t-1} + (1-\rho)\, \Delta_t^2 \\ "
             r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
             "Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701",
-            "#8c564b",
+            PALETTE["purple"],
+            explain=ex.adadelta,
+            dash="dash",
         ),
         OptimizerSpec(
             "adam",
@@ -195,7 +210,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (lr(0.001), BETA1, BETA2, eps(1e-8)),
             _ADAM_MOMENTS + _BIAS + r"\theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR",
-            "#e377c2",
+            PALETTE["purple"],
+            explain=ex.adam,
         ),
         OptimizerSpec(
             "amsgrad",
@@ -207,7 +223,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} "
             + r"\frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
             "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR",
-            "#7f7f7f",
+            PALETTE["sky_blue"],
+            explain=ex.amsgrad,
+            dash="dash",
         ),
         OptimizerSpec(
             "adamax",
@@ -217,7 +235,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ u_t = \max(\beta_2 u_{t-1},\, |g_t| + \epsilon) \\ "
             r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR, section 7.1",
-            "#bcbd22",
+            PALETTE["grey"],
+            explain=ex.adamax,
+            dash="dash",
         ),
         OptimizerSpec(
             "nadam",
@@ -230,7 +250,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\left(\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}\right)",
             "Dozat (2016), Incorporating Nesterov Momentum into Adam, ICLR workshop; as written in "
             "Ruder (2016), An overview of gradient descent optimization algorithms",
-            "#17becf",
+            PALETTE["orange"],
+            explain=ex.nadam,
+            dash="dash",
         ),
         OptimizerSpec(
             "adamw",
@@ -243,7 +265,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\theta_t = \theta_{t-1} - \eta\lambda\,\theta_{t-1} "
             + r"- \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR",
-            "#393b79",
+            PALETTE["green"],
+            explain=ex.adamw,
+            dash="dash",
         ),
         OptimizerSpec(
             "radam",
@@ -259,7 +283,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\end{cases}",
             "Liu, Jiang, He, Chen, Liu, Gao & Han (2020), On the Variance of the Adaptive Learning Rate and "
             "Beyond, ICLR",
-            "#637939",
+            PALETTE["black"],
+            explain=ex.radam,
+            dash="dash",
         ),
         OptimizerSpec(
             "rprop",
@@ -279,7 +305,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \mathrm{sign}(g_t)\, \Delta_t",
             "Riedmiller & Braun (1993), A Direct Adaptive Method for Faster Backpropagation Learning: "
             "The RPROP Algorithm, IEEE ICNN",
-            "#8c6d31",
+            PALETTE["orange"],
+            explain=ex.rprop,
+            dash="dot",
         ),
         OptimizerSpec(
             "lion",
@@ -294,7 +322,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\theta_t = \theta_{t-1} - \eta\, (\mathrm{sign}(c_t) + \lambda\, \theta_{t-1}) \\ "
             r"m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
             "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, NeurIPS",
-            "#843c39",
+            PALETTE["green"],
+            explain=ex.lion,
+            dash="dot",
         ),
         OptimizerSpec(
             "qhm",
@@ -307,7 +337,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"b_t = \beta\, b_{t-1} + (1-\beta)\, g_t \\ "
             r"\theta_t = \theta_{t-1} - \eta\, [(1-\nu)\, g_t + \nu\, b_t]",
             "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
-            "#7b4173",
+            PALETTE["sky_blue"],
+            explain=ex.qhm,
+            dash="dot",
         ),
         OptimizerSpec(
             "qhadam",
@@ -324,7 +356,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + r"\theta_t = \theta_{t-1} - \eta\, \frac{(1-\nu_1)\, g_t + \nu_1 \hat m_t}"
             + r"{\sqrt{(1-\nu_2)\, g_t^2 + \nu_2 \hat v_t} + \epsilon}",
             "Ma & Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning, ICLR",
-            "#3182bd",
+            PALETTE["black"],
+            explain=ex.qhadam,
+            dash="dot",
         ),
         OptimizerSpec(
             "signum",
@@ -336,7 +370,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"m_t = \beta\, m_{t-1} + (1-\beta)\, g_t \\ \theta_t = \theta_{t-1} - \eta\, \mathrm{sign}(m_t)",
             "Bernstein, Wang, Azizzadenesheli & Anandkumar (2018), signSGD: Compressed Optimisation for "
             "Non-Convex Problems, ICML",
-            "#e6550d",
+            PALETTE["purple"],
+            explain=ex.signum,
+            dash="dot",
         ),
         OptimizerSpec(
             "newton",
@@ -349,7 +385,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"H_t = \nabla^2 f(\theta_{t-1}) \\ \theta_t = \theta_{t-1} - \eta\, (H_t + \lambda I)^{-1} g_t",
             "Newton (1669), Raphson (1690); damping: Levenberg (1944). Nocedal & Wright (2006), Numerical "
             "Optimization, ch. 3",
-            "#31a354",
+            PALETTE["grey"],
+            explain=ex.newton,
+            dash="dot",
         ),
         OptimizerSpec(
             "lbfgs",
@@ -364,7 +402,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"\eta \min(1, 1/\lVert g\rVert_1))",
             "Nocedal (1980), Updating Quasi-Newton Matrices with Limited Storage; Liu & Nocedal (1989), On the "
             "limited memory BFGS method for large scale optimization",
-            "#756bb1",
+            PALETTE["black"],
+            explain=ex.lbfgs,
+            dash="dashdot",
         ),
     )
 }

@@ -68,7 +68,7 @@ def chart(at: AppTest, key: str) -> dict[str, dict]:
     """A step chart's lines by legend group: name, x, y, line style."""
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id)
     return {t["legendgroup"]: {"name": t["name"], "x": decode(t["x"]), "y": decode(t["y"]), "line": t["line"]}
-            for t in spec["data"]}
+            for t in spec["data"] if t.get("mode") == "lines"}  # not the ✕ / ○ end marks
 
 
 def svgs(at: AppTest) -> list[str]:
@@ -285,9 +285,9 @@ def test_coordinate_charts_show_each_runs_x_and_y():
         end = int(t.diverged_at) if bool(t.diverged) else t.steps + 1
         for key, c in (("x_chart", 0), ("y_chart", 1)):
             line = chart(at, key)[f"r{i}"]
-            np.testing.assert_allclose(line["y"][:end], t.path[:end, c], rtol=1e-12)
-            assert np.isnan(line["y"][end:]).all()  # a diverged run's line stops
-            np.testing.assert_array_equal(line["x"], np.arange(t.steps + 1))
+            np.testing.assert_allclose(line["y"], t.path[:end, c], rtol=1e-12)  # a diverged run's line stops
+            np.testing.assert_array_equal(line["x"], np.arange(end))
+    assert any(bool(r.simulate("rosenbrock", s.start, s.steps).diverged) for r in s.runs)  # the case is tested
 
 
 GD_SGD_MINIBATCH = {"surface": "mse", "r0.opt": "sgd", "r1.opt": "sgd", "r1.batch": "1", "r2.opt": "sgd",
@@ -308,6 +308,7 @@ def test_work_axis_on_the_regression(axis):
         for i, run in enumerate(s.runs):
             t = run.simulate("mse", s.start, s.steps, s.seed)
             expected = {"samples": t.samples_seen, "epochs": t.epochs, "steps": np.arange(t.steps + 1)}[axis]
+            assert not t.diverged
             np.testing.assert_allclose(chart(at, key)[f"r{i}"]["x"], expected)
     n = SURFACES["mse"].n_samples
     if axis == "epochs":  # GD: one step per epoch; SGD b=1: n steps per epoch; b=16: n // 16
@@ -482,10 +483,12 @@ def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeyp
 
 
 def test_run_styles_tell_runs_of_one_optimizer_apart():
-    styles = plotting.run_styles([f"r{i}" for i in range(4)], list("abcd"), ["#1f77b4"] * 3 + ["#ff7f0e"],
-                                 ["sgd", "sgd", "sgd", "momentum"])
+    styles = plotting.run_styles([f"r{i}" for i in range(4)], list("abcd"), ["sgd", "sgd", "sgd", "momentum"])
     assert len({s.color for s in styles[:3]}) == 3 and len({s.dash for s in styles[:3]}) == 3
-    assert styles[0].color == "#1f77b4" and styles[3].color == "#ff7f0e" and styles[3].dash == "solid"
+    assert len({s.symbol for s in styles[:3]}) == 3
+    assert styles[0].color == OPTIMIZERS["sgd"].color and styles[3].color == OPTIMIZERS["momentum"].color
+    assert plotting.run_styles(["r0"], ["a"], ["momentum"])[0] == plotting.PathStyle(
+        "r0", "a", styles[3].color, styles[3].dash, styles[3].symbol)  # a later run restyles no earlier one
 
 
 def test_the_share_link_is_readable():

@@ -69,7 +69,7 @@ JS_DRAWN = """() => {
     && !!gd._transitionData && (gd._transitionData._frames || []).length > 0;
 }"""
 
-# Each optimizer's drawn path, per cell: {"scatter:adam": {"x": [...], "y": [...]}, "scatter3d:adam": ...}.
+# Each run's drawn path, per cell: {"scatter:r0": {"x": [...], "y": [...]}, "scatter3d:r0": ...}.
 # _fullData holds the decoded arrays (gd.data may hold plotly's base64 typed-array specs); NaN -> null.
 JS_PATHS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
@@ -655,4 +655,167 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
     k = int(stopped["label"])
     for key, path in app.paths().items():  # the frame shows every run up to its step
         assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+    app.assert_clean()
+
+
+# --- issue 6: every path visible in 3-D from every preset camera (helper truth-plot) -----------
+
+# Hides (false) or shows (true) every optimizer's 3-D traces (paths, moving markers, end marks).
+JS_SHOW_3D_PATHS = """async (visible) => {
+  const gd = document.querySelector('div.optviz-plot');
+  const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.legendgroup ? i : -1)).filter((i) => i >= 0);
+  await Plotly.restyle(gd, {visible}, idx);
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+}"""
+
+JS_3D_PATH_COLOURS = """() => {
+  const gd = document.querySelector('div.optviz-plot'), out = {};
+  for (const t of gd._fullData) {
+    const path = t.type === 'scatter3d' && (t.mode || '').startsWith('lines') && t.legendgroup;
+    if (path) out[t.legendgroup] = t.line.color;
+  }
+  return out;
+}"""
+
+JS_SET_EYE = """async (eye) => {
+  const gd = document.querySelector('div.optviz-plot');
+  await Plotly.relayout(gd, {'scene.camera.eye': eye});
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+}"""
+
+PATH_COLOUR_TOLERANCE = 40  # max per-channel distance from the path's colour
+PATH_MIN_PIXELS = 20  # a path counts as seen with at least this many pixels of its colour ...
+PATH_MIN_SHARE_OF_TOP = 0.2  # ... and at least this share of what the top view shows of it
+
+
+def _path_pixels(shot, without, colour: str) -> int:
+    """Pixels of the scene near the path's colour that the path's traces put there (they differ
+    from the same view with the paths hidden): viridis blues are not counted as the blue path."""
+    import numpy as np
+
+    a = np.asarray(shot, dtype=float)
+    b = np.asarray(without, dtype=float)
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    near = np.abs(a - rgb).max(axis=-1) < PATH_COLOUR_TOLERANCE
+    changed = np.abs(a - b).max(axis=-1) > 25
+    return int((near & changed).sum())
+
+
+@pytest.mark.parametrize("surface_key", ["bowl", "beale", "saddle", "ravine", "two_minima", "himmelblau", "mse",
+                                         "rosenbrock"])
+def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, tmp_path):
+    """Issue 6: on Beale and the ravine the default camera hid the paths behind the surface's
+    front wall. For every surface, with its default optimizers, each path's colour must show in
+    the 3-D cell at the default camera (the one the page opens with) and at each preset."""
+    from PIL import Image
+
+    from optviz import plotting
+    from surfaces import SURFACES
+
+    presets = plotting.camera_presets(SURFACES[surface_key])
+    app.open({"surface": surface_key})
+    page = app.page
+    opened = app.camera()
+    assert _close(opened, dict(zip("xyz", presets["Default"], strict=True)), 1e-3), opened
+    colours = page.evaluate(JS_3D_PATH_COLOURS)
+    assert len(colours) >= 5, colours  # the surface's default optimizers
+    shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, eye in presets.items():
+        if name != "Default":
+            page.evaluate(JS_SET_EYE, dict(zip("xyz", eye, strict=True)))
+            app.wait_idle()  # the camera goes back to the server (for the link): a rerun
+        box = page.evaluate(JS_SCENE_BOX)
+        clip = {"x": box["left"], "y": box["top"], "width": box["width"], "height": box["height"]}
+        shot = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+        shot.save(shots_dir / f"{surface_key}-{name.replace(' ', '_')}.png")
+        page.evaluate(JS_SHOW_3D_PATHS, False)
+        without = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+        page.evaluate(JS_SHOW_3D_PATHS, True)
+        counts[name] = {key: _path_pixels(shot, without, colour) for key, colour in colours.items()}
+    hidden = [(name, key, n, counts["Top"][key]) for name, per_path in counts.items() for key, n in per_path.items()
+              if n < max(PATH_MIN_PIXELS, PATH_MIN_SHARE_OF_TOP * counts["Top"][key])]
+    assert not hidden, f"{surface_key}: paths hidden (camera, optimizer, pixels, pixels from the top): {hidden}"
+    app.assert_clean()
+
+
+JS_END_MARKS = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  return gd._fullData.filter((t) => t.mode === 'markers+text' && t.legendgroup)
+    .map((t) => ({type: t.type, key: t.legendgroup, text: t.text, symbol: t.marker.symbol,
+                  x: Array.from(t.x, (v) => (Number.isFinite(v) ? v : null))}));
+}"""
+
+# The loss chart (st.plotly_chart): each trace's name, point count and the y axis' tick labels.
+JS_LOSS_CHART = """() => {
+  const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  return {traces: gd._fullData.map((t) => ({name: t.name, key: t.legendgroup, mode: t.mode, n: t._length})),
+          ticks: gd._fullLayout.yaxis.ticktext || null, title: gd._fullLayout.title.text};
+}"""
+
+
+# Like JS_PATHS, with the paths whose isolated points (a gap on both sides) carry markers ("lines+markers").
+JS_ALL_PATHS = """() => {
+  const gd = document.querySelector('div.optviz-plot'), out = {};
+  const list = (a) => Array.from(a || [], (v) => (Number.isFinite(v) ? v : null));
+  for (const t of gd._fullData || []) {
+    if ((t.type === 'scatter' || t.type === 'scatter3d') && (t.mode || '').startsWith('lines') && t.legendgroup) {
+      out[t.type + ':' + t.legendgroup] = {x: list(t.x), y: list(t.y)};
+    }
+  }
+  return out;
+}"""
+
+
+def _loss_chart(app) -> dict:
+    page = app.page
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .scatterlayer .trace').first.wait_for()
+    return page.evaluate(JS_LOSS_CHART)
+
+
+def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_path):
+    """Issue 6 in the browser: mini-batch SGD that jitters out of the plot and back is drawn
+    again (it was 1 point of 251); a diverged run ends at its step with a ✕ and its label in both
+    cells and in the loss chart; the saddle's loss axis is symlog with real tick labels."""
+    from optviz import simulate
+    from optviz.plotting import inside_plot
+    from optviz.presets import PRESETS
+    from surfaces import SURFACES
+
+    shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    page = app.page
+
+    app.open({"surface": "mse", "opt": "sgd,adam", "batch": "1", "seed": "1"})
+    mse, preset = SURFACES["mse"], PRESETS["mse"]
+    sgd = simulate(mse, "sgd", preset.start, preset.steps, seed=1, batch_size=1, **preset.hparams_for("sgd"))
+    inside = inside_plot(mse, sgd.path)
+    assert not inside.all()  # the case of the issue: it leaves the plot ...
+    paths = page.evaluate(JS_ALL_PATHS)
+    for cell in ("scatter", "scatter3d"):
+        drawn = [v is not None for v in paths[f"{cell}:r0"]["x"]]  # run 0 is SGD
+        assert drawn == inside.tolist(), cell  # ... and every inside point is drawn, only those
+    page.screenshot(path=str(shots_dir / "page-mse-batch1-seed1.png"))
+
+    app.open({"surface": "rosenbrock", "opt": "sgd,adam", "sgd.lr": "0.01"})
+    marks = page.evaluate(JS_END_MARKS)
+    assert sorted(m["type"] for m in marks) == ["scatter", "scatter3d"], marks
+    assert all(m["key"] == "r0" and m["text"] == "diverged at step 4" and m["symbol"] == "x" for m in marks)
+    assert all(m["x"][-1] is not None for m in marks)
+    assert len(page.evaluate(JS_ALL_PATHS)["scatter:r0"]["x"]) == 4  # steps 0-3: the frozen tail is not drawn
+    chart = _loss_chart(app)
+    line = next(t for t in chart["traces"] if t["key"] == "r0" and t["mode"] == "lines")
+    assert line["n"] == 4 and "diverged at step 4" in line["name"], chart
+    assert any(t["key"] == "r0" and t["mode"] == "markers" for t in chart["traces"]), chart
+    page.screenshot(path=str(shots_dir / "page-rosenbrock-diverged.png"))
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-rosenbrock-diverged.png"))
+
+    app.open({"surface": "saddle"})
+    chart = _loss_chart(app)
+    assert "symmetric log" in chart["title"] and "0" in chart["ticks"] and "−10⁵" in chart["ticks"], chart
+    assert sum("escaped (step" in t["name"] for t in chart["traces"] if t["mode"] == "lines") >= 4, chart
+    assert not any("diverged" in t["name"] for t in chart["traces"]), chart
+    page.screenshot(path=str(shots_dir / "page-saddle.png"))
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-saddle.png"))
     app.assert_clean()

@@ -154,7 +154,9 @@ def test_registry_entry_is_complete(key):
     opt = spec.build()
     delta, _ = opt.update(G1, opt.init(P0), P0, **inputs(opt, P0))
     assert delta.shape == P0.shape and np.all(np.isfinite(delta))
-    assert len({s.color for s in OPTIMIZERS.values()}) == len(OPTIMIZERS)
+    # 19 optimizers exceed a colour-blind-safe palette: colour and dash together tell them apart
+    # (tests/test_styles.py checks the colour differences).
+    assert len({(s.color, s.dash) for s in OPTIMIZERS.values()}) == len(OPTIMIZERS)
 
 
 def test_default_selection_is_in_the_registry():

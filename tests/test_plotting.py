@@ -10,6 +10,7 @@ import pytest
 from optviz import OPTIMIZERS, plotting, simulate
 from optviz.figure_component import encode_payload
 from optviz.presets import PRESETS
+from optviz.registry import DEFAULT_SELECTION
 from surfaces import SURFACES
 
 KEYS = ["sgd", "momentum", "adam"]
@@ -62,16 +63,21 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     np.testing.assert_allclose(momentum_path["x"], runs[1][1].path[: k + 1, 0].astype(np.float32))
 
 
-def test_paths_are_lifted_above_the_surface_and_cut_where_they_leave_the_plot():
-    s, _runs, fig = build("saddle", "3d")
+def test_paths_are_lifted_above_the_surface_and_gapped_where_they_leave_the_plot():
+    # Was: "cut where they leave the plot". Issue 6: a path is drawn at every computed point
+    # inside the plot, NaN (a gap) only where it is outside.
+    s, runs, fig = build("saddle", "3d")
     path3d = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
     z = path3d[0]["z"]
     start_surface = plotting.z_transform(s, s.f(np.array(PRESETS["saddle"].start)))
     assert z[0] > start_surface
     momentum = next(t for t in path3d if t["legendgroup"] == "momentum")
-    assert np.isnan(momentum["x"]).any()  # it escaped: the drawn path stops at the edge
+    t = dict((style.key, run) for style, run in runs)["momentum"]
+    outside = ~plotting.inside_plot(s, t.path[: len(momentum["x"])])
+    assert outside.any()  # it escaped
+    assert np.array_equal(np.isnan(momentum["x"]), outside)
     visible = momentum["x"][~np.isnan(momentum["x"])]
-    assert np.all(np.abs(visible) <= 2.0 * 1.05)
+    assert np.all(np.abs(visible) <= 2.0)
 
 
 def test_log_surfaces_use_a_log_z_scale():
@@ -89,7 +95,7 @@ def test_one_colour_per_optimizer_everywhere():
             colour = (t.get("line") or t.get("marker"))["color"]
             assert colour == OPTIMIZERS[t["legendgroup"]].color
     for t in plotting.loss_figure(s, runs)["data"]:
-        assert t["line"]["color"] == OPTIMIZERS[t["legendgroup"]].color
+        assert (t.get("line") or t.get("marker"))["color"] == OPTIMIZERS[t["legendgroup"]].color
 
 
 def test_frame_steps_are_capped_and_include_the_ends():
@@ -123,3 +129,226 @@ def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
             # ... and above the true surface too
             true = plotting.z_transform(s, s.f(np.column_stack([x[ok], y[ok]])))
             assert np.all(z[ok] >= true + 0.99 * lift)
+
+
+# --- issue 6: what is drawn is what was computed ----------------------------------------------
+
+DEFAULT_KEYS = list(DEFAULT_SELECTION)
+
+
+def figure_for(surface_key, keys=DEFAULT_KEYS, view="both", steps=None, hparams=None, validate=False, **sim):
+    s = SURFACES[surface_key]
+    p = PRESETS[surface_key]
+    steps = p.steps if steps is None else steps
+    grid = plotting.surface_grid(s)
+    runs = {k: simulate(s, k, p.start, steps, **sim, **((hparams or {}).get(k) or p.hparams_for(k))) for k in keys}
+    styles = {k: plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color) for k in keys}
+    per = [plotting.optimizer_traces(s, grid, runs[k], styles[k], view) for k in keys]
+    fig = plotting.trajectory_figure(s, grid, per, steps=steps, view=view)
+    json.loads(encode_payload(fig, 600))  # strict JSON: a gap never travels as NaN
+    if validate:
+        go.Figure(plotting.expand_frames(fig))  # valid plotly, frames included
+    return s, runs, [(styles[k], runs[k]) for k in keys], fig
+
+
+def path_traces(fig, key):
+    return [t for t in fig["data"] if t.get("legendgroup") == key and t.get("customdata") is not None
+            and t["mode"].startswith("lines")]
+
+
+def end_marks(fig, key):
+    return [t for t in fig["data"] if t.get("legendgroup") == key and t["mode"] == "markers+text"]
+
+
+def assert_drawn_as_computed(s, t, fig, key):
+    """Every computed point up to the divergence step: at its coordinates inside the plot, NaN outside."""
+    end = int(t.diverged_at) if t.diverged else t.steps + 1
+    path = t.path[:end]
+    outside = ~plotting.inside_plot(s, path)
+    traces = path_traces(fig, key)
+    assert {tr["type"] for tr in traces} == {"scatter", "scatter3d"}
+    for tr in traces:
+        x, y = np.asarray(tr["x"], dtype=float), np.asarray(tr["y"], dtype=float)
+        assert len(x) == len(y) == end, (key, tr["type"])
+        assert np.array_equal(np.isnan(x), outside) and np.array_equal(np.isnan(y), outside), (key, tr["type"])
+        np.testing.assert_array_equal(x[~outside], path[~outside, 0].astype(np.float32))
+        np.testing.assert_array_equal(y[~outside], path[~outside, 1].astype(np.float32))
+        if tr["type"] == "scatter3d":
+            assert np.array_equal(np.isnan(np.asarray(tr["z"], dtype=float)), outside)
+        assert np.array_equal(tr["customdata"], np.arange(end))
+        # A point with a gap on both sides is invisible as a line: it must carry a marker.
+        inside = ~outside
+        isolated = inside & ~np.r_[False, inside[:-1]] & ~np.r_[inside[1:], False]
+        if isolated.any():
+            assert tr["mode"] == "lines+markers", (key, tr["type"])
+            assert np.array_equal(np.asarray(tr["marker"]["size"]) > 0, isolated), (key, tr["type"])
+        else:
+            assert tr["mode"] == "lines", (key, tr["type"])
+    return outside
+
+
+@pytest.mark.parametrize(("surface_key", "sim"), [
+    *[("mse", {"batch_size": 1, "seed": seed}) for seed in (0, 1, 2, 7)],
+    *[("mse", {"batch_size": 8, "seed": seed}) for seed in (0, 1, 3)],
+    *[("ravine", {"noise": 3.0, "seed": seed}) for seed in (0, 1, 5)],
+])
+def test_noisy_paths_are_drawn_point_for_point(surface_key, sim):
+    s, runs, _styled, fig = figure_for(surface_key, **sim)
+    for key, t in runs.items():
+        assert_drawn_as_computed(s, t, fig, key)
+
+
+def test_a_path_that_leaves_the_plot_and_comes_back_is_drawn_again():
+    """?surface=mse&batch=1&seed=1 drew SGD as 1 point of 251; the ravine at noise 3 lost most of it."""
+    for surface_key, sim in (("mse", {"batch_size": 1, "seed": 1}), ("mse", {"batch_size": 1, "seed": 0}),
+                             ("ravine", {"noise": 3.0, "seed": 0})):
+        s, runs, _styled, fig = figure_for(surface_key, keys=["sgd"], **sim)
+        outside = assert_drawn_as_computed(s, runs["sgd"], fig, "sgd")
+        first_out = int(np.argmax(outside))
+        assert outside.any() and not outside[first_out:].all(), (surface_key, sim)  # out ... and back in
+        drawn = np.count_nonzero(~np.isnan(np.asarray(path_traces(fig, "sgd")[0]["x"], dtype=float)))
+        assert drawn == np.count_nonzero(~outside) > 200
+
+
+def test_animation_frames_hide_the_marker_where_the_point_is_outside():
+    s, runs, _styled, fig = figure_for("ravine", keys=["sgd", "adam"], noise=3.0, seed=0)
+    full = plotting.expand_frames(fig)
+    sgd = runs["sgd"]
+    outside = ~plotting.inside_plot(s, sgd.path)
+    assert outside.any()
+    entries = [e for e in fig["animation"]["traces"] if e["kind"] == "marker"
+               and fig["data"][e["index"]]["legendgroup"] == "sgd"]
+    assert len(entries) == 2  # one per cell
+    for frame in full["frames"]:
+        k = int(frame["name"])
+        for e in entries:
+            d = frame["data"][frame["traces"].index(e["index"])]
+            if outside[k]:
+                assert np.isnan(d["x"][0]) and np.isnan(d["y"][0]), k
+            else:
+                assert d["x"][0] == np.float32(sgd.path[k, 0]) and d["y"][0] == np.float32(sgd.path[k, 1]), k
+    # Also the frames at the steps where SGD is outside exist, so the check above ran on hidden markers.
+    assert any(outside[int(f["name"])] for f in full["frames"])
+
+
+ROSENBROCK_BLOWS_UP = {"sgd": {"lr": 0.01}}  # diverges at step 4 (issue 6: drawn as a plateau at 9.5e4)
+
+
+def test_a_diverged_path_ends_at_its_divergence_step_with_a_cross():
+    s, runs, _styled, fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP, validate=True)
+    t = runs["sgd"]
+    assert t.diverged and int(t.diverged_at) == 4
+    outside = assert_drawn_as_computed(s, t, fig, "sgd")
+    last_inside = int(np.flatnonzero(~outside)[-1])
+    marks = end_marks(fig, "sgd")
+    assert {m["type"] for m in marks} == {"scatter", "scatter3d"}  # both cells
+    for m in marks:
+        assert m["text"] == "diverged at step 4" and m["marker"]["symbol"] == "x"
+        x, y = np.asarray(m["x"], dtype=float), np.asarray(m["y"], dtype=float)
+        assert (x[-1], y[-1]) == (np.float32(t.path[last_inside, 0]), np.float32(t.path[last_inside, 1]))
+        assert np.isnan(x[:-1]).all()  # the animation shows it from the step it diverged on
+    assert not end_marks(fig, "adam")  # a run that did not diverge has no end mark
+    # In the animation the cross appears with the divergence, not before.
+    full = plotting.expand_frames(fig)
+    mark_idx = [i for i, tr in enumerate(fig["data"]) if tr in marks]
+    for frame in full["frames"]:
+        k = int(frame["name"])
+        for i in mark_idx:
+            x = np.asarray(frame["data"][frame["traces"].index(i)]["x"], dtype=float)
+            assert np.isfinite(x).any() == (k >= int(t.diverged_at) - 1), k
+
+
+def test_a_diverged_run_s_loss_and_distance_lines_stop_at_the_divergence_step():
+    s, runs, styled, _fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP, validate=True)
+    t = runs["sgd"]
+    for chart, values in ((plotting.loss_figure(s, styled), t.loss - s.f_min),
+                          (plotting.distance_figure(styled), t.distance)):
+        sgd = [tr for tr in chart["data"] if tr["legendgroup"] == "sgd"]
+        line = next(tr for tr in sgd if tr["mode"] == "lines")
+        assert list(line["x"]) == [0, 1, 2, 3]  # no frozen plateau after step 3
+        np.testing.assert_array_equal(line["y"], values[:4])
+        assert "diverged at step 4" in line["name"]  # in the legend
+        cross = next(tr for tr in sgd if tr["mode"] == "markers")
+        assert cross["marker"]["symbol"] == "x" and cross["x"] == [3] and cross["y"] == [values[3]]
+        assert "diverged at step 4" in cross["hovertemplate"]
+        adam = next(tr for tr in chart["data"] if tr["legendgroup"] == "adam")
+        assert len(adam["x"]) == t.steps + 1 and adam["name"] == OPTIMIZERS["adam"].name
+
+
+def test_the_saddle_s_escape_is_marked_alike_for_every_optimizer():
+    s, runs, styled, fig = figure_for("saddle", keys=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adadelta"],
+                                        validate=True)
+    for key, t in runs.items():
+        outside = assert_drawn_as_computed(s, t, fig, key)
+        marks = end_marks(fig, key)
+        if not outside.any():
+            assert not marks, key  # GD crawls and stays in the plot
+            continue
+        j = int(np.argmax(outside))
+        assert {m["type"] for m in marks} == {"scatter", "scatter3d"}, key
+        for m in marks:
+            assert m["text"] == f"escaped (step {j})", key  # Adam too, although it never reaches the bound
+            assert np.asarray(m["x"], dtype=float)[-1] == np.float32(t.path[j - 1, 0])
+    assert not end_marks(fig, "sgd") and end_marks(fig, "adam") and not runs["adam"].diverged
+    names = [tr["name"] for tr in plotting.loss_figure(s, styled)["data"]]
+    assert not any("diverged" in n for n in names)
+
+
+def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
+    """A linear axis spans −1.4e5 … 3 and GD's crawl 3 → −0.3 was a flat line at 0."""
+    s, runs, styled, _fig = figure_for("saddle")
+    chart = plotting.loss_figure(s, styled)
+    lines = [tr for tr in chart["data"] if tr["mode"] == "lines"]
+    ys = np.concatenate([np.asarray(tr["y"], dtype=float) for tr in lines])
+    axis_span = np.nanmax(ys) - np.nanmin(ys)
+    gd = next(tr for tr in lines if tr["legendgroup"] == "sgd")
+    assert min(runs["momentum"].loss) < -1e5  # the escape is on the chart ...
+    assert np.ptp(gd["y"]) > 0.2 * axis_span  # ... and GD's crawl fills a fifth of the axis or more
+    # Hover and ticks give the real f.
+    np.testing.assert_array_equal(gd["customdata"], runs["sgd"].loss)
+    np.testing.assert_allclose(gd["y"], plotting.symlog(runs["sgd"].loss, plotting.symlog_scale(s)))
+    axis = chart["layout"]["yaxis"]
+    for value, label in zip(axis["tickvals"], axis["ticktext"], strict=True):
+        real = float(label.replace("−", "-").replace("10⁵", "1e5").replace("10⁴", "1e4"))
+        assert value == pytest.approx(float(plotting.symlog(real, plotting.symlog_scale(s))))
+    assert "0" in axis["ticktext"] and any(t.startswith("−") for t in axis["ticktext"])
+    # The symlog is monotonic: the order of losses is kept.
+    assert np.all(np.diff(plotting.symlog(np.linspace(-1e5, 1e5, 1001), 0.08)) > 0)
+
+
+# --- issue 6: paths visible in 3-D (the browser test in test_e2e.py checks the pixels) ---------
+
+
+@pytest.mark.parametrize("surface_key", sorted(SURFACES))
+def test_every_preset_camera_sees_the_surface_s_valley(surface_key):
+    s = SURFACES[surface_key]
+    grid = plotting.surface_grid(s)
+    presets = plotting.camera_presets(s)
+    assert list(presets) == list(plotting.CAMERA_PRESETS)  # the names app.py offers
+    for name, eye in presets.items():
+        assert len(eye) == 3 and all(abs(v) <= 10 for v in eye), name  # a valid link value (share.CAMERA_LIMIT)
+        assert plotting.visible_fraction(s, grid, eye) >= 0.9, name
+    default, along_x, along_y = presets["Default"], presets["Along x"], presets["Along y"]
+    assert abs(abs(default[0]) - abs(default[1])) < 1e-9  # a diagonal ...
+    assert along_x[1] == 0 and along_y[0] == 0  # ... and the axis views keep their direction
+    # The view opens at the surface's default camera, a link's camera still wins.
+    _s, _runs, _styled, fig = figure_for(surface_key, keys=["sgd"], steps=20)
+    assert tuple(fig["layout"]["scene"]["camera"]["eye"].values()) == plotting.default_camera(s)
+    eye = plotting.trajectory_figure(s, grid, [], steps=20, camera=(0.1, -2.0, 1.0))["layout"]["scene"]["camera"]["eye"]
+    assert (eye["x"], eye["y"], eye["z"]) == (0.1, -2.0, 1.0)
+
+
+def test_the_line_of_sight_model_sees_what_the_browser_saw():
+    """The generic cameras hid the paths on the ravine and on Beale (issue 6, seen in Chromium):
+    the geometry that chooses the presets must call those views blocked, and the top view clear."""
+    for key, name, bound in (("ravine", "Default", 0.5), ("ravine", "Along y", 0.5), ("beale", "Default", 0.7),
+                             ("beale", "Along y", 0.5)):
+        s = SURFACES[key]
+        seen = plotting.visible_fraction(s, plotting.surface_grid(s), plotting.CAMERA_PRESETS[name])
+        assert seen < bound, (key, name, seen)
+    s = SURFACES["bowl"]
+    grid = plotting.surface_grid(s)
+    assert plotting.visible_fraction(s, grid, plotting.CAMERA_PRESETS["Top"]) == 1.0
+    centre = np.array([[0.0, 0.0, grid.z_range[0] + grid.lift]])
+    assert plotting.visible_fraction(s, grid, (1.3, -1.3, 1.5), centre) == 1.0  # over the rim into the bowl
+    assert plotting.visible_fraction(s, grid, (2.0, -2.0, -0.2), centre) == 0.0  # from below the rim

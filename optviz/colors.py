@@ -1,0 +1,130 @@
+r"""Colour arithmetic for the palette and its tests: sRGB to CIELAB (D65), the CIEDE2000 colour
+difference, and the simulation of colour-vision deficiencies. numpy only (no plotly).
+
+- sRGB <-> linear: IEC 61966-2-1; linear sRGB -> XYZ -> CIELAB with the D65 white.
+- ΔE: CIEDE2000 (Sharma, Wu & Dalal 2005, whose test data `tests/test_styles.py` checks).
+- Deficiencies: Machado, Oliveira & Fernandes (2009), "A Physiologically-based Model for
+  Simulation of Color Vision Deficiency", severity 1.0 (dichromacy: protanopia, deuteranopia,
+  tritanopia), applied to linear RGB and clipped to [0, 1].
+- `VIRIDIS`: plotly's Viridis colour scale (the surfaces' scale), interpolated in sRGB between its
+  stops as plotly does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MACHADO_2009 = {
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868],
+                            [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968],
+                              [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779],
+                            [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+DEFICIENCIES = tuple(MACHADO_2009)
+
+# plotly.colors.sequential.Viridis
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+           "#fde725")
+
+_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                         [0.2126729, 0.7151522, 0.0721750],
+                         [0.0193339, 0.1191920, 0.9503041]])
+_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def hex_to_rgb(color: str) -> np.ndarray:
+    """'#rrggbb' -> sRGB in [0, 1], shape (3,)."""
+    text = color.lstrip("#")
+    if len(text) != 6:
+        raise ValueError(f"expected a colour as #rrggbb, got {color!r}")
+    return np.array([int(text[i:i + 2], 16) for i in (0, 2, 4)]) / 255.0
+
+
+def rgb_to_hex(rgb) -> str:
+    r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def to_linear(rgb) -> np.ndarray:
+    rgb = np.asarray(rgb, dtype=float)
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def from_linear(lin) -> np.ndarray:
+    lin = np.clip(np.asarray(lin, dtype=float), 0.0, 1.0)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
+def lab(rgb) -> np.ndarray:
+    """sRGB in [0, 1] (..., 3) -> CIELAB (..., 3), D65."""
+    xyz = to_linear(rgb) @ _SRGB_TO_XYZ.T / _D65
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def simulate(rgb, deficiency: str) -> np.ndarray:
+    """How a person with `deficiency` (one of DEFICIENCIES) sees sRGB colours (..., 3)."""
+    matrix = MACHADO_2009[deficiency]
+    return from_linear(to_linear(rgb) @ matrix.T)
+
+
+def delta_e2000(lab1, lab2) -> np.ndarray:
+    """CIEDE2000 between CIELAB colours (broadcasting over leading axes), kL = kC = kH = 1."""
+    lab1, lab2 = np.asarray(lab1, dtype=float), np.asarray(lab2, dtype=float)
+    l1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    l2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    c_mean7 = ((c1 + c2) / 2) ** 7
+    g = 0.5 * (1 - np.sqrt(c_mean7 / (c_mean7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    dlp, dcp = l2 - l1, c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(c1p * c2p == 0, 0.0, dh)
+    dhp = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    lp_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    hp_mean = np.where(np.abs(h1p - h2p) > 180, np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2), h_sum / 2)
+    hp_mean = np.where(c1p * c2p == 0, h_sum, hp_mean)
+    t = (1 - 0.17 * np.cos(np.radians(hp_mean - 30)) + 0.24 * np.cos(np.radians(2 * hp_mean))
+         + 0.32 * np.cos(np.radians(3 * hp_mean + 6)) - 0.20 * np.cos(np.radians(4 * hp_mean - 63)))
+    d_theta = 30 * np.exp(-(((hp_mean - 275) / 25) ** 2))
+    cp_mean7 = cp_mean**7
+    r_c = 2 * np.sqrt(cp_mean7 / (cp_mean7 + 25.0**7))
+    s_l = 1 + 0.015 * (lp_mean - 50) ** 2 / np.sqrt(20 + (lp_mean - 50) ** 2)
+    s_c = 1 + 0.045 * cp_mean
+    s_h = 1 + 0.015 * cp_mean * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    return np.sqrt((dlp / s_l) ** 2 + (dcp / s_c) ** 2 + (dhp / s_h) ** 2 + r_t * (dcp / s_c) * (dhp / s_h))
+
+
+def difference(color1: str, color2: str, deficiency: str | None = None) -> float:
+    """CIEDE2000 between two '#rrggbb' colours, as seen with `deficiency` (None: normal vision)."""
+    a, b = hex_to_rgb(color1), hex_to_rgb(color2)
+    if deficiency is not None:
+        a, b = simulate(a, deficiency), simulate(b, deficiency)
+    return float(delta_e2000(lab(a), lab(b)))
+
+
+def viridis_samples(n: int = 101) -> np.ndarray:
+    """n sRGB colours (n, 3) evenly along plotly's Viridis (interpolated in sRGB, as plotly does)."""
+    stops = np.array([hex_to_rgb(c) for c in VIRIDIS])
+    positions = np.linspace(0, 1, len(VIRIDIS))
+    x = np.linspace(0, 1, n)
+    return np.stack([np.interp(x, positions, stops[:, i]) for i in range(3)], axis=-1)
+
+
+def distance_to_viridis(color: str, deficiency: str | None = None, n: int = 101) -> float:
+    """The smallest CIEDE2000 between `color` and any of n samples of Viridis (both seen with `deficiency`)."""
+    samples, rgb = viridis_samples(n), hex_to_rgb(color)
+    if deficiency is not None:
+        samples, rgb = simulate(samples, deficiency), simulate(rgb, deficiency)
+    return float(np.min(delta_e2000(lab(rgb), lab(samples))))

@@ -1,0 +1,626 @@
+r"""How each optimizer's update splits into named parts, for the step inspector.
+
+One function per update rule, `explain(step: StepData) -> Explanation`, referenced by the
+optimizer's registry entry (`OptimizerSpec.explain`). It recomputes the step from what
+`simulate(..., record_state=True)` recorded (the gradient used, the state before and after, the
+hyperparameters that step used) and returns:
+
+- `parts`: named vectors that add up to the update actually taken (tested to 1e-12 for every
+  optimizer): the momentum term and the gradient step of Momentum, the move to the look-ahead
+  point and the gradient step from there of Nesterov, the adapted momentum and gradient parts of
+  the Adam family, the weight decay of AdamW and Lion, Newton's step, L-BFGS's step;
+- `effective_step`: for the adaptive rules the per-coordinate step size that multiplies the
+  (averaged) gradient, e.g. Adam's η/(√v̂+ε), with what it multiplies (`applies_to`);
+- `state`: the state values (m, v, m̂, v̂, G, E[g²], ...) as rows of a small table;
+- `lines`: the rule in LaTeX with this step's numbers substituted, every number written by
+  `num` (4 significant digits).
+
+Notation: step k of a run is the update from θ_k (path[k]) to θ_{k+1}; in the rule's notation it
+is step t = k + 1 (g_t is taken at θ_{t-1}, Adam's bias correction uses t). Vectors are written
+(x, y); products, quotients, roots and squares of vectors are per coordinate (⊙ marks the
+product of two vectors). This module imports no other optviz module: the registry imports it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+SIGNIFICANT_DIGITS = 4
+
+
+def num(x) -> str:
+    r"""A number in LaTeX with `SIGNIFICANT_DIGITS` significant digits (Python's `{:.4g}`), the
+    exponent as `\times 10^{e}`; -0 is 0; ±∞ as `\infty`; NaN as `\text{undefined}`."""
+    x = float(x)
+    if math.isnan(x):
+        return r"\text{undefined}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if x == 0.0:
+        return "0"
+    text = f"{x:.{SIGNIFICANT_DIGITS}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    if mantissa in ("1", "-1"):
+        return power if mantissa == "1" else "-" + power
+    return rf"{mantissa} \times {power}"
+
+
+def text(x) -> str:
+    """A number as plain text with the same rule (for tables): 4 significant digits."""
+    x = float(x)
+    if math.isnan(x):
+        return "undefined"
+    if x == 0.0:
+        return "0"
+    return f"{x:.{SIGNIFICANT_DIGITS}g}"
+
+
+def vec(v) -> str:
+    """A 2-vector as (x,\\ y) in LaTeX."""
+    a, b = np.asarray(v, dtype=float).reshape(2)
+    return rf"({num(a)},\ {num(b)})"
+
+
+def mat(m) -> str:
+    m = np.asarray(m, dtype=float).reshape(2, 2)
+    return rf"\begin{{pmatrix}} {num(m[0, 0])} & {num(m[0, 1])} \\ {num(m[1, 0])} & {num(m[1, 1])} \end{{pmatrix}}"
+
+
+class StepData(NamedTuple):
+    """What one step used and made, for one start (all vectors (2,))."""
+
+    k: int  # the step: the update from path[k] to path[k + 1]
+    theta: np.ndarray  # θ_k
+    point: np.ndarray  # where the gradient was taken (Nesterov: the look-ahead point)
+    grad: np.ndarray  # the gradient the update received (mini-batch and noise included)
+    update: np.ndarray  # the update taken
+    prev: Any  # the state before the step (the optimizer's init for k = 0)
+    state: Any  # the state after the step
+    hp: dict  # name -> the float value this step used
+    hessian: np.ndarray | None = None  # (2, 2) the surface's Hessian at `point`, when it gives one
+
+    @property
+    def t(self) -> int:
+        return self.k + 1
+
+    @property
+    def theta_next(self) -> np.ndarray:
+        return self.theta + self.update
+
+
+@dataclass(frozen=True)
+class Part:
+    """A named vector of the update. Drawn tip to tail in order, the parts go from θ_k to θ_{k+1}."""
+
+    name: str  # a stable key: "gradient", "momentum", "look_ahead", "weight_decay", "newton", ...
+    label: str  # plain text for a legend
+    latex: str  # the part's symbolic formula
+    vector: np.ndarray  # (2,)
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """A row of the state table: a symbol, what it is, its value ((2,) per coordinate, a float, or (2, 2))."""
+
+    latex: str
+    label: str
+    value: Any
+
+    @property
+    def text(self) -> str:
+        v = np.asarray(self.value, dtype=float)
+        if v.ndim == 0:
+            return text(v)
+        return "(" + ", ".join(text(x) for x in v.ravel()) + ")" if v.ndim == 1 else \
+            "[" + "; ".join(", ".join(text(x) for x in row) for row in v) + "]"
+
+
+class Explanation(NamedTuple):
+    parts: tuple[Part, ...]
+    state: tuple[StateRow, ...]
+    lines: tuple[str, ...]
+    effective_step: np.ndarray | None = None  # per coordinate
+    effective_step_latex: str = ""  # its formula, e.g. \frac{\eta}{\sqrt{\hat v_t}+\epsilon}
+    applies_to: str = ""  # what it multiplies, e.g. \hat m_t
+    points: Mapping[str, np.ndarray] = MappingProxyType({})  # named points, e.g. Nesterov's look-ahead
+    notes: tuple[str, ...] = ()
+
+
+def _v(x) -> np.ndarray:
+    return np.asarray(x, dtype=float).reshape(2)
+
+
+def _sub(symbol: str, index: int) -> str:
+    return f"{symbol}_{{{index}}}"
+
+
+def _at(latex: str, s: StepData) -> str:
+    """A symbolic formula at this step: _{t-1} -> _{k}, _t -> _{k+1}."""
+    return latex.replace("_{t-1}", f"_{{{s.k}}}").replace("_t", f"_{{{s.t}}}")
+
+
+def _gradient_line(s: StepData) -> str:
+    return rf"g_{{{s.t}}} = {vec(s.grad)}"
+
+
+def _theta(s: StepData, rhs_symbolic: str, rhs_numbers: str) -> str:
+    return (rf"\theta_{{{s.t}}} = \theta_{{{s.k}}} {rhs_symbolic} = {vec(s.theta)} {rhs_numbers} "
+            rf"= {vec(s.theta_next)}")
+
+
+# --- gradient descent and momentum ----------------------------------------------------------
+
+
+def sgd(s: StepData) -> Explanation:
+    lr = s.hp["lr"]
+    return Explanation(
+        parts=(Part("gradient", "gradient step −η g", r"-\eta\, g_t", -lr * s.grad),),
+        state=(),
+        lines=(_gradient_line(s), _theta(s, rf"- \eta\, g_{{{s.t}}}", rf"- {num(lr)}\, {vec(s.grad)}")),
+    )
+
+
+def momentum(s: StepData) -> Explanation:
+    lr, gamma = s.hp["lr"], s.hp["momentum"]
+    v_prev, v = _v(s.prev.velocity), _v(s.state.velocity)
+    t, k = s.t, s.k
+    return Explanation(
+        parts=(Part("momentum", "momentum term −ηγ v_{t−1}", r"-\eta\gamma\, v_{t-1}", -(lr * gamma) * v_prev),
+               Part("gradient", "gradient step −η g", r"-\eta\, g_t", -lr * s.grad)),
+        state=(StateRow(_sub("v", k), "velocity before the step (torch's buffer)", v_prev),
+               StateRow(_sub("v", t), "velocity after the step", v)),
+        lines=(_gradient_line(s),
+               rf"v_{{{t}}} = \gamma\, v_{{{k}}} + g_{{{t}}} = {num(gamma)}\, {vec(v_prev)} + {vec(s.grad)} = {vec(v)}",
+               _theta(s, rf"- \eta\, v_{{{t}}}", rf"- {num(lr)}\, {vec(v)}")),
+    )
+
+
+def nesterov(s: StepData) -> Explanation:
+    lr, gamma = s.hp["lr"], s.hp["momentum"]
+    to_look_ahead = -_v(s.prev.momentum_step)
+    look_ahead = s.theta + to_look_ahead
+    v_prev, v = _v(s.prev.velocity), _v(s.state.velocity)
+    t, k = s.t, s.k
+    return Explanation(
+        parts=(Part("look_ahead", "momentum: to the look-ahead point −ηγ v_{t−1}", r"-\eta\gamma\, v_{t-1}",
+                    to_look_ahead),
+               Part("gradient", "gradient step from the look-ahead point −η ∇f(θ̃)",
+                    r"-\eta\, \nabla f(\tilde\theta_{t-1})", -lr * s.grad)),
+        state=(StateRow(_sub("v", k), "velocity before the step (torch's buffer)", v_prev),
+               StateRow(_sub("v", t), "velocity after the step", v),
+               StateRow(_sub(r"\tilde\theta", k), "look-ahead point (where the gradient is taken)", look_ahead)),
+        lines=(rf"\tilde\theta_{{{k}}} = \theta_{{{k}}} - \eta\gamma\, v_{{{k}}} = {vec(s.theta)} - "
+               rf"{vec(-to_look_ahead)} = {vec(look_ahead)}",
+               rf"\nabla f(\tilde\theta_{{{k}}}) = {vec(s.grad)}",
+               rf"v_{{{t}}} = \gamma\, v_{{{k}}} + \nabla f(\tilde\theta_{{{k}}}) = {num(gamma)}\, {vec(v_prev)} + "
+               rf"{vec(s.grad)} = {vec(v)}",
+               rf"\theta_{{{t}}} = \tilde\theta_{{{k}}} - \eta\, \nabla f(\tilde\theta_{{{k}}}) = {vec(look_ahead)} - "
+               rf"{num(lr)}\, {vec(s.grad)} = {vec(s.theta_next)}"),
+        points={"look_ahead": look_ahead},
+        notes=("The momentum part is η γ v of the previous step, with that step's η and γ (torch's iterate).",)
+        if k > 0 else (),
+    )
+
+
+def qhm(s: StepData) -> Explanation:
+    lr, beta, nu = s.hp["lr"], s.hp["momentum"], s.hp["nu"]
+    b_prev, b = _v(s.prev.velocity), _v(s.state.velocity)
+    t, k = s.t, s.k
+    return Explanation(
+        parts=(Part("gradient", "gradient step −η(1−ν) g", r"-\eta(1-\nu)\, g_t", -lr * (1.0 - nu) * s.grad),
+               Part("momentum", "momentum step −ην b_t", r"-\eta\nu\, b_t", -lr * nu * b)),
+        state=(StateRow(_sub("b", k), "momentum buffer before (an average of the gradients)", b_prev),
+               StateRow(_sub("b", t), "momentum buffer after", b)),
+        lines=(_gradient_line(s),
+               rf"b_{{{t}}} = \beta\, b_{{{k}}} + (1-\beta)\, g_{{{t}}} = {num(beta)}\, {vec(b_prev)} + "
+               rf"{num(1.0 - beta)}\, {vec(s.grad)} = {vec(b)}",
+               _theta(s, rf"- \eta\,[(1-\nu)\, g_{{{t}}} + \nu\, b_{{{t}}}]",
+                      rf"- {num(lr)}\,[{num(1.0 - nu)}\, {vec(s.grad)} + {num(nu)}\, {vec(b)}]")),
+    )
+
+
+# --- Adagrad, RMSProp, Adadelta ---------------------------------------------------------------
+
+
+def _adapted(s: StepData, eff: np.ndarray, eff_latex: str, eff_numbers: str, rows, first_lines, applies=r"g_t"):
+    t = s.t
+    return Explanation(
+        parts=(Part("adapted_gradient", "adapted gradient step −(per-axis step) ⊙ g", rf"-{eff_latex}\, g_t",
+                    -eff * s.grad),),
+        state=(*rows, StateRow(eff_latex, "per-axis step size", eff)),
+        lines=(_gradient_line(s), *first_lines,
+               rf"{_at(eff_latex, s)} = {eff_numbers} = {vec(eff)}",
+               _theta(s, rf"- {_at(eff_latex, s)} \odot g_{{{t}}}",
+                      rf"- {vec(eff)} \odot {vec(s.grad)}")),
+        effective_step=eff, effective_step_latex=eff_latex, applies_to=applies,
+    )
+
+
+def adagrad(s: StepData) -> Explanation:
+    lr, eps = s.hp["lr"], s.hp["eps"]
+    g_prev, g_sum = _v(s.prev.sum_sq), _v(s.state.sum_sq)
+    eff = lr / (np.sqrt(g_sum) + eps)
+    t, k = s.t, s.k
+    return _adapted(
+        s, eff, r"\frac{\eta}{\sqrt{G_t} + \epsilon}", rf"\frac{{{num(lr)}}}{{\sqrt{{{vec(g_sum)}}} + {num(eps)}}}",
+        (StateRow(_sub("G", k), "sum of squared gradients before", g_prev),
+         StateRow(_sub("G", t), "sum of squared gradients after", g_sum)),
+        (rf"G_{{{t}}} = G_{{{k}}} + g_{{{t}}}^2 = {vec(g_prev)} + {vec(s.grad)}^2 = {vec(g_sum)}",),
+    )
+
+
+def rmsprop(s: StepData) -> Explanation:
+    lr, rho, eps = s.hp["lr"], s.hp["rho"], s.hp["eps"]
+    sq_prev, sq = _v(s.prev.square_avg), _v(s.state.square_avg)
+    eff = lr / (np.sqrt(sq) + eps)
+    t, k = s.t, s.k
+    return _adapted(
+        s, eff, r"\frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}", rf"\frac{{{num(lr)}}}{{\sqrt{{{vec(sq)}}} + {num(eps)}}}",
+        (StateRow(f"E[g^2]_{{{k}}}", "average of squared gradients before", sq_prev),
+         StateRow(f"E[g^2]_{{{t}}}", "average of squared gradients after", sq)),
+        (rf"E[g^2]_{{{t}}} = \rho\, E[g^2]_{{{k}}} + (1-\rho)\, g_{{{t}}}^2 = {num(rho)}\, {vec(sq_prev)} + "
+         rf"{num(1.0 - rho)}\, {vec(s.grad)}^2 = {vec(sq)}",),
+    )
+
+
+def adadelta(s: StepData) -> Explanation:
+    lr, rho, eps = s.hp["lr"], s.hp["rho"], s.hp["eps"]
+    sq_prev, sq = _v(s.prev.square_avg), _v(s.state.square_avg)
+    acc_prev, acc = _v(s.prev.acc_delta), _v(s.state.acc_delta)
+    eff = lr * np.sqrt(acc_prev + eps) / np.sqrt(sq + eps)
+    t, k = s.t, s.k
+    explanation = _adapted(
+        s, eff, r"\eta\, \frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}",
+        rf"{num(lr)}\, \frac{{\sqrt{{{vec(acc_prev)} + {num(eps)}}}}}{{\sqrt{{{vec(sq)} + {num(eps)}}}}}",
+        (StateRow(f"E[g^2]_{{{t}}}", "average of squared gradients", sq),
+         StateRow(rf"E[\Delta^2]_{{{k}}}", "average of squared steps before (used by this step)", acc_prev),
+         StateRow(rf"E[\Delta^2]_{{{t}}}", "average of squared steps after", acc)),
+        (rf"E[g^2]_{{{t}}} = \rho\, E[g^2]_{{{k}}} + (1-\rho)\, g_{{{t}}}^2 = {num(rho)}\, {vec(sq_prev)} + "
+         rf"{num(1.0 - rho)}\, {vec(s.grad)}^2 = {vec(sq)}",),
+    )
+    delta = np.sqrt(acc_prev + eps) / np.sqrt(sq + eps) * s.grad
+    return explanation._replace(lines=(
+        *explanation.lines,
+        rf"E[\Delta^2]_{{{t}}} = \rho\, E[\Delta^2]_{{{k}}} + (1-\rho)\, \Delta_{{{t}}}^2 = {num(rho)}\, "
+        rf"{vec(acc_prev)} + {num(1.0 - rho)}\, {vec(delta)}^2 = {vec(acc)}"))
+
+
+# --- the Adam family --------------------------------------------------------------------------
+
+
+def _moment_lines(s: StepData, b1: float, b2: float, m_prev, m, v_prev, v) -> tuple[str, ...]:
+    t, k = s.t, s.k
+    return (
+        _gradient_line(s),
+        rf"m_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
+        rf"{num(1.0 - b1)}\, {vec(s.grad)} = {vec(m)}",
+        rf"v_{{{t}}} = \beta_2 v_{{{k}}} + (1-\beta_2)\, g_{{{t}}}^2 = {num(b2)}\, {vec(v_prev)} + "
+        rf"{num(1.0 - b2)}\, {vec(s.grad)}^2 = {vec(v)}",
+    )
+
+
+def _split_m_hat(s: StepData, eff, b1: float, bias1: float, m_prev, *, look_ahead_m=None) -> tuple[Part, ...]:
+    """The adapted step eff ⊙ m̂ split along m̂ = (β₁ m_{t-1} + (1-β₁) g) / (1-β₁^t): what the
+    remembered average contributes and what this step's gradient does (Nadam: β₁ m̂_t and the
+    gradient term, its look-ahead form)."""
+    if look_ahead_m is not None:
+        return (Part("momentum", "adapted momentum (look-ahead) −step ⊙ β₁ m̂_t",
+                     r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, \beta_1 \hat m_t", -eff * (b1 / bias1) * look_ahead_m),
+                Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
+                     r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
+                     -eff * ((1.0 - b1) / bias1) * s.grad))
+    return (Part("momentum", "adapted momentum −step ⊙ β₁ m_{t−1} / (1−β₁ᵗ)",
+                 r"-\text{step} \odot \frac{\beta_1 m_{t-1}}{1-\beta_1^t}", -eff * (b1 / bias1) * m_prev),
+            Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
+                 r"-\text{step} \odot \frac{(1-\beta_1) g_t}{1-\beta_1^t}", -eff * ((1.0 - b1) / bias1) * s.grad))
+
+
+def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explanation:
+    lr, b1, b2, eps = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["eps"]
+    t, k = int(s.state.count), s.k
+    m_prev, m, v_prev, v = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.nu), _v(s.state.nu)
+    bias1, bias2 = 1.0 - b1**t, 1.0 - b2**t
+    second = _v(s.state.nu_max) if amsgrad else v
+    m_hat, v_hat = m / bias1, second / bias2
+    eff = lr / (np.sqrt(second) / math.sqrt(bias2) + eps)  # torch's order: sqrt(v) / sqrt(1 - β₂ᵗ) + ε
+    parts = _split_m_hat(s, eff, b1, bias1, m_prev, look_ahead_m=m if nadam else None)
+    lines = list(_moment_lines(s, b1, b2, m_prev, m, v_prev, v))
+    rows = [StateRow(_sub("m", k), "first moment before", m_prev), StateRow(_sub("m", t), "first moment", m),
+            StateRow(_sub("v", k), "second moment before", v_prev), StateRow(_sub("v", t), "second moment", v)]
+    if amsgrad:
+        vmax_prev = _v(s.prev.nu_max)
+        lines.append(rf"v^{{\max}}_{{{t}}} = \max(v^{{\max}}_{{{k}}}, v_{{{t}}}) = \max({vec(vmax_prev)}, {vec(v)}) "
+                     rf"= {vec(second)}")
+        rows.append(StateRow(rf"v^{{\max}}_{{{t}}}", "running maximum of v", second))
+    v_name = rf"v^{{\max}}_{{{t}}}" if amsgrad else f"v_{{{t}}}"
+    lines += [rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = \frac{{{vec(m)}}}{{1 - {num(b1)}^{{{t}}}}} "
+              rf"= {vec(m_hat)}",
+              rf"\hat v_{{{t}}} = \frac{{{v_name}}}{{1-\beta_2^{{{t}}}}} = "
+              rf"\frac{{{vec(second)}}}{{1 - {num(b2)}^{{{t}}}}} = {vec(v_hat)}",
+              rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}} = \frac{{{num(lr)}}}{{\sqrt{{{vec(v_hat)}}} + "
+              rf"{num(eps)}}} = {vec(eff)}"]
+    rows += [StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
+             StateRow(rf"\hat v_{{{t}}}", "bias-corrected second moment", v_hat),
+             StateRow(r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", "per-axis step size", eff)]
+    step = rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}}"
+    applies = r"\hat m_t"
+    if nadam:
+        direction = (b1 / bias1) * m + ((1.0 - b1) / bias1) * s.grad
+        applies = r"\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}"
+        lines.append(_theta(s, rf"- {step} \odot \left(\beta_1 \hat m_{{{t}}} + \frac{{(1-\beta_1)\, g_{{{t}}}}}"
+                               rf"{{1-\beta_1^{{{t}}}}}\right)",
+                            rf"- {vec(eff)} \odot {vec(direction)}"))
+    elif decoupled:
+        wd = s.hp["weight_decay"]
+        parts = (*parts, Part("weight_decay", "weight decay −ηλ θ", r"-\eta\lambda\, \theta_{t-1}",
+                              -(lr * wd) * s.theta))
+        lines.append(_theta(s, rf"- \eta\lambda\, \theta_{{{k}}} - {step} \odot \hat m_{{{t}}}",
+                            rf"- {num(lr * wd)}\, {vec(s.theta)} - {vec(eff)} \odot {vec(m_hat)}"))
+    else:
+        lines.append(_theta(s, rf"- {step} \odot \hat m_{{{t}}}", rf"- {vec(eff)} \odot {vec(m_hat)}"))
+    return Explanation(parts, tuple(rows), tuple(lines), eff, r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", applies)
+
+
+def adam(s: StepData) -> Explanation:
+    return _adam(s)
+
+
+def amsgrad(s: StepData) -> Explanation:
+    return _adam(s, amsgrad=True)
+
+
+def nadam(s: StepData) -> Explanation:
+    return _adam(s, nadam=True)
+
+
+def adamw(s: StepData) -> Explanation:
+    return _adam(s, decoupled=True)
+
+
+def adamax(s: StepData) -> Explanation:
+    lr, b1, b2, eps = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["eps"]
+    t, k = int(s.state.count), s.k
+    m_prev, m, u_prev, u = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.u), _v(s.state.u)
+    bias1 = 1.0 - b1**t
+    m_hat = m / bias1
+    eff = lr / u
+    return Explanation(
+        parts=_split_m_hat(s, eff, b1, bias1, m_prev),
+        state=(StateRow(_sub("m", t), "first moment", m), StateRow(_sub("u", k), "infinity norm before", u_prev),
+               StateRow(_sub("u", t), "infinity norm (max of decayed |g|)", u),
+               StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
+               StateRow(r"\frac{\eta}{u_t}", "per-axis step size", eff)),
+        lines=(_gradient_line(s),
+               rf"m_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
+               rf"{num(1.0 - b1)}\, {vec(s.grad)} = {vec(m)}",
+               rf"u_{{{t}}} = \max(\beta_2 u_{{{k}}},\, |g_{{{t}}}| + \epsilon) = \max({num(b2)}\, {vec(u_prev)},\, "
+               rf"|{vec(s.grad)}| + {num(eps)}) = {vec(u)}",
+               rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = "
+               rf"\frac{{{vec(m)}}}{{1 - {num(b1)}^{{{t}}}}} = {vec(m_hat)}",
+               rf"\frac{{\eta}}{{u_{{{t}}}}} = \frac{{{num(lr)}}}{{{vec(u)}}} = {vec(eff)}",
+               _theta(s, rf"- \frac{{\eta}}{{u_{{{t}}}}} \odot \hat m_{{{t}}}", rf"- {vec(eff)} \odot {vec(m_hat)}")),
+        effective_step=eff, effective_step_latex=r"\frac{\eta}{u_t}", applies_to=r"\hat m_t",
+    )
+
+
+def radam(s: StepData) -> Explanation:
+    lr, b1, b2, eps = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["eps"]
+    t = int(s.state.count)
+    m_prev, m, v_prev, v = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.nu), _v(s.state.nu)
+    bias1, beta2_t = 1.0 - b1**t, b2**t
+    bias2 = 1.0 - beta2_t
+    rho_inf = 2.0 / (1.0 - b2) - 1.0
+    rho_t = rho_inf - 2.0 * t * beta2_t / bias2
+    m_hat = m / bias1
+    lines = list(_moment_lines(s, b1, b2, m_prev, m, v_prev, v))
+    lines += [rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = \frac{{{vec(m)}}}{{1 - {num(b1)}^{{{t}}}}} "
+              rf"= {vec(m_hat)}",
+              rf"\rho_\infty = {num(rho_inf)},\quad \rho_{{{t}}} = \rho_\infty - \frac{{2 \cdot {t} \cdot "
+              rf"{num(b2)}^{{{t}}}}}{{1 - {num(b2)}^{{{t}}}}} = {num(rho_t)}"]
+    rows = [StateRow(_sub("m", t), "first moment", m), StateRow(_sub("v", t), "second moment", v),
+            StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
+            StateRow(rf"\rho_{{{t}}}", "length of the approximated SMA", rho_t)]
+    if rho_t > 5.0:
+        rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+        eff = lr * rect * math.sqrt(bias2) / (np.sqrt(v) + eps)
+        eff_latex = r"\eta\, r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon}"
+        lines += [rf"r_{{{t}}} = {num(rect)}",
+                  rf"\eta\, r_{{{t}}} \frac{{\sqrt{{1-\beta_2^{{{t}}}}}}}{{\sqrt{{v_{{{t}}}}} + \epsilon}} = "
+                  rf"{num(lr)} \cdot {num(rect)} \cdot \frac{{\sqrt{{1 - {num(b2)}^{{{t}}}}}}}{{\sqrt{{{vec(v)}}} + "
+                  rf"{num(eps)}}} = {vec(eff)}"]
+        rows += [StateRow(rf"r_{{{t}}}", "rectification", rect)]
+        notes = (f"Rectified: ρ_t = {text(rho_t)} > 5, the adaptive step is on.",)
+    else:
+        eff = np.full(2, lr)
+        eff_latex = r"\eta"
+        lines.append(rf"\rho_{{{t}}} \le 5:\ \text{{not rectified, the step is }} \eta\, \hat m_{{{t}}}")
+        notes = (f"Not rectified: ρ_t = {text(rho_t)} ≤ 5, the step is momentum SGD on m̂.",)
+    rows.append(StateRow(eff_latex, "per-axis step size", eff))
+    lines.append(_theta(s, rf"- \text{{step}} \odot \hat m_{{{t}}}", rf"- {vec(eff)} \odot {vec(m_hat)}"))
+    return Explanation(_split_m_hat(s, eff, b1, bias1, m_prev), tuple(rows), tuple(lines), eff, eff_latex,
+                       r"\hat m_t", {}, notes)
+
+
+def qhadam(s: StepData) -> Explanation:
+    lr, b1, b2, eps, nu1, nu2 = (s.hp[n] for n in ("lr", "beta1", "beta2", "eps", "nu1", "nu2"))
+    t = int(s.state.count)
+    m_prev, m, v_prev, v = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.nu), _v(s.state.nu)
+    m_hat, v_hat = m / (1.0 - b1**t), v / (1.0 - b2**t)
+    g = s.grad
+    eff = lr / (np.sqrt((1.0 - nu2) * g * g + nu2 * v_hat) + eps)
+    lines = list(_moment_lines(s, b1, b2, m_prev, m, v_prev, v))
+    lines += [rf"\hat m_{{{t}}} = {vec(m_hat)},\quad \hat v_{{{t}}} = {vec(v_hat)}",
+              rf"\frac{{\eta}}{{\sqrt{{(1-\nu_2)\, g_{{{t}}}^2 + \nu_2 \hat v_{{{t}}}}} + \epsilon}} = "
+              rf"\frac{{{num(lr)}}}{{\sqrt{{{num(1.0 - nu2)}\, {vec(g)}^2 + {num(nu2)}\, {vec(v_hat)}}} + {num(eps)}}} "
+              rf"= {vec(eff)}",
+              _theta(s, rf"- \text{{step}} \odot [(1-\nu_1)\, g_{{{t}}} + \nu_1 \hat m_{{{t}}}]",
+                     rf"- {vec(eff)} \odot [{num(1.0 - nu1)}\, {vec(g)} + {num(nu1)}\, {vec(m_hat)}]")]
+    eff_latex = r"\frac{\eta}{\sqrt{(1-\nu_2) g_t^2 + \nu_2 \hat v_t} + \epsilon}"
+    return Explanation(
+        parts=(Part("gradient", "adapted gradient −step ⊙ (1−ν₁) g", r"-\text{step} \odot (1-\nu_1)\, g_t",
+                    -eff * (1.0 - nu1) * g),
+               Part("momentum", "adapted momentum −step ⊙ ν₁ m̂", r"-\text{step} \odot \nu_1 \hat m_t",
+                    -eff * nu1 * m_hat)),
+        state=(StateRow(_sub("m", t), "first moment", m), StateRow(_sub("v", t), "second moment", v),
+               StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
+               StateRow(rf"\hat v_{{{t}}}", "bias-corrected second moment", v_hat),
+               StateRow(eff_latex, "per-axis step size", eff)),
+        lines=tuple(lines), effective_step=eff, effective_step_latex=eff_latex,
+        applies_to=r"(1-\nu_1)\, g_t + \nu_1 \hat m_t",
+    )
+
+
+# --- sign-based: Rprop, sign descent, Lion -----------------------------------------------------
+
+
+def rprop(s: StepData) -> Explanation:
+    eta_minus, eta_plus = s.hp["eta_minus"], s.hp["eta_plus"]
+    t, k = s.t, s.k
+    g_prev, size_prev = _v(s.prev.prev), _v(s.prev.step_size)
+    g_used, size = _v(s.state.prev), _v(s.state.step_size)
+    product = s.grad * g_prev
+    factor = np.where(product > 0.0, eta_plus, np.where(product < 0.0, eta_minus, 1.0))
+    flipped = [axis for axis, p in zip("xy", product, strict=True) if p < 0.0]
+    notes = (f"The gradient's sign flipped along {' and '.join(flipped)}: that coordinate does not move this step.",) \
+        if flipped else ()
+    return Explanation(
+        parts=(Part("sign", "sign step −sign(g) ⊙ Δ", r"-\mathrm{sign}(g_t) \odot \Delta_t", -np.sign(g_used) * size),),
+        state=(StateRow(_sub(r"\Delta", k), "per-axis step size before", size_prev),
+               StateRow(_sub(r"\Delta", t), "per-axis step size", size),
+               StateRow(f"g_{{{k}}}", "stored gradient of the last step (0 where its sign had flipped)", g_prev)),
+        lines=(_gradient_line(s),
+               rf"g_{{{t}}} g_{{{k}}} = {vec(product)} \;\Rightarrow\; \text{{factors }} {vec(factor)}",
+               rf"\Delta_{{{t}}} = \mathrm{{clip}}({vec(factor)} \odot {vec(size_prev)}) = {vec(size)}",
+               _theta(s, rf"- \mathrm{{sign}}(g_{{{t}}}) \odot \Delta_{{{t}}}",
+                      rf"- {vec(np.sign(g_used))} \odot {vec(size)}")),
+        effective_step=size, effective_step_latex=r"\Delta_t", applies_to=r"\mathrm{sign}(g_t)", notes=notes,
+    )
+
+
+def signum(s: StepData) -> Explanation:
+    lr, beta = s.hp["lr"], s.hp["momentum"]
+    m_prev, m = _v(s.prev.mu), _v(s.state.mu)
+    t, k = s.t, s.k
+    return Explanation(
+        parts=(Part("sign", "sign step −η sign(m)", r"-\eta\, \mathrm{sign}(m_t)", -lr * np.sign(m)),),
+        state=(StateRow(_sub("m", k), "gradient average before", m_prev),
+               StateRow(_sub("m", t), "gradient average", m)),
+        lines=(_gradient_line(s),
+               rf"m_{{{t}}} = \beta\, m_{{{k}}} + (1-\beta)\, g_{{{t}}} = {num(beta)}\, {vec(m_prev)} + "
+               rf"{num(1.0 - beta)}\, {vec(s.grad)} = {vec(m)}",
+               _theta(s, rf"- \eta\, \mathrm{{sign}}(m_{{{t}}})", rf"- {num(lr)}\, {vec(np.sign(m))}")),
+    )
+
+
+def lion(s: StepData) -> Explanation:
+    lr, b1, b2, wd = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["weight_decay"]
+    m_prev, m = _v(s.prev.mu), _v(s.state.mu)
+    c = b1 * m_prev + (1.0 - b1) * s.grad
+    t, k = s.t, s.k
+    return Explanation(
+        parts=(Part("sign", "sign step −η sign(c)", r"-\eta\, \mathrm{sign}(c_t)", -lr * np.sign(c)),
+               Part("weight_decay", "weight decay −ηλ θ", r"-\eta\lambda\, \theta_{t-1}", -lr * (wd * s.theta))),
+        state=(StateRow(_sub("c", t), "interpolation whose sign is stepped", c),
+               StateRow(_sub("m", k), "momentum before", m_prev), StateRow(_sub("m", t), "momentum after", m)),
+        lines=(_gradient_line(s),
+               rf"c_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
+               rf"{num(1.0 - b1)}\, {vec(s.grad)} = {vec(c)}",
+               _theta(s, rf"- \eta\,(\mathrm{{sign}}(c_{{{t}}}) + \lambda\, \theta_{{{k}}})",
+                      rf"- {num(lr)}\,({vec(np.sign(c))} + {num(wd)}\, {vec(s.theta)})"),
+               rf"m_{{{t}}} = \beta_2 m_{{{k}}} + (1-\beta_2)\, g_{{{t}}} = {num(b2)}\, {vec(m_prev)} + "
+               rf"{num(1.0 - b2)}\, {vec(s.grad)} = {vec(m)}"),
+    )
+
+
+# --- curvature: Newton, L-BFGS --------------------------------------------------------------------
+
+
+def newton(s: StepData) -> Explanation:
+    lr, damping = s.hp["lr"], s.hp["damping"]
+    h = np.asarray(s.hessian, dtype=float)
+    a, b, c = h[0, 0] + damping, h[0, 1], h[1, 1] + damping
+    det = a * c - b * b
+    gx, gy = s.grad
+    step = np.array([(c * gx - b * gy) / det, (a * gy - b * gx) / det])  # (H + λI)⁻¹ g by Cramer's rule
+    eig = np.linalg.eigvalsh(h + damping * np.eye(2)) if np.all(np.isfinite(h)) else np.full(2, np.nan)
+    t, k = s.t, s.k
+    notes = ()
+    if eig[0] < 0 < eig[1]:
+        notes = ("H + λI is indefinite here: the step heads for a saddle point of the quadratic model.",)
+    elif eig[1] < 0:
+        notes = ("H + λI is negative definite here: the step heads for a maximum of the quadratic model.",)
+    return Explanation(
+        parts=(Part("newton", "Newton step −η (H+λI)⁻¹ g", r"-\eta\, (H_t + \lambda I)^{-1} g_t", -lr * step),),
+        state=(StateRow(f"H_{{{t}}}", "Hessian at θ", h),
+               StateRow(r"\mathrm{eig}(H_t + \lambda I)", "its eigenvalues (curvatures) with the damping", eig),
+               StateRow(r"(H_t + \lambda I)^{-1} g_t", "Newton direction", step)),
+        lines=(_gradient_line(s),
+               rf"H_{{{t}}} = \nabla^2 f(\theta_{{{k}}}) = {mat(h)},\quad \lambda = {num(damping)}",
+               rf"(H_{{{t}}} + \lambda I)^{{-1}} g_{{{t}}} = {vec(step)}",
+               _theta(s, rf"- \eta\, (H_{{{t}}} + \lambda I)^{{-1}} g_{{{t}}}", rf"- {num(lr)}\, {vec(step)}")),
+        notes=notes,
+    )
+
+
+LBFGS_TOLERANCE_GRAD = 1e-7  # as optimizers.LBFGS_TOLERANCE_GRAD / _CHANGE (torch's defaults)
+LBFGS_TOLERANCE_CHANGE = 1e-9
+
+
+def lbfgs(s: StepData) -> Explanation:
+    direction = _v(s.state.direction)
+    length = float(np.ravel(s.state.step_length)[0])
+    count = int(np.ravel(s.state.count)[0])
+    first = int(np.ravel(s.state.n_iter)[0]) == 1
+    active = not (float(np.max(np.abs(s.grad))) <= LBFGS_TOLERANCE_GRAD)
+    descent = float(s.grad @ direction) <= -LBFGS_TOLERANCE_CHANGE
+    taken = active and descent
+    t = s.t
+    notes = []
+    if not active:
+        notes.append("The gradient is below torch's tolerance (1e-7): L-BFGS stops, no step.")
+    elif not descent:
+        notes.append("The direction is not a descent direction (g·d > −1e-9): no step, as in torch.")
+    if first and active:
+        notes.append("First step: d = −g, step length η·min(1, 1/‖g‖₁).")
+    vector = length * direction if taken else np.zeros(2)
+    return Explanation(
+        parts=(Part("lbfgs", "quasi-Newton step t·d", r"t_t\, d_t", vector),),
+        state=(StateRow(_sub("d", t), "search direction −H g (two-loop recursion)", direction),
+               StateRow(_sub("t", t), "step length", length),
+               StateRow("m", "pairs (s, y) in the history", float(count))),
+        lines=(_gradient_line(s),
+               rf"d_{{{t}}} = -H_{{{t}}}\, g_{{{t}}} = {vec(direction)}\quad (\text{{{count} pairs}})",
+               _theta(s, rf"+ t_{{{t}}}\, d_{{{t}}}", rf"+ {num(length if taken else 0.0)}\, {vec(direction)}")),
+        notes=tuple(notes),
+    )
+
+
+# --- the fallback -----------------------------------------------------------------------------------
+
+
+def fallback(s: StepData) -> Explanation:
+    """An optimizer whose entry declares no decomposition: one part, the update; its state's
+    fields that are one number or one per coordinate as rows."""
+    rows = []
+    fields = getattr(s.state, "_fields", ())
+    for name, value in zip(fields, s.state if fields else (), strict=False):
+        if value is None:
+            continue
+        arr = np.asarray(value, dtype=float)
+        if arr.size in (1, 2):
+            rows.append(StateRow(rf"\text{{{name.replace('_', ' ')}}}", name, arr.reshape(-1) if arr.size == 2
+                                 else float(arr.ravel()[0])))
+    return Explanation(
+        parts=(Part("update", "update", r"\Delta\theta_t", _v(s.update)),),
+        state=tuple(rows),
+        lines=(_gradient_line(s), _theta(s, rf"+ \Delta\theta_{{{s.t}}}", f"+ {vec(s.update)}")),
+    )

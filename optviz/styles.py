@@ -1,0 +1,115 @@
+r"""How each run is drawn: a colour-blind-safe palette with a second cue (dash and marker).
+
+The palette (`PALETTE`) takes six colours from Okabe & Ito (2008) and Paul Tol's schemes, chosen
+so that, by CIEDE2000 (`optviz/colors.py`):
+
+- every two of them differ by at least `MIN_DIFFERENCE` (18) for normal vision AND under the
+  simulated protanopia, deuteranopia and tritanopia of Machado et al. (2009) (measured minimum:
+  18.6, sky blue vs grey under protanopia). The five default runs (SGD, Momentum, Nesterov,
+  RMSProp, Adam) use five of them and differ by at least `MIN_DEFAULT_DIFFERENCE` (20; measured
+  22.2);
+- each stands out from the surfaces' Viridis colour scale for normal vision: at least
+  `MIN_VIRIDIS_DIFFERENCE` (20) from every Viridis sample (measured minimum 20.1, green). Under a
+  deficiency no colour can be far from all of Viridis (its blue-to-yellow ramp is the axis those
+  viewers keep), so every path but the black one is drawn over a black `outline` (a casing 2 px
+  wider), which stays at least 19 from every Viridis sample under every simulation; the black
+  path needs none for the same reason.
+
+19 optimizers exceed any palette a deficiency can tell apart, hence the second cue: each registry
+entry declares a `dash` ("solid", "dash", "dot", "dashdot", ...); the entries that share a dash
+all have different colours, so any two optimizers differ in colour by `MIN_DIFFERENCE` or in dash
+(and marker, which follows the dash) — `tests/test_styles.py` checks it for the whole registry.
+The registry's `color` values are these colours, so anything reading `spec.color` (the app, the
+CSV swatches) gets the palette.
+
+`style_for(key, index)` gives the style of the index-th run of one optimizer in a view: index 0 is
+the registry's style; later ones keep the colour's hue, lightened (darkened for light colours)
+step by step, and walk on through the dashes, so two runs of one optimizer never look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import colors
+
+# name -> '#rrggbb'; the source scheme in the comment.
+PALETTE: dict[str, str] = {
+    "black": "#000000",  # Okabe–Ito
+    "orange": "#e69f00",  # Okabe–Ito
+    "sky_blue": "#56b4e9",  # Okabe–Ito
+    "green": "#117733",  # Tol muted
+    "purple": "#aa3377",  # Tol bright
+    "grey": "#bbbbbb",  # Tol bright
+}
+OUTLINE = "#000000"
+
+# plotly's dash names, in the order runs of one optimizer walk through them.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# the marker that goes with each dash (legend and the path's end marker): a third cue.
+MARKERS = {"solid": "circle", "dash": "square", "dot": "diamond", "dashdot": "triangle-up",
+           "longdash": "triangle-down", "longdashdot": "pentagon"}
+
+MIN_DIFFERENCE = 18.0  # CIEDE2000, normal vision and each simulated deficiency: any two palette colours
+MIN_DEFAULT_DIFFERENCE = 20.0  # the same, between the default runs
+MIN_VIRIDIS_DIFFERENCE = 20.0  # CIEDE2000 from every Viridis sample, normal vision
+MIN_OUTLINE_VIRIDIS_DIFFERENCE = 15.0  # the outline (or a colour drawn without one) from Viridis, every deficiency
+
+
+@dataclass(frozen=True)
+class Style:
+    color: str  # '#rrggbb'
+    dash: str  # a plotly dash name
+    marker: str  # a plotly marker symbol
+    outline: str | None  # colour of a casing drawn beneath the line (None: the colour needs none)
+
+
+def _outline_for(color: str) -> str | None:
+    return None if color.lower() == OUTLINE else OUTLINE
+
+
+SHADES = (0.0, 0.5, -0.4, 0.8, -0.7, 0.25)  # the n-th run of one optimizer: + towards white, − towards black
+
+
+def shade(color: str, index: int) -> str:
+    """The index-th shade of `color` (0: itself): `SHADES[index % 6]` of the way towards white
+    (positive) or black (negative); a dark colour (L* < 30) only lightens and a light one (L* > 70)
+    only darkens, by the same amounts. Alternating, so that runs differ clearly; the seventh run of
+    one optimizer looks like the first (with the same dash too: six runs of one optimizer are told
+    apart by style, more by their labels)."""
+    amount = SHADES[index % len(SHADES)]
+    if amount == 0.0:
+        return color.lower()
+    rgb = colors.hex_to_rgb(color)
+    lightness = float(colors.lab(rgb)[0])
+    if lightness < 30:
+        amount = abs(amount)
+    elif lightness > 70:
+        amount = -abs(amount)
+    target = np.ones(3) if amount > 0 else np.zeros(3)
+    return colors.rgb_to_hex(rgb + (target - rgb) * abs(amount))
+
+
+def style_for(optimizer_key: str, index: int = 0) -> Style:
+    """The style of the index-th run (0, 1, ...) of `optimizer_key` in a view."""
+    from .registry import get_spec  # the registry imports this module's palette
+
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ValueError(f"index must be an integer >= 0, got {index!r}")
+    spec = get_spec(optimizer_key)
+    base = DASHES.index(spec.dash) if spec.dash in DASHES else 0
+    dash = DASHES[(base + int(index)) % len(DASHES)]
+    color = shade(spec.color, int(index))
+    return Style(color, dash, MARKERS[dash], _outline_for(color) if index == 0 else OUTLINE)
+
+
+def styles_for_runs(optimizer_keys) -> list[Style]:
+    """One style per run of a view, in order: the n-th run of an optimizer gets `style_for(key, n)`."""
+    seen: dict[str, int] = {}
+    out = []
+    for key in optimizer_keys:
+        out.append(style_for(key, seen.get(key, 0)))
+        seen[key] = seen.get(key, 0) + 1
+    return out

@@ -1,0 +1,144 @@
+"""Colour-blind-safe styles (optviz/styles.py, optviz/colors.py): the colour arithmetic against
+published reference data, then the palette's differences for normal vision and under simulated
+protanopia, deuteranopia and tritanopia (Machado et al. 2009), by CIEDE2000."""
+
+import ast
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optviz import OPTIMIZERS, colors, styles
+from optviz.registry import DEFAULT_SELECTION
+
+VISIONS = (None, *colors.DEFICIENCIES)  # None: normal vision
+
+
+def _worst(a: str, b: str) -> float:
+    return min(colors.difference(a, b, d) for d in VISIONS)
+
+
+# --- the arithmetic -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lab1", "lab2", "expected"), [
+    # Sharma, Wu & Dalal (2005), The CIEDE2000 color-difference formula: test data, pairs 1, 7, 14, 17, 25, 34
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+    ((50.0, 2.49, -0.001), (50.0, -2.49, 0.0009), 7.1792),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((22.7233, 20.0904, -46.694), (23.0331, 14.973, -42.5619), 2.0373),
+])
+def test_ciede2000_reference_data(lab1, lab2, expected):
+    assert colors.delta_e2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
+    assert colors.delta_e2000(lab2, lab1) == pytest.approx(expected, abs=1e-4)
+
+
+def test_lab_of_known_colours():
+    np.testing.assert_allclose(colors.lab(colors.hex_to_rgb("#ffffff")), [100, 0, 0], atol=1e-3)
+    np.testing.assert_allclose(colors.lab(colors.hex_to_rgb("#ff0000")), [53.24, 80.09, 67.20], atol=0.02)
+
+
+def test_deficiency_simulation():
+    greys = np.linspace(0, 1, 7)[:, None] * np.ones(3)
+    for d in colors.DEFICIENCIES:
+        np.testing.assert_allclose(colors.simulate(greys, d), greys, atol=1e-5)  # neutral stays neutral
+    # red and green collapse for protanopes and deuteranopes, not for tritanopes
+    red, green = "#ff0000", "#00ff00"
+    assert colors.difference(red, green) > 80
+    assert colors.difference(red, green, "protanopia") < colors.difference(red, green) / 2
+    assert colors.difference(red, green, "deuteranopia") < colors.difference(red, green) / 2
+    assert colors.difference(red, green, "tritanopia") > 50
+
+
+def test_reproduces_the_measurement_that_found_the_problem():
+    """The issue measured Momentum vs Nesterov (#ff7f0e, #2ca02c, the old colours) at ΔE 4.6 under a
+    red-green simulation: CIELAB ΔE76 after Machado's protanopia. Our simulation gives the same."""
+    a, b = (colors.lab(colors.simulate(colors.hex_to_rgb(c), "protanopia")) for c in ("#ff7f0e", "#2ca02c"))
+    assert np.linalg.norm(a - b) == pytest.approx(4.6, abs=0.05)
+    assert colors.difference("#ff7f0e", "#2ca02c", "protanopia") < 2  # by CIEDE2000: 1.25
+
+
+# --- the palette ----------------------------------------------------------------------------------
+
+
+def test_default_runs_differ_for_every_vision():
+    default = [OPTIMIZERS[k].color for k in DEFAULT_SELECTION]
+    assert len(set(default)) == len(default)
+    for a, b in itertools.combinations(default, 2):
+        assert _worst(a, b) >= styles.MIN_DEFAULT_DIFFERENCE, (a, b)
+
+
+def test_palette_colours_differ_for_every_vision():
+    for a, b in itertools.combinations(styles.PALETTE.values(), 2):
+        assert _worst(a, b) >= styles.MIN_DIFFERENCE, (a, b)
+
+
+def test_every_two_optimizers_differ_in_colour_or_in_dash_and_marker():
+    for (ka, a), (kb, b) in itertools.combinations(OPTIMIZERS.items(), 2):
+        sa, sb = styles.style_for(ka), styles.style_for(kb)
+        if sa.dash == sb.dash:
+            assert _worst(a.color, b.color) >= styles.MIN_DIFFERENCE, (ka, kb)
+        else:
+            assert sa.marker != sb.marker, (ka, kb)
+
+
+def test_registry_uses_the_palette_and_known_dashes():
+    for key, spec in OPTIMIZERS.items():
+        assert spec.color in styles.PALETTE.values(), key
+        assert spec.dash in styles.DASHES, key
+        style = styles.style_for(key)
+        assert (style.color, style.dash) == (spec.color, spec.dash)
+
+
+def test_paths_stand_out_from_viridis():
+    """Normal vision: each colour at least MIN_VIRIDIS_DIFFERENCE from every Viridis sample. Under a
+    deficiency: the colour itself, or its outline, at least MIN_OUTLINE_VIRIDIS_DIFFERENCE from every
+    sample, and then the colour that far from its outline too (the line shows inside its casing)."""
+    for key in OPTIMIZERS:
+        style = styles.style_for(key)
+        assert colors.distance_to_viridis(style.color) >= styles.MIN_VIRIDIS_DIFFERENCE, key
+        for d in colors.DEFICIENCIES:
+            if colors.distance_to_viridis(style.color, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE:
+                continue
+            assert style.outline is not None, (key, d)
+            assert colors.distance_to_viridis(style.outline, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE, (key, d)
+            assert colors.difference(style.color, style.outline, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE, (key, d)
+
+
+def test_paths_show_on_the_white_step_charts():
+    for colour in styles.PALETTE.values():
+        assert min(colors.difference(colour, "#ffffff", d) for d in VISIONS) >= 10, colour
+
+
+# --- runs of one optimizer ----------------------------------------------------------------------------
+
+
+def test_runs_of_one_optimizer_get_different_dashes_and_shades():
+    for key in OPTIMIZERS:
+        runs = [styles.style_for(key, i) for i in range(len(styles.DASHES))]
+        assert len({r.dash for r in runs}) == len(runs), key
+        assert len({r.color for r in runs}) == len(runs), key
+        for a, b in itertools.combinations(runs, 2):
+            assert colors.difference(a.color, b.color) >= 5, (key, a, b)
+        assert all(r.marker == styles.MARKERS[r.dash] for r in runs)
+    assert styles.styles_for_runs(["adam", "sgd", "adam"]) == [
+        styles.style_for("adam", 0), styles.style_for("sgd", 0), styles.style_for("adam", 1)]
+
+
+def test_style_for_rejects_bad_input():
+    for index in (-1, 1.5, True, "1"):
+        with pytest.raises(ValueError, match="index"):
+            styles.style_for("sgd", index)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        styles.style_for("nope")
+
+
+def test_styles_import_no_plotly():
+    for name in ("styles.py", "colors.py"):
+        tree = ast.parse((Path(styles.__file__).parent / name).read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any("plotly" in m for m in imported), name
