@@ -291,7 +291,7 @@ def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
     if name:
-        ss["camera"] = ss["figure_camera"] = plotting.CAMERA_PRESETS[name]
+        ss["camera"] = ss["figure_camera"] = plotting.camera_presets(SURFACES[ss["surface"]])[name]
         ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
         ss["camera_preset"] = None
 

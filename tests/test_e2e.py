@@ -75,7 +75,7 @@ JS_PATHS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
   const list = (a) => Array.from(a || [], (v) => (Number.isFinite(v) ? v : null));
   for (const t of gd._fullData || []) {
-    if ((t.type === 'scatter' || t.type === 'scatter3d') && t.mode === 'lines' && t.legendgroup) {
+    if ((t.type === 'scatter' || t.type === 'scatter3d') && (t.mode || '').startsWith('lines') && t.legendgroup) {
       out[t.type + ':' + t.legendgroup] = {x: list(t.x), y: list(t.y)};
     }
   }
