@@ -227,14 +227,17 @@ def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
     return values
 
 
-def on_sweep(index: int) -> None:
-    """Run `index` becomes one run per value of the chosen hyperparameter, in its place."""
+def on_sweep() -> None:
+    """The chosen run becomes one run per value of the chosen hyperparameter, in its place."""
     ss = st.session_state
     runs = list(state_from_widgets().runs)
+    index = min(int(ss.get("sweep.run", 0)), len(runs) - 1)
     run = runs[index]
-    name = ss.get(f"sweep.{index}.name") or "lr"
+    name = ss.get("sweep.name") or "lr"
+    if name not in run.hparam_dict:
+        return say(f"Sweep not made: {run.optimizer} has no hyperparameter {name}.")
     try:
-        values = sweep_values(run, name, ss.get(f"sweep.{index}.mode", "factors"), ss.get(f"sweep.{index}.values", ""))
+        values = sweep_values(run, name, ss.get("sweep.mode", "factors"), ss.get("sweep.values", ""))
         swept = runs_mod.sweep(run.replace(label=""), name, values)
     except ValueError as error:
         return say(f"Sweep not made: {error}.")
@@ -321,11 +324,16 @@ def on_plot_event() -> None:
             ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
 
 
+@functools.lru_cache(maxsize=1)
+def _context(surface_key: str) -> decl.Context:
+    return decl.Context.of(surface_key)
+
+
 def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     """The setting's widget, derived from its declaration."""
     ss = st.session_state
     where = where or st
-    ctx = decl.Context.of(ss["surface"])
+    ctx = _context(ss["surface"])
     common = {"key": setting.key, "help": setting.help or None, **callbacks}
     if setting.kind == "number":
         number = setting.number(ctx)
@@ -371,33 +379,45 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
         for h in run.spec.hparams:
             draw(by_key[key(h.name)])
         draw(by_key[key("batch" if surface.has_data else "noise")])
-        values = current_values()
         for name in decl.schedulable(run.optimizer):
             kind_setting = by_key[key(f"sched.{name}")]
             draw(kind_setting, on_change=on_schedule_kind_change, args=(index, name))
             schedule = run.schedule_dict.get(name)
             if schedule is None:
                 continue
-            params = [s for s in by_key.values() if s.key.startswith(key(f"sched.{name}.")) and s.is_active(values)]
+            chosen = {key(f"sched.{name}"): schedule.key}
+            params = [s for s in by_key.values() if s.key.startswith(key(f"sched.{name}.")) and s.is_active(chosen)]
             cols = st.columns(len(params))
             for col, s in zip(cols, params, strict=True):
                 draw(s, col)
             symbol = runs_mod.symbol(run.spec.hparam(name).symbol, name)
             st.image(schedule_svg(schedule.values(steps, run.hparam(name)), symbol, style.color))
-        b1, b2, b3 = st.columns(3)
-        b1.button(":material/content_copy:", key=f"duplicate.{index}", help="Duplicate this run",
+        b1, b2 = st.columns(2)
+        b1.button(":material/content_copy: Duplicate", key=f"duplicate.{index}", help="Duplicate this run",
                   on_click=on_duplicate_run, args=(index,), width="stretch")
-        b2.button(":material/delete:", key=f"remove.{index}", help="Remove this run", on_click=on_remove_run,
+        b2.button(":material/delete: Remove", key=f"remove.{index}", help="Remove this run", on_click=on_remove_run,
                   args=(index,), width="stretch")
-        with b3.popover(":material/stacks:", help="Sweep a hyperparameter: one run per value", width="stretch"):
-            names = [h.name for h in run.spec.hparams]
-            st.selectbox("Hyperparameter", names, key=f"sweep.{index}.name")
-            st.radio("Values", ["factors", "typed"], key=f"sweep.{index}.mode", horizontal=True,
-                     format_func={"factors": "×⅓ ×1 ×3", "typed": "these:"}.get,
-                     help="×⅓, ×1, ×3 of the run's value (of 1 − β for a decay rate β), or 2 to "
-                     f"{decl.MAX_SWEEP_VALUES} values you type.")
-            st.text_input("Values (comma-separated)", key=f"sweep.{index}.values", placeholder="0.001, 0.01, 0.1")
-            st.button("Sweep", key=f"sweep.{index}.go", on_click=on_sweep, args=(index,), type="primary")
+
+
+def sweep_controls(runs, names) -> None:
+    """One place for sweeps (not one per run: the sidebar stays short at 8 runs): pick a run and one
+    of its hyperparameters; the run becomes one run per value, in its place."""
+    ss = st.session_state
+    if ss.get("sweep.run", 0) >= len(runs):
+        ss["sweep.run"] = 0
+    st.selectbox("Run", range(len(runs)), key="sweep.run", format_func=lambda i: names[i])
+    hparams = [h.name for h in runs[ss["sweep.run"]].spec.hparams]
+    if ss.get("sweep.name") not in hparams:
+        ss["sweep.name"] = "lr" if "lr" in hparams else hparams[0]
+    c1, c2 = st.columns(2)
+    c1.selectbox("Hyperparameter", hparams, key="sweep.name")
+    c2.radio("Values", ["factors", "typed"], key="sweep.mode", format_func={"factors": "×⅓ ×1 ×3",
+                                                                             "typed": "typed:"}.get,
+             help=f"×⅓, ×1, ×3 of the run's value (of 1 − β for a decay rate β), or 2 to {decl.MAX_SWEEP_VALUES} "
+             "values you type.")
+    st.text_input("Values (comma-separated)", key="sweep.values", placeholder="0.001, 0.01, 0.1",
+                  disabled=ss.get("sweep.mode", "factors") != "typed")
+    st.button(":material/stacks: Sweep", key="sweep.go", on_click=on_sweep, type="primary", width="stretch")
 
 
 # --- first run of a session: the link decides ----------------------------------------------------
@@ -455,6 +475,9 @@ with st.sidebar:
                  format_func=lambda k: OPTIMIZERS[k].name)
     a2.button(":material/add: Add run", key="add_run", on_click=on_add_run, width="stretch",
               disabled=len(state.runs) >= decl.MAX_RUNS)
+    if state.runs:
+        with st.expander(":material/stacks: Sweep a run's hyperparameter", key="sweep_panel"):
+            sweep_controls(state.runs, run_names)
     l1, l2 = st.columns([3, 2], vertical_alignment="bottom")
     if "lr_for_all" not in ss:
         ss["lr_for_all"] = 0.01
@@ -482,17 +505,21 @@ if "link_state" in ss and replace(state, camera=None) != replace(ss["link_state"
     ss["link_notices"] = []
     del ss["link_state"]
 
-with st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel"):
-    st.caption("Each lesson opens a view with its runs, says what to look for and asks the class one question. "
-               "A link with `?lesson=<key>` opens it.")
-    cells = st.columns(3)
-    for n, item in enumerate(LESSONS.values()):
-        with cells[n % 3].container(border=True):
-            st.markdown(f"**{item.title}**")
-            st.caption(item.look)
-            st.markdown(f"*{item.question}*")
-            st.button("Open", key=f"lesson.{item.key}", on_click=open_lesson, args=(item.key,),
-                      help=f"Opens the lesson's view (link: ?lesson={item.key}).")
+# Lazy: the 17 cards are built only while the panel is open (a rerun each time it opens or closes).
+lessons_panel = st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel",
+                            on_change="rerun")
+if lessons_panel.open:
+    with lessons_panel:
+        st.caption("Each lesson opens a view with its runs, says what to look for and asks the class one question. "
+                   "A link with `?lesson=<key>` opens it.")
+        cells = st.columns(3)
+        for n, item in enumerate(LESSONS.values()):
+            with cells[n % 3].container(border=True):
+                st.markdown(f"**{item.title}**")
+                st.caption(item.look)
+                st.markdown(f"*{item.question}*")
+                st.button("Open", key=f"lesson.{item.key}", on_click=open_lesson, args=(item.key,),
+                          help=f"Opens the lesson's view (link: ?lesson={item.key}).")
 
 if lesson is not None:
     with st.container(border=True, key="lesson_text"):

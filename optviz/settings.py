@@ -275,14 +275,16 @@ def _schedule_settings(index: int, optimizer: str) -> list[Setting]:
             omit="constant", help="How the value changes over the steps (the run's value is where it starts, or "
             "where a ramp ends). Each learning-rate schedule equals torch.optim.lr_scheduler's.",
         ))
+        numbers = {kind: schedule_parameter_numbers(kind, h) for kind in kinds}
+        made = set()
         for kind in kinds:
             defaults = SCHEDULES[kind]().params()
-            for param, number in schedule_parameter_numbers(kind, h).items():
+            for param, number in numbers[kind].items():
                 key = run_key(index, f"sched.{name}.{param}")
-                if any(s.key == key for s in out):  # a parameter shared by kinds (duration): one setting
-                    continue
-                # A parameter several kinds share (duration) has one setting, active for each of them.
-                users = tuple(k for k in kinds if param in schedule_parameter_numbers(k, h))
+                if key in made:  # a parameter several kinds share (duration) has one setting,
+                    continue  # active for each of them
+                made.add(key)
+                users = tuple(k for k in kinds if param in numbers[k])
                 out.append(Setting(
                     key, key, "number", SCHEDULE_PARAM_LABELS.get(param, param),
                     default=lambda ctx, v=defaults[param]: v, widget="number", number=lambda ctx, n=number: n,

@@ -132,8 +132,8 @@ _SAME_NAMED = tuple(f.name for f in fields(ViewState) if f.name in settings.BY_K
 
 
 def run_values(index: int, run: Run, surface: Surface) -> dict[str, object]:
-    """A run as the flat values of its settings (`r<index>.*`), every schedule parameter included
-    (the chosen schedule's, and defaults for the others)."""
+    """A run as the flat values of its settings (`r<index>.*`): the chosen schedules' parameters,
+    not those of the schedules not chosen (fewer session-state keys: every Streamlit widget scans them)."""
     key = functools.partial(settings.run_key, index)
     out: dict[str, object] = {key("opt"): run.optimizer, key("label"): run.label, key("hidden"): run.hidden}
     out.update({key(name): value for name, value in run.hparams})
@@ -142,13 +142,10 @@ def run_values(index: int, run: Run, surface: Surface) -> dict[str, object]:
     else:
         out[key("noise")] = run.noise
     chosen = run.schedule_dict
-    for name, kinds in settings.schedulable(run.optimizer).items():
+    for name in settings.schedulable(run.optimizer):
         schedule = chosen.get(name)
         out[key(f"sched.{name}")] = schedule.key if schedule is not None else "constant"
-        for kind in kinds:
-            for param, value in SCHEDULES[kind]().params().items():
-                out.setdefault(key(f"sched.{name}.{param}"), value)
-        if schedule is not None:
+        if schedule is not None:  # the other schedules' parameters are not in use (they read as defaults)
             out.update({key(f"sched.{name}.{param}"): value for param, value in schedule.params().items()})
     return out
 
@@ -162,7 +159,8 @@ def run_from_values(values: Mapping[str, object], index: int, surface: Surface) 
     for name in settings.schedulable(optimizer):
         kind = values.get(key(f"sched.{name}"), "constant")
         cls = SCHEDULES[kind]
-        params = {f.name: values[key(f"sched.{name}.{f.name}")] for f in fields(cls)}
+        defaults = cls().params()
+        params = {f.name: values.get(key(f"sched.{name}.{f.name}"), defaults[f.name]) for f in fields(cls)}
         schedules[name] = cls(**{p: int(v) if f.type in ("int", int) else float(v)
                                  for (p, v), f in zip(params.items(), fields(cls), strict=True)})
     batch = int(values[key("batch")]) if surface.has_data else None

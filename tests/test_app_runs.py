@@ -223,7 +223,7 @@ def test_labels_are_automatic_editable_and_the_same_in_legend_charts_and_table()
 def test_sweeping_the_learning_rate_gives_runs_equal_to_separate_simulations():
     at = clean(app(one_run_query("ravine", "momentum")))
     base = state(at).runs[0]
-    at.button(key="sweep.0.go").click().run()  # the default: lr ×⅓ ×1 ×3
+    at.button(key="sweep.go").click().run()  # the default: lr ×⅓ ×1 ×3
     clean(at)
     s = state(at)
     assert [r.hparam("lr") for r in s.runs] == pytest.approx([base.hparam("lr") / 3, base.hparam("lr"),
@@ -235,31 +235,42 @@ def test_sweeping_the_learning_rate_gives_runs_equal_to_separate_simulations():
     assert len({lines[f"r{i}"]["name"] for i in range(3)}) == 3
 
 
+def test_sweeping_the_second_of_three_runs_keeps_the_others():
+    at = clean(app({"surface": "beale", "opt": "sgd,adam,nesterov"}))
+    before = state(at).runs
+    at.selectbox(key="sweep.run").set_value(1).run()
+    assert at.selectbox(key="sweep.name").options == ["lr", "beta1", "beta2", "eps"]
+    at.button(key="sweep.go").click().run()
+    s = state(clean(at))
+    assert s.runs[0] == before[0] and s.runs[4] == before[2] and len(s.runs) == 5
+    assert [r.hparam("lr") for r in s.runs[1:4]] == pytest.approx([before[1].hparam("lr") * f for f in (1 / 3, 1, 3)])
+
+
 def test_sweeping_any_hyperparameter_with_typed_values():
     at = clean(app(one_run_query("two_minima", "momentum")))
-    at.selectbox(key="sweep.0.name").set_value("momentum").run()
-    at.radio(key="sweep.0.mode").set_value("typed").run()
-    at.text_input(key="sweep.0.values").input("0.5, 0.9, 0.95").run()
-    at.button(key="sweep.0.go").click().run()
+    at.selectbox(key="sweep.name").set_value("momentum").run()
+    at.radio(key="sweep.mode").set_value("typed").run()
+    at.text_input(key="sweep.values").input("0.5, 0.9, 0.95").run()
+    at.button(key="sweep.go").click().run()
     clean(at)
     s = state(at)
     assert [r.hparam("momentum") for r in s.runs] == [0.5, 0.9, 0.95]
     for i, run in enumerate(s.runs):
         assert_path(drawn(at)[f"r{i}"], run, "two_minima", s.start, s.steps)
     # Bad input: a message, nothing changed.
-    at.text_input(key="sweep.0.values").input("0.5, banana").run()
-    at.button(key="sweep.0.go").click().run()
+    at.text_input(key="sweep.values").input("0.5, banana").run()
+    at.button(key="sweep.go").click().run()
     assert any("Sweep not made" in w.value for w in clean(at).sidebar.warning)
     assert state(at).runs == s.runs
-    at.text_input(key="sweep.0.values").input("0.5, 1.5").run()
-    at.button(key="sweep.0.go").click().run()
+    at.text_input(key="sweep.values").input("0.5, 1.5").run()
+    at.button(key="sweep.go").click().run()
     assert any("must lie in" in w.value for w in clean(at).sidebar.warning)
 
 
 def test_sweeping_a_decay_rate_by_factors_acts_on_one_minus_beta():
     at = clean(app(one_run_query("bowl", "adam", beta1="0.9")))
-    at.selectbox(key="sweep.0.name").set_value("beta1").run()
-    at.button(key="sweep.0.go").click().run()
+    at.selectbox(key="sweep.name").set_value("beta1").run()
+    at.button(key="sweep.go").click().run()
     clean(at)
     assert [r.hparam("beta1") for r in state(at).runs] == pytest.approx([1 - 0.1 / 3, 0.9, 0.7])
 
@@ -528,6 +539,9 @@ def test_each_lesson_opens_from_its_link_and_shows_what_it_claims(lesson):
 
 def test_a_lesson_opens_from_the_gallery_and_a_change_leaves_it():
     at = clean(app({"surface": "bowl"}))
+    assert not [b for b in at.button if b.key and b.key.startswith("lesson.")]  # built only while open
+    at.session_state["lessons_panel"] = True  # the person opens the gallery
+    at.run()
     lesson = LESSONS[1]
     at.button(key=f"lesson.{lesson.key}").click().run()
     clean(at)
