@@ -3,9 +3,14 @@
 A link carries every value of the view (not just the ones that differ from the defaults), so
 that it reproduces the same paths even if a later version changes a default. Parameters:
 
-    surface=beale  opt=sgd,adam  adam.lr=0.01  adam.beta1=0.9 ...  x0=1  y0=1.5  steps=300
-    seed=0  noise=0 (analytic surfaces)  batch=32 (data surfaces; absent = full batch)
-    view=both  contour=filled  speed=60  cam=1.6,-1.6,0.9 (3-D camera eye, optional)
+    surface=beale  x0=1  y0=1.5  steps=300  seed=0  view=both  contour=filled  speed=60
+    cam=1.6,-1.6,0.9 (3-D camera eye, optional)  axis=epochs (data surfaces)
+    r0.opt=adam  r0.lr=0.01  r0.beta1=0.9 ...  r0.noise=0 (analytic) | r0.batch=16 (data)
+    r0.sched.lr=step  r0.sched.lr.step_size=30  r0.sched.lr.gamma=0.5   r0.label=...  r0.hidden=1
+    r1.opt=...                                                       (one r<i>.* group per run)
+
+Links from before runs (`opt=sgd,adam&adam.lr=0.2&noise=0.5`) are read as one run per optimizer
+with the view-wide noise or batch size (`optviz/settings.py`, `LEGACY_SETTINGS`).
 
 The parameters, their ranges and defaults are declared once, in `optviz/settings.py`.
 `parse_query` turns any mapping of strings into a valid `ViewState` plus notices, under one
