@@ -610,21 +610,25 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
     app.open({"surface": "mse", "r0.opt": "sgd", "steps": "200"})
     page = app.page
     sidebar = page.locator('[data-testid="stSidebar"]')
-    for count in (2, 3):
-        sidebar.locator(".st-key-duplicate-0 button").first.click()
+
+    def duplicate(index: int, count: int) -> None:
+        sidebar.locator(f".st-key-duplicate-{index} button").first.click()
         app.wait(f"() => document.querySelectorAll('[data-testid=\"stSidebar\"] [data-testid=\"stExpander\"]')"
                  f".length === {count}")
         app.wait_idle()
-    for index, presses in ((1, 0), (2, 4)):  # batch options 1, 2, 4, 8, 16, ...: Home, then right
+
+    def batch(index: int, key: str, presses: int, want: str) -> None:
+        """Batch options are 1, 2, 4, ..., 128, 240 (the full batch)."""
         slider = app.range_input(f"r{index}.batch")
-        if not slider.is_visible():
-            sidebar.locator(f".st-key-run-{index} summary").click()
         slider.wait_for(state="visible")
-        app.press(slider, "Home", 1)
-        app.press(slider, "ArrowRight", presses)
-        want = "1" if presses == 0 else "16"
-        app.wait_query(lambda q, i=index, w=want: q.get(f"r{i}.batch") == w, f"r{index}.batch={want}")
+        app.press(slider, key, presses)
+        app.wait_query(lambda q: q.get(f"r{index}.batch") == want, f"r{index}.batch={want}")
         app.wait_idle()
+
+    duplicate(0, 2)  # two runs: both expanders open
+    batch(1, "ArrowLeft", 4, "16")  # the copy becomes mini-batch 16 (240 -> 128 -> 64 -> 32 -> 16) ...
+    duplicate(1, 3)  # ... is duplicated (the new run 2 keeps 16) ...
+    batch(1, "Home", 1, "1")  # ... and run 1 becomes SGD, one sample per step
     q = app.query()
     assert q["r0.batch"] == "240" and q["r1.batch"] == "1" and q["r2.batch"] == "16"
     assert q["r0.opt"] == q["r1.opt"] == q["r2.opt"] == "sgd"
