@@ -125,7 +125,11 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
     c1, c2 = st.columns(2)
     c1.radio("Show", list(METRICS), format_func=METRICS.get, key="sensitivity_metric", horizontal=True)
     c2.radio("Tune for", criteria, format_func=CRITERION_LABELS.get, key="tune_criterion", horizontal=True)
-    results = sweeps(surface, runs, start, steps, seed)
+    try:
+        results = sweeps(surface, runs, start, steps, seed)
+    except ValueError as exc:  # a limit, or a setting the sweep cannot vary
+        st.warning(str(exc))
+        return
     skipped = [label for label, run in runs if "lr" not in run.hparam_dict]
     if skipped:
         st.caption(f"No learning rate to sweep: {', '.join(skipped)}.")

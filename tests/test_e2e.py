@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1500, "height": 1000}
 SERVER_START_TIMEOUT = 60  # s
 TIMEOUT_MS = 60_000  # software WebGL: a redraw of the 3-D scene takes seconds
-# A light view for the interaction tests: two optimizers (their expanders are open), 200 steps.
+# A light view for the interaction tests: two runs (their expanders are open), 200 steps (an old link).
 LIGHT = {"surface": "himmelblau", "opt": "sgd,adam"}
 
 # --- page-side helpers (plotly's state on the component's div) ---------------------------------
@@ -69,7 +69,7 @@ JS_DRAWN = """() => {
     && !!gd._transitionData && (gd._transitionData._frames || []).length > 0;
 }"""
 
-# Each optimizer's drawn path, per cell: {"scatter:adam": {"x": [...], "y": [...]}, "scatter3d:adam": ...}.
+# Each run's drawn path, per cell: {"scatter:r0": {"x": [...], "y": [...]}, "scatter3d:r0": ...}.
 # _fullData holds the decoded arrays (gd.data may hold plotly's base64 typed-array specs); NaN -> null.
 JS_PATHS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
@@ -313,7 +313,7 @@ def test_default_page_draws_its_charts(app):
     assert app.contour_paths() > 0, "the 2-D contour is not drawn"
     paths = app.paths()
     default_opts = parse_query({}).optimizers
-    assert {k.split(":")[1] for k in paths} == set(default_opts)
+    assert {k.split(":")[1] for k in paths} == {f"r{i}" for i in range(len(default_opts))}  # one run each
     assert all(len(p["x"]) >= 2 for p in paths.values())
     # The loss chart (optviz's chart component, same plotly.js) is drawn with a line per optimizer.
     loss = page.locator("div.optviz-chart").first
@@ -328,7 +328,7 @@ def test_default_page_draws_its_charts(app):
     app.wait(f"() => document.querySelectorAll(\"[data-testid='stDataFrame'] [data-testid^='glide-cell']\")"
              f".length >= {len(default_opts)}")
     texts = [cells.nth(i).inner_text() for i in range(cells.count())]
-    assert "Adam" in texts and "Momentum" in texts, texts
+    assert any(t.startswith("Adam") for t in texts) and "Momentum" in texts, texts
     assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
     app.assert_clean()
@@ -378,19 +378,18 @@ def test_a_learning_rate_slider_redraws_that_path_only(app):
     app.open()
     page = app.page
     before = app.paths()
-    # Five optimizers: their sliders sit in closed expanders. Open Adam's.
-    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
-                 has_text=re.compile(r"(^|\s)Adam\s*$")).click()
-    lr = app.range_input("hp.adam.lr")
+    # Five runs: their sliders sit in closed expanders. Open Adam's (the fifth run).
+    page.locator('[data-testid="stSidebar"] .st-key-run-4 summary').click()
+    lr = app.range_input("r4.lr")
     lr.wait_for(state="visible")
     old = float(lr.get_attribute("aria-valuetext"))
     assert old == 0.2, "Beale's preset learning rate for Adam"
     app.press(lr, "ArrowLeft", 3)  # 0.2 -> 0.15 -> 0.12 -> 0.1 on the 1-1.2-1.5-2-2.5-... grid
-    app.wait_query(lambda q: q.get("adam.lr") == "0.1", "adam.lr=0.1")
+    app.wait_query(lambda q: q.get("r4.lr") == "0.1", "r4.lr=0.1")
     # Adam's first step moves every coordinate by the learning rate: the redrawn path shows 0.1.
     app.wait("""() => {
       const gd = document.querySelector('div.optviz-plot');
-      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'adam');
+      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'r4');
       return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - 0.1) < 1e-4;
     }""")
     app.wait_idle()
@@ -398,7 +397,7 @@ def test_a_learning_rate_slider_redraws_that_path_only(app):
     after = app.paths()
     assert set(after) == set(before)
     for key in before:
-        if key.endswith(":adam"):
+        if key.endswith(":r4"):
             assert after[key] != before[key], key
             assert abs(abs(after[key]["x"][1] - after[key]["x"][0]) - 0.1) < 1e-4
             assert abs(abs(before[key]["x"][1] - before[key]["x"][0]) - old) < 1e-4
@@ -456,25 +455,25 @@ def test_a_share_link_opens_the_same_view_in_a_fresh_browser(app, browser):
     app.open({**LIGHT, "adam.lr": "0.05", "steps": "120"})
     before = app.paths()
     # ... and one through the sidebar: SGD's learning rate one notch up (0.01 -> 0.012).
-    app.press(app.range_input("hp.sgd.lr"), "ArrowRight", 1)
-    app.wait(f"(old) => JSON.stringify(({JS_PATHS})()['scatter:sgd']) !== old", arg=json.dumps(before["scatter:sgd"]))
+    app.press(app.range_input("r0.lr"), "ArrowRight", 1)
+    app.wait(f"(old) => JSON.stringify(({JS_PATHS})()['scatter:r0']) !== old", arg=json.dumps(before["scatter:r0"]))
     # The app writes the whole view into the URL: that is the share link.
-    link_query = app.wait_query(lambda q: q.get("sgd.lr") == "0.012" and "x0" in q, "sgd.lr=0.012 and the full view")
-    assert link_query["adam.lr"] == "0.05" and link_query["steps"] == "120" and link_query["surface"] == "himmelblau"
+    link_query = app.wait_query(lambda q: q.get("r0.lr") == "0.012" and "x0" in q, "r0.lr=0.012 and the full view")
+    assert link_query["r1.lr"] == "0.05" and link_query["steps"] == "120" and link_query["surface"] == "himmelblau"
     app.wait_idle()
     teacher = app.paths()
-    assert teacher["scatter:adam"] == before["scatter:adam"] and teacher["scatter:sgd"] != before["scatter:sgd"]
+    assert teacher["scatter:r1"] == before["scatter:r1"] and teacher["scatter:r0"] != before["scatter:r0"]
     link = app.page.url
     teacher_sidebar = app.sidebar()
-    assert teacher_sidebar["st-key-steps"] == "120" and teacher_sidebar["st-key-hp-adam-lr"] == "0.05"
-    assert teacher_sidebar["st-key-hp-sgd-lr"] == "0.012"
+    assert teacher_sidebar["st-key-steps"] == "120" and teacher_sidebar["st-key-r1-lr"] == "0.05"
+    assert teacher_sidebar["st-key-r0-lr"] == "0.012"
 
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         student = App(context.new_page(), app.base).open(link)
         student_paths = student.paths()
-        assert set(student_paths) == set(teacher) == {"scatter:sgd", "scatter3d:sgd", "scatter:adam", "scatter3d:adam"}
+        assert set(student_paths) == set(teacher) == {"scatter:r0", "scatter3d:r0", "scatter:r1", "scatter3d:r1"}
         assert all(len(p["x"]) == 121 for p in student_paths.values())
         assert student_paths == teacher
         assert student.sidebar() == teacher_sidebar
@@ -600,6 +599,64 @@ def test_the_exported_animation_plays_offline(app, browser, tmp_path):
         assert not [e for e in errors if "undefined" not in e], errors
     finally:
         offline.close()
+
+
+def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
+    """The teaching material's first comparison, built as a teacher would: one SGD run on the
+    regression, duplicated twice in the sidebar, the copies given batch sizes 1 and 16; then Play."""
+    app.open({"surface": "mse", "r0.opt": "sgd", "steps": "200"})
+    page = app.page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+
+    def duplicate(index: int, count: int) -> None:
+        sidebar.locator(f".st-key-duplicate-{index} button").first.click()
+        app.wait(f"() => document.querySelectorAll('[data-testid=\"stSidebar\"] [data-testid=\"stExpander\"]')"
+                 f".length === {count}")
+        app.wait_idle()
+
+    def batch(index: int, key: str, presses: int, want: str) -> None:
+        """Batch options are 1, 2, 4, ..., 128, 240 (the full batch)."""
+        slider = app.range_input(f"r{index}.batch")
+        slider.wait_for(state="visible")
+        app.press(slider, key, presses)
+        app.wait_query(lambda q: q.get(f"r{index}.batch") == want, f"r{index}.batch={want}")
+        app.wait_idle()
+
+    duplicate(0, 2)  # two runs: both expanders open
+    batch(1, "ArrowLeft", 4, "16")  # the copy becomes mini-batch 16 (240 -> 128 -> 64 -> 32 -> 16) ...
+    duplicate(1, 3)  # ... is duplicated (the new run 2 keeps 16) ...
+    batch(1, "Home", 1, "1")  # ... and run 1 becomes SGD, one sample per step
+    q = app.query()
+    assert q["r0.batch"] == "240" and q["r1.batch"] == "1" and q["r2.batch"] == "16"
+    assert q["r0.opt"] == q["r1.opt"] == q["r2.opt"] == "sgd"
+    app.wait("() => document.querySelector('div.optviz-plot')._fullData"
+             ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup).length === 3")
+    paths = app.paths()
+    contour = {k: p for k, p in paths.items() if k.startswith("scatter:")}
+    assert set(contour) == {"scatter:r0", "scatter:r1", "scatter:r2"}
+    assert len({json.dumps(p) for p in contour.values()}) == 3, "three different paths"
+    # Three labels that tell the runs apart, in the legend.
+    names = page.evaluate("() => document.querySelector('div.optviz-plot')._fullData"
+                          ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup)"
+                          ".map((d) => d.name)")
+    assert len(set(names)) == 3 and any("b=1" in n for n in names) and any("b=16" in n for n in names), names
+
+    start = page.evaluate(JS_SLIDER)
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+    app.wait("""(last) => {
+      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0];
+      window.__active = window.__active || new Set();
+      if (s.active !== last) window.__active.add(s.active);
+      return window.__active.size >= 2;
+    }""", arg=start["active"])
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+    app.errors = [e for e in app.errors if e != "page error: undefined"]  # plotly's own (see above)
+    stopped = page.evaluate(JS_SLIDER)
+    k = int(stopped["label"])
+    for key, path in app.paths().items():  # the frame shows every run up to its step
+        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+    app.assert_clean()
 
 
 # --- issue 6: every path visible in 3-D from every preset camera (helper truth-plot) -----------
@@ -738,20 +795,20 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     assert not inside.all()  # the case of the issue: it leaves the plot ...
     paths = page.evaluate(JS_ALL_PATHS)
     for cell in ("scatter", "scatter3d"):
-        drawn = [v is not None for v in paths[f"{cell}:sgd"]["x"]]
+        drawn = [v is not None for v in paths[f"{cell}:r0"]["x"]]  # run 0 is SGD
         assert drawn == inside.tolist(), cell  # ... and every inside point is drawn, only those
     page.screenshot(path=str(shots_dir / "page-mse-batch1-seed1.png"))
 
     app.open({"surface": "rosenbrock", "opt": "sgd,adam", "sgd.lr": "0.01"})
     marks = page.evaluate(JS_END_MARKS)
     assert sorted(m["type"] for m in marks) == ["scatter", "scatter3d"], marks
-    assert all(m["key"] == "sgd" and m["text"] == "diverged at step 4" and m["symbol"] == "x" for m in marks)
+    assert all(m["key"] == "r0" and m["text"] == "diverged at step 4" and m["symbol"] == "x" for m in marks)
     assert all(m["x"][-1] is not None for m in marks)
-    assert len(page.evaluate(JS_ALL_PATHS)["scatter:sgd"]["x"]) == 4  # steps 0-3: the frozen tail is not drawn
+    assert len(page.evaluate(JS_ALL_PATHS)["scatter:r0"]["x"]) == 4  # steps 0-3: the frozen tail is not drawn
     chart = _loss_chart(app)
-    line = next(t for t in chart["traces"] if t["key"] == "sgd" and t["mode"] == "lines")
+    line = next(t for t in chart["traces"] if t["key"] == "r0" and t["mode"] == "lines")
     assert line["n"] == 4 and "diverged at step 4" in line["name"], chart
-    assert any(t["key"] == "sgd" and t["mode"] == "markers" for t in chart["traces"]), chart
+    assert any(t["key"] == "r0" and t["mode"] == "markers" for t in chart["traces"]), chart
     page.screenshot(path=str(shots_dir / "page-rosenbrock-diverged.png"))
     page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-rosenbrock-diverged.png"))
 
@@ -820,16 +877,14 @@ def test_a_basin_cell_click_sets_the_main_views_start(app):
 
 
 def test_apply_tuned_learning_rates_in_the_browser(app):
-    from optviz.runs import Run
     from optviz.sensitivity import lr_sensitivity, tune
 
     app.open(LIGHT)
     _choose_tool(app, "Learning-rate sensitivity")
     state = parse_query(app.query())
-    picks = tune([lr_sensitivity("himmelblau", Run(o, state.hparams[o]), state.start, state.steps, state.seed)
-                  for o in state.optimizers])
+    picks = tune([lr_sensitivity("himmelblau", run, state.start, state.steps, state.seed) for run in state.runs])
     app.page.get_by_role("button", name="Apply tuned learning rates").click()
-    want = {f"{o}.lr": p.lr for o, p in zip(state.optimizers, picks, strict=True) if p.lr is not None}
+    want = {f"r{i}.lr": p.lr for i, p in enumerate(picks) if p.lr is not None}
     assert want
     app.wait_query(lambda q: all(abs(float(q.get(k, "nan")) - v) < 1e-12 for k, v in want.items()),
                    f"the tuned learning rates {want}")
