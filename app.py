@@ -425,8 +425,11 @@ def sweep_controls(runs, names) -> None:
     """One place for sweeps (not one per run: the sidebar stays short at 8 runs): pick a run and one
     of its hyperparameters; the run becomes one run per value, in its place."""
     ss = st.session_state
-    if ss.get("sweep.run", 0) >= len(runs):
-        ss["sweep.run"] = 0
+    try:  # the run picked for a sweep: an index into the current runs (anything else resets it)
+        picked = int(ss.get("sweep.run", 0))
+    except (TypeError, ValueError):
+        picked = 0
+    ss["sweep.run"] = picked if 0 <= picked < len(runs) else 0
     st.selectbox("Run", range(len(runs)), key="sweep.run", format_func=lambda i: names[i])
     hparams = [h.name for h in runs[ss["sweep.run"]].spec.hparams]
     if ss.get("sweep.name") not in hparams:

@@ -21,6 +21,7 @@ Streamlit's table conversion to Arrow. It takes about a second, once, at the fir
 
 from __future__ import annotations
 
+import colorsys  # noqa: F401  (plotly's colour helpers)
 import time
 
 import numpy as np
@@ -69,6 +70,14 @@ def _warm_figures() -> None:
         figure.to_json()
 
 
+def _warm_formulas() -> None:
+    """Your own surface: sympy (and mpmath under it) builds and lambdifies a typed formula, and
+    the basin-map / GIF code reach colorsys; all imported here, not half-way in a session."""
+    from surfaces.formula import formula_surface
+
+    formula_surface("x**2 + y**2", ((-1.0, 1.0), (-1.0, 1.0)))
+
+
 def _warm_tables() -> None:
     dataframe_util.convert_anything_to_arrow_bytes([{"optimizer": "Adam", "final loss": "1e-3"}])
 
@@ -78,6 +87,7 @@ def warm() -> float:
     started = time.perf_counter()
     _warm_engine()
     _warm_figures()
+    _warm_formulas()
     _warm_tables()
     return time.perf_counter() - started
 
