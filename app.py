@@ -17,7 +17,7 @@ import streamlit as st
 # First: imports and exercises what reruns reach lazily, once per process, while sessions that
 # arrive meanwhile wait on the import lock (a half-imported pandas broke simultaneous sessions).
 import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
-from optviz import OPTIMIZERS, plotting, share
+from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
 from optviz import settings as decl
 from optviz.cached import run, step_chart, trajectory_payload
 from optviz.export import to_csv
@@ -212,6 +212,7 @@ with st.sidebar:
 
 # --- main area --------------------------------------------------------------------------------------
 
+present.keep_settings(ss)  # the inspector's and presentation mode's settings, also while their widgets are not drawn
 state = state_from_widgets()
 remember(state.values())
 ss["shown_optimizers"] = state.optimizers
@@ -227,9 +228,12 @@ if "link_state" in ss and ViewState.from_values({**state.values(), "camera": Non
     ss["link_notices"] = []
     del ss["link_state"]
 
-st.markdown(f"### {surface.title}")
-st.latex(surface.latex)
-st.caption(surface.description)
+st.markdown(present.page_css(state.present), unsafe_allow_html=True)
+heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
+heading[0].markdown(f"### {surface.title}")
+heading[1].latex(surface.latex)
+if not state.present:
+    st.caption(surface.description)
 for notice in ss.get("link_notices", []):
     st.warning(f"Share link: {notice}", icon=":material/link_off:")
 
@@ -245,20 +249,28 @@ for opt in state.optimizers:
 trajectories = {args[1]: run(key, args) for key, args in runs.items()}
 runs_key = repr(tuple(runs))
 
-top = st.columns([3, 2, 3])
+top = st.columns([3, 2, 3, 2])
 top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
 top[1].radio("Contours", share.CONTOUR_STYLES, key="contour", format_func=str.capitalize, horizontal=True,
              disabled=state.view == "3d")
 top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
+top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
+             horizontal=True, help=present.PRESENT_HELP)
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure_camera = ss.get("figure_camera")
 view_key = repr((runs_key, state.view, state.contour, state.speed, figure_camera, uirevision))
 figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, figure_camera,
                                      uirevision, 640)
-plotly_view(figure, key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event,
+inspect_runs = [inspector_ui.InspectableRun(OPTIMIZERS[args[1]].name, OPTIMIZERS[args[1]].color, key, args)
+                for key, args in runs.items()]
+inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
+figure, payload, height = present.decorate(figure, payload, state.present, inspector_ui.arrows_for(inspection,
+                                                                                                  inspect_runs))
+plotly_view(figure, key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event,
             encoded=payload)
+inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
 
 charts = st.columns(2)
 loss_chart = step_chart("loss", runs_key, runs, surface.key)
@@ -272,8 +284,9 @@ else:
 
 st.markdown("#### Results")
 result_rows = results_rows(surface, [(OPTIMIZERS[opt].name, trajectories[opt]) for opt in state.optimizers])
-st.dataframe(result_rows, hide_index=True, width="stretch",
-             column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
+st.container(key="results_table").dataframe(
+    result_rows, hide_index=True, width="stretch",
+    column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
 
 st.markdown("#### Share and export")
 base = st.context.url or ""

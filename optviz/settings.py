@@ -158,6 +158,9 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             number=lambda ctx: Number(10, 500, "linear", 10, integer=True), input_format="%d"),
     Setting("camera", "cam", "point", "3-D camera", default=lambda ctx: None, remembered=True),
 )
+from .ui_settings import UI_SETTINGS  # noqa: E402  (needs Setting above: present, inspect_run, inspect_step)
+
+VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS)
 BY_KEY: dict[str, Setting] = {s.key: s for s in VIEW_SETTINGS}
 BY_LINK: dict[str, Setting] = {s.link: s for s in VIEW_SETTINGS if s.link}
 

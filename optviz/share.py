@@ -66,6 +66,9 @@ class ViewState:
     contour: str = "filled"
     speed: int = DEFAULT_SPEED
     camera: tuple[float, float, float] | None = None
+    present: int = 0  # optviz/ui_settings.py: presentation mode and the step inspector
+    inspect_run: int = 0
+    inspect_step: int = 0
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def values(self) -> dict[str, object]:
