@@ -20,8 +20,10 @@ import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
 from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
 from optviz import settings as decl
 from optviz.cached import run, step_chart, trajectory_payload
-from optviz.export import to_csv
+from optviz.export import export_filename, to_csv
+from optviz.export_page import export_html
 from optviz.figure_component import plotly_view
+from optviz.gif import animation_gif
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.share import ViewState
 from surfaces import SURFACES
@@ -293,12 +295,21 @@ base = st.context.url or ""
 link = f"{base}?{urlencode(query)}"
 st.markdown(f"[:material/link: Share this view]({link}) — the link carries every setting, so it opens the same paths.")
 st.code(link, language=None)
-e1, e2, e3 = st.columns(3)
-e1.download_button("Animation (standalone HTML)", data=lambda: plotting.standalone_html(figure, surface.title),
-                   file_name=f"optviz-{surface.key}.html", mime="text/html", on_click="ignore")
-e2.download_button("Trajectories (CSV)", data=lambda: to_csv([trajectories[o] for o in state.optimizers]),
-                   file_name=f"optviz-{surface.key}.csv", mime="text/csv", on_click="ignore")
-e3.caption("PNG of a still frame: the camera icon in the chart's toolbar.")
+export_runs = [trajectories[o] for o in state.optimizers]
+export_labels = [OPTIMIZERS[o].name for o in state.optimizers]
+export_colors = [OPTIMIZERS[o].color for o in state.optimizers]
+e1, e2, e3, e4 = st.columns(4)
+e1.download_button(
+    "Animation (standalone HTML)", file_name=export_filename(export_runs, "html"), mime="text/html", on_click="ignore",
+    data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface, export_runs, export_labels,
+                             export_colors, link))
+e2.download_button("Trajectories (CSV)", data=lambda: to_csv(export_runs, export_labels),
+                   file_name=export_filename(export_runs, "csv"), mime="text/csv", on_click="ignore")
+e3.download_button("Animation for slides (GIF)", file_name=export_filename(export_runs, "gif"), mime="image/gif",
+                   on_click="ignore", data=lambda: animation_gif(surface, list(zip(export_labels, export_colors,
+                                                                                    export_runs, strict=True))),
+                   help="The contour view's animation, at most 60 frames, 480 px wide.")
+e4.caption("PNG of a still frame: the camera icon in the chart's toolbar.")
 
 st.markdown("#### Update rules")
 cards = st.columns(min(3, len(state.optimizers)))

@@ -129,6 +129,8 @@ def table_rows(insp: StepInspection) -> list[tuple[str, str, str]]:
 def _markdown_table(rows: Sequence[tuple[str, str, str]]) -> str:
     lines = ["| | | value |", "|---|---|---|"]
     for symbol, label, value in rows:
+        # A '|' would end the cell: |g| in a label is written \|, in LaTeX \vert.
+        symbol, label = symbol.replace("|", r"\vert "), label.replace("|", r"\|")
         lines.append(f"| ${symbol}$ | {label} | `{value}` |")
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 (`optviz/settings.py` registers them): in the link as `present=1`, `inspect_run=2`,
 `inspect_step=17`, validated and clamped by the same reader.
 
-- `present` (0 or 1): presentation mode, see `optviz/present.py`.
+- `present` (0 off, 1 for a 1280×720 screen, 2 for 1920×1080): presentation mode, see `optviz/present.py`.
 - `inspect_run` (0 .. MAX_RUNS): the run whose step is inspected, counted from 1 in the order of the
   view's runs; 0 is the inspector off. A number larger than the view's runs turns it off.
 - `inspect_step` (0 .. the steps slider's top): the step k inspected (the update from θ_k to
@@ -17,7 +17,7 @@ from .settings import Setting
 
 UI_SETTINGS: tuple[Setting, ...] = (
     Setting("present", "present", "number", "Presentation mode", default=lambda ctx: 0,
-            number=lambda ctx: Number(0, 1, "linear", 1, integer=True), input_format="%d",
+            number=lambda ctx: Number(0, 2, "linear", 1, integer=True), input_format="%d",
             help="Sidebar folded, the trajectory view filling the screen, larger fonts, lines and markers."),
     Setting("inspect_run", "inspect_run", "number", "Inspect a step of", default=lambda ctx: 0,
             number=lambda ctx: Number(0, limits.MAX_RUNS, "linear", 1, integer=True), input_format="%d"),
