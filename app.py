@@ -268,7 +268,7 @@ figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, st
 inspect_runs = [inspector_ui.InspectableRun(OPTIMIZERS[args[1]].name, OPTIMIZERS[args[1]].color, key, args)
                 for key, args in runs.items()]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
-figure, payload, height = present.decorate(figure, payload, state.present, inspector_ui.arrows_for(inspection,
+figure, payload, height = present.decorate(view_key, figure, payload, state.present, inspector_ui.arrows_for(inspection,
                                                                                                   inspect_runs))
 plotly_view(figure, key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event,
             encoded=payload)

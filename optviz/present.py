@@ -13,6 +13,7 @@ scrolls sideways instead of clipping columns.
 from __future__ import annotations
 
 import copy
+import threading
 
 PRESENT_OFF, PRESENT_720, PRESENT_1080 = 0, 1, 2
 PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "1280×720", PRESENT_1080: "1920×1080"}
@@ -112,14 +113,43 @@ def keep_settings(session_state) -> None:
             session_state[key] = 0
 
 
-def decorate(figure: dict, payload: bytes, present: int, extra_traces: list[dict]):
-    """The trajectory figure as shown: with the inspector's traces and, in presentation mode, larger.
-    Returns (figure, encoded payload, height); the cached payload is reused when nothing changes."""
+# The toolbar keeps three buttons (a PNG, reset the axes, reset the 3-D camera): the full bar is
+# 312 px wide and covered the legend on tablets and phones, and Tab walked through 28 buttons.
+MODEBAR_BUTTONS = [["toImage", "resetScale2d", "resetCameraDefault3d"]]
+_DECORATED: dict[tuple, tuple] = {}  # the last few decorated figures, so that a rerun re-encodes nothing
+_DECORATED_MAX = 8
+_LOCK = threading.Lock()  # sessions run in threads
+
+
+def arrange_controls(layout: dict, font_scale: float = 1.0) -> None:
+    """Play/Pause on their own row and the step slider across the whole width under them, so that
+    at no width do they cover the slider's "step" label."""
+    for menu in layout.get("updatemenus", []):
+        menu.update({"x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top"})
+    for slider in layout.get("sliders", []):
+        slider.update({"x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top"})
+        slider["pad"] = {**slider.get("pad", {}), "t": round(38 * font_scale), "b": 0}
+
+
+def decorate(key: str, figure: dict, payload: bytes, present: int, extra_traces: list[dict]):
+    """The trajectory figure as shown: toolbar trimmed, controls apart, the inspector's traces and,
+    in presentation mode, larger. Returns (figure, encoded payload, height). `key` names the
+    figure (the app's view key): the same key, level and traces reuse the last encoding."""
     from .figure_component import encode_payload
 
     lvl = level(present)
-    if lvl == PRESENT_OFF and not extra_traces:
-        return figure, payload, figure_height(lvl)
-    shown = {**figure, "data": list(figure["data"]) + list(extra_traces)}
+    memo = (key, lvl, repr(extra_traces))
+    with _LOCK:
+        if memo in _DECORATED:
+            return _DECORATED[memo]
+    shown = {**figure, "data": list(figure["data"]) + list(extra_traces),
+             "layout": copy.deepcopy(figure["layout"]),
+             "config": {**figure.get("config", {}), "modeBarButtons": MODEBAR_BUTTONS}}
     shown = presentation_figure(shown, lvl)
-    return shown, encode_payload(shown, figure_height(lvl)), figure_height(lvl)
+    arrange_controls(shown["layout"], FONT_SCALE[lvl])
+    result = (shown, encode_payload(shown, figure_height(lvl)), figure_height(lvl))
+    with _LOCK:
+        if len(_DECORATED) >= _DECORATED_MAX:
+            _DECORATED.pop(next(iter(_DECORATED)))
+        _DECORATED[memo] = result
+    return result
