@@ -16,10 +16,10 @@ import copy
 import threading
 
 PRESENT_OFF, PRESENT_720, PRESENT_1080 = 0, 1, 2
-PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "1280×720", PRESENT_1080: "1920×1080"}
+PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "720p", PRESENT_1080: "1080p"}
 # The trajectory view's height: what is left of the screen under the title row and the controls
 # (measured in tests/test_e2e.py: the whole view is above the fold).
-FIGURE_HEIGHT = {PRESENT_OFF: 640, PRESENT_720: 560, PRESENT_1080: 900}
+FIGURE_HEIGHT = {PRESENT_OFF: 640, PRESENT_720: 550, PRESENT_1080: 880}
 FONT_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.25, PRESENT_1080: 1.5}
 LINE_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.6, PRESENT_1080: 2.0}
 
