@@ -7,9 +7,12 @@ URL (optviz/share.py) so a link reproduces it.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -18,33 +21,43 @@ import streamlit as st
 # arrive meanwhile wait on the import lock (a half-imported pandas broke simultaneous sessions).
 import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
 from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
+from optviz import runs as runs_mod
 from optviz import settings as decl
-from optviz.cached import run, step_chart, trajectory_payload
+from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
-from optviz.figure_component import plotly_view
+from optviz.figure_component import encode_figure, plotly_chart, plotly_view
 from optviz.gif import animation_gif
+from optviz.lessons import load_lessons
+from optviz.presets import preset_for
 from optviz.results import RESULTS_HELP, results_rows
+from optviz.runs import Run
+from optviz.schedules import SCHEDULES
 from optviz.share import ViewState
+from optviz.sparkline import schedule_svg, style_svg
 from surfaces import SURFACES
 
 RUN_STARTED = time.perf_counter()
 st.set_page_config(page_title="optviz: optimizer trajectories", page_icon="🏔️", layout="wide")
 
-RESET_HELP = ("Back to this surface's preset for the start, the number of steps and every optimizer's "
-              "hyperparameters. The optimizers, noise or batch size, seed, view and camera stay as they are.")
+RESET_HELP = ("Back to this surface's preset for the start, the number of steps and every run's "
+              "hyperparameters. The runs themselves (optimizers, batch sizes or noise, schedules, labels), "
+              "the seed, view and camera stay as they are.")
+RUN_KEY = re.compile(r"r\d+\..+")
+SWEEP_FACTORS = (1 / 3, 1.0, 3.0)
 
 
 # --- view state <-> widgets <-> URL -----------------------------------------------------------
 # Widgets are keyed by their setting's key, so session state holds the view as a flat mapping of
-# values (see optviz/settings.py). ss["remembered"][surface] keeps what the person set on each
-# surface, so that switching surfaces and back gives it back.
+# values (see optviz/settings.py): the view-wide settings, "runs" (how many) and each run's
+# r<i>.* settings. ss["remembered"][surface] keeps what the person set on each surface, so that
+# switching surfaces and back gives it back.
 
 
 def load_values(values: Mapping[str, object]) -> None:
     ss = st.session_state
     for key, value in values.items():
-        ss[key] = list(value) if key == "optimizers" else value
+        ss[key] = value
     if "camera" in values:
         # The camera the figure is drawn with. The live camera (ss["camera"], for the link) is not
         # put back into the figure on every run: a new figure would stop a running animation, and
@@ -52,10 +65,20 @@ def load_values(values: Mapping[str, object]) -> None:
         ss["figure_camera"] = values["camera"]
 
 
-def current_values() -> dict[str, object]:
+def optimizers_now() -> tuple[str, ...]:
     ss = st.session_state
-    surface = SURFACES[ss["surface"]]
-    return {s.key: ss.get(s.key) for s in decl.settings_for(surface, ss["optimizers"])}
+    return tuple(ss[decl.run_key(i, "opt")] for i in range(ss.get("runs", 0)))
+
+
+def current_values() -> dict[str, object]:
+    """The view as a flat mapping; a widget not drawn on the last run (a schedule's parameters
+    while another schedule is chosen) has its declared default."""
+    ss = st.session_state
+    ctx = decl.Context.of(ss["surface"])
+    values = {"surface": ss["surface"], "runs": ss.get("runs", 0)}
+    for s in decl.settings_for(ctx.surface, optimizers_now()):
+        values[s.key] = ss[s.key] if s.key in ss else s.default(ctx)
+    return values
 
 
 def state_from_widgets() -> ViewState:
@@ -63,33 +86,40 @@ def state_from_widgets() -> ViewState:
 
 
 def remember(values: Mapping[str, object]) -> None:
-    """Keep what the person has on this surface (start, steps, noise or batch, hyperparameters, camera)."""
+    """Keep what the person has on this surface (start, steps, camera, each run's hyperparameters
+    and gradient source, with the run's optimizer so that they only come back to the same one)."""
     memory = st.session_state.setdefault("remembered", {}).setdefault(values["surface"], {})
     surface = SURFACES[values["surface"]]
-    memory.update({s.key: values[s.key] for s in decl.settings_for(surface, values["optimizers"]) if s.remembered})
+    optimizers = decl.run_layout(values)
+    memory.update({_memory_key(s.key, optimizers): values[s.key] for s in decl.settings_for(surface, optimizers)
+                   if s.remembered})
+
+
+def _memory_key(key: str, optimizers) -> str:
+    """A run's setting is remembered with its optimizer (r2.beta1@adam), so that a run switched to
+    another optimizer and back gets back what it had."""
+    if RUN_KEY.fullmatch(key):
+        return f"{key}@{optimizers[int(key[1:].split('.', 1)[0])]}"
+    return key
 
 
 def recall(surface_key: str, optimizers) -> dict[str, object]:
-    """The remembered settings of a surface: what the person had there, its preset for the rest."""
+    """The remembered settings of a surface: what the person had there (for a run: if it had the
+    same optimizer), its preset for the rest."""
     memory = st.session_state.get("remembered", {}).get(surface_key, {})
     fresh = decl.defaults(surface_key, optimizers)
-    surface = SURFACES[surface_key]
-    return {s.key: memory.get(s.key, fresh[s.key]) for s in decl.settings_for(surface, optimizers) if s.remembered}
+    out = {}
+    for s in decl.settings_for(SURFACES[surface_key], optimizers):
+        if s.remembered:
+            out[s.key] = memory.get(_memory_key(s.key, optimizers), fresh[s.key])
+    return out
 
 
 def on_surface_change() -> None:
     """A new surface brings its preset the first time, and what the person had there afterwards."""
     ss = st.session_state
-    load_values(recall(ss["surface"], ss["optimizers"]))
+    load_values(recall(ss["surface"], optimizers_now()))
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1  # apply that surface's camera
-
-
-def on_optimizers_change() -> None:
-    """An optimizer added back comes with the hyperparameters it had on this surface."""
-    ss = st.session_state
-    added = [k for k in ss["optimizers"] if k not in ss.get("shown_optimizers", ())]
-    values = recall(ss["surface"], added)
-    load_values({s.key: values[s.key] for k in added for s in decl.optimizer_settings(k)})
 
 
 def on_reset() -> None:
@@ -97,18 +127,169 @@ def on_reset() -> None:
     as RESET_HELP tells the person; nothing else."""
     ss = st.session_state
     surface = SURFACES[ss["surface"]]
-    fresh = decl.defaults(surface.key, ss["optimizers"])
-    load_values({s.key: fresh[s.key] for s in decl.settings_for(surface, ss["optimizers"]) if s.from_preset})
-    # Optimizers not shown now come back with the preset too.
+    fresh = decl.defaults(surface.key, optimizers_now())
+    load_values({s.key: fresh[s.key] for s in decl.settings_for(surface, optimizers_now()) if s.from_preset})
+    # What was remembered of the preset's settings goes too (runs of other optimizers included).
     memory = ss.get("remembered", {}).get(surface.key, {})
-    for s in decl.settings_for(surface, OPTIMIZERS):
-        if s.from_preset:
-            memory.pop(s.key, None)
+    for key in list(memory):
+        setting, _, optimizer = key.partition("@")  # r2.beta1@adam, or x0
+        name = setting.split(".", 1)[-1]
+        if (optimizer in OPTIMIZERS and name in OPTIMIZERS[optimizer].defaults) or (
+                not optimizer and decl.BY_KEY.get(key) and decl.BY_KEY[key].from_preset):
+            memory.pop(key)
 
 
 def on_exact_change() -> None:
     """Sliders become number inputs (or back): the widgets change kind, the values stay."""
     load_values({k: v for k, v in current_values().items() if k != "camera"})
+
+
+# --- runs: add, duplicate, remove, sweep, one learning rate for all ------------------------------
+
+
+def set_runs(runs) -> None:
+    """Replace the view's runs (their widgets' values follow)."""
+    ss = st.session_state
+    state = ViewState.from_values(current_values())
+    for key in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
+        del ss[key]
+    load_values(replace(state, runs=tuple(runs)).values())
+
+
+def say(message: str) -> None:
+    st.session_state["runs_message"] = message
+
+
+def on_run_optimizer_change(index: int) -> None:
+    """A run given another optimizer gets that optimizer's preset hyperparameters on this surface
+    (what the person had if this run had it before), no schedules, and keeps its gradient source."""
+    ss = st.session_state
+    optimizers = optimizers_now()
+    recalled = recall(ss["surface"], optimizers)
+    prefix = decl.run_key(index, "")
+    fresh = share.run_values(index, Run(optimizers[index]), SURFACES[ss["surface"]])
+    load_values({k: v for k, v in fresh.items() if k.startswith(prefix + "sched")})
+    load_values({k: v for k, v in recalled.items() if k.startswith(prefix) and k[len(prefix):] in
+                 OPTIMIZERS[optimizers[index]].defaults})
+
+
+def on_schedule_kind_change(index: int, name: str) -> None:
+    """A newly chosen schedule starts from its own defaults."""
+    ss = st.session_state
+    kind = ss[decl.run_key(index, f"sched.{name}")]
+    load_values({decl.run_key(index, f"sched.{name}.{p}"): v for p, v in SCHEDULES[kind]().params().items()})
+
+
+def on_add_run() -> None:
+    ss = st.session_state
+    runs = list(state_from_widgets().runs)
+    if len(runs) >= decl.MAX_RUNS:
+        return say(f"A view holds at most {decl.MAX_RUNS} runs: remove one first.")
+    key = ss.get("add_optimizer") or decl.default_optimizer(len(runs))
+    runs.append(Run(key, preset_for(ss["surface"]).hparams_for(key)))
+    set_runs(runs)
+
+
+def on_duplicate_run(index: int) -> None:
+    runs = list(state_from_widgets().runs)
+    if len(runs) >= decl.MAX_RUNS:
+        return say(f"A view holds at most {decl.MAX_RUNS} runs: remove one first.")
+    runs.insert(index + 1, runs[index].replace(hidden=False))
+    set_runs(runs)
+
+
+def on_remove_run(index: int) -> None:
+    runs = list(state_from_widgets().runs)
+    runs.pop(index)
+    set_runs(runs)
+
+
+def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
+    """The values of a sweep of `name`: ×⅓, ×1, ×3 of the run's value (of 1 − β for a decay rate,
+    the scale such a rate is thought in), or the numbers typed. ValueError with a message."""
+    h = run.spec.hparam(name)
+    base = run.hparam(name)
+    if mode == "factors":
+        if h.scale == "nines":
+            values = [1.0 - (1.0 - base) * f for f in SWEEP_FACTORS]
+        else:
+            values = [base * f for f in SWEEP_FACTORS]
+        values = [float(f"{v:.6g}") for v in values]
+    else:
+        try:
+            values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+        except ValueError:
+            raise ValueError(f"type numbers separated by commas, e.g. 0.001, 0.01, 0.1 (got {text[:40]!r})") from None
+        if not 2 <= len(values) <= decl.MAX_SWEEP_VALUES:
+            raise ValueError(f"a sweep takes 2 to {decl.MAX_SWEEP_VALUES} values, got {len(values)}")
+    outside = [v for v in values if not h.number.contains(v)]
+    if outside:
+        raise ValueError(f"{name} must lie in [{share.format_number(h.low)}, {share.format_number(h.high)}]; "
+                         f"{', '.join(share.format_number(v) for v in outside)} does not")
+    return values
+
+
+def on_sweep() -> None:
+    """The chosen run becomes one run per value of the chosen hyperparameter, in its place."""
+    ss = st.session_state
+    runs = list(state_from_widgets().runs)
+    index = min(int(ss.get("sweep.run", 0)), len(runs) - 1)
+    run = runs[index]
+    name = ss.get("sweep.name") or "lr"
+    if name not in run.hparam_dict:
+        return say(f"Sweep not made: {run.optimizer} has no hyperparameter {name}.")
+    try:
+        values = sweep_values(run, name, ss.get("sweep.mode", "factors"), ss.get("sweep.values", ""))
+        swept = runs_mod.sweep(run.replace(label=""), name, values)
+    except ValueError as error:
+        return say(f"Sweep not made: {error}.")
+    if len(runs) - 1 + len(swept) > decl.MAX_RUNS:
+        return say(f"Sweep not made: {len(swept)} runs would make {len(runs) - 1 + len(swept)}, "
+                   f"more than the {decl.MAX_RUNS} a view holds.")
+    set_runs([*runs[:index], *swept, *runs[index + 1:]])
+
+
+def on_same_lr() -> None:
+    """"One learning rate for all": every run's η set to one value (clamped to a run's range)."""
+    ss = st.session_state
+    lr = float(ss["lr_for_all"])
+    runs, clamped = [], []
+    for r in state_from_widgets().runs:
+        if "lr" in r.hparam_dict:
+            number = r.spec.hparam("lr").number
+            if not number.contains(lr):
+                clamped.append(runs_mod.short_name(r.spec))
+            r = runs_mod.same_lr([r], number.clamp(lr))[0]
+        runs.append(r)
+    set_runs(runs)
+    if clamped:
+        say(f"η = {share.format_number(lr)} is outside the range of {', '.join(clamped)}: set to the nearest end.")
+
+
+# --- lessons -----------------------------------------------------------------------------------------
+# A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
+# its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
+# lesson's (the camera aside). A link with `lesson=<key>` opens that lesson's view, whatever other
+# view parameters it carries (the camera excepted).
+
+LESSONS = {lesson.key: lesson for lesson in load_lessons()}
+
+
+def open_lesson(key: str) -> None:
+    ss = st.session_state
+    lesson_view = share.lesson_state(LESSONS[key].view)
+    for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
+        del ss[k]
+    load_values({**lesson_view.values(), "camera": ss.get("camera")})
+    ss["lesson"] = key
+    ss["lesson_state"] = lesson_view
+    ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    if lesson_view.notices:
+        ss["link_notices"] = [f"lesson {key}: {n}" for n in lesson_view.notices]
+
+
+def on_close_lesson() -> None:
+    st.session_state.pop("lesson", None)
 
 
 def on_camera_preset() -> None:
@@ -145,11 +326,16 @@ def on_plot_event() -> None:
             ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
 
 
+@functools.lru_cache(maxsize=1)
+def _context(surface_key: str) -> decl.Context:
+    return decl.Context.of(surface_key)
+
+
 def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     """The setting's widget, derived from its declaration."""
     ss = st.session_state
     where = where or st
-    ctx = decl.Context.of(ss["surface"])
+    ctx = _context(ss["surface"])
     common = {"key": setting.key, "help": setting.help or None, **callbacks}
     if setting.kind == "number":
         number = setting.number(ctx)
@@ -162,6 +348,12 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
             where.select_slider(setting.label, options=number.positions(ss.get(setting.key)),
                                 format_func=decl.format_number, **common)
         return
+    if setting.kind == "text":
+        where.text_input(setting.label, max_chars=decl.MAX_LABEL_CHARS, **common)
+        return
+    if setting.kind == "flag":
+        where.toggle(setting.label, **common)
+        return
     choices = setting.choices(ctx)
     labels = setting.labels(ctx) if setting.labels else {}
     widget = {"select": where.selectbox, "multiselect": where.multiselect, "radio": where.radio,
@@ -170,20 +362,92 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     widget(setting.label, list(choices), format_func=lambda c: labels.get(c, str(c)), **extra, **common)
 
 
+def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expanded: bool) -> None:
+    """One run in the sidebar: its style, optimizer, label, hide switch, hyperparameters, gradient
+    source, schedules (each with a small chart of its values), and duplicate / remove / sweep."""
+    ss = st.session_state
+    surface = SURFACES[ss["surface"]]
+    by_key = {s.key: s for s in decl.run_settings(index, run.optimizer, surface)}
+    key = functools.partial(decl.run_key, index)
+    title = f"{':material/visibility_off: ' if run.hidden else ''}{style.name}"
+    # A stable key keeps the expander open while its label follows a slider.
+    with st.expander(title, expanded=expanded, key=f"run.{index}"):
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        draw(by_key[key("opt")], c1, on_change=on_run_optimizer_change, args=(index,))
+        draw(by_key[key("hidden")], c2)
+        st.image(style_svg(style.color, style.dash))
+        st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
+                      help=by_key[key("label")].help)
+        for h in run.spec.hparams:
+            draw(by_key[key(h.name)])
+        draw(by_key[key("batch" if surface.has_data else "noise")])
+        for name in decl.schedulable(run.optimizer):
+            kind_setting = by_key[key(f"sched.{name}")]
+            draw(kind_setting, on_change=on_schedule_kind_change, args=(index, name))
+            schedule = run.schedule_dict.get(name)
+            if schedule is None:
+                continue
+            chosen = {key(f"sched.{name}"): schedule.key}
+            params = [s for s in by_key.values() if s.key.startswith(key(f"sched.{name}.")) and s.is_active(chosen)]
+            cols = st.columns(len(params))
+            for col, s in zip(cols, params, strict=True):
+                draw(s, col)
+            symbol = runs_mod.symbol(run.spec.hparam(name).symbol, name)
+            st.image(schedule_svg(schedule.values(steps, run.hparam(name)), symbol, style.color))
+        b1, b2 = st.columns(2)
+        b1.button(":material/content_copy: Duplicate", key=f"duplicate.{index}", help="Duplicate this run",
+                  on_click=on_duplicate_run, args=(index,), width="stretch")
+        b2.button(":material/delete: Remove", key=f"remove.{index}", help="Remove this run", on_click=on_remove_run,
+                  args=(index,), width="stretch")
+
+
+def sweep_controls(runs, names) -> None:
+    """One place for sweeps (not one per run: the sidebar stays short at 8 runs): pick a run and one
+    of its hyperparameters; the run becomes one run per value, in its place."""
+    ss = st.session_state
+    if ss.get("sweep.run", 0) >= len(runs):
+        ss["sweep.run"] = 0
+    st.selectbox("Run", range(len(runs)), key="sweep.run", format_func=lambda i: names[i])
+    hparams = [h.name for h in runs[ss["sweep.run"]].spec.hparams]
+    if ss.get("sweep.name") not in hparams:
+        ss["sweep.name"] = "lr" if "lr" in hparams else hparams[0]
+    c1, c2 = st.columns(2)
+    c1.selectbox("Hyperparameter", hparams, key="sweep.name")
+    c2.radio("Values", ["factors", "typed"], key="sweep.mode", format_func={"factors": "×⅓ ×1 ×3",
+                                                                             "typed": "typed:"}.get,
+             help=f"×⅓, ×1, ×3 of the run's value (of 1 − β for a decay rate β), or 2 to {decl.MAX_SWEEP_VALUES} "
+             "values you type.")
+    st.text_input("Values (comma-separated)", key="sweep.values", placeholder="0.001, 0.01, 0.1",
+                  disabled=ss.get("sweep.mode", "factors") != "typed")
+    st.button(":material/stacks: Sweep", key="sweep.go", on_click=on_sweep, type="primary", width="stretch")
+
+
 # --- first run of a session: the link decides ----------------------------------------------------
 
 if "initialised" not in st.session_state:
     link_query = st.query_params.to_dict()
     # A debug/benchmark flag, not part of the view: shows the server's time per run.
     st.session_state["debug"] = link_query.pop("debug", "") == "1" or os.environ.get("OPTVIZ_DEBUG") == "1"
+    lesson_key = link_query.pop("lesson", None)
     link_state = share.parse_query(link_query)
     load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
     st.session_state["link_state"] = link_state
+    if lesson_key in LESSONS:  # the lesson's view; the link's other view parameters are not read
+        st.session_state["link_notices"] = []
+        open_lesson(lesson_key)
+        st.session_state["link_state"] = st.session_state["lesson_state"]
+    elif lesson_key is not None:
+        st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
     st.session_state["initialised"] = True
 
 ss = st.session_state
 surface = SURFACES[ss["surface"]]
+present.keep_settings(ss)  # the inspector's and presentation mode's settings, also while their widgets are not drawn
+state = state_from_widgets()
+run_names = runs_mod.labels(state.runs)
+run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
+                                 [r.optimizer for r in state.runs])
 
 
 # --- sidebar ---------------------------------------------------------------------------------------
@@ -191,44 +455,85 @@ surface = SURFACES[ss["surface"]]
 with st.sidebar:
     st.title("optviz")
     draw(decl.BY_KEY["surface"], on_change=on_surface_change)
-    draw(decl.BY_KEY["optimizers"], on_change=on_optimizers_change)
-    st.button("Reset start, steps and hyperparameters", on_click=on_reset, width="stretch", help=RESET_HELP)
+    st.button("Reset start, steps and hyperparameters", key="reset", on_click=on_reset, width="stretch",
+              help=RESET_HELP)
     st.toggle("Exact values", key="exact", on_change=on_exact_change,
               help="Type numbers instead of choosing slider positions; the link keeps them exactly.")
 
-    st.subheader("Run")
+    st.subheader("Shared by every run")
     c1, c2 = st.columns(2)
     draw(decl.BY_KEY["x0"], c1)
     draw(decl.BY_KEY["y0"], c2)
     st.caption("Or click on the contour view to start there.")
-    for setting in decl.VIEW_SETTINGS:
-        if setting.applies(surface) and setting.key in ("steps", "noise", "batch", "seed", "speed"):
-            draw(setting)
+    for key in ("steps", "seed", "speed"):
+        draw(decl.BY_KEY[key])
 
-    for opt in ss["optimizers"]:
-        spec = OPTIMIZERS[opt]
-        with st.expander(f":material/tune: {spec.name}", expanded=len(ss["optimizers"]) <= 3):
-            for setting in decl.optimizer_settings(opt):
-                draw(setting)
+    st.subheader(f"Runs ({len(state.runs)} of at most {decl.MAX_RUNS})")
+    if ss.get("runs_message"):
+        st.warning(ss.pop("runs_message"), icon=":material/info:")
+    for i, run in enumerate(state.runs):
+        run_editor(i, run, run_styles[i], state.steps, expanded=len(state.runs) <= 2)
+    a1, a2 = st.columns([3, 2], vertical_alignment="bottom")
+    a1.selectbox("Optimizer of a new run", list(OPTIMIZERS), key="add_optimizer",
+                 format_func=lambda k: OPTIMIZERS[k].name)
+    a2.button(":material/add: Add run", key="add_run", on_click=on_add_run, width="stretch",
+              disabled=len(state.runs) >= decl.MAX_RUNS)
+    if state.runs:
+        with st.expander(":material/stacks: Sweep a run's hyperparameter", key="sweep_panel"):
+            sweep_controls(state.runs, run_names)
+    l1, l2 = st.columns([3, 2], vertical_alignment="bottom")
+    if "lr_for_all" not in ss:
+        ss["lr_for_all"] = 0.01
+    l1.number_input("One learning rate η for all", min_value=1e-5, max_value=1000.0, format="%g",
+                    key="lr_for_all", step=0.001)
+    l2.button("Apply to all", key="apply_lr_for_all", on_click=on_same_lr, width="stretch", disabled=not state.runs,
+              help="Every run's η set to this value: the teaching material's comparison at one global rate.")
 
 
 # --- main area --------------------------------------------------------------------------------------
 
-present.keep_settings(ss)  # the inspector's and presentation mode's settings, also while their widgets are not drawn
-state = state_from_widgets()
 remember(state.values())
-ss["shown_optimizers"] = state.optimizers
 query = share.to_query(state)
+lesson = LESSONS.get(ss.get("lesson"))
+lesson_is_shown = lesson is not None and replace(state, camera=None) == replace(ss["lesson_state"], camera=None)
+if lesson_is_shown:
+    query = {"lesson": lesson.key, **query}
 if ss.get("debug"):
     query["debug"] = "1"
 if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
 
 # Link notices hold until the person changes the view (the camera turning by itself does not count).
-if "link_state" in ss and ViewState.from_values({**state.values(), "camera": None}) != ViewState.from_values(
-        {**ss["link_state"].values(), "camera": None}):
+if "link_state" in ss and replace(state, camera=None) != replace(ss["link_state"], camera=None):
     ss["link_notices"] = []
     del ss["link_state"]
+
+# Lazy: the 17 cards are built only while the panel is open (a rerun each time it opens or closes).
+lessons_panel = st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel",
+                            on_change="rerun")
+if lessons_panel.open:
+    with lessons_panel:
+        st.caption("Each lesson opens a view with its runs, says what to look for and asks the class one question. "
+                   "A link with `?lesson=<key>` opens it.")
+        cells = st.columns(3)
+        for n, item in enumerate(LESSONS.values()):
+            with cells[n % 3].container(border=True):
+                st.markdown(f"**{item.title}**")
+                st.caption(item.look)
+                st.markdown(f"*{item.question}*")
+                st.button("Open", key=f"lesson.{item.key}", on_click=open_lesson, args=(item.key,),
+                          help=f"Opens the lesson's view (link: ?lesson={item.key}).")
+
+if lesson is not None:
+    with st.container(border=True, key="lesson_text"):
+        st.markdown(f"#### :material/school: {lesson.title}")
+        st.markdown(lesson.look)
+        st.markdown(f"**Question for the class:** {lesson.question}")
+        b1, b2 = st.columns([1, 4])
+        if not lesson_is_shown:
+            st.caption("You have changed the lesson's view.")
+            b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
+        b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
 st.markdown(present.page_css(state.present), unsafe_allow_html=True)
 heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
@@ -239,17 +544,17 @@ if not state.present:
 for notice in ss.get("link_notices", []):
     st.warning(f"Share link: {notice}", icon=":material/link_off:")
 
-if not state.optimizers:
-    st.info("Pick at least one optimizer in the sidebar.")
+shown = state.visible_runs
+if not state.runs:
+    st.info("Add a run in the sidebar (an optimizer with its own settings).")
+    st.stop()
+if not shown:
+    st.info("Every run is hidden: switch one back on in the sidebar (its settings were kept).")
     st.stop()
 
-runs = {}
-for opt in state.optimizers:
-    args = (surface.key, opt, tuple(sorted(state.hparams[opt].items())), tuple(state.start), state.steps, state.seed,
-            state.noise, state.batch_size)
-    runs[repr(args)] = args
-trajectories = {args[1]: run(key, args) for key, args in runs.items()}
-runs_key = repr(tuple(runs))
+# What is drawn: the shown runs, each with its style; the same list feeds every figure and the table.
+styled = tuple((run_styles[i], run) for i, run in shown)
+shown_trajectories = trajectories(surface.key, [r for _, r in styled], state.start, state.steps, state.seed)
 
 top = st.columns([3, 2, 3, 2])
 top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
@@ -261,31 +566,40 @@ top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format
              horizontal=True, help=present.PRESENT_HELP)
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
-figure_camera = ss.get("figure_camera")
-view_key = repr((runs_key, state.view, state.contour, state.speed, figure_camera, uirevision))
-figure, payload = trajectory_payload(view_key, runs, surface.key, state.view, state.contour, state.speed, figure_camera,
-                                     uirevision, 640)
-inspect_runs = [inspector_ui.InspectableRun(OPTIMIZERS[args[1]].name, OPTIMIZERS[args[1]].color, key, args)
-                for key, args in runs.items()]
+figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,
+                                     state.contour, state.speed, ss.get("figure_camera"), uirevision, 640)
+inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
+                                            state.seed) for style, run in styled]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
-figure, payload, height = present.decorate(view_key, figure, payload, state.present, inspector_ui.arrows_for(inspection,
-                                                                                                  inspect_runs))
-plotly_view(figure, key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event,
-            encoded=payload)
+figure, encoded, height = present.decorate(figure, encoded, state.present,
+                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure)
+plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
 inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
 
+# Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
+# of one run sends that run's lines only.
+if surface.has_data:
+    draw(decl.BY_KEY["axis"])
+chart_args = (surface.key, styled, state.start, state.steps, state.seed, state.axis)
 charts = st.columns(2)
-loss_chart = step_chart("loss", runs_key, runs, surface.key)
-charts[0].plotly_chart(loss_chart, key="loss_chart", config={"displaylogo": False})
-distance = step_chart("distance", runs_key, runs, surface.key)
+with charts[0]:
+    plotly_chart(key="loss_chart", height=300, encoded=step_chart("loss", *chart_args))
+distance = step_chart("distance", *chart_args)
 if distance is None:
     charts[1].info("This surface has no minimum (it is unbounded below), so there is no distance to one.")
 else:
-    charts[1].plotly_chart(distance, key="distance_chart", config={"displaylogo": False})
+    with charts[1]:
+        plotly_chart(key="distance_chart", height=300, encoded=distance)
+coords = st.columns(2)
+with coords[0]:
+    plotly_chart(key="x_chart", height=300, encoded=step_chart("x", *chart_args))
+with coords[1]:
+    plotly_chart(key="y_chart", height=300, encoded=step_chart("y", *chart_args))
 
 
 st.markdown("#### Results")
-result_rows = results_rows(surface, [(OPTIMIZERS[opt].name, trajectories[opt]) for opt in state.optimizers])
+shown_names = [style.name for style, _ in styled]
+result_rows = results_rows(surface, list(zip(shown_names, shown_trajectories, strict=True)))
 st.container(key="results_table").dataframe(
     result_rows, hide_index=True, width="stretch",
     column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
@@ -295,31 +609,31 @@ base = st.context.url or ""
 link = f"{base}?{urlencode(query)}"
 st.markdown(f"[:material/link: Share this view]({link}) — the link carries every setting, so it opens the same paths.")
 st.code(link, language=None)
-export_runs = [trajectories[o] for o in state.optimizers]
-export_labels = [OPTIMIZERS[o].name for o in state.optimizers]
-export_colors = [OPTIMIZERS[o].color for o in state.optimizers]
+export_colors = [style.color for style, _ in styled]
 e1, e2, e3, e4 = st.columns(4)
 e1.download_button(
-    "Animation (standalone HTML)", file_name=export_filename(export_runs, "html"), mime="text/html", on_click="ignore",
-    data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface, export_runs, export_labels,
-                             export_colors, link))
-e2.download_button("Trajectories (CSV)", data=lambda: to_csv(export_runs, export_labels),
-                   file_name=export_filename(export_runs, "csv"), mime="text/csv", on_click="ignore")
-e3.download_button("Animation for slides (GIF)", file_name=export_filename(export_runs, "gif"), mime="image/gif",
-                   on_click="ignore", data=lambda: animation_gif(surface, list(zip(export_labels, export_colors,
-                                                                                    export_runs, strict=True))),
+    "Animation (standalone HTML)", file_name=export_filename(shown_trajectories, "html"), mime="text/html",
+    on_click="ignore", data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface,
+                                                shown_trajectories, shown_names, export_colors, link))
+e2.download_button("Trajectories (CSV)", data=lambda: to_csv(shown_trajectories, shown_names),
+                   file_name=export_filename(shown_trajectories, "csv"), mime="text/csv", on_click="ignore")
+e3.download_button("Animation for slides (GIF)", file_name=export_filename(shown_trajectories, "gif"),
+                   mime="image/gif", on_click="ignore",
+                   data=lambda: animation_gif(surface, list(zip(shown_names, export_colors, shown_trajectories,
+                                                                 strict=True))),
                    help="The contour view's animation, at most 60 frames, 480 px wide.")
 e4.caption("PNG of a still frame: the camera icon in the chart's toolbar.")
 
 st.markdown("#### Update rules")
-cards = st.columns(min(3, len(state.optimizers)))
-for i, opt in enumerate(state.optimizers):
+shown_optimizers = list(dict.fromkeys(r.optimizer for _, r in styled))
+cards = st.columns(min(3, len(shown_optimizers)))
+for i, opt in enumerate(shown_optimizers):
     spec = OPTIMIZERS[opt]
     with cards[i % len(cards)].container(border=True):
-        st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.name}**", unsafe_allow_html=True)
+        st.markdown(f"**{spec.name}**: " + ", ".join(style.name for style, r in styled if r.optimizer == opt))
         st.latex(r"\begin{gathered}" + spec.rule + r"\end{gathered}")
         for h in spec.hparams:
-            st.markdown(f"${h.symbol}$ = `{share.format_number(state.hparams[opt][h.name])}` — {h.help}")
+            st.markdown(f"${h.symbol}$ — {h.help}")
         st.caption(spec.reference)
 
 

@@ -43,11 +43,12 @@ from urllib.parse import parse_qs, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.ws_client import RunResult, Session, open_and_run, rss_bytes, streamlit_server
-from optviz.registry import OPTIMIZERS
+from optviz.registry import DEFAULT_SELECTION, OPTIMIZERS
 from optviz.share import parse_query, to_query
 
 MB = 2**20
 VARIED = "adam"  # the optimizer whose learning rate the links and the widget changes vary
+VARIED_LR = f"r{DEFAULT_SELECTION.index(VARIED)}.lr"  # its run's learning rate: link parameter and widget key
 TIMEOUT = 300
 
 
@@ -66,12 +67,12 @@ def lr_options(current: float, count: int) -> list[float]:
 def class_links(n: int) -> list[str]:
     """Two thirds the teacher's link, one third the same with another learning rate (four variants)."""
     base = teacher_query()
-    variants = lr_options(float(base[f"{VARIED}.lr"]), 4)
+    variants = lr_options(float(base[VARIED_LR]), 4)
     links = []
     for i in range(n):
         q = dict(base)
         if i % 3 == 2:
-            q[f"{VARIED}.lr"] = f"{variants[(i // 3) % len(variants)]:g}"
+            q[VARIED_LR] = f"{variants[(i // 3) % len(variants)]:g}"
         links.append(urlencode(q))
     return links
 
@@ -144,7 +145,7 @@ async def _first_load(base: str, links: list[str], spread: float = 0.0) -> tuple
 
 
 async def _widget_change(sessions: list[Session]) -> Phase:
-    key = f"hp.{VARIED}.lr"
+    key = VARIED_LR
     usable = [s for s in sessions if key in s.widgets]
     if not usable:
         print(f"  (no widget '{key}' in the page: widget changes skipped)")

@@ -1,29 +1,41 @@
 """The app's cached computations, in a module so they are defined once, not on every rerun.
 
-One cache entry per optimizer run, so moving one optimizer's slider recomputes that optimizer
-alone. Each function takes a short string key and its real arguments under a leading "_":
-Streamlit then hashes only the key (its recursive hashing of nested tuples cost ~25 ms a rerun).
-A run's key is repr() of its arguments: (surface, optimizer, sorted hparams, start, steps, seed,
-noise, batch size).
+One cache entry per run: the cache's argument is the `Run` itself (frozen and hashable) with the
+view's shared start, steps and seed, so moving one run's slider recomputes that run alone, and a
+run's label or hidden switch (which change nothing computed) are set aside before the lookup.
+Streamlit hashes a `Run` by its repr (`_HASH`): exact (floats in full), and cheaper than its
+generic recursive hashing of a dataclass.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import streamlit as st
 
 from surfaces import SURFACES
 
 from . import limits, plotting
-from .engine import simulate
-from .figure_component import encode_payload
-from .registry import OPTIMIZERS
+from .engine import Trajectory
+from .figure_component import encode_figure
+from .runs import Run
+
+_HASH = {Run: repr, plotting.PathStyle: repr}
 
 
-@st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False)
-def run(key: str, _args: tuple):
-    surface_key, opt_key, hparams, start, steps, seed, noise, batch_size = _args
-    return simulate(surface_key, opt_key, start, steps, seed=seed, noise=noise, batch_size=batch_size,
-                    **dict(hparams))
+def computed(run: Run) -> Run:
+    """What a run's trajectory depends on: its label and hidden switch set aside."""
+    return run.replace(label="", hidden=False) if run.label or run.hidden else run
+
+
+@st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False, hash_funcs=_HASH)
+def _simulate(surface_key: str, run: Run, start: tuple[float, float], steps: int, seed: int) -> Trajectory:
+    return run.simulate(surface_key, start, steps, seed)
+
+
+def trajectory(surface_key: str, run: Run, start, steps: int, seed: int) -> Trajectory:
+    """The run's trajectory from the shared start, steps and seed (cached per computed run)."""
+    return _simulate(surface_key, computed(run), tuple(float(v) for v in start), int(steps), int(seed))
 
 
 @st.cache_data(max_entries=limits.CACHE_GRIDS, show_spinner=False)
@@ -31,10 +43,10 @@ def grid(surface_key: str) -> plotting.SurfaceGrid:
     return plotting.surface_grid(SURFACES[surface_key])
 
 
-@st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False)
-def traces_for(key: str, view: str, _args: tuple):
-    surface_key, opt_key = _args[:2]
-    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), run(key, _args), style(opt_key), view)
+@st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False, hash_funcs=_HASH)
+def traces_for(surface_key: str, style: plotting.PathStyle, run: Run, start, steps: int, seed: int, view: str):
+    t = trajectory(surface_key, run, start, steps, seed)
+    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), t, style, view)
 
 
 @st.cache_data(max_entries=limits.CACHE_STATIC, show_spinner=False)
@@ -42,33 +54,38 @@ def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
     return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
 
 
-@st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False)
-def trajectory_payload(key: str, _runs: dict, _surface_key: str, _view: str, _contour: str, _speed: int, _camera,
-                       _uirevision: str, _height: int):
-    """The trajectory figure, built and encoded once per distinct view (reruns that change
-    nothing else, such as the camera coming back from the browser, reuse the bytes)."""
-    steps = next(iter(_runs.values()))[4]
+@st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False, hash_funcs=_HASH)
+def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+                       seed: int, view: str, contour: str, speed: int, camera, uirevision: str, height: int):
+    """The trajectory figure of the shown runs, built and encoded once per distinct view (reruns
+    that change nothing else, such as the camera coming back from the browser, reuse the bytes)."""
     figure = plotting.trajectory_figure(
-        SURFACES[_surface_key], grid(_surface_key), [traces_for(k, _view, args) for k, args in _runs.items()],
-        steps=steps, view=_view, speed_ms=_speed, camera=_camera, static=static_traces(_surface_key, _view, _contour),
+        SURFACES[surface_key], grid(surface_key),
+        [traces_for(surface_key, style, run, start, steps, seed, view) for style, run in styled],
+        steps=steps, view=view, speed_ms=speed, camera=camera, static=static_traces(surface_key, view, contour),
     )
     # A new uirevision makes the component apply the figure's camera (a preset or a reset).
-    figure["layout"]["uirevision"] = _uirevision
-    return figure, encode_payload(figure, _height)
+    figure["layout"]["uirevision"] = uirevision
+    return figure, encode_figure(figure)
 
 
-@st.cache_resource(max_entries=limits.CACHE_CHARTS, show_spinner=False)
-def step_chart(kind: str, key: str, _runs: dict, _surface_key: str):
-    """Loss or distance chart as a validated plotly figure, built once per set of runs."""
-    styled = [(style(args[1]), run(k, args)) for k, args in _runs.items()]
+STEP_CHARTS = ("loss", "distance", "x", "y")
+
+
+@st.cache_data(max_entries=limits.CACHE_CHARTS, show_spinner=False, hash_funcs=_HASH)
+def step_chart(kind: str, surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+               seed: int, axis: str = "steps"):
+    """A step chart (loss, distance, x(t) or y(t)), built and encoded once per set of runs;
+    None where it does not apply (the distance on a surface without a known minimum)."""
+    runs = [(style, trajectory(surface_key, run, start, steps, seed)) for style, run in styled]
     if kind == "loss":
-        return plotting.as_figure(plotting.loss_figure(SURFACES[_surface_key], styled))
-    spec = plotting.distance_figure(styled)
-    return None if spec is None else plotting.as_figure(spec)
+        spec = plotting.loss_figure(SURFACES[surface_key], runs, axis)
+    elif kind == "distance":
+        spec = plotting.distance_figure(runs, axis)
+    else:
+        spec = plotting.coordinate_figure(runs, "xy".index(kind), axis)
+    return None if spec is None else encode_figure(spec)
 
 
-def style(key: str) -> plotting.PathStyle:
-    spec = OPTIMIZERS[key]
-    return plotting.PathStyle(key, spec.name, spec.color)
-
-
+def trajectories(surface_key: str, runs: Sequence[Run], start, steps: int, seed: int) -> list[Trajectory]:
+    return [trajectory(surface_key, r, start, steps, seed) for r in runs]

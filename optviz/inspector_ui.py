@@ -28,7 +28,7 @@ import streamlit as st
 
 from . import explain as ex
 from . import limits
-from .engine import Trajectory, simulate
+from .engine import Trajectory
 from .inspector import StepInspection, inspect, inspectable_steps
 
 RUN_KEY, STEP_KEY = "inspect_run", "inspect_step"
@@ -40,21 +40,31 @@ ARROW_WIDTH = {"update": 4.5}
 
 @dataclass(frozen=True)
 class InspectableRun:
-    """One run of the view as the inspector needs it: its label, colour, and the arguments of
-    `optviz.cached.run` (surface, optimizer, sorted hparams, start, steps, seed, noise, batch)."""
+    """One shown run of the view as the inspector needs it: its label and colour, and what its
+    trajectory is computed from (surface, `optviz.runs.Run`, the shared start, steps and seed)."""
 
     label: str
     color: str
-    key: str
-    args: tuple
+    surface: str
+    run: object  # optviz.runs.Run (hashable)
+    start: tuple
+    steps: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return repr((self.surface, self.run, self.start, self.steps, self.seed))
 
 
 @st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False)
-def recorded_run(key: str, _args: tuple) -> Trajectory:
+def _recorded(key: str, _run: InspectableRun) -> Trajectory:
+    r = _run
+    return r.run.simulate(r.surface, r.start, r.steps, r.seed, record_state=True)
+
+
+def recorded_run(run: InspectableRun) -> Trajectory:
     """The run again with every step's state recorded (the path is the same as without)."""
-    surface_key, opt_key, hparams, start, steps, seed, noise, batch_size = _args
-    return simulate(surface_key, opt_key, start, steps, seed=seed, noise=noise, batch_size=batch_size,
-                    record_state=True, **dict(hparams))
+    return _recorded(run.key, run)
 
 
 def _finite(*vectors) -> bool:
@@ -144,7 +154,7 @@ def _clamp_step(runs: Sequence[InspectableRun]) -> tuple[int, range | None]:
         ss[RUN_KEY] = 0
     if n == 0:
         return 0, None
-    valid = inspectable_steps(recorded_run(runs[n - 1].key, runs[n - 1].args))
+    valid = inspectable_steps(recorded_run(runs[n - 1]))
     if len(valid):
         ss[STEP_KEY] = int(min(max(int(ss.get(STEP_KEY) or 0), 0), valid.stop - 1))
     return n, valid
@@ -158,7 +168,7 @@ def current_inspection(runs: Sequence[InspectableRun]) -> tuple[StepInspection |
     if not valid:
         return None, "This run has no step to inspect (it diverged at its first step or has no steps)."
     run = runs[n - 1]
-    return inspect(recorded_run(run.key, run.args), int(st.session_state[STEP_KEY])), None
+    return inspect(recorded_run(run), int(st.session_state[STEP_KEY])), None
 
 
 def _shift(delta: int, last: int) -> None:
@@ -186,7 +196,7 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
                          "view, with the update rule's numbers.")
             return
         run = runs[int(ss[RUN_KEY]) - 1]
-        valid = inspectable_steps(recorded_run(run.key, run.args))
+        valid = inspectable_steps(recorded_run(run))
         if message or insp is None:
             left.info(message or "Nothing to inspect.")
             return

@@ -17,40 +17,21 @@ at the divergence step. Each surface gets cameras from which its valley is in si
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import plotly
-import plotly.io as pio
 
 from surfaces import Surface
 
+from . import web
 from .engine import Trajectory
 
 PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # served, never a CDN
 MAX_FRAMES = 150
-# plotly.js #4596: during a frame transition the cartesian plot gets only the frame's animatable
-# (scatter) traces and removes every other layer of the subplot, so a contour that the frames
-# leave out vanishes as soon as Play runs. Replotting all 2-D traces during transitions keeps it.
-# Used by the browser component and by the standalone HTML export.
-KEEP_STATIC_TRACES_JS = r"""
-function keepStaticCartesianTraces(gd) {
-  // plotly.js #4596: during a frame transition cartesian.plot receives only the
-  // animatable (scatter) traces of the frame and removes every other layer of the
-  // subplot, so a contour left out of the frames vanishes while Play runs.
-  // Replotting all cartesian traces keeps it (window.Plotly is ours alone).
-  const mods = (gd._fullLayout && gd._fullLayout._basePlotModules) || [];
-  const cart = mods.find((m) => m.name === "cartesian");
-  if (!cart || cart._optvizPatched) return;
-  const plot = cart.plot;
-  cart.plot = function (g, traces, transitionOpts, cb) {
-    return plot.call(this, g, transitionOpts ? null : traces, transitionOpts, cb);
-  };
-  cart._optvizPatched = true;
-}
-"""
 GRID_3D = 100
 GRID_2D = 140
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
@@ -71,11 +52,25 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 
 @dataclass(frozen=True)
 class PathStyle:
-    """Who a path belongs to: its legend name and its one colour in every chart."""
+    """Who a path belongs to: its legend group and name, and how it is drawn in every chart (the
+    3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol
+    (`optviz.styles`: runs of one optimizer share its colour family and differ by shade and dash)."""
 
     key: str
     name: str
     color: str
+    dash: str = "solid"  # plotly line dash, valid in 2-D and 3-D
+    symbol: str = "circle"  # plotly marker symbol of the moving end marker
+
+
+def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
+    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of an
+    optimizer gets its colour at shade n, dash n and the marker of that dash. A run's style
+    depends on the runs before it only, so hiding or adding a later run restyles no other."""
+    from .styles import styles_for_runs
+
+    return [PathStyle(key, name, st.color, st.dash, st.marker)
+            for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
 def _f32(a) -> np.ndarray:
@@ -248,6 +243,16 @@ def _end_mark(d: DisplayPath, name: str) -> tuple[dict, int] | None:
     return {"i": i, "appears": appears, "label": label, "hover": f"<b>{name}</b><br>{label}<br>{detail}"}, appears
 
 
+SYMBOLS_3D = ("circle", "circle-open", "cross", "diamond", "diamond-open", "square", "square-open", "x")
+
+
+def _symbol_3d(symbol: str) -> str:
+    """scatter3d knows fewer marker symbols than scatter: the nearest it has."""
+    if symbol in SYMBOLS_3D:
+        return symbol
+    return {"triangle-up": "diamond", "triangle-down": "diamond-open", "pentagon": "square-open"}.get(symbol, "circle")
+
+
 def optimizer_traces(
     surface: Surface, grid: SurfaceGrid, t: Trajectory, style: PathStyle, view: str
 ) -> tuple[list[dict], list[dict]]:
@@ -288,13 +293,14 @@ def optimizer_traces(
     if view in ("both", "3d"):
         traces.append({
             "type": "scatter3d", **path_mode(3), "scene": "scene", "x": _gapped(x), "y": _gapped(y), "z": _gapped(z),
-            "line": {"color": style.color, "width": 6}, "showlegend": True, **common,
+            "line": {"color": style.color, "width": 6, "dash": style.dash}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
         traces.append({
             "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y), "z": point(z),
-            "marker": {"color": style.color, "size": 6, "line": {"color": "white", "width": 1}},
+            "marker": {"color": style.color, "size": 6, "symbol": _symbol_3d(style.symbol),
+                       "line": {"color": "white", "width": 1}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
         anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1, "end": d.end})
@@ -312,13 +318,15 @@ def optimizer_traces(
         xa = {"xaxis": "x", "yaxis": "y"}
         traces.append({
             "type": "scatter", **path_mode(5), **xa, "x": _gapped(x), "y": _gapped(y),
-            "line": {"color": style.color, "width": 2.5}, "showlegend": view == "contour", **common,
+            "line": {"color": style.color, "width": 2.5, "dash": style.dash}, "showlegend": view == "contour",
+            **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "customdata"], "end": d.end})
         traces.append({
             "type": "scatter", "mode": "markers", **xa, "x": point(x), "y": point(y),
-            "marker": {"color": style.color, "size": 10, "line": {"color": "white", "width": 1.5}},
+            "marker": {"color": style.color, "size": 10, "symbol": style.symbol,
+                       "line": {"color": "white", "width": 1.5}},
             "showlegend": False, "hoverinfo": "skip", **common,
         })
         anim.append({"kind": "marker", "dims": ["x", "y"], "source": len(anim) - 1, "end": d.end})
@@ -425,7 +433,10 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom", "itemclick": "toggle"},
+        # A legend click would hide a path in this figure only: a run is hidden by its own switch in
+        # the sidebar, everywhere at once and in the link.
+        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom", "itemclick": False,
+                   "itemdoubleclick": False},
         "hovermode": "closest",
         "clickmode": "event",
         "uirevision": surface.key,
@@ -637,18 +648,41 @@ def as_figure(spec: dict, validate: bool = False):
 
 
 def standalone_html(figure: dict, title: str) -> str:
-    """The animation as one HTML file that works offline: plotly.js is embedded."""
-    full = expand_frames(figure)
-    keep_contour = KEEP_STATIC_TRACES_JS + "keepStaticCartesianTraces(document.getElementById('{plot_id}'));"
-    html = pio.to_html(full, include_plotlyjs=True, full_html=True, auto_play=False,
-                       config={"displaylogo": False, "responsive": True}, validate=False, post_script=keep_contour)
-    return html.replace("<head>", f"<head><title>{title}</title>", 1)
+    """The animation as one HTML file that works offline: plotly.js and optviz/web/figure.js are
+    embedded, and the page builds the frames from the same compact figure as the live view (so
+    the file weighs plotly.js plus about what the live view receives)."""
+    compact = {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
+    # "</" inside a <script> element would end it early; "<\/" is the same JSON string.
+    figure_json = web.to_json(compact).replace("</", "<\\/")
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{margin:0;font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif}</style></head><body>\n"
+        '<div id="optviz-figure" style="width:100%"></div>\n'
+        f"<script>{PLOTLY_JS_PATH.read_text(encoding='utf-8')}</script>\n"
+        f"<script>{web.script('figure.js')}</script>\n"
+        f'<script type="application/json" id="optviz-data">{figure_json}</script>\n'
+        "<script>optvizFigure.show(window.Plotly, document.getElementById('optviz-figure'),"
+        " JSON.parse(document.getElementById('optviz-data').textContent));</script>\n"
+        "</body></html>\n"
+    )
 
 
 # --- step charts ---------------------------------------------------------------------------
 
 
 SYMLOG_FRACTION = 0.01  # symlog's linear zone: 1% of the surface's range of f over the plot
+WORK_AXES = {"steps": "step", "samples": "samples seen", "epochs": "epochs"}
+
+
+def work_axis(t: Trajectory, axis: str = "steps") -> np.ndarray:
+    """The horizontal axis of a step chart: steps, or on a data surface the samples seen or the
+    epochs at each step (`Trajectory.samples_seen`, `.epochs`); steps where those are undefined."""
+    if axis == "samples" and t.samples_seen is not None:
+        return np.asarray(t.samples_seen)
+    if axis == "epochs" and t.epochs is not None:
+        return np.asarray(t.epochs, dtype=float)
+    return np.arange(t.steps + 1)
 
 
 @dataclass(frozen=True)
@@ -660,9 +694,11 @@ class StepSeries:
     end: int  # the divergence step (the frozen tail after it is not drawn), or T
     diverged_at: int | None
     escaped_at: int | None = None  # unbounded surfaces: first step outside the plot
+    x: np.ndarray | None = None  # (T,) the horizontal axis (steps, samples seen or epochs); None: steps
 
 
-def _series(style: PathStyle, values, t: Trajectory, surface: Surface | None = None) -> StepSeries:
+def _series(style: PathStyle, values, t: Trajectory, surface: Surface | None = None,
+            axis: str = "steps") -> StepSeries:
     values = np.asarray(values, dtype=float)
     diverged_at = int(t.diverged_at) if bool(t.diverged) else None
     end = len(values) if diverged_at is None else max(diverged_at, 1)
@@ -670,7 +706,7 @@ def _series(style: PathStyle, values, t: Trajectory, surface: Surface | None = N
     if surface is not None and surface.f_min is None:
         outside = ~inside_plot(surface, np.asarray(t.path)[:end])
         escaped_at = int(np.argmax(outside)) if outside.any() else None
-    return StepSeries(style, values, end, diverged_at, escaped_at)
+    return StepSeries(style, values, end, diverged_at, escaped_at, work_axis(t, axis))
 
 
 def symlog(values, scale: float) -> np.ndarray:
@@ -719,7 +755,7 @@ def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 9) -> tupl
 
 
 def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis: str,
-                scale: float = 1.0, height: int = 300) -> dict:
+                scale: float = 1.0, height: int = 300, x_title: str = "step") -> dict:
     """Lines against the step. `axis` is "log", "linear" or "symlog" (y drawn as symlog(y, scale),
     ticks and hover at the real values). Each line stops where its run diverged (the frozen tail
     the engine keeps is not drawn) with a ✕ and "diverged at step k" at its last value; on an
@@ -732,7 +768,7 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
             real = np.where(real > 0, real, np.nan)
         y = symlog(real, scale) if axis == "symlog" else real
         drawn.append(real)
-        steps = np.arange(s.end)
+        steps = np.arange(s.end) if s.x is None else np.asarray(s.x)[: s.end]
         name = s.style.name
         if s.escaped_at is not None:
             name += f" — escaped (step {s.escaped_at})"
@@ -742,8 +778,8 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
         line = {
             "type": "scatter", "mode": "lines", "name": name, "legendgroup": s.style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": steps, "y": y, "line": {"color": s.style.color, "width": 2},
-            "hovertemplate": f"<b>{s.style.name}</b><br>step %{{x}}<br>{y_title} {hover_value}<extra></extra>",
+            "x": steps, "y": y, "line": {"color": s.style.color, "width": 2, "dash": s.style.dash},
+            "hovertemplate": f"<b>{s.style.name}</b><br>{x_title} %{{x}}<br>{y_title} {hover_value}<extra></extra>",
         }
         if axis == "symlog":
             line["customdata"] = real
@@ -761,7 +797,7 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
                 continue
             data.append({
                 "type": "scatter", "mode": "markers", "name": label, "legendgroup": s.style.key,
-                "showlegend": False, "x": [int(step)], "y": [float(y[step])],
+                "showlegend": False, "x": [steps[step].item()], "y": [float(y[step])],
                 "marker": {"color": s.style.color, "size": 12, "symbol": symbol,
                            "line": {"color": s.style.color, "width": 2.5}},
                 "hovertemplate": f"<b>{s.style.name}</b><br>{label}<br>{y_title} {real[step]:.4g}<extra></extra>",
@@ -779,15 +815,15 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
         "layout": {
             "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
-            "xaxis": {"title": {"text": "step"}},
+            "xaxis": {"title": {"text": x_title}},
             "yaxis": yaxis,
-            "legend": {"orientation": "h", "y": -0.25},
+            "legend": {"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
         },
     }
 
 
-def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict:
-    """Loss against step, up to each run's divergence step.
+def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict:
+    """Loss against step (or samples seen, or epochs: `axis`), up to each run's divergence step.
 
     Where f* is known: the gap f − f* on a log scale. Unbounded below (f_min None): f on a
     symlog axis, sign(f) · log10(1 + |f|/c) with c = 1% of f's range over the plot. Chosen over
@@ -797,17 +833,28 @@ def loss_figure(surface: Surface, runs: Sequence[tuple[PathStyle, Trajectory]]) 
     3 → −0.3 is a flat line at 0). With c from the surface's own range, the early steps
     (|f| of the order of the plot's values) keep a visible share of the axis while every decade
     of the escape gets the same height. Ticks and hover give the real f."""
+    x_title = WORK_AXES[axis]
     if surface.f_min is not None:
-        series = [_series(s, np.asarray(t.loss) - surface.f_min, t) for s, t in runs]
-        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", axis="log")
-    series = [_series(s, t.loss, t, surface) for s, t in runs]
+        series = [_series(s, np.asarray(t.loss) - surface.f_min, t, axis=axis) for s, t in runs]
+        return _step_chart(series, title="Loss gap f − f* (log scale)", y_title="f − f*", axis="log",
+                           x_title=x_title)
+    series = [_series(s, t.loss, t, surface, axis=axis) for s, t in runs]
     return _step_chart(series, title="Loss f (unbounded below; symmetric log scale)", y_title="f",
-                       axis="symlog", scale=symlog_scale(surface))
+                       axis="symlog", scale=symlog_scale(surface), x_title=x_title)
 
 
-def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]]) -> dict | None:
-    """Distance to the nearest minimum against step, up to each run's divergence step."""
-    series = [_series(s, t.distance, t) for s, t in runs if t.distance is not None]
+def distance_figure(runs: Sequence[tuple[PathStyle, Trajectory]], axis: str = "steps") -> dict | None:
+    """Distance to the nearest minimum against step (or work), up to each run's divergence step."""
+    series = [_series(s, t.distance, t, axis=axis) for s, t in runs if t.distance is not None]
     if not series:
         return None
-    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", axis="log")
+    return _step_chart(series, title="Distance to the nearest minimum (log scale)", y_title="distance", axis="log",
+                       x_title=WORK_AXES[axis])
+
+
+def coordinate_figure(runs: Sequence[tuple[PathStyle, Trajectory]], coordinate: int, axis: str = "steps") -> dict:
+    """x(t) (coordinate 0) or y(t) (coordinate 1) of each run against step (or work), up to each
+    run's divergence step (✕ there), on a linear axis."""
+    name = "xy"[coordinate]
+    series = [_series(s, np.asarray(t.path)[:, coordinate], t, axis=axis) for s, t in runs]
+    return _step_chart(series, title=f"{name}(t)", y_title=name, axis="linear", x_title=WORK_AXES[axis])

@@ -13,7 +13,6 @@ scrolls sideways instead of clipping columns.
 from __future__ import annotations
 
 import copy
-import threading
 
 PRESENT_OFF, PRESENT_720, PRESENT_1080 = 0, 1, 2
 PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "720p", PRESENT_1080: "1080p"}
@@ -116,9 +115,6 @@ def keep_settings(session_state) -> None:
 # The toolbar keeps three buttons (a PNG, reset the axes, reset the 3-D camera): the full bar is
 # 312 px wide and covered the legend on tablets and phones, and Tab walked through 28 buttons.
 MODEBAR_BUTTONS = [["toImage", "resetScale2d", "resetCameraDefault3d"]]
-_DECORATED: dict[tuple, tuple] = {}  # the last few decorated figures, so that a rerun re-encodes nothing
-_DECORATED_MAX = 8
-_LOCK = threading.Lock()  # sessions run in threads
 
 
 def arrange_controls(layout: dict, font_scale: float = 1.0) -> None:
@@ -131,25 +127,14 @@ def arrange_controls(layout: dict, font_scale: float = 1.0) -> None:
         slider["pad"] = {**slider.get("pad", {}), "t": round(38 * font_scale), "b": 0}
 
 
-def decorate(key: str, figure: dict, payload: bytes, present: int, extra_traces: list[dict]):
+def decorate(figure: dict, encoded, present: int, extra_traces: list[dict], encode):
     """The trajectory figure as shown: toolbar trimmed, controls apart, the inspector's traces and,
-    in presentation mode, larger. Returns (figure, encoded payload, height). `key` names the
-    figure (the app's view key): the same key, level and traces reuse the last encoding."""
-    from .figure_component import encode_payload
-
+    in presentation mode, larger. Returns (figure, encoded, height); `encode` is the view
+    component's `encode_figure`, which sends each trace to the page once, by its content."""
     lvl = level(present)
-    memo = (key, lvl, repr(extra_traces))
-    with _LOCK:
-        if memo in _DECORATED:
-            return _DECORATED[memo]
     shown = {**figure, "data": list(figure["data"]) + list(extra_traces),
              "layout": copy.deepcopy(figure["layout"]),
              "config": {**figure.get("config", {}), "modeBarButtons": MODEBAR_BUTTONS}}
     shown = presentation_figure(shown, lvl)
     arrange_controls(shown["layout"], FONT_SCALE[lvl])
-    result = (shown, encode_payload(shown, figure_height(lvl)), figure_height(lvl))
-    with _LOCK:
-        if len(_DECORATED) >= _DECORATED_MAX:
-            _DECORATED.pop(next(iter(_DECORATED)))
-        _DECORATED[memo] = result
-    return result
+    return shown, encode(shown), figure_height(lvl)

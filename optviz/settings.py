@@ -8,8 +8,24 @@ else in the code lists the settings: `share.parse_query`/`share.to_query` read a
 `app.py` draws them and reads them back with the functions below.
 
 Hyperparameters are settings generated from the registry (`hparam_setting`): one per optimizer
-and `HParam`, keyed `hp.<optimizer>.<name>`, in the link as `<optimizer>.<name>`. Per-run settings
-(several runs of one optimizer, schedules) are generated the same way from a run's index.
+and `HParam`. The view holds a list of runs (`optviz.runs.Run`); each run's settings are generated
+the same way from its index i (`run_settings`), with the same key in session state and in the link:
+
+    r0.opt=adam  r0.lr=0.1  r0.beta1=0.9 ...         optimizer and every hyperparameter
+    r0.batch=16 (data surfaces)  r0.noise=0.5 (analytic surfaces)   the run's gradient source
+    r0.sched.lr=step  r0.sched.lr.step_size=30  r0.sched.lr.gamma=0.5
+                                                     a schedule and its parameters (left out: constant)
+    r0.sched.momentum=ramp  r0.sched.momentum.start=0.5  r0.sched.momentum.duration=100
+    r0.label=Adam%20fast (left out: automatic)  r0.hidden=1 (left out: shown)
+
+Runs are numbered from 0 in the order shown; a link's indices need not be consecutive (they are
+renumbered in order) and at most `MAX_RUNS` are read. The learning rate takes the schedules of
+`LR_SCHEDULES`; momentum / beta1 (the first of `MOMENTUM_NAMES` an optimizer has) those of
+`MOMENTUM_SCHEDULES`.
+
+Links from before runs (`opt=sgd,adam&adam.lr=0.2&noise=0.5`, tests/fixtures/links_v1.json) are
+read as one run per optimizer, each with that optimizer's `<optimizer>.<name>` hyperparameters and
+the view-wide noise or batch size (`LEGACY_SETTINGS`): they open the same view.
 
 The one policy for values that come from a link (also in the README's "Sharing a view"):
 
@@ -29,6 +45,7 @@ Every replacement gives one notice, shown above the charts until the person chan
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +55,10 @@ from . import limits
 from .presets import preset_for
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
 from .scales import Number
+from .schedules import LR_SCHEDULES, MOMENTUM_SCHEDULES, SCHEDULES
+
+MAX_RUNS = limits.MAX_RUNS  # runs in one view
+MAX_SWEEP_VALUES = limits.MAX_SWEEP_VALUES  # values a typed sweep may make
 
 DEFAULT_SURFACE = "beale"
 MAX_PARAM_CHARS = limits.MAX_PARAM_CHARS
@@ -46,6 +67,9 @@ SEED_MAX = 2**31 - 1
 
 VIEW_LABELS = {"both": "3-D + contour", "3d": "3-D only", "contour": "Contour only"}
 CONTOUR_LABELS = {"filled": "Filled", "lines": "Lines"}
+AXIS_LABELS = {"steps": "Steps", "samples": "Samples seen", "epochs": "Epochs"}
+MAX_LABEL_CHARS = 40
+MOMENTUM_NAMES = ("momentum", "beta1")  # the hyperparameter a momentum schedule acts on
 
 
 @dataclass(frozen=True)
@@ -69,11 +93,14 @@ class Setting:
     """One setting of the view.
 
     kind: "number" (a float or int in `number(ctx)`), "choice" (one of `choices(ctx)`), "keys"
-    (an ordered subset of `choices(ctx)`, comma-separated in the link) or "point" (the 3-D
-    camera eye, three numbers).
+    (an ordered subset of `choices(ctx)`, comma-separated in the link), "point" (the 3-D
+    camera eye, three numbers), "text" (a run's label) or "flag" (a run's hidden switch).
     widget: "slider" (the range's positions on a select slider, or a number input when the
     person asks for exact values), "number" (always a number input), "select", "multiselect",
-    "radio", "select_slider" (a discrete list), or "" (set by other means, e.g. the camera).
+    "radio", "select_slider" (a discrete list), "text", "toggle", or "" (set by other means,
+    e.g. the camera).
+    active: given the flat values, whether the setting is in use (a schedule's parameters only
+    for the schedule chosen): an inactive setting is neither drawn nor written to the link.
     remembered: kept per surface, so that coming back to a surface brings back what the person
     had there (start, steps, hyperparameters, noise, camera); the others belong to the whole view.
     from_preset: its default is the surface's preset (start, steps, hyperparameters): "Reset"
@@ -94,6 +121,11 @@ class Setting:
     remembered: bool = False
     from_preset: bool = False  # its default is the surface's preset, and Reset puts it back
     input_format: str = "%g"  # a number input's display (plain %g shows a typed value in full)
+    active: Callable[[Mapping], bool] | None = None
+    omit: object = "never omitted"  # a value the link leaves out (a run's automatic label, not hidden)
+
+    def is_active(self, values: Mapping) -> bool:
+        return self.active is None or self.active(values)
 
 
 def _batch_options(surface: Surface) -> tuple[int, ...]:
@@ -128,9 +160,6 @@ def _analytic(surface: Surface) -> bool:
 VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("surface", "surface", "choice", "Surface", default=lambda ctx: DEFAULT_SURFACE, widget="select",
             choices=lambda ctx: tuple(SURFACES), labels=lambda ctx: {k: s.title for k, s in SURFACES.items()}),
-    Setting("optimizers", "opt", "keys", "Optimizers", default=lambda ctx: DEFAULT_SELECTION, widget="multiselect",
-            choices=lambda ctx: tuple(OPTIMIZERS), labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
-            help="Each gets its own colour and its own sliders below."),
     Setting("x0", "x0", "number", "start x", default=lambda ctx: float(ctx.preset.start[0]), widget="number",
             number=_start_number(0), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
@@ -139,14 +168,6 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             number=lambda ctx: Number(limits.APP_MIN_STEPS, limits.APP_MAX_STEPS, "linear", 10, integer=True),
             remembered=True, from_preset=True,
             input_format="%d"),
-    Setting("noise", "noise", "number", "Gradient noise σ", default=lambda ctx: 0.0, widget="slider",
-            number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), applies=_analytic, remembered=True,
-            help="Standard deviation of Gaussian noise added to every gradient component."),
-    Setting("batch", "batch", "choice", "Batch size", default=lambda ctx: ctx.surface.n_samples,
-            widget="select_slider", choices=lambda ctx: _batch_options(ctx.surface), labels=_batch_labels,
-            applies=_has_data, remembered=True,
-            help="Rows per gradient: 1 is SGD, the full batch is plain gradient descent. Batches are drawn by "
-            "reshuffling the data every epoch."),
     Setting("seed", "seed", "number", "Random seed", default=lambda ctx: 0, widget="number",
             number=lambda ctx: Number(0, SEED_MAX, "linear", 1, integer=True), input_format="%d",
             help="Drives the noise and the mini-batches: the same seed gives the same paths."),
@@ -157,20 +178,40 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("speed", "speed", "number", "Animation: ms per frame", default=lambda ctx: 60, widget="slider",
             number=lambda ctx: Number(10, 500, "linear", 10, integer=True), input_format="%d"),
     Setting("camera", "cam", "point", "3-D camera", default=lambda ctx: None, remembered=True),
+    Setting("axis", "axis", "choice", "Horizontal axis", default=lambda ctx: "steps", widget="radio",
+            choices=lambda ctx: tuple(AXIS_LABELS), labels=lambda ctx: AXIS_LABELS, applies=_has_data,
+            help="Compare runs at equal steps, or at equal work: samples whose gradients were taken, or passes "
+            "through the data (GD makes one step per epoch, SGD n)."),
 )
 from .ui_settings import UI_SETTINGS  # noqa: E402  (needs Setting above: present, inspect_run, inspect_step)
 
 VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS)
-BY_KEY: dict[str, Setting] = {s.key: s for s in VIEW_SETTINGS}
+
+# Links from before runs: the selected optimizers and one gradient source for all of them.
+LEGACY_SETTINGS: tuple[Setting, ...] = (
+    Setting("optimizers", "opt", "keys", "Optimizers", default=lambda ctx: DEFAULT_SELECTION, widget="multiselect",
+            choices=lambda ctx: tuple(OPTIMIZERS), labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
+            help="Old links: one run each."),
+    Setting("noise", "noise", "number", "Gradient noise σ", default=lambda ctx: 0.0, widget="slider",
+            number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), applies=_analytic, remembered=True,
+            help="Standard deviation of Gaussian noise added to every gradient component."),
+    Setting("batch", "batch", "choice", "Batch size", default=lambda ctx: ctx.surface.n_samples,
+            widget="select_slider", choices=lambda ctx: _batch_options(ctx.surface), labels=_batch_labels,
+            applies=_has_data, remembered=True,
+            help="Rows per gradient: 1 is SGD, the full batch is plain gradient descent. Batches are drawn by "
+            "reshuffling the data every epoch."),
+)
+BY_KEY: dict[str, Setting] = {s.key: s for s in (*VIEW_SETTINGS, *LEGACY_SETTINGS)}
 BY_LINK: dict[str, Setting] = {s.link: s for s in VIEW_SETTINGS if s.link}
 
 
 def hparam_key(optimizer: str, name: str) -> str:
+    """Old links' key for a hyperparameter (`<optimizer>.<name>`, read by `LEGACY_SETTINGS` links)."""
     return f"hp.{optimizer}.{name}"
 
 
 def hparam_setting(optimizer: str, h: HParam) -> Setting:
-    """A hyperparameter of one optimizer as a setting of the view (its default: the preset's)."""
+    """A hyperparameter of one optimizer as an old link carries it (`adam.lr=0.2`)."""
     return Setting(
         hparam_key(optimizer, h.name), f"{optimizer}.{h.name}", "number", f"{h.name} (${h.symbol}$)",
         default=lambda ctx: float(ctx.preset.hparams_for(optimizer)[h.name]), widget="slider", help=h.help,
@@ -179,23 +220,143 @@ def hparam_setting(optimizer: str, h: HParam) -> Setting:
 
 
 def optimizer_settings(optimizer: str) -> list[Setting]:
-    """The settings one optimizer brings to the view: its hyperparameters."""
+    """The hyperparameters of one optimizer as an old link carries them."""
     return [hparam_setting(optimizer, h) for h in OPTIMIZERS[optimizer].hparams]
 
 
+# --- runs ---------------------------------------------------------------------------------------
+
+
+def run_key(index: int, name: str) -> str:
+    """A run's setting key, in session state and in the link: `r0.lr`, `r2.sched.lr.gamma`."""
+    return f"r{index}.{name}"
+
+
+def default_optimizer(index: int) -> str:
+    """The optimizer a run gets when nothing says otherwise: the default selection in order."""
+    return DEFAULT_SELECTION[index % len(DEFAULT_SELECTION)]
+
+
+def schedulable(optimizer: str) -> dict[str, tuple[str, ...]]:
+    """The hyperparameters of an optimizer the UI offers schedules for, and which schedules."""
+    names = [h.name for h in OPTIMIZERS[optimizer].hparams]
+    out = {"lr": LR_SCHEDULES} if "lr" in names else {}
+    momentum = next((n for n in MOMENTUM_NAMES if n in names), None)
+    if momentum:
+        out[momentum] = MOMENTUM_SCHEDULES
+    return out
+
+
+STEPS_NUMBER = Number(1, 1000, "linear", 1, integer=True)
+
+
+def schedule_parameter_numbers(kind: str, h: HParam) -> dict[str, Number]:
+    """The range of each parameter of schedule `kind` acting on hyperparameter `h` (the class's
+    own validation allows more; these are what the UI and a link offer)."""
+    return {
+        "step": {"step_size": STEPS_NUMBER, "gamma": Number(0.001, 1.0, "linear", 0.001)},
+        "exponential": {"gamma": Number(0.5, 1.0, "linear", 0.001)},
+        "cosine": {"duration": STEPS_NUMBER, "final": Number(0.0, h.high, "linear", 1e-5)},
+        "warmup": {"duration": STEPS_NUMBER, "start_factor": Number(0.001, 1.0, "linear", 0.001),
+                   "end_factor": Number(0.0, 1.0, "linear", 0.001)},
+        "ramp": {"start": h.number, "duration": STEPS_NUMBER},
+    }.get(kind, {})
+
+
+SCHEDULE_PARAM_LABELS = {"step_size": "every (steps)", "gamma": "factor γ", "duration": "over (steps)",
+                         "final": "down to", "start_factor": "from ×", "end_factor": "to ×", "start": "from"}
+
+
+def _schedule_settings(index: int, optimizer: str) -> list[Setting]:
+    out = []
+    for name, kinds in schedulable(optimizer).items():
+        h = OPTIMIZERS[optimizer].hparam(name)
+        kind_key = run_key(index, f"sched.{name}")
+        out.append(Setting(
+            kind_key, kind_key, "choice", f"{name} schedule", default=lambda ctx: "constant", widget="select",
+            choices=lambda ctx, kinds=kinds: kinds, labels=lambda ctx: {k: SCHEDULES[k].name for k in SCHEDULES},
+            omit="constant", help="How the value changes over the steps (the run's value is where it starts, or "
+            "where a ramp ends). Each learning-rate schedule equals torch.optim.lr_scheduler's.",
+        ))
+        numbers = {kind: schedule_parameter_numbers(kind, h) for kind in kinds}
+        made = set()
+        for kind in kinds:
+            defaults = SCHEDULES[kind]().params()
+            for param, number in numbers[kind].items():
+                key = run_key(index, f"sched.{name}.{param}")
+                if key in made:  # a parameter several kinds share (duration) has one setting,
+                    continue  # active for each of them
+                made.add(key)
+                users = tuple(k for k in kinds if param in numbers[k])
+                out.append(Setting(
+                    key, key, "number", SCHEDULE_PARAM_LABELS.get(param, param),
+                    default=lambda ctx, v=defaults[param]: v, widget="number", number=lambda ctx, n=number: n,
+                    input_format="%d" if number.integer else "%g",
+                    active=lambda values, k=kind_key, users=users: values.get(k) in users,
+                ))
+    return out
+
+
+def run_settings(index: int, optimizer: str, surface: Surface) -> list[Setting]:
+    """Every setting of run `index` with this optimizer on this surface, in reading order (the
+    optimizer first: the others depend on it)."""
+    spec = OPTIMIZERS[optimizer]
+    out = [Setting(
+        run_key(index, "opt"), run_key(index, "opt"), "choice", "Optimizer",
+        default=lambda ctx: default_optimizer(index), widget="select", choices=lambda ctx: tuple(OPTIMIZERS),
+        labels=lambda ctx: {k: s.name for k, s in OPTIMIZERS.items()},
+    )]
+    for h in spec.hparams:
+        out.append(Setting(
+            run_key(index, h.name), run_key(index, h.name), "number", f"{h.name} (${h.symbol}$)",
+            default=lambda ctx, h=h: float(ctx.preset.hparams_for(optimizer)[h.name]), widget="slider",
+            help=h.help, number=lambda ctx, h=h: h.number, remembered=True, from_preset=True,
+        ))
+    if surface.has_data:
+        out.append(Setting(
+            run_key(index, "batch"), run_key(index, "batch"), "choice", "Batch size",
+            default=lambda ctx: ctx.surface.n_samples, widget="select_slider",
+            choices=lambda ctx: _batch_options(ctx.surface), labels=_batch_labels, remembered=True,
+            help="Rows per gradient: 1 is SGD, the full batch is plain gradient descent. Batches are drawn by "
+            "reshuffling the data every epoch (the same batches for every run with this size and seed).",
+        ))
+    else:
+        out.append(Setting(
+            run_key(index, "noise"), run_key(index, "noise"), "number", "Gradient noise σ", default=lambda ctx: 0.0,
+            widget="slider", number=lambda ctx: Number(0.0, 10.0, "linear", 0.05), remembered=True,
+            help="Standard deviation of Gaussian noise added to every gradient component (the same draws for "
+            "every run, scaled by its σ).",
+        ))
+    out.extend(_schedule_settings(index, optimizer))
+    out.append(Setting(run_key(index, "label"), run_key(index, "label"), "text", "Label", default=lambda ctx: "",
+                       widget="text", omit="", help="Leave empty for the automatic label."))
+    out.append(Setting(run_key(index, "hidden"), run_key(index, "hidden"), "flag", "Hide",
+                       default=lambda ctx: False, widget="toggle", omit=False,
+                       help="Hidden everywhere (paths, charts, table) and in the link; its settings are kept."))
+    return out
+
+
+def run_layout(values: Mapping[str, object]) -> tuple[str, ...]:
+    """The optimizer of each run in a flat mapping of values."""
+    return tuple(str(values[run_key(i, "opt")]) for i in range(int(values.get("runs", 0))))
+
+
 def settings_for(surface: Surface, optimizers: Iterable[str]) -> list[Setting]:
-    """Every setting of a view of this surface with these optimizers, in reading order."""
+    """Every setting of a view of this surface whose runs have these optimizers, in reading order."""
     out = [s for s in VIEW_SETTINGS if s.applies(surface)]
-    for key in optimizers:
-        out.extend(optimizer_settings(key))
+    for i, key in enumerate(optimizers):
+        out.extend(run_settings(i, key, surface))
     return out
 
 
 def defaults(surface_key: str, optimizers: Iterable[str]) -> dict[str, object]:
-    """The surface's preset for these optimizers, as a flat mapping of values."""
+    """The surface's preset for one run of each of these optimizers, as a flat mapping of values."""
     ctx = Context.of(surface_key)
+    optimizers = tuple(optimizers)
     values = {s.key: s.default(ctx) for s in settings_for(ctx.surface, optimizers)}
-    values["surface"], values["optimizers"] = surface_key, tuple(optimizers)
+    values["surface"], values["runs"] = surface_key, len(optimizers)
+    for i, key in enumerate(optimizers):
+        values[run_key(i, "opt")] = key
     return values
 
 
@@ -214,6 +375,10 @@ def _short(text: str, limit: int = 24) -> str:
 
 def write(setting: Setting, value) -> str | None:
     """The link's text for a value (None: the parameter is left out)."""
+    if value == setting.omit and type(value) is type(setting.omit):
+        return None
+    if setting.kind == "flag":
+        return "1" if value else "0"
     if setting.kind == "number":
         return format_number(value)
     if setting.kind == "keys":
@@ -322,35 +487,109 @@ class Reader:
             self.notices.append("the camera in the link is not three finite numbers: used the default view")
             return default
 
+    def _text(self, setting: Setting, ctx: Context, text: str, default):
+        clean = "".join(c for c in text if c.isprintable()).strip()
+        if len(clean) > MAX_LABEL_CHARS:
+            clean = clean[:MAX_LABEL_CHARS].rstrip()
+            self.notices.append(f"'{setting.link}' was longer than {MAX_LABEL_CHARS} characters: shortened")
+        return clean
+
+    def _flag(self, setting: Setting, ctx: Context, text: str, default):
+        value = {"1": True, "true": True, "0": False, "false": False, "": False}.get(text.lower())
+        if value is None:
+            self.notices.append(f"'{setting.link}={_short(text)}' is not 0 or 1: used {int(default)}")
+            return default
+        return value
+
     def leftovers(self) -> None:
         for key in sorted(set(self.raw) - self.used):
             self.notices.append(f"ignored unknown parameter '{_short(key)}'")
 
 
+_RUN_OPT = re.compile(r"r(\d{1,6})\.opt")
+
+
+def _renumber_runs(reader: Reader) -> int:
+    """Renumber a link's runs 0, 1, ... in the order of their indices; at most MAX_RUNS. Returns
+    how many runs the link has."""
+    indices = sorted({int(m.group(1)) for k in reader.raw if (m := _RUN_OPT.fullmatch(k))})
+    kept = {old: new for new, old in enumerate(limits.cap_runs(tuple(indices), reader.notices))}
+    raw = {}
+    for key, value in reader.raw.items():
+        m = re.fullmatch(r"r(\d{1,6})\.(.+)", key)
+        if m is None:
+            raw[key] = value
+        elif int(m.group(1)) in kept:
+            raw[f"r{kept[int(m.group(1))]}.{m.group(2)}"] = value
+        elif int(m.group(1)) in indices:
+            reader.used.add(key)  # a run beyond the limit: told once above
+        else:
+            raw[key] = value  # a run's setting without its optimizer: an unknown parameter
+    reader.raw = raw
+    return len(kept)
+
+
 def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
-    """A flat mapping of valid values from any query mapping, and the notices of what was replaced."""
+    """A flat mapping of valid values from any query mapping, and the notices of what was replaced.
+    A link with runs (`r0.opt=...`) gives those runs; a link from before runs gives one run per
+    optimizer of its `opt` list (LEGACY_SETTINGS)."""
     reader = Reader(query)
     surface_key = reader.read(BY_KEY["surface"], Context.of(DEFAULT_SURFACE))
     ctx = Context.of(surface_key)
-    optimizers = limits.cap_runs(tuple(reader.read(BY_KEY["optimizers"], ctx)), reader.notices)
-    values: dict[str, object] = {"surface": surface_key, "optimizers": tuple(optimizers)}
+    values: dict[str, object] = {"surface": surface_key}
+    n_runs = _renumber_runs(reader)
+    legacy = n_runs == 0
+    if legacy:
+        optimizers = limits.cap_runs(tuple(reader.read(BY_KEY["optimizers"], ctx)), reader.notices)
+        source = {s.key: reader.read(s, ctx) for s in LEGACY_SETTINGS[1:] if s.applies(ctx.surface)}
+    else:
+        optimizers = tuple(reader.read(Setting(run_key(i, "opt"), run_key(i, "opt"), "choice", "optimizer",
+                                               default=lambda ctx, i=i: default_optimizer(i),
+                                               choices=lambda ctx: tuple(OPTIMIZERS)), ctx)
+                           for i in range(n_runs))
+    values["runs"] = len(optimizers)
+    for i, key in enumerate(optimizers):
+        values[run_key(i, "opt")] = key
     for setting in settings_for(ctx.surface, optimizers):
-        if setting.key not in values:
+        if setting.key in values:
+            continue
+        if not legacy or setting in VIEW_SETTINGS:
             values[setting.key] = reader.read(setting, ctx)
+            continue
+        # An old link: the optimizer's `<optimizer>.<name>` and the view-wide gradient source.
+        index, name = setting.key[1:].split(".", 1)
+        key = optimizers[int(index)]
+        if name in OPTIMIZERS[key].defaults:
+            values[setting.key] = reader.read(hparam_setting(key, OPTIMIZERS[key].hparam(name)), ctx)
+        elif name in source:
+            values[setting.key] = source[name]
+        else:
+            values[setting.key] = setting.default(ctx)
+    for i, key in enumerate(optimizers):  # a schedule's parameters the link leaves out: that schedule's defaults
+        for name in schedulable(key):
+            kind = values[run_key(i, f"sched.{name}")]
+            for param, default in SCHEDULES[kind]().params().items():
+                if run_key(i, f"sched.{name}.{param}") not in reader.raw:
+                    values[run_key(i, f"sched.{name}.{param}")] = default
     # Parameters that mean nothing here are not worth a notice: another surface kind's noise or
-    # batch, and the hyperparameters of optimizers that are not selected.
-    reader.used.update(s.link for s in VIEW_SETTINGS if s.link and not s.applies(ctx.surface))
+    # batch, old links' hyperparameters of optimizers that are not selected, a run's settings that
+    # its optimizer does not have (a link edited by hand keeps working).
+    reader.used.update(s.link for s in (*VIEW_SETTINGS, *LEGACY_SETTINGS) if s.link and not s.applies(ctx.surface))
     reader.used.update(k for k in reader.raw if "." in k and k.split(".", 1)[0] in OPTIMIZERS)
+    if not legacy:
+        reader.used.update(s.link for s in LEGACY_SETTINGS)
     reader.leftovers()
     return values, limits.cap_notices(reader.notices)
 
 
 def to_query(values: Mapping[str, object]) -> dict[str, str]:
-    """The link's parameters for a flat mapping of values: every value, in a stable order."""
+    """The link's parameters for a flat mapping of values: every value in use, in a stable order."""
     surface = SURFACES[values["surface"]]
     query = {}
-    for setting in settings_for(surface, values["optimizers"]):
-        text = write(setting, values[setting.key]) if setting.link else None
+    for setting in settings_for(surface, run_layout(values)):
+        if not setting.link or not setting.is_active(values):
+            continue
+        text = write(setting, values[setting.key])
         if text is not None:
             query[setting.link] = text
     return query

@@ -3,9 +3,14 @@
 A link carries every value of the view (not just the ones that differ from the defaults), so
 that it reproduces the same paths even if a later version changes a default. Parameters:
 
-    surface=beale  opt=sgd,adam  adam.lr=0.01  adam.beta1=0.9 ...  x0=1  y0=1.5  steps=300
-    seed=0  noise=0 (analytic surfaces)  batch=32 (data surfaces; absent = full batch)
-    view=both  contour=filled  speed=60  cam=1.6,-1.6,0.9 (3-D camera eye, optional)
+    surface=beale  x0=1  y0=1.5  steps=300  seed=0  view=both  contour=filled  speed=60
+    cam=1.6,-1.6,0.9 (3-D camera eye, optional)  axis=epochs (data surfaces)
+    r0.opt=adam  r0.lr=0.01  r0.beta1=0.9 ...  r0.noise=0 (analytic) | r0.batch=16 (data)
+    r0.sched.lr=step  r0.sched.lr.step_size=30  r0.sched.lr.gamma=0.5   r0.label=...  r0.hidden=1
+    r1.opt=...                                                       (one r<i>.* group per run)
+
+Links from before runs (`opt=sgd,adam&adam.lr=0.2&noise=0.5`) are read as one run per optimizer
+with the view-wide noise or batch size (`optviz/settings.py`, `LEGACY_SETTINGS`).
 
 The parameters, their ranges and defaults are declared once, in `optviz/settings.py`.
 `parse_query` turns any mapping of strings into a valid `ViewState` plus notices, under one
@@ -25,6 +30,7 @@ open the same view: every value the old app could write is still valid and kept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
@@ -32,12 +38,14 @@ from surfaces import SURFACES, Surface
 
 from . import settings
 from .registry import DEFAULT_SELECTION, OPTIMIZERS
+from .runs import Run
+from .schedules import SCHEDULES
 from .settings import CAMERA_LIMIT, DEFAULT_SURFACE, MAX_PARAM_CHARS, SEED_MAX, VIEW_LABELS, format_number
 
 __all__ = [
     "CAMERA_LIMIT", "CONTOUR_STYLES", "DEFAULT_SPEED", "DEFAULT_SURFACE", "MAX_PARAM_CHARS", "NOISE_RANGE",
     "SEED_MAX", "SPEED_RANGE", "STEPS_RANGE", "VIEWS", "VIEW_LABELS", "ViewState", "batch_options",
-    "default_state", "format_number", "parse_query", "preset_view", "to_query",
+    "default_state", "format_number", "parse_query", "preset_view", "run_from_values", "run_values", "to_query",
 ]
 
 # Read from the declarations, for code that shows these settings by hand.
@@ -54,63 +62,125 @@ DEFAULT_SPEED = settings.BY_KEY["speed"].default(None)
 
 @dataclass(frozen=True)
 class ViewState:
+    """The whole view: the surface, its runs (`optviz.runs.Run`, hidden ones included) and what
+    they share (start, steps, seed), and how it is shown."""
+
     surface: str
-    optimizers: tuple[str, ...]
-    hparams: Mapping[str, Mapping[str, float]]  # full values for every selected optimizer
+    runs: tuple[Run, ...]
     start: tuple[float, float]
     steps: int
     seed: int = 0
-    noise: float = 0.0
-    batch_size: int | None = None  # data surfaces: None is the full batch
     view: str = "both"
     contour: str = "filled"
     speed: int = DEFAULT_SPEED
     camera: tuple[float, float, float] | None = None
+    axis: str = "steps"  # data surfaces: steps, samples or epochs on the charts' horizontal axis
     present: int = 0  # optviz/ui_settings.py: presentation mode and the step inspector
     inspect_run: int = 0
     inspect_step: int = 0
     notices: tuple[str, ...] = field(default=(), compare=False)
 
+    # Read-only views of the runs, for views with one run per optimizer (old links).
+    @property
+    def optimizers(self) -> tuple[str, ...]:
+        return tuple(r.optimizer for r in self.runs)
+
+    @property
+    def hparams(self) -> dict[str, dict[str, float]]:
+        """Each optimizer's hyperparameters (of its first run)."""
+        out: dict[str, dict[str, float]] = {}
+        for r in self.runs:
+            out.setdefault(r.optimizer, r.hparam_dict)
+        return out
+
+    @property
+    def noise(self) -> float:
+        return self.runs[0].noise if self.runs else 0.0
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.runs[0].batch_size if self.runs else None
+
+    @property
+    def visible_runs(self) -> tuple[tuple[int, Run], ...]:
+        return tuple((i, r) for i, r in enumerate(self.runs) if not r.hidden)
+
     def values(self) -> dict[str, object]:
         """The flat mapping of setting key -> value that `optviz.settings` and the widgets use."""
         surface = SURFACES[self.surface]
-        out: dict[str, object] = {"surface": self.surface, "optimizers": tuple(self.optimizers),
-                                  "x0": self.start[0], "y0": self.start[1]}
-        if surface.has_data:
-            out["batch"] = self.batch_size or surface.n_samples
+        out: dict[str, object] = {"surface": self.surface, "x0": self.start[0], "y0": self.start[1],
+                                  "runs": len(self.runs)}
         for name in _SAME_NAMED:
             if settings.BY_KEY[name].applies(surface):
                 out[name] = getattr(self, name)
-        for key in self.optimizers:
-            for name, value in self.hparams[key].items():
-                out[settings.hparam_key(key, name)] = value
+        for i, r in enumerate(self.runs):
+            out.update(run_values(i, r, surface))
         return out
 
     @classmethod
     def from_values(cls, values: Mapping[str, object], notices=()) -> ViewState:
         surface = SURFACES[values["surface"]]
-        optimizers = tuple(values["optimizers"])
-        batch = int(values["batch"]) if surface.has_data else None
-        # A setting with a field of its own name is copied with its declared type.
         ctx = settings.Context.of(surface.key)
+        # A setting with a field of its own name is copied with its declared type.
         same_named = {name: _typed(settings.BY_KEY[name], values[name], ctx) for name in _SAME_NAMED
                       if settings.BY_KEY[name].applies(surface)}
         return cls(
             surface=surface.key,
-            optimizers=optimizers,
-            hparams={k: {h.name: float(values[settings.hparam_key(k, h.name)]) for h in OPTIMIZERS[k].hparams}
-                     for k in optimizers},
+            runs=tuple(run_from_values(values, i, surface) for i in range(int(values.get("runs", 0)))),
             start=(float(values["x0"]), float(values["y0"])),
-            batch_size=None if batch in (None, surface.n_samples) else batch,
             notices=tuple(notices),
             **same_named,
         )
 
 
-# Settings stored in a ViewState field of the same name (the rest: surface, optimizers, start,
-# batch_size and hparams, are mapped above).
+# Settings stored in a ViewState field of the same name (the rest: surface, start and runs, are
+# mapped above).
 _SAME_NAMED = tuple(f.name for f in fields(ViewState) if f.name in settings.BY_KEY and f.name not in
-                    ("surface", "optimizers"))
+                    ("surface", "runs"))
+
+
+def run_values(index: int, run: Run, surface: Surface) -> dict[str, object]:
+    """A run as the flat values of its settings (`r<index>.*`): the chosen schedules' parameters,
+    not those of the schedules not chosen (fewer session-state keys: every Streamlit widget scans them)."""
+    key = functools.partial(settings.run_key, index)
+    out: dict[str, object] = {key("opt"): run.optimizer, key("label"): run.label, key("hidden"): run.hidden}
+    out.update({key(name): value for name, value in run.hparams})
+    if surface.has_data:
+        out[key("batch")] = run.batch_size or surface.n_samples
+    else:
+        out[key("noise")] = run.noise
+    chosen = run.schedule_dict
+    for name in settings.schedulable(run.optimizer):
+        schedule = chosen.get(name)
+        out[key(f"sched.{name}")] = schedule.key if schedule is not None else "constant"
+        if schedule is not None:  # the other schedules' parameters are not in use (they read as defaults)
+            out.update({key(f"sched.{name}.{param}"): value for param, value in schedule.params().items()})
+    return out
+
+
+def run_from_values(values: Mapping[str, object], index: int, surface: Surface) -> Run:
+    """The Run that the flat values of run `index` describe."""
+    key = functools.partial(settings.run_key, index)
+    optimizer = str(values[key("opt")])
+    spec = OPTIMIZERS[optimizer]
+    schedules = {}
+    for name in settings.schedulable(optimizer):
+        kind = values.get(key(f"sched.{name}"), "constant")
+        cls = SCHEDULES[kind]
+        defaults = cls().params()
+        params = {f.name: values.get(key(f"sched.{name}.{f.name}"), defaults[f.name]) for f in fields(cls)}
+        schedules[name] = cls(**{p: int(v) if f.type in ("int", int) else float(v)
+                                 for (p, v), f in zip(params.items(), fields(cls), strict=True)})
+    batch = int(values[key("batch")]) if surface.has_data else None
+    return Run(
+        optimizer,
+        {h.name: float(values[key(h.name)]) for h in spec.hparams},
+        batch_size=None if batch in (None, surface.n_samples) else batch,
+        noise=0.0 if surface.has_data else float(values[key("noise")]),
+        schedules=schedules,
+        label=str(values.get(key("label")) or ""),
+        hidden=bool(values.get(key("hidden"), False)),
+    )
 
 
 def _typed(setting: settings.Setting, value, ctx: settings.Context):
@@ -129,7 +199,8 @@ def batch_options(surface: Surface) -> tuple[int, ...]:
 
 
 def default_state(surface_key: str = DEFAULT_SURFACE, optimizers: tuple[str, ...] = DEFAULT_SELECTION) -> ViewState:
-    """The surface's preset (its own start, 200 steps and the registry's defaults if it has none)."""
+    """The surface's preset with one run per optimizer (its own start, 200 steps and the
+    registry's defaults if it has none)."""
     return ViewState.from_values(settings.defaults(surface_key, tuple(optimizers)))
 
 
@@ -148,3 +219,17 @@ def preset_view(surface_key: str, optimizers, *, view: str, contour: str, speed:
     the view is shown; the camera goes back to its default."""
     fresh = default_state(surface_key, tuple(optimizers) or DEFAULT_SELECTION)
     return replace(fresh, seed=seed, view=view, contour=contour, speed=speed)
+
+
+def lesson_state(view) -> ViewState:
+    """A lesson's view (`optviz.lessons.LessonView`) as a ViewState, read back through the link
+    like any other (so a lesson value a link could not carry would show as a notice); the lesson's
+    display choices where it makes them, the app's defaults otherwise."""
+    surface = SURFACES[view.surface]
+    state = ViewState(
+        surface=view.surface, runs=tuple(view.runs), start=tuple(view.start), steps=view.steps, seed=view.seed,
+        view=view.view or "both", contour=view.contour or "filled",
+        axis=view.axis if surface.has_data else "steps",
+    )
+    return parse_query(to_query(state))
+

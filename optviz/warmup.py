@@ -25,13 +25,14 @@ import time
 
 import numpy as np
 import pandas  # noqa: F401  (whole, before any thread's plotly looks for it)
-import PIL.Image  # noqa: F401  (plotly looks for it with sys.modules.get too)
+import PIL.Image  # (plotly looks for it with sys.modules.get too)
+import PIL.ImageFile  # noqa: F401  (st.image, which draws the runs' line styles and schedules)
 import pyarrow  # noqa: F401  (st.dataframe's wire format)
 from streamlit import dataframe_util
 
 from surfaces import SURFACES
 
-from . import plotting
+from . import plotting, sparkline  # noqa: F401  (sparkline imports html: the SVG charts of the sidebar)
 from .engine import simulate
 from .registry import OPTIMIZERS
 

@@ -1,4 +1,5 @@
-"""The trajectory component's Python side, and its JavaScript parsed (where node is installed)."""
+"""The view component's Python side, its JavaScript (syntax, frame expansion against Python's),
+and the private plotly.js APIs it relies on (checked on the packaged plotly.min.js)."""
 
 import json
 import shutil
@@ -7,31 +8,162 @@ import subprocess
 import numpy as np
 import pytest
 
-from optviz import figure_component
+from optviz import figure_component, plotting, simulate, web
+from optviz.presets import PRESETS
+from surfaces import SURFACES
+
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed; the browser tests exercise the JavaScript")
 
 
-def test_javascript_parses():
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed; the browser tests exercise the JavaScript")
-    result = subprocess.run([node, "--input-type=module", "--check"], input=figure_component._VIEW_JS,
+def node(script: str, stdin: str = "") -> str:
+    result = subprocess.run([NODE, "-e", script], input=stdin, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@needs_node
+@pytest.mark.parametrize("name", sorted(p.name for p in web.WEB_DIR.glob("*.js")))
+def test_javascript_parses(name):
+    code = web.script(name)
+    module = "export default" in code
+    if name == "loader.js":  # as Streamlit receives it, asset URLs filled in
+        code = figure_component._loader_js(figure_component.ASSETS)
+        assert "__OPTVIZ_ASSETS__" not in code and figure_component.ASSETS.plotly in code
+    result = subprocess.run([NODE, f"--input-type={'module' if module else 'commonjs'}", "--check"], input=code,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
-def test_payload_is_strict_json_with_typed_arrays():
+@needs_node
+def test_javascript_has_no_obvious_slips():
+    """A small lint: strict mode, no debugging left, no var, no == (=== only)."""
+    for name in ("figure.js", "view.js", "loader.js"):
+        code = web.script(name)
+        lines = [ln for ln in code.splitlines() if not ln.strip().startswith(("//", "*", "/*"))]
+        body = "\n".join(lines)
+        assert "debugger" not in body and "console.log" not in body, name
+        assert not any(ln.strip().startswith("var ") for ln in lines), name
+        assert not [ln for ln in lines if " == " in ln or " != " in ln], name
+        if name != "loader.js":
+            assert '"use strict"' in code, name
+
+
+def _figure(surface_key="beale", view="both", steps=None):
+    s = SURFACES[surface_key]
+    p = PRESETS[surface_key]
+    grid = plotting.surface_grid(s)
+    per = []
+    for key in ("sgd", "adam"):
+        t = simulate(s, key, p.start, p.steps if steps is None else steps, **p.hparams_for(key))
+        per.append(plotting.optimizer_traces(s, grid, t, plotting.PathStyle(key, key, "#123456"), view))
+    return plotting.trajectory_figure(s, grid, per, steps=p.steps if steps is None else steps, view=view)
+
+
+@needs_node
+@pytest.mark.parametrize(("surface_key", "view", "steps"), [("beale", "both", 500), ("saddle", "3d", 40),
+                                                            ("rosenbrock", "contour", 7)])
+def test_browser_frames_equal_python_expand_frames(surface_key, view, steps):
+    """figure.js builds the frames the live view and the export play; plotting.expand_frames
+    (used by the Python tests) must build the same ones."""
+    fig = _figure(surface_key, view, steps)
+    payload = web.to_json({k: v for k, v in fig.items() if k != "frames"})
+    script = web.script("figure.js") + r"""
+      globalThis.atob = (s) => Buffer.from(s, "base64").toString("latin1");
+      const fig = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      fig.data = fig.data.map(optvizFigure.decodeTrace);
+      const frames = optvizFigure.expandFrames(fig).map((f) => ({name: f.name, traces: f.traces,
+        data: f.data.map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) =>
+          [k, typeof v === "string" ? v : Array.from(v, (x) => (Number.isFinite(x) ? x : null))])))}));
+      process.stdout.write(JSON.stringify(frames));
+    """
+    js_frames = json.loads(node(script, payload))
+    # A marker whose point lies outside the plot is NaN in a plain list (strict to_json refuses it).
+    py_text = json.dumps(plotting.expand_frames(fig)["frames"], default=web.json_default, allow_nan=True)
+    py_frames = json.loads(py_text.replace("NaN", "null"))
+    assert len(js_frames) == len(py_frames) > 1
+    for js, py in zip(js_frames, py_frames, strict=True):
+        assert js["name"] == py["name"] and js["traces"] == py["traces"]
+        for jd, pd in zip(js["data"], py["data"], strict=True):
+            assert jd.keys() == pd.keys()
+            for dim in pd:
+                if dim == "type":
+                    assert jd[dim] == pd[dim]
+                    continue
+                want = pd[dim]
+                if isinstance(want, dict):  # a typed-array spec from to_json
+                    want = np.frombuffer(__import__("base64").b64decode(want["bdata"]), dtype=want["dtype"]).tolist()
+                want = [None if (isinstance(v, float) and not np.isfinite(v)) else v for v in want]
+                got = [None if v is None else v for v in jd[dim]]
+                np.testing.assert_allclose(np.array(got, dtype=float), np.array(want, dtype=float), rtol=0,
+                                           atol=0, equal_nan=True)
+
+
+def test_packaged_plotly_has_the_private_apis_the_view_uses():
+    """The view relies on plotly.js internals: _transitionData (frames, the running animation),
+    _fullLayout._basePlotModules with the cartesian module's plot(gd, traces, transitionOpts,
+    cb) (the #4596 fix), the gl3d scene's getCamera(), the js-plotly-plot class that
+    Plotly.react checks, and plotly_animationinterrupted. A plotly release that changes one of
+    them fails here (and requirements.txt pins the range these were checked on)."""
+    source = plotting.PLOTLY_JS_PATH.read_text(encoding="utf-8")
+    for needle in ("_transitionData", "_basePlotModules", "_frameQueue", "_animationRaf", "_currentFrame",
+                   "plotly_animationinterrupted", "js-plotly-plot", "getCamera", "plotly_animatingframe"):
+        assert needle in source, needle
+    # The calls are checked in a real browser by tests/test_e2e.py::test_the_private_plotly_apis_are_there.
+    version = source[:300].split("plotly.js v", 1)[1].split()[0]
+    assert version.split(".")[0] in ("3", "4"), f"plotly.js {version}: check the internals above, then widen the pin"
+
+
+def test_payload_is_strict_json_with_typed_arrays_by_reference():
     figure = {"data": [{"type": "scatter", "x": np.arange(10.0, dtype=np.float32), "y": [np.float64(1.5)]}],
               "layout": {}}
     payload = json.loads(figure_component.encode_payload(figure, 500))
     assert payload["height"] == 500
-    x = payload["figure"]["data"][0]["x"]
-    assert x["dtype"] == "f4" and "bdata" in x
-    assert payload["figure"]["data"][0]["y"] == [1.5]
+    trace = payload["figure"]["data"][0]["$v"]
+    (aid,) = payload["arrays"]
+    assert trace["x"] == {"$arr": aid} and payload["arrays"][aid]["dtype"] == "f4"
+    assert trace["y"] == [1.5]
 
 
 def test_nan_outside_arrays_is_refused_loudly():
     with pytest.raises(ValueError):
         figure_component.encode_payload({"data": [{"x": [float("nan")]}]}, 500)
+
+
+def test_a_second_payload_sends_only_what_changed_and_resolves_to_the_whole_figure():
+    fig = _figure()
+    first = figure_component.encode_figure(fig)
+    sent: dict = {}
+    full = figure_component.payload_bytes(first, 640, sent=sent)
+    sent.update(dict.fromkeys(first.ids(), True))
+    # Adam's learning rate changes: its traces and arrays are new, nothing else.
+    s, p = SURFACES["beale"], PRESETS["beale"]
+    grid = plotting.surface_grid(s)
+    per = [plotting.optimizer_traces(s, grid, simulate(s, k, p.start, p.steps, **{**p.hparams_for(k), **extra}),
+                                     plotting.PathStyle(k, k, "#123456"), "both")
+           for k, extra in (("sgd", {}), ("adam", {"lr": 0.05}))]
+    second_fig = plotting.trajectory_figure(s, grid, per, steps=p.steps, view="both")
+    second = figure_component.encode_figure(second_fig)
+    delta = figure_component.payload_bytes(second, 640, sent=sent)
+    assert len(delta) < len(full) / 5, (len(delta), len(full))
+    msg = json.loads(delta)
+    full_traces = [t["$v"] for t in msg["figure"]["data"] if "$v" in t]
+    assert full_traces and all(t.get("legendgroup") == "adam" for t in full_traces)
+    assert "$ref" in msg["figure"]["layout"]  # the layout did not change
+    # Resolved (as the AppTest helpers do), the delta is the whole second figure.
+    resolved = figure_component.decode_payload(delta)
+    assert resolved == json.loads(web.to_json(second_fig))
+
+
+def test_static_assets_are_written_once_atomically(tmp_path):
+    assets = figure_component.publish_static_assets(tmp_path)
+    gz = tmp_path / assets.plotly
+    assert gz.is_file() and gz.stat().st_size < plotting.PLOTLY_JS_PATH.stat().st_size / 2
+    import gzip
+
+    assert gzip.decompress(gz.read_bytes()) == plotting.PLOTLY_JS_PATH.read_bytes()
+    assert (tmp_path / assets.view).read_text() == web.page_script()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 def test_plotly_js_comes_from_the_plotly_package():

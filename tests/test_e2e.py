@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1500, "height": 1000}
 SERVER_START_TIMEOUT = 60  # s
 TIMEOUT_MS = 60_000  # software WebGL: a redraw of the 3-D scene takes seconds
-# A light view for the interaction tests: two optimizers (their expanders are open), 200 steps.
+# A light view for the interaction tests: two runs (their expanders are open), 200 steps (an old link).
 LIGHT = {"surface": "himmelblau", "opt": "sgd,adam"}
 
 # --- page-side helpers (plotly's state on the component's div) ---------------------------------
@@ -69,7 +69,7 @@ JS_DRAWN = """() => {
     && !!gd._transitionData && (gd._transitionData._frames || []).length > 0;
 }"""
 
-# Each optimizer's drawn path, per cell: {"scatter:adam": {"x": [...], "y": [...]}, "scatter3d:adam": ...}.
+# Each run's drawn path, per cell: {"scatter:r0": {"x": [...], "y": [...]}, "scatter3d:r0": ...}.
 # _fullData holds the decoded arrays (gd.data may hold plotly's base64 typed-array specs); NaN -> null.
 JS_PATHS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
@@ -313,14 +313,14 @@ def test_default_page_draws_its_charts(app):
     assert app.contour_paths() > 0, "the 2-D contour is not drawn"
     paths = app.paths()
     default_opts = parse_query({}).optimizers
-    assert {k.split(":")[1] for k in paths} == set(default_opts)
+    assert {k.split(":")[1] for k in paths} == {f"r{i}" for i in range(len(default_opts))}  # one run each
     assert all(len(p["x"]) >= 2 for p in paths.values())
-    # The loss chart (st.plotly_chart) is drawn with a line per optimizer.
-    loss = page.locator('[data-testid="stPlotlyChart"]').first
-    loss.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()
+    # The loss chart (optviz's chart component, same plotly.js) is drawn with a line per optimizer.
+    loss = page.locator("div.optviz-chart").first
+    loss.locator(".scatterlayer .trace").first.wait_for()
     assert loss.locator(".scatterlayer .trace").count() == len(default_opts)
     assert "Loss" in loss.locator(".gtitle").first.text_content()
-    assert page.locator(".js-plotly-plot").count() >= 2
+    assert page.locator(".js-plotly-plot").count() == 3  # trajectory view, loss, distance
     # The results table: a row per optimizer, no NaN anywhere on the page.
     table = page.locator('[data-testid="stDataFrame"]')
     table.wait_for()
@@ -328,7 +328,7 @@ def test_default_page_draws_its_charts(app):
     app.wait(f"() => document.querySelectorAll(\"[data-testid='stDataFrame'] [data-testid^='glide-cell']\")"
              f".length >= {len(default_opts)}")
     texts = [cells.nth(i).inner_text() for i in range(cells.count())]
-    assert "Adam" in texts and "Momentum" in texts, texts
+    assert any(t.startswith("Adam") for t in texts) and "Momentum" in texts, texts
     assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
     app.assert_clean()
@@ -363,9 +363,6 @@ def test_play_animates_and_keeps_the_contour(app):
     assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
     page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
     app.wait(f"() => !({JS_ANIMATING})()")
-    # plotly.js itself rejects the interrupted Play promise, unhandled ("API call to Plotly.animate
-    # rejected. undefined"); a standalone plotly page does the same. Not the app's error.
-    app.errors = [e for e in app.errors if e != "page error: undefined"]
     stopped = page.evaluate(JS_SLIDER)
     assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
     assert app.contour_paths() > 0, "the contour vanished after Pause"
@@ -381,19 +378,18 @@ def test_a_learning_rate_slider_redraws_that_path_only(app):
     app.open()
     page = app.page
     before = app.paths()
-    # Five optimizers: their sliders sit in closed expanders. Open Adam's.
-    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
-                 has_text=re.compile(r"(^|\s)Adam\s*$")).click()
-    lr = app.range_input("hp.adam.lr")
+    # Five runs: their sliders sit in closed expanders. Open Adam's (the fifth run).
+    page.locator('[data-testid="stSidebar"] .st-key-run-4 summary').click()
+    lr = app.range_input("r4.lr")
     lr.wait_for(state="visible")
     old = float(lr.get_attribute("aria-valuetext"))
     assert old == 0.2, "Beale's preset learning rate for Adam"
     app.press(lr, "ArrowLeft", 3)  # 0.2 -> 0.15 -> 0.12 -> 0.1 on the 1-1.2-1.5-2-2.5-... grid
-    app.wait_query(lambda q: q.get("adam.lr") == "0.1", "adam.lr=0.1")
+    app.wait_query(lambda q: q.get("r4.lr") == "0.1", "r4.lr=0.1")
     # Adam's first step moves every coordinate by the learning rate: the redrawn path shows 0.1.
     app.wait("""() => {
       const gd = document.querySelector('div.optviz-plot');
-      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'adam');
+      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'r4');
       return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - 0.1) < 1e-4;
     }""")
     app.wait_idle()
@@ -401,7 +397,7 @@ def test_a_learning_rate_slider_redraws_that_path_only(app):
     after = app.paths()
     assert set(after) == set(before)
     for key in before:
-        if key.endswith(":adam"):
+        if key.endswith(":r4"):
             assert after[key] != before[key], key
             assert abs(abs(after[key]["x"][1] - after[key]["x"][0]) - 0.1) < 1e-4
             assert abs(abs(before[key]["x"][1] - before[key]["x"][0]) - old) < 1e-4
@@ -459,25 +455,25 @@ def test_a_share_link_opens_the_same_view_in_a_fresh_browser(app, browser):
     app.open({**LIGHT, "adam.lr": "0.05", "steps": "120"})
     before = app.paths()
     # ... and one through the sidebar: SGD's learning rate one notch up (0.01 -> 0.012).
-    app.press(app.range_input("hp.sgd.lr"), "ArrowRight", 1)
-    app.wait(f"(old) => JSON.stringify(({JS_PATHS})()['scatter:sgd']) !== old", arg=json.dumps(before["scatter:sgd"]))
+    app.press(app.range_input("r0.lr"), "ArrowRight", 1)
+    app.wait(f"(old) => JSON.stringify(({JS_PATHS})()['scatter:r0']) !== old", arg=json.dumps(before["scatter:r0"]))
     # The app writes the whole view into the URL: that is the share link.
-    link_query = app.wait_query(lambda q: q.get("sgd.lr") == "0.012" and "x0" in q, "sgd.lr=0.012 and the full view")
-    assert link_query["adam.lr"] == "0.05" and link_query["steps"] == "120" and link_query["surface"] == "himmelblau"
+    link_query = app.wait_query(lambda q: q.get("r0.lr") == "0.012" and "x0" in q, "r0.lr=0.012 and the full view")
+    assert link_query["r1.lr"] == "0.05" and link_query["steps"] == "120" and link_query["surface"] == "himmelblau"
     app.wait_idle()
     teacher = app.paths()
-    assert teacher["scatter:adam"] == before["scatter:adam"] and teacher["scatter:sgd"] != before["scatter:sgd"]
+    assert teacher["scatter:r1"] == before["scatter:r1"] and teacher["scatter:r0"] != before["scatter:r0"]
     link = app.page.url
     teacher_sidebar = app.sidebar()
-    assert teacher_sidebar["st-key-steps"] == "120" and teacher_sidebar["st-key-hp-adam-lr"] == "0.05"
-    assert teacher_sidebar["st-key-hp-sgd-lr"] == "0.012"
+    assert teacher_sidebar["st-key-steps"] == "120" and teacher_sidebar["st-key-r1-lr"] == "0.05"
+    assert teacher_sidebar["st-key-r0-lr"] == "0.012"
 
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         student = App(context.new_page(), app.base).open(link)
         student_paths = student.paths()
-        assert set(student_paths) == set(teacher) == {"scatter:sgd", "scatter3d:sgd", "scatter:adam", "scatter3d:adam"}
+        assert set(student_paths) == set(teacher) == {"scatter:r0", "scatter3d:r0", "scatter:r1", "scatter3d:r1"}
         assert all(len(p["x"]) == 121 for p in student_paths.values())
         assert student_paths == teacher
         assert student.sidebar() == teacher_sidebar
@@ -547,7 +543,7 @@ def test_screenshot(app, tmp_path):
 
     app.open()
     page = app.page
-    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .scatterlayer .trace').first.wait_for()
+    page.locator("div.optviz-chart .scatterlayer .trace").first.wait_for()
     page.evaluate("document.fonts.ready.then(() => null)")
     # Two animation frames: the WebGL scene has painted its latest state.
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))")
@@ -603,6 +599,64 @@ def test_the_exported_animation_plays_offline(app, browser, tmp_path):
         assert not [e for e in errors if "undefined" not in e], errors
     finally:
         offline.close()
+
+
+def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
+    """The teaching material's first comparison, built as a teacher would: one SGD run on the
+    regression, duplicated twice in the sidebar, the copies given batch sizes 1 and 16; then Play."""
+    app.open({"surface": "mse", "r0.opt": "sgd", "steps": "200"})
+    page = app.page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+
+    def duplicate(index: int, count: int) -> None:
+        sidebar.locator(f".st-key-duplicate-{index} button").first.click()
+        app.wait(f"() => document.querySelectorAll('[data-testid=\"stSidebar\"] [data-testid=\"stExpander\"]')"
+                 f".length === {count}")
+        app.wait_idle()
+
+    def batch(index: int, key: str, presses: int, want: str) -> None:
+        """Batch options are 1, 2, 4, ..., 128, 240 (the full batch)."""
+        slider = app.range_input(f"r{index}.batch")
+        slider.wait_for(state="visible")
+        app.press(slider, key, presses)
+        app.wait_query(lambda q: q.get(f"r{index}.batch") == want, f"r{index}.batch={want}")
+        app.wait_idle()
+
+    duplicate(0, 2)  # two runs: both expanders open
+    batch(1, "ArrowLeft", 4, "16")  # the copy becomes mini-batch 16 (240 -> 128 -> 64 -> 32 -> 16) ...
+    duplicate(1, 3)  # ... is duplicated (the new run 2 keeps 16) ...
+    batch(1, "Home", 1, "1")  # ... and run 1 becomes SGD, one sample per step
+    q = app.query()
+    assert q["r0.batch"] == "240" and q["r1.batch"] == "1" and q["r2.batch"] == "16"
+    assert q["r0.opt"] == q["r1.opt"] == q["r2.opt"] == "sgd"
+    app.wait("() => document.querySelector('div.optviz-plot')._fullData"
+             ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup).length === 3")
+    paths = app.paths()
+    contour = {k: p for k, p in paths.items() if k.startswith("scatter:")}
+    assert set(contour) == {"scatter:r0", "scatter:r1", "scatter:r2"}
+    assert len({json.dumps(p) for p in contour.values()}) == 3, "three different paths"
+    # Three labels that tell the runs apart, in the legend.
+    names = page.evaluate("() => document.querySelector('div.optviz-plot')._fullData"
+                          ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup)"
+                          ".map((d) => d.name)")
+    assert len(set(names)) == 3 and any("b=1" in n for n in names) and any("b=16" in n for n in names), names
+
+    start = page.evaluate(JS_SLIDER)
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+    app.wait("""(last) => {
+      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0];
+      window.__active = window.__active || new Set();
+      if (s.active !== last) window.__active.add(s.active);
+      return window.__active.size >= 2;
+    }""", arg=start["active"])
+    page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+    app.errors = [e for e in app.errors if e != "page error: undefined"]  # plotly's own (see above)
+    stopped = page.evaluate(JS_SLIDER)
+    k = int(stopped["label"])
+    for key, path in app.paths().items():  # the frame shows every run up to its step
+        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+    app.assert_clean()
 
 
 # --- issue 6: every path visible in 3-D from every preset camera (helper truth-plot) -----------
@@ -741,20 +795,20 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     assert not inside.all()  # the case of the issue: it leaves the plot ...
     paths = page.evaluate(JS_ALL_PATHS)
     for cell in ("scatter", "scatter3d"):
-        drawn = [v is not None for v in paths[f"{cell}:sgd"]["x"]]
+        drawn = [v is not None for v in paths[f"{cell}:r0"]["x"]]  # run 0 is SGD
         assert drawn == inside.tolist(), cell  # ... and every inside point is drawn, only those
     page.screenshot(path=str(shots_dir / "page-mse-batch1-seed1.png"))
 
     app.open({"surface": "rosenbrock", "opt": "sgd,adam", "sgd.lr": "0.01"})
     marks = page.evaluate(JS_END_MARKS)
     assert sorted(m["type"] for m in marks) == ["scatter", "scatter3d"], marks
-    assert all(m["key"] == "sgd" and m["text"] == "diverged at step 4" and m["symbol"] == "x" for m in marks)
+    assert all(m["key"] == "r0" and m["text"] == "diverged at step 4" and m["symbol"] == "x" for m in marks)
     assert all(m["x"][-1] is not None for m in marks)
-    assert len(page.evaluate(JS_ALL_PATHS)["scatter:sgd"]["x"]) == 4  # steps 0-3: the frozen tail is not drawn
+    assert len(page.evaluate(JS_ALL_PATHS)["scatter:r0"]["x"]) == 4  # steps 0-3: the frozen tail is not drawn
     chart = _loss_chart(app)
-    line = next(t for t in chart["traces"] if t["key"] == "sgd" and t["mode"] == "lines")
+    line = next(t for t in chart["traces"] if t["key"] == "r0" and t["mode"] == "lines")
     assert line["n"] == 4 and "diverged at step 4" in line["name"], chart
-    assert any(t["key"] == "sgd" and t["mode"] == "markers" for t in chart["traces"]), chart
+    assert any(t["key"] == "r0" and t["mode"] == "markers" for t in chart["traces"]), chart
     page.screenshot(path=str(shots_dir / "page-rosenbrock-diverged.png"))
     page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-rosenbrock-diverged.png"))
 
@@ -766,6 +820,244 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     page.screenshot(path=str(shots_dir / "page-saddle.png"))
     page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-saddle.png"))
     app.assert_clean()
+# --- the view after changes: Play, page errors, camera, bytes (issue 7) ---------------------------
+
+# Every animation frame the trajectory view shows from now on, by name, into window.__seen.
+JS_WATCH_FRAMES = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  window.__seen = [];
+  if (!gd.__optvizWatch) {
+    gd.__optvizWatch = true;
+    gd.on('plotly_animatingframe', (e) => window.__seen && window.__seen.push(e.name));
+  }
+}"""
+
+JS_FRAME_COUNT = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  return {frames: (gd._transitionData._frames || []).length, steps: gd._fullLayout.sliders[0].steps.length};
+}"""
+
+
+def _watch_errors(app: App) -> list[str]:
+    """Every page error, unhandled rejection and console error of the page, from now on."""
+    errors: list[str] = []
+    app.page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    app.page.on("console", lambda m: errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+    return errors
+
+
+def _press_play(app: App) -> None:
+    app.page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+
+
+def _press_pause(app: App) -> None:
+    app.page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+
+
+def _assert_plays(app: App, what: str) -> None:
+    """Play shows frame after frame (the frame on screen changes over time), then Pause stops it."""
+    page = app.page
+    counts = page.evaluate(JS_FRAME_COUNT)
+    assert counts["frames"] == counts["steps"] > 1, f"{what}: the plot holds {counts['frames']} frames"
+    page.evaluate(JS_WATCH_FRAMES)
+    _press_play(app)
+    app.wait("() => new Set(window.__seen).size >= 3")
+    lengths = set()
+    for _ in range(3):  # the drawn paths grow while it plays
+        lengths.add(len(next(iter(app.paths().values()))["x"]))
+        page.wait_for_timeout(150)
+    _press_pause(app)
+    seen = page.evaluate("window.__seen")
+    assert len(set(seen)) >= 3, f"{what}: Play showed {seen}"
+    assert len(lengths) >= 2 or page.evaluate(JS_SLIDER)["active"] > 0, f"{what}: the frame did not change"
+
+
+def _rotate_camera(app: App) -> dict:
+    page = app.page
+    default = app.camera()
+    box = page.evaluate(JS_SCENE_BOX)
+    cx, cy = box["left"] + box["width"] / 2, box["top"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for i in range(1, 13):
+        page.mouse.move(cx - 12 * i, cy + 2 * i)
+    page.mouse.up()
+    app.wait(f"(d) => {{ const c = ({JS_CAMERA})(); return !!c && Math.hypot(c.x - d.x, c.y - d.y, c.z - d.z) > .3; }}",
+             arg=default)
+    app.wait_query(lambda q: "cam" in q, "the rotated camera in cam=")
+    app.wait_idle()
+    return app.camera()
+
+
+def _change_steps(app: App, presses: int) -> int:
+    steps = app.range_input("steps")
+    new = int(steps.get_attribute("aria-valuetext")) - 10 * presses
+    app.press(steps, "ArrowLeft", presses)
+    app.wait_query(lambda q: q.get("steps") == str(new), f"steps={new}")
+    # The new figure is drawn: its step slider ends at the new last step (while playing, the
+    # paths on screen are a frame's, so their length tells nothing).
+    app.wait(f"""() => {{
+      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0].steps;
+      return s[s.length - 1].label === '{new}';
+    }}""")
+    app.wait_idle()
+    return new
+
+
+def test_play_works_after_every_kind_of_update(app):
+    """Play animates on the first page, after a slider change, a view switch, a surface switch, a
+    reset and on a link; the rotated camera survives the slider change and Play; no page error."""
+    errors = _watch_errors(app)
+    app.open(LIGHT)
+    page = app.page
+    _assert_plays(app, "first page")
+    rotated = _rotate_camera(app)
+
+    _change_steps(app, 2)
+    _assert_plays(app, "after the steps slider")
+    assert _close(app.camera(), rotated, 1e-3), "the camera moved with a slider or with Play"
+
+    page.get_by_text("Contour only").click()
+    app.wait("() => !document.querySelector('div.optviz-plot')._fullLayout.scene")
+    app.wait_idle()
+    _assert_plays(app, "after switching to the contour view")
+    page.get_by_text("3-D + contour").click()
+    app.wait("() => !!document.querySelector('div.optviz-plot')._fullLayout.scene")
+    app.wait_idle()
+    _assert_plays(app, "after switching back to both views")
+
+    page.locator(".st-key-surface [role='combobox']").click()
+    page.get_by_role("option", name=re.compile(r"^Rosenbrock")).click()
+    app.wait_query(lambda q: q.get("surface") == "rosenbrock", "surface=rosenbrock")
+    app.wait("() => (document.querySelector('div.optviz-plot')._fullLayout.scene.zaxis.title.text || '') !== ''")
+    app.wait_idle()
+    _assert_plays(app, "after a surface switch")
+
+    page.get_by_role("button", name="Reset to the surface's preset").click()
+    app.wait_idle()
+    _assert_plays(app, "after a reset")
+
+    link = page.url
+    app.open(link)
+    _assert_plays(app, "on a reopened link")
+    app.assert_clean()
+    assert not errors, errors
+
+
+def test_a_change_while_playing_raises_no_error_and_keeps_playing(app):
+    """A slider change during Play: no page error or unhandled rejection; the view goes on playing
+    with the new paths (or stops cleanly), and Play works again afterwards, camera kept."""
+    errors = _watch_errors(app)
+    app.open(LIGHT)
+    page = app.page
+    rotated = _rotate_camera(app)
+    for round_ in range(2):
+        page.evaluate(JS_WATCH_FRAMES)
+        _press_play(app)
+        app.wait("() => new Set(window.__seen).size >= 2")
+        new = _change_steps(app, 1)
+        counts = page.evaluate(JS_FRAME_COUNT)
+        assert counts["frames"] == counts["steps"] == min(new + 1, 150), counts
+        if page.evaluate(JS_ANIMATING):
+            # Still playing, now with the new paths: frames keep coming and none is longer than the run.
+            page.evaluate("() => { window.__seen = []; }")
+            app.wait("() => new Set(window.__seen).size >= 2")
+            assert max(int(n) for n in page.evaluate("window.__seen")) <= new
+            _press_pause(app)
+        _assert_plays(app, f"after a change during Play (round {round_ + 1})")
+    # Pause, Play and the step slider in quick succession interrupt plotly's animations.
+    _press_play(app)
+    page.wait_for_timeout(200)
+    _press_pause(app)
+    _press_play(app)
+    page.wait_for_timeout(200)
+    _press_play(app)
+    page.wait_for_timeout(200)
+    _press_pause(app)
+    page.wait_for_timeout(500)
+    assert _close(app.camera(), rotated, 1e-3), "the camera moved"
+    app.assert_clean()
+    assert not errors, errors
+
+
+def test_one_learning_rate_change_sends_that_optimizer_only(app):
+    """After the first page, a learning-rate change crosses the websocket as that optimizer's new
+    arrays and traces (a few tens of KB), not the whole figure (surface, contour, other paths)."""
+    received: list[int] = []
+    app.page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
+        len(payload) if isinstance(payload, (bytes, str)) else 0)))
+    app.open()
+    page = app.page
+    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
+                 has_text=re.compile(r"(^|\s)Adam\s*$")).click()
+    lr = app.range_input("hp.adam.lr")
+    lr.wait_for(state="visible")
+    first_load = sum(received)
+    received.clear()
+    app.press(lr, "ArrowLeft", 1)
+    app.wait_query(lambda q: q.get("adam.lr") == "0.15", "adam.lr=0.15")
+    app.wait("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'adam');
+      return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - 0.15) < 1e-4;
+    }""")
+    app.wait_idle()
+    change = sum(received)
+    assert first_load > 200_000, first_load  # the first page carries the surface and every path
+    assert change < 60_000, f"one learning rate sent {change} bytes"
+    # The page kept the other traces' very objects (no new arrays for them).
+    app.assert_clean()
+
+
+def test_the_private_plotly_apis_are_there(app):
+    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
+    app.open(LIGHT)
+    found = app.page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
+      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
+      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
+              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
+              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
+              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
+    }""")
+    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
+                     "plotClass": True, "version": found["version"]}, found
+    app.assert_clean()
+
+
+def test_the_exported_animation_plays_pauses_and_plays_again_without_errors(app, browser, tmp_path):
+    """The export embeds plotly.js and optviz/web/figure.js and builds its frames from the same
+    compact figure as the live view: it plays offline, Pause stops it, Play goes on, and no
+    interruption surfaces as a page error."""
+    app.open(LIGHT)
+    with app.page.expect_download(timeout=TIMEOUT_MS) as info:
+        app.page.get_by_role("button", name="Animation (standalone HTML)").click()
+    target = tmp_path / "animation.html"
+    info.value.save_as(target)
+    html = target.read_text()
+    assert "optvizFigure" in html and '"animation"' in html and '"frames":[{' not in html
+    offline = browser.new_context(viewport=VIEWPORT, offline=True)
+    try:
+        view = offline.new_page()
+        errors = []
+        view.on("pageerror", lambda e: errors.append(str(e)))
+        view.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        view.goto(target.as_uri())
+        gd = "document.querySelector('.js-plotly-plot')"
+        view.wait_for_function(f"() => {gd} && ({gd}._transitionData._frames || []).length > 1", timeout=TIMEOUT_MS)
+        view.evaluate(f"() => {{ window.__seen = []; "
+                      f"{gd}.on('plotly_animatingframe', (e) => window.__seen.push(e.name)); }}")
+        for _ in range(2):
+            view.get_by_text("▶ Play").click()
+            view.wait_for_function("() => new Set(window.__seen).size >= 3", timeout=TIMEOUT_MS)
+            view.get_by_text("❚❚ Pause").click()
+            view.wait_for_timeout(300)
+            view.evaluate("() => { window.__seen = []; }")
+        assert view.evaluate(f"() => {gd}.querySelectorAll('.contourlayer path').length") > 0
+        assert not errors, errors
+    finally:
+        offline.close()
 
 
 # --- issue 10: screens, presentation mode, the step inspector, self-explanatory exports (ui-inspect) ---

@@ -22,6 +22,9 @@ from streamlit.testing.v1 import AppTest
 import optviz.cached
 import optviz.warmup  # noqa: F401
 from optviz import OPTIMIZERS, engine, limits, share
+from optviz import settings as decl
+from optviz.runs import Run
+from optviz.schedules import SCHEDULES, Schedule
 from optviz.share import ViewState, parse_query, to_query
 from surfaces import SURFACES
 
@@ -29,8 +32,15 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 # --- hostile query strings --------------------------------------------------------------------------
 
+# Runs' keys (r<i>.*): the optimizer, every hyperparameter name, the gradient source, schedules and
+# their parameters, label and hidden, for a few run indices (a link's indices need not be 0, 1, ...).
+RUN_NAMES = sorted({h.name for spec in OPTIMIZERS.values() for h in spec.hparams}
+                   | {"opt", "batch", "noise", "label", "hidden", "sched.lr", "sched.momentum", "sched.beta1"}
+                   | {f"sched.{h}.{p}" for h in ("lr", "momentum", "beta1")
+                      for p in ("step_size", "gamma", "duration", "final", "start_factor", "end_factor", "start")})
 KNOWN_KEYS = ["surface", "opt", "x0", "y0", "steps", "seed", "noise", "batch", "view", "contour", "speed", "cam",
-              *(f"{k}.{h.name}" for k, spec in OPTIMIZERS.items() for h in spec.hparams)]
+              "axis", *(f"{k}.{h.name}" for k, spec in OPTIMIZERS.items() for h in spec.hparams),
+              *(f"r{i}.{name}" for i in (0, 1, 7) for name in RUN_NAMES)]
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
@@ -41,7 +51,8 @@ NUMBERS = st.one_of(
 TEXT = st.text(max_size=40) | st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 VALUES = st.one_of(
     NUMBERS, TEXT,
-    st.sampled_from([*SURFACES, *OPTIMIZERS, *share.VIEWS, *share.CONTOUR_STYLES]),
+    st.sampled_from([*SURFACES, *OPTIMIZERS, *share.VIEWS, *share.CONTOUR_STYLES, *SCHEDULES, "steps", "epochs",
+                     "samples", "1", "0", "true"]),
     st.lists(st.sampled_from([*OPTIMIZERS, "adam", "nope", "", " ", "__import__('os')"]), max_size=30).map(",".join),
 )
 KEYS = st.one_of(st.sampled_from(KNOWN_KEYS), TEXT, st.sampled_from(["adam.", ".lr", "adam.nope", "sgd.lr.x", "opt "]))
@@ -72,6 +83,27 @@ def _check_hparams(opt: str, values) -> None:
         assert _finite(v) and h.low <= v <= h.high, (opt, h.name, v, h.low, h.high)
 
 
+def _check_run(run: Run, surface) -> None:
+    assert isinstance(run, Run) and run.optimizer in OPTIMIZERS
+    _check_hparams(run.optimizer, run.hparam_dict)
+    assert _finite(run.noise) and share.NOISE_RANGE[0] <= run.noise <= share.NOISE_RANGE[1]
+    assert run.noise == 0.0 or not surface.has_data
+    if surface.has_data:
+        options = share.batch_options(surface)
+        assert run.batch_size is None or (_is_int(run.batch_size) and run.batch_size in options
+                                          and run.batch_size < surface.n_samples)
+    else:
+        assert run.batch_size is None
+    offered = decl.schedulable(run.optimizer)
+    for hparam, schedule in run.schedules:
+        assert hparam in offered and schedule.key in offered[hparam]
+        numbers = decl.schedule_parameter_numbers(schedule.key, run.spec.hparam(hparam))
+        for param, v in schedule.params().items():
+            assert numbers[param].contains(v), (hparam, schedule, param, v)
+    assert isinstance(run.label, str) and len(run.label) <= decl.MAX_LABEL_CHARS and run.label.isprintable()
+    assert isinstance(run.hidden, bool)
+
+
 def _check_field(state: ViewState, name: str) -> None:
     surface = SURFACES[state.surface]
     value = getattr(state, name)
@@ -84,6 +116,12 @@ def _check_field(state: ViewState, name: str) -> None:
         assert set(value) == set(state.optimizers)
         for opt, values in value.items():
             _check_hparams(opt, values)
+    elif name == "runs":
+        assert isinstance(value, tuple) and 1 <= len(value) <= limits.MAX_RUNS
+        for run in value:
+            _check_run(run, surface)
+    elif name == "axis":
+        assert value in decl.AXIS_LABELS and (value == "steps" or surface.has_data)
     elif name == "start":
         (x_lo, x_hi), (y_lo, y_hi) = surface.domain
         assert len(value) == 2 and all(_finite(v) for v in value)
@@ -154,7 +192,10 @@ def test_a_bad_value_of_a_known_key_is_named_in_a_notice(key, bad):
     assert_valid(state)
     # An empty view, contour style or camera means the default, as an absent key does; beale has no data,
     # so a batch size means nothing there.
-    if (bad == "" and key in ("view", "contour", "cam")) or key == "batch":
+    # axis is the data surfaces' too; any short text is a valid label, and an empty hidden means shown.
+    if (bad == "" and (key in ("view", "contour", "cam") or key.endswith(".hidden"))) or key in ("batch", "axis"):
+        return
+    if key.endswith(".label") and len(bad) <= decl.MAX_LABEL_CHARS:
         return
     assert state.notices, (key, bad)
 
@@ -219,6 +260,11 @@ class EngineSpy:
         seed = kw.pop("seed", 0)
         assert _is_int(seed) and 0 <= seed <= share.SEED_MAX
         kw.pop("tol", None)
+        kw.pop("record_state", None)
+        for name, schedule in (kw.pop("schedules", None) or {}).items():  # each value finite and >= 0
+            assert isinstance(schedule, Schedule)
+            values = schedule.values(steps, kw[name])
+            assert np.all(np.isfinite(values)) and np.all(values >= 0), (name, schedule)
         if opt in OPTIMIZERS:
             _check_hparams(opt, {k: float(v) for k, v in kw.items()})
         return self.real(surface, optimizer, start, steps, noise=noise, batch_size=batch, seed=seed, **kw)

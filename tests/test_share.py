@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, simulate
 from optviz.presets import PRESETS, preset_for
+from optviz.runs import Run
+from optviz.settings import MAX_RUNS
 from optviz.share import (
     DEFAULT_SURFACE,
     ViewState,
@@ -29,15 +31,20 @@ def test_empty_link_is_the_default_view():
     assert state.notices == ()
 
 
+# Every optimizer, in views of at most MAX_RUNS runs.
+GROUPS = [tuple(OPTIMIZERS)[i:i + MAX_RUNS] for i in range(0, len(OPTIMIZERS), MAX_RUNS)]
+
+
+@pytest.mark.parametrize("keys", GROUPS, ids=[g[0] for g in GROUPS])
 @pytest.mark.parametrize("surface", list(SURFACES))
-def test_round_trip_of_every_surface_with_every_optimizer(surface):
-    keys = tuple(OPTIMIZERS)
+def test_round_trip_of_every_surface_with_every_optimizer(surface, keys):
     base = default_state(surface, keys)
     hparams = {k: {h.name: h.grid()[len(h.grid()) // 3] for h in OPTIMIZERS[k].hparams} for k in keys}
     batch = batch_options(SURFACES[surface])[1] if SURFACES[surface].has_data else None
+    runs = tuple(Run(k, hparams[k], batch_size=batch, noise=0.0 if batch else 0.35) for k in keys)
     state = ViewState(
-        surface=surface, optimizers=keys, hparams=hparams, start=(base.start[0] + 0.123456789, base.start[1]),
-        steps=370, seed=123456, noise=0.0 if batch else 0.35, batch_size=batch, view="contour", contour="lines",
+        surface=surface, runs=runs, start=(base.start[0] + 0.123456789, base.start[1]),
+        steps=370, seed=123456, view="contour", contour="lines",
         speed=120,
         camera=(0.1, -2.25, 1.5),
     )

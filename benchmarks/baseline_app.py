@@ -1,0 +1,56 @@
+"""The baseline for benchmarks/bench_browser.py: the same figures as optviz's default view, drawn the
+way typical Streamlit apps draw them: st.plotly_chart with the whole figure, its animation frames
+included, on every rerun (plus the loss and distance charts), results cached with st.cache_data.
+
+Only what the benchmark touches is here: the default surface and optimizers, and one learning-rate
+slider per optimizer with the same widget keys as app.py.
+Run: streamlit run benchmarks/baseline_app.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from optviz import OPTIMIZERS, plotting, simulate
+from optviz.presets import PRESETS
+from optviz.registry import DEFAULT_SELECTION
+from surfaces import SURFACES
+
+st.set_page_config(page_title="baseline", layout="wide")
+SURFACE = "beale"
+surface, preset = SURFACES[SURFACE], PRESETS[SURFACE]
+
+
+@st.cache_data
+def run(key: str, lr: float):
+    return simulate(SURFACE, key, preset.start, preset.steps, **{**preset.hparams_for(key), "lr": lr})
+
+
+@st.cache_data
+def grid():
+    return plotting.surface_grid(surface)
+
+
+with st.sidebar:
+    lrs = {}
+    for key in DEFAULT_SELECTION:
+        h = OPTIMIZERS[key].hparam("lr")
+        with st.expander(OPTIMIZERS[key].name):
+            lrs[key] = st.select_slider(f"{key} lr", options=h.grid(), value=preset.hparams_for(key)["lr"],
+                                        key=f"hp.{key}.lr")
+
+st.markdown(f"### {surface.title}")
+runs = [(plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color), run(k, lrs[k])) for k in DEFAULT_SELECTION]
+per = [plotting.optimizer_traces(surface, grid(), t, style, "both") for style, t in runs]
+figure = plotting.expand_frames(plotting.trajectory_figure(surface, grid(), per, steps=preset.steps, view="both"))
+st.plotly_chart(figure, key="trajectory")
+c1, c2 = st.columns(2)
+c1.plotly_chart(plotting.loss_figure(surface, runs), key="loss")
+distance = plotting.distance_figure(runs)
+if distance is not None:
+    c2.plotly_chart(distance, key="distance")

@@ -1,0 +1,251 @@
+/*
+ * optviz live view: one persistent plotly div per Streamlit component instance.
+ *
+ * Classic script, loaded once per page after figure.js; defines globalThis.optvizView, which
+ * loader.js calls on every render of the component. What it keeps across reruns:
+ *   - the div (so a rotated 3-D camera stays: Plotly.react, never a remount);
+ *   - a page-wide cache of pieces by content id: numeric arrays (decoded once), traces (whose
+ *     decoded objects are reused, so Plotly.react sees the same objects) and the layout and
+ *     animation spec. Python sends a piece in full once ({"$id": id, "$v": ...}, arrays in
+ *     msg.arrays) and afterwards only {"$ref": id}; an id missing here (evicted, or in a
+ *     message superseded before it arrived) is reported back ("missing") and Python resends it.
+ */
+(function (root) {
+  "use strict";
+  const F = root.optvizFigure;
+  // Python remembers at most 600 sent ids per session (figure_component.SENT_LIMIT): the page
+  // keeps more, so an id Python believes sent is normally still here.
+  const CACHE_LIMIT = 800;
+  const cache = root.optvizPieces || (root.optvizPieces = new Map());
+
+  function remember(id, entry) {
+    cache.delete(id);
+    cache.set(id, entry);
+    while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value);
+  }
+
+  function recall(id) {
+    const entry = cache.get(id);
+    if (entry !== undefined) { cache.delete(id); cache.set(id, entry); }
+    return entry;
+  }
+
+  // Replace {"$arr": id} by the cached typed array; collect ids not in the cache.
+  function withArrays(value, missing) {
+    if (!value || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
+    if (Array.isArray(value)) return value.map((v) => withArrays(v, missing));
+    if (typeof value.$arr === "string") {
+      const entry = recall(value.$arr);
+      if (entry === undefined) { missing.push(value.$arr); return null; }
+      return entry.array;
+    }
+    const out = {};
+    for (const k of Object.keys(value)) out[k] = withArrays(value[k], missing);
+    return out;
+  }
+
+  function whenPlotly() {
+    if (root.Plotly) return Promise.resolve(root.Plotly);
+    return new Promise((resolve) => {
+      const t = setInterval(() => {
+        if (root.Plotly) { clearInterval(t); resolve(root.Plotly); }
+      }, 25);
+    });
+  }
+
+  function sameBytes(a, b) {
+    if (a === b) return true;
+    if (!a || !b || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  const clone = (o) => (o === undefined || o === null ? o : JSON.parse(JSON.stringify(o)));
+
+  function liveCamera(gd, sceneId) {
+    const s = gd._fullLayout && gd._fullLayout[sceneId];
+    if (!s) return null;
+    try { if (s._scene) return clone(s._scene.getCamera()); } catch (e) { /* not drawn yet */ }
+    return clone(s.camera);
+  }
+
+  // plotly's read-back of a camera moves its last digits (1.5499999999999996 -> ...98):
+  // compare rounded, or every new figure would report a "change" and rerun the app.
+  const camKey = (c) => JSON.stringify(c, (k, v) => (typeof v === "number" ? Math.round(v * 1e6) / 1e6 : v));
+
+  function reportCamera(gd) {
+    const ov = gd._ov;
+    if (!ov.events.camera) return;
+    const cam = liveCamera(gd, "scene"), s = cam ? camKey(cam) : null;
+    if (cam && s !== ov.sentCamera) { ov.sentCamera = s; ov.setState("camera", cam); }
+  }
+
+  function attachListeners(gd) {
+    const ov = gd._ov;
+    gd.on("plotly_relayout", (ev) => {
+      if (!ov.events.camera || !ev || !Object.keys(ev).some((k) => k.startsWith("scene.camera"))) return;
+      // Debounced: scroll-zoom emits many relayouts and every setStateValue reruns the app.
+      clearTimeout(ov.timer);
+      ov.timer = setTimeout(() => reportCamera(gd), 300);
+    });
+    gd.on("plotly_click", (ev) => {
+      const pt = ev && ev.points && ev.points[0];
+      if (!ov.events.click || !pt || !pt.xaxis || !pt.yaxis) return;  // 3-D points carry no 2-D axes
+      let x = pt.x, y = pt.y;
+      const e = ev.event, xa = pt.xaxis, ya = pt.yaxis;
+      if (e && typeof e.clientX === "number") {
+        // Heatmap/contour points snap to grid nodes: report the cursor position instead.
+        const r = gd.getBoundingClientRect();
+        const cx = xa.p2d(e.clientX - r.left - xa._offset);
+        const cy = ya.p2d(e.clientY - r.top - ya._offset);
+        if (isFinite(cx) && isFinite(cy)) { x = cx; y = cy; }
+      }
+      ov.setTrigger("click", { x: Number(x), y: Number(y) });
+    });
+  }
+
+  // Pieces enter the cache as soon as their message arrives, even if a newer message
+  // supersedes it before it is drawn: later messages refer to them by id.
+  function ingest(msg) {
+    for (const [id, spec] of Object.entries(msg.arrays || {})) remember(id, { array: F.decodeArray(spec) });
+    const keep = (p) => {
+      if (p && typeof p.$ref === "string") return p.$ref;
+      const id = p && typeof p.$id === "string" ? p.$id : "anon:" + Math.random();
+      remember(id, { raw: p ? p.$v : p, resolved: undefined });
+      return id;
+    };
+    const fig = msg.figure || {};
+    msg.traceIds = (fig.data || []).map(keep);
+    msg.partIds = {};
+    for (const key of Object.keys(fig)) if (key !== "data") msg.partIds[key] = keep(fig[key]);
+  }
+
+  // A trace is resolved once and then shared (the same object for every figure holding it);
+  // layout and animation are copied per figure, since plotly writes into its layout.
+  function resolvePiece(id, missing, shared) {
+    const entry = recall(id);
+    if (entry === undefined) { missing.push(id); return undefined; }
+    if (!shared) return withArrays(structuredClone(entry.raw), missing);
+    if (entry.resolved === undefined) {
+      const before = missing.length, value = withArrays(entry.raw, missing);
+      if (missing.length === before) entry.resolved = value;
+      return value;
+    }
+    return entry.resolved;
+  }
+
+  async function stopAnimation(Plotly, gd) {
+    const stop = Plotly.animate(gd, [null], {
+      mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 },
+    }).catch(() => {});
+    await Promise.race([stop, new Promise((r) => setTimeout(r, 500))]);
+  }
+
+  // The frame to go on from after a new figure: the last one at or before `name` (steps are
+  // frame names), or the first if none.
+  function resumeIndex(frames, name) {
+    const k = Number(name);
+    let best = 0;
+    frames.forEach((f, i) => { if (Number(f.name) <= k) best = i; });
+    return best;
+  }
+
+  async function render(gd, msg) {
+    const ov = gd._ov;
+    if (msg !== ov.latest) return;  // a newer figure is queued: draw that one only
+    const Plotly = await whenPlotly();
+    const missing = [], seen = new Set();
+    const data = msg.traceIds.map((id) => {
+      const t = resolvePiece(id, missing, true);
+      // The same object twice in one figure would confuse plotly: copy the second.
+      const trace = seen.has(t) ? Object.assign({}, t) : t;
+      seen.add(t);
+      return trace;
+    });
+    const fig = {};
+    for (const [key, id] of Object.entries(msg.partIds)) fig[key] = resolvePiece(id, missing, false);
+    if (missing.length) {
+      // Keep what is on screen; Python resends these in full on the rerun this causes.
+      ov.wanted = null;
+      ov.setState("missing", { ids: missing, seq: Date.now() + Math.random() });
+      return;
+    }
+    const layout = Object.assign({}, fig.layout || {});
+    if (layout.height === undefined || layout.height === null) layout.height = msg.height;
+    // Constant uirevision keeps 2-D zoom too; changing it from Python resets the view.
+    if (layout.uirevision === undefined || layout.uirevision === null) layout.uirevision = "optviz";
+    const firstDraw = !gd._fullLayout;
+    let resume = null;
+    if (!firstDraw) {
+      if (F.isAnimating(gd)) {
+        const current = gd._transitionData._currentFrame;  // {name, frame, ...} while playing
+        resume = current && typeof current === "object" ? current.name : current;
+        await stopAnimation(Plotly, gd);
+      }
+      if (String(layout.uirevision) === String(ov.uirevision)) {
+        for (const id of (gd._fullLayout._subplots || {}).gl3d || []) {
+          const cam = liveCamera(gd, id);
+          if (cam && layout[id]) layout[id] = Object.assign({}, layout[id], { camera: cam });
+        }
+      }
+    }
+    ov.uirevision = layout.uirevision;
+    const frames = F.expandFrames({ data, animation: fig.animation, frames: fig.frames });
+    // The figure's own config (optviz.present: the toolbar's buttons) over the component's defaults.
+    await F.draw(Plotly, gd, data, layout, frames, Object.assign({}, ov.config, fig.config || {}));
+    F.quietInterruptedAnimations(gd);
+    F.keepStaticCartesianTraces(gd);
+    ov.drawn = msg.id;
+    if (resume !== undefined && resume !== null && frames.length && msg === ov.latest) {
+      // A change made while playing keeps playing, with the new paths, from the same step.
+      const names = frames.map((f) => f.name).slice(resumeIndex(frames, resume));
+      Plotly.animate(gd, names, F.playArgs(layout)).catch(() => {});
+    }
+    if (firstDraw) {
+      attachListeners(gd);
+      const cam = liveCamera(gd, "scene");
+      ov.sentCamera = cam ? camKey(cam) : null;  // Python already has it (the figure's)
+    } else {
+      reportCamera(gd);  // only differs after a uirevision reset
+    }
+  }
+
+  root.optvizView = function mount(component) {
+    const { data, parentElement, setStateValue, setTriggerValue } = component;
+    let gd = parentElement.querySelector(":scope > div[data-optviz]");
+    if (!gd) {
+      gd = document.createElement("div");
+      gd.setAttribute("data-optviz", "");
+      gd.style.width = "100%";
+      parentElement.appendChild(gd);
+      gd._ov = {
+        queue: Promise.resolve(), bytes: null, timer: null, latest: null, wanted: null, drawn: null,
+        events: {}, config: { responsive: true, displaylogo: false },
+      };
+    }
+    const ov = gd._ov;
+    ov.setState = setStateValue;
+    ov.setTrigger = setTriggerValue;
+    // Reruns caused by other widgets (or by our own setStateValue) resend the same figure,
+    // often as references only: skipping it keeps a running animation alive.
+    if (data && !sameBytes(ov.bytes, data)) {
+      ov.bytes = data;
+      const msg = JSON.parse(new TextDecoder().decode(data));
+      ingest(msg);
+      // Add, never overwrite: plotly.js marks its div with "js-plotly-plot" and Plotly.react
+      // starts over with newPlot (dropping listeners) on a div without it.
+      gd.classList.add(msg.kind === "chart" ? "optviz-chart" : "optviz-plot");
+      ov.events = { camera: (msg.events || []).includes("camera"), click: (msg.events || []).includes("click") };
+      if (msg.id !== ov.wanted) {
+        ov.wanted = msg.id;
+        ov.latest = msg;
+        ov.queue = ov.queue.then(() => render(gd, msg))
+          .catch((err) => console.error("optviz plotly_view:", err));
+      }
+    }
+    // Called on unmount only; frees the WebGL context.
+    return () => setTimeout(() => {
+      if (!gd.isConnected && root.Plotly) root.Plotly.purge(gd);
+    }, 0);
+  };
+})(typeof globalThis !== "undefined" ? globalThis : window);
