@@ -18,7 +18,7 @@ PRESENT_OFF, PRESENT_720, PRESENT_1080 = 0, 1, 2
 PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "720p", PRESENT_1080: "1080p"}
 # The trajectory view's height: what is left of the screen under the title row and the controls
 # (measured in tests/test_e2e.py: the whole view is above the fold).
-FIGURE_HEIGHT = {PRESENT_OFF: 640, PRESENT_720: 550, PRESENT_1080: 880}
+FIGURE_HEIGHT = {PRESENT_OFF: 640, PRESENT_720: 540, PRESENT_1080: 880}
 FONT_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.25, PRESENT_1080: 1.5}
 LINE_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.6, PRESENT_1080: 2.0}
 
@@ -32,7 +32,7 @@ _ALWAYS = """
 
 _PRESENT = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header[data-testid="stHeader"] { display: none !important; }
+header[data-testid="stHeader"], .st-key-lessons_panel { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding: 0.4rem 1.2rem 1rem 1.2rem !important;
   max-width: 100% !important; }
 [data-testid="stMain"] { font-size: 1.2rem; }
