@@ -24,6 +24,7 @@ from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
 from optviz import runs as runs_mod
 from optviz import settings as decl
 from optviz.cached import step_chart, trajectories, trajectory_payload
+from optviz.custom_surface_ui import render_surface_inputs
 from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
 from optviz.figure_component import encode_figure, plotly_chart, plotly_view
@@ -35,6 +36,7 @@ from optviz.runs import Run
 from optviz.schedules import SCHEDULES
 from optviz.share import ViewState
 from optviz.sparkline import schedule_svg, style_svg
+from optviz.tools_ui import render_tools_panel
 from surfaces import SURFACES
 
 RUN_STARTED = time.perf_counter()
@@ -326,6 +328,26 @@ def on_plot_event() -> None:
             ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
 
 
+def switch_surface(key: str) -> None:
+    """A formula or data of one's own became a new surface (optviz.custom_surface_ui)."""
+    st.session_state["surface"] = key
+    on_surface_change()
+
+
+def set_start(x: float, y: float) -> None:
+    """A click on a basin-map cell: the main view starts there."""
+    ss = st.session_state
+    if SURFACES[ss["surface"]].contains((x, y)):
+        ss["x0"], ss["y0"] = float(x), float(y)
+
+
+def apply_lrs(indices, lrs) -> None:
+    """The tuner's learning rates (None: keep the run's own) become the runs' sliders."""
+    for i, lr in zip(indices, lrs, strict=True):
+        if lr is not None:
+            st.session_state[decl.run_key(i, "lr")] = float(lr)
+
+
 @functools.lru_cache(maxsize=1)
 def _context(surface_key: str) -> decl.Context:
     return decl.Context.of(surface_key)
@@ -455,6 +477,7 @@ run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_
 with st.sidebar:
     st.title("optviz")
     draw(decl.BY_KEY["surface"], on_change=on_surface_change)
+    render_surface_inputs(surface, on_surface=switch_surface)  # a formula or data of one's own
     st.button("Reset start, steps and hyperparameters", key="reset", on_click=on_reset, width="stretch",
               help=RESET_HELP)
     st.toggle("Exact values", key="exact", on_change=on_exact_change,
@@ -596,6 +619,9 @@ with coords[0]:
 with coords[1]:
     plotly_chart(key="y_chart", height=300, encoded=step_chart("y", *chart_args))
 
+
+render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
+                   on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs))
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]

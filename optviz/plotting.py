@@ -105,6 +105,9 @@ def z_title(surface: Surface) -> str:
     return "log₁₀(f − f* + 0.01)" if surface.log_z and surface.f_min is not None else "f(x, y)"
 
 
+Z_OUTLIER_SPAN = 50.0  # see z_range
+
+
 @dataclass(frozen=True)
 class SurfaceGrid:
     x3: np.ndarray
@@ -129,10 +132,30 @@ def surface_grid(surface: Surface) -> SurfaceGrid:
         z = z_transform(surface, surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
         return xs, ys, z
 
-    x3, y3, z3 = grid(GRID_3D)
-    x2, y2, z2 = grid(GRID_2D)
-    lo, hi = float(np.min(z2)), float(np.max(z2))
-    return SurfaceGrid(x3, y3, z3, x2, y2, z2, (lo, hi))
+    with np.errstate(all="ignore"):
+        x3, y3, z3 = grid(GRID_3D)
+        x2, y2, z2 = grid(GRID_2D)
+    lo, hi = z_range(z2)
+    # Values beyond the drawn range (a pole of 1/x) are drawn at its edge; NaN (no value) stays a gap.
+    return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi))
+
+
+def z_range(z: np.ndarray) -> tuple[float, float]:
+    """The z range drawn: the finite values' min and max, unless a few extreme values (a pole, as
+    of 1/x near 0) stretch it more than `Z_OUTLIER_SPAN` times the central 98 % of the values:
+    then the range is the 1st to 99th percentile widened by half its span on each side. NaN (where
+    a typed formula has no value) is ignored; no finite value at all gives (0, 1)."""
+    finite = np.asarray(z, dtype=float)[np.isfinite(z)]
+    if not finite.size:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    p1, p99 = (float(v) for v in np.percentile(finite, [1, 99]))
+    central = p99 - p1
+    if central > 0 and hi - lo > Z_OUTLIER_SPAN * central:
+        lo, hi = max(lo, p1 - 0.5 * central), min(hi, p99 + 0.5 * central)
+    if hi <= lo:
+        hi = lo + 1.0
+    return lo, hi
 
 
 # --- the trajectory figure -----------------------------------------------------------------

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from surfaces import SURFACES, Surface
 
-from . import limits
+from . import custom, limits
 from .presets import preset_for
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
 from .scales import Number
@@ -159,7 +159,8 @@ def _analytic(surface: Surface) -> bool:
 # the others' ranges and defaults depend on them).
 VIEW_SETTINGS: tuple[Setting, ...] = (
     Setting("surface", "surface", "choice", "Surface", default=lambda ctx: DEFAULT_SURFACE, widget="select",
-            choices=lambda ctx: tuple(SURFACES), labels=lambda ctx: {k: s.title for k, s in SURFACES.items()}),
+            choices=lambda ctx: custom.surface_choices(ctx and ctx.surface),
+            labels=lambda ctx: {k: custom.surface_label(k) for k in custom.surface_choices(ctx and ctx.surface)}),
     Setting("x0", "x0", "number", "start x", default=lambda ctx: float(ctx.preset.start[0]), widget="number",
             number=_start_number(0), remembered=True, from_preset=True, input_format="%.4f"),
     Setting("y0", "y0", "number", "start y", default=lambda ctx: float(ctx.preset.start[1]), widget="number",
@@ -534,7 +535,10 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     A link with runs (`r0.opt=...`) gives those runs; a link from before runs gives one run per
     optimizer of its `opt` list (LEGACY_SETTINGS)."""
     reader = Reader(query)
-    surface_key = reader.read(BY_KEY["surface"], Context.of(DEFAULT_SURFACE))
+    # A formula or data of one's own (optviz.custom) has link parameters of its own.
+    surface_key = custom.read_link(reader.raw, reader.notices) or reader.read(BY_KEY["surface"],
+                                                                              Context.of(DEFAULT_SURFACE))
+    reader.used.update(k for k in ("surface", *custom.LINK_KEYS) if k in reader.raw)
     ctx = Context.of(surface_key)
     values: dict[str, object] = {"surface": surface_key}
     n_runs = _renumber_runs(reader)
@@ -592,4 +596,5 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
         text = write(setting, values[setting.key])
         if text is not None:
             query[setting.link] = text
+    query.update(custom.link_query(values["surface"]))  # a formula or data of one's own
     return query

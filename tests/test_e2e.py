@@ -820,6 +820,116 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     page.screenshot(path=str(shots_dir / "page-saddle.png"))
     page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(shots_dir / "loss-saddle.png"))
     app.assert_clean()
+
+
+# --- analysis tools and one's own surface or data (issue 11) -------------------------------------
+
+JS_SECOND_DRAWN = """() => {
+  const gd = document.querySelectorAll('div.optviz-plot')[1];
+  return !!gd && !!gd._fullLayout && !!gd._fullData && gd._fullData.length > 0;
+}"""
+
+
+JS_CHART_COUNT = "() => document.querySelectorAll('div.optviz-chart').length"
+JS_MORE_CHARTS = """(n) => {
+  const charts = document.querySelectorAll('div.optviz-chart');
+  return charts.length > n && !!charts[n]._fullData && charts[n]._fullData.length > 0;
+}"""
+
+
+def _choose_tool(app, label: str) -> None:
+    """The basin map is a second view (clicks), the sensitivity curves one more static chart."""
+    charts = app.page.evaluate(JS_CHART_COUNT)
+    app.page.locator(".st-key-tool button", has_text=label).click()
+    app.wait(JS_SECOND_DRAWN if label == "Basin map" else JS_MORE_CHARTS, arg=None if label == "Basin map" else charts)
+    app.wait_idle()
+
+
+def test_a_basin_cell_click_sets_the_main_views_start(app):
+    from optviz.tools_ui import DEFAULT_BASIN_GRID, cell_start
+    from surfaces import SURFACES
+
+    app.open(LIGHT)
+    _choose_tool(app, "Basin map")
+    page = app.page
+    old = (page.locator(".st-key-x0 input").input_value(), page.locator(".st-key-y0 input").input_value())
+    box = page.evaluate("""() => {
+      const gd = document.querySelectorAll('div.optviz-plot')[1];
+      const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+      return {left: r.left, top: r.top, width: r.width, height: r.height,
+              xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
+    }""")
+    cx, cy = round(box["left"] + 0.3 * box["width"]), round(box["top"] + 0.4 * box["height"])
+    (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
+    want = cell_start(SURFACES["himmelblau"], DEFAULT_BASIN_GRID,
+                      x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo),
+                      y_hi - (cy - box["top"]) / box["height"] * (y_hi - y_lo))
+    page.mouse.move(cx, cy)
+    page.mouse.click(cx, cy)
+    q = app.wait_query(lambda q: (q.get("x0"), q.get("y0")) != (None, None) and
+                       (q["x0"], q["y0"]) != tuple(old) and abs(float(q["x0"]) - want[0]) < 1e-9,
+                       "the clicked cell's start")
+    assert abs(float(q["y0"]) - want[1]) < 1e-9, (q, want)
+    app.wait_idle()
+    for key, path in app.paths().items():  # the main view's paths start at the cell
+        assert abs(path["x"][0] - want[0]) < 1e-6 and abs(path["y"][0] - want[1]) < 1e-6, key
+    app.assert_clean()
+
+
+def test_apply_tuned_learning_rates_in_the_browser(app):
+    from optviz.sensitivity import lr_sensitivity, tune
+
+    app.open(LIGHT)
+    _choose_tool(app, "Learning-rate sensitivity")
+    state = parse_query(app.query())
+    picks = tune([lr_sensitivity("himmelblau", run, state.start, state.steps, state.seed) for run in state.runs])
+    app.page.get_by_role("button", name="Apply tuned learning rates").click()
+    want = {f"r{i}.lr": p.lr for i, p in enumerate(picks) if p.lr is not None}
+    assert want
+    app.wait_query(lambda q: all(abs(float(q.get(k, "nan")) - v) < 1e-12 for k, v in want.items()),
+                   f"the tuned learning rates {want}")
+    app.wait_idle()
+    app.assert_clean()
+
+
+def test_a_typed_formula_is_drawn_with_its_minima_and_lands_in_the_link(app):
+    app.open({"surface": "custom"})
+    page = app.page
+    field = page.locator(".st-key-formula_text input")
+    field.fill("(x - 1)**2 + (y + 1)**2")
+    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    q = app.wait_query(lambda q: q.get("f") == "(x - 1)**2 + (y + 1)**2", "the formula in the link")
+    assert q["surface"] == "custom"
+    app.wait("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      const m = (gd._fullData || []).find((t) => t.name === 'minima' && t.type === 'scatter');
+      return !!m && Math.abs(m.x[0] - 1) < 1e-6 && Math.abs(m.y[0] + 1) < 1e-6;
+    }""")
+    field.fill("__import__('os')")
+    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    page.locator("[data-testid='stAlert']", has_text="Unknown function").wait_for()
+    assert app.query()["f"] == "(x - 1)**2 + (y + 1)**2"
+    app.assert_clean()
+
+
+def test_pasted_data_become_the_regression_and_travel_in_the_link(app):
+    app.open({"surface": "mse", "opt": "sgd,adam"})
+    page = app.page
+    page.get_by_text("Your own data").click()  # the expander is closed while the bundled data are shown
+    page.locator(".st-key-data_paste textarea").fill("1, 2.1\n2, 3.9\n3, 6.2\n4, 8.1\n")
+    page.locator(".st-key-data_paste_button button").click()
+    q = app.wait_query(lambda q: "data" in q, "data in the link")
+    page.get_by_text("carries these 4 rows").wait_for()
+    fresh = app.page.context.new_page()
+    try:
+        other = App(fresh, app.base).open(q)
+        assert other.query()["data"] == q["data"]
+        other.assert_clean()
+    finally:
+        fresh.close()
+    app.assert_clean()
+
+
 # --- the view after changes: Play, page errors, camera, bytes (issue 7) ---------------------------
 
 # Every animation frame the trajectory view shows from now on, by name, into window.__seen.

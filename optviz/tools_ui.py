@@ -1,0 +1,177 @@
+"""The analysis tools under the main view: the basin map, and learning-rate sensitivity with a tuner.
+
+`render_tools_panel(surface, runs, start, steps, seed, on_start=..., on_apply_lrs=...)` draws a
+tool chooser ("None" by default, so the main view costs nothing extra) and the chosen tool for the
+view's runs (`(label, Run)` pairs, in the order of the view):
+
+- Basin map: `optviz.basins.basin_map` of every run over a grid of starts (the grid is chosen
+  here; the steps and seed are the view's), drawn by `analysis_plots.basin_figure`. A click on a
+  cell calls `on_start(x, y)` with the cell's centre: the app makes it the main view's start.
+- Learning-rate sensitivity: `optviz.sensitivity.lr_sensitivity` of every run that has a learning
+  rate, from the view's start, over the lr slider's positions; `tune` under the chosen criterion
+  stars each run's pick, and "Apply tuned learning rates" calls `on_apply_lrs(lrs)` with one
+  learning rate per run (None: keep its own), so the picks become the runs' sliders and the link's.
+
+Both computations are cached per process (st.cache_data keyed by a short string, like
+optviz/cached.py). A map or sweep the limits refuse shows the limit's sentence instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import streamlit as st
+
+from surfaces import SURFACES, Surface
+
+from . import analysis_plots
+from .basins import MAX_WORK, basin_map, grid_starts
+from .figure_component import plotly_chart, plotly_view
+from .runs import Run
+from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS, lr_sensitivity, tune
+
+TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity"}
+BASIN_GRIDS = (20, 40, 60, 100, 150, 200)
+DEFAULT_BASIN_GRID = 40
+BASIN_MODES = {"minimum": "Minimum reached", "steps": "Steps to converge"}
+METRICS = {"gap": "Final loss gap", "steps": "Steps to converge"}
+CRITERION_LABELS = {FEWEST_STEPS: "Fewest steps", LOWEST_LOSS: "Lowest final loss", FASTEST_ESCAPE: "Fastest escape"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_basin(key: str, _surface_key: str, _run: Run, _grid: int, _steps: int, _seed: int):
+    return basin_map(SURFACES[_surface_key], _run, grid=_grid, steps=_steps, seed=_seed)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_sweep(key: str, _surface_key: str, _run: Run, _start: tuple, _steps: int, _seed: int):
+    return lr_sensitivity(SURFACES[_surface_key], _run, _start, _steps, _seed)
+
+
+def basin_maps(surface: Surface, runs: Sequence[tuple[str, Run]], grid: int, steps: int, seed: int):
+    """(label, BasinResult) per run, cached; what the panel draws."""
+    return [(label, cached_basin(repr((surface.key, run, grid, steps, seed)), surface.key, run, grid, steps, seed))
+            for label, run in runs]
+
+
+def sweeps(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int):
+    """(label, Sensitivity) per run that has a learning rate, cached."""
+    start = (float(start[0]), float(start[1]))
+    return [(label, cached_sweep(repr((surface.key, run, start, steps, seed)), surface.key, run, start, steps, seed))
+            for label, run in runs if "lr" in run.hparam_dict]
+
+
+def criteria_for(surface: Surface) -> list[str]:
+    return [c for c in CRITERIA if c != FASTEST_ESCAPE or surface.f_min is None]
+
+
+def cell_start(surface: Surface, grid: int, x: float, y: float) -> tuple[float, float]:
+    """The start of the basin cell under the point (x, y): the cell's centre, exactly what the map
+    ran from that cell (the browser reports the cursor's position, anywhere in the cell)."""
+    xs, ys, _ = grid_starts(surface, grid)
+    return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])
+
+
+def _on_basin_click(surface_key: str, grid: int, on_start: Callable[[float, float], None]) -> None:
+    result = st.session_state.get("basin_view")
+    click = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
+    if isinstance(click, dict):
+        try:
+            x, y = float(click["x"]), float(click["y"])
+        except (TypeError, ValueError, KeyError):
+            return
+        surface = SURFACES[surface_key]
+        if np.isfinite(x) and np.isfinite(y) and surface.contains((x, y)):
+            on_start(*cell_start(surface, grid, x, y))
+
+
+def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start) -> None:
+    ss = st.session_state
+    c1, c2 = st.columns(2)
+    c1.select_slider("Starts per side", BASIN_GRIDS, value=DEFAULT_BASIN_GRID, key="basin_grid",
+                     help="The map runs every run from grid × grid starts over the plotted domain, all at once.")
+    c2.radio("Colour by", list(BASIN_MODES), format_func=BASIN_MODES.get, key="basin_mode", horizontal=True)
+    grid, mode = int(ss["basin_grid"]), ss["basin_mode"]
+    if grid * grid * steps > MAX_WORK:
+        st.warning(f"{grid} × {grid} starts × {steps} steps is more than one map computes "
+                   f"({MAX_WORK:,} start-steps): choose fewer starts per side or fewer steps.")
+        return
+    try:
+        with st.spinner("Running every start…"):
+            maps = basin_maps(surface, runs, grid, steps, seed)
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    figure = analysis_plots.basin_figure(surface, maps, mode=mode)
+    height = int(figure.get("layout", {}).get("height") or 420)
+    plotly_view(figure, key="basin_view", height=height,
+                on_click=lambda key=surface.key, grid=grid: _on_basin_click(key, grid, on_start))
+    st.caption(f"Each cell is the run from that start, {steps} steps, seed {seed}. Click a cell to start the "
+               "main view there.")
+
+
+def _on_apply(picks, on_apply_lrs) -> None:
+    on_apply_lrs([p.lr for p in picks])
+    st.session_state["tuned_note"] = "Applied: " + ", ".join(
+        f"{label} lr = {p.lr:g}" for label, p in st.session_state.get("tuned_labels", []) if p.lr is not None)
+
+
+def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs) -> None:
+    ss = st.session_state
+    criteria = criteria_for(surface)
+    if ss.get("tune_criterion") not in criteria:
+        ss["tune_criterion"] = criteria[0]
+    c1, c2 = st.columns(2)
+    c1.radio("Show", list(METRICS), format_func=METRICS.get, key="sensitivity_metric", horizontal=True)
+    c2.radio("Tune for", criteria, format_func=CRITERION_LABELS.get, key="tune_criterion", horizontal=True)
+    try:
+        results = sweeps(surface, runs, start, steps, seed)
+    except ValueError as exc:  # a limit, or a setting the sweep cannot vary
+        st.warning(str(exc))
+        return
+    skipped = [label for label, run in runs if "lr" not in run.hparam_dict]
+    if skipped:
+        st.caption(f"No learning rate to sweep: {', '.join(skipped)}.")
+    if not results:
+        st.info("None of the runs has a learning rate.")
+        return
+    criterion = ss["tune_criterion"]
+    picks = tune([r for _, r in results], criterion)
+    figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=ss["sensitivity_metric"],
+                                               names=[label for label, _ in results], picks=picks)
+    plotly_chart(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
+    st.caption(f"Tune: {CRITERIA[criterion]}. ★ marks each run's pick.")
+    rows = []
+    for (label, r), p in zip(results, picks, strict=True):
+        rows.append({"Run": label, "Learning rate now": f"{r.run.hparam_dict['lr']:g}",
+                     "Tuned learning rate": "—" if p.lr is None else f"{p.lr:g}", "Why": p.reason})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    labelled = dict(zip((label for label, _ in results), picks, strict=True))
+    per_run = [labelled.get(label) for label, _ in runs]
+    ss["tuned_labels"] = list(zip([label for label, _ in runs], per_run, strict=True))
+    apply_picks = [p if p is not None else _Keep() for p in per_run]
+    st.button("Apply tuned learning rates", key="apply_tuned", on_click=_on_apply, args=(apply_picks, on_apply_lrs),
+              help="Sets each run's learning rate to its pick (the sliders and the share link follow).")
+    if ss.get("tuned_note"):
+        st.success(ss.pop("tuned_note"))
+
+
+class _Keep:
+    lr = None
+
+
+def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,
+                       on_start: Callable[[float, float], None],
+                       on_apply_lrs: Callable[[list[float | None]], None]) -> None:
+    """The tool chooser and the chosen tool (see the module docstring)."""
+    st.markdown("#### Analysis tools")
+    st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, key="tool", default="none",
+                         label_visibility="collapsed")
+    tool = st.session_state.get("tool") or "none"
+    if not runs:
+        return
+    if tool == "basins":
+        basin_panel(surface, runs, steps, seed, on_start)
+    elif tool == "sensitivity":
+        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs)
