@@ -20,13 +20,15 @@ import streamlit as st
 # First: imports and exercises what reruns reach lazily, once per process, while sessions that
 # arrive meanwhile wait on the import lock (a half-imported pandas broke simultaneous sessions).
 import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
-from optviz import OPTIMIZERS, plotting, share
+from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
 from optviz import runs as runs_mod
 from optviz import settings as decl
 from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.custom_surface_ui import render_surface_inputs
-from optviz.export import to_csv
-from optviz.figure_component import plotly_chart, plotly_view
+from optviz.export import export_filename, to_csv
+from optviz.export_page import export_html
+from optviz.figure_component import encode_figure, plotly_chart, plotly_view
+from optviz.gif import animation_gif
 from optviz.lessons import load_lessons
 from optviz.presets import preset_for
 from optviz.results import RESULTS_HELP, results_rows
@@ -466,6 +468,7 @@ if "initialised" not in st.session_state:
 
 ss = st.session_state
 surface = SURFACES[ss["surface"]]
+present.keep_settings(ss)  # the inspector's and presentation mode's settings, also while their widgets are not drawn
 state = state_from_widgets()
 run_names = runs_mod.labels(state.runs)
 run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
@@ -558,9 +561,12 @@ if lesson is not None:
             b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
         b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
-st.markdown(f"### {surface.title}")
-st.latex(surface.latex)
-st.caption(surface.description)
+st.markdown(present.page_css(state.present), unsafe_allow_html=True)
+heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
+heading[0].markdown(f"### {surface.title}")
+heading[1].latex(surface.latex)
+if not state.present:
+    st.caption(surface.description)
 for notice in ss.get("link_notices", []):
     st.warning(f"Share link: {notice}", icon=":material/link_off:")
 
@@ -576,17 +582,25 @@ if not shown:
 styled = tuple((run_styles[i], run) for i, run in shown)
 shown_trajectories = trajectories(surface.key, [r for _, r in styled], state.start, state.steps, state.seed)
 
-top = st.columns([3, 2, 3])
+top = st.columns([3, 2, 3, 2])
 top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
 top[1].radio("Contours", share.CONTOUR_STYLES, key="contour", format_func=str.capitalize, horizontal=True,
              disabled=state.view == "3d")
 top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
+top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
+             horizontal=True, help=present.PRESENT_HELP)
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,
                                      state.contour, state.speed, ss.get("figure_camera"), uirevision, 640)
-plotly_view(key="trajectory_view", height=640, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
+inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
+                                            state.seed) for style, run in styled]
+inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
+figure, encoded, height = present.decorate(figure, encoded, state.present,
+                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure)
+plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
+inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
 
 # Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
 # of one run sends that run's lines only.
@@ -615,20 +629,29 @@ render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.sta
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]
 result_rows = results_rows(surface, list(zip(shown_names, shown_trajectories, strict=True)))
-st.dataframe(result_rows, hide_index=True, width="stretch",
-             column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
+st.container(key="results_table").dataframe(
+    result_rows, hide_index=True, width="stretch",
+    column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
 
 st.markdown("#### Share and export")
 base = st.context.url or ""
 link = f"{base}?{urlencode(query)}"
 st.markdown(f"[:material/link: Share this view]({link}) — the link carries every setting, so it opens the same paths.")
 st.code(link, language=None)
-e1, e2, e3 = st.columns(3)
-e1.download_button("Animation (standalone HTML)", data=lambda: plotting.standalone_html(figure, surface.title),
-                   file_name=f"optviz-{surface.key}.html", mime="text/html", on_click="ignore")
+export_colors = [style.color for style, _ in styled]
+e1, e2, e3, e4 = st.columns(4)
+e1.download_button(
+    "Animation (standalone HTML)", file_name=export_filename(shown_trajectories, "html"), mime="text/html",
+    on_click="ignore", data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface,
+                                                shown_trajectories, shown_names, export_colors, link))
 e2.download_button("Trajectories (CSV)", data=lambda: to_csv(shown_trajectories, shown_names),
-                   file_name=f"optviz-{surface.key}.csv", mime="text/csv", on_click="ignore")
-e3.caption("PNG of a still frame: the camera icon in the chart's toolbar.")
+                   file_name=export_filename(shown_trajectories, "csv"), mime="text/csv", on_click="ignore")
+e3.download_button("Animation for slides (GIF)", file_name=export_filename(shown_trajectories, "gif"),
+                   mime="image/gif", on_click="ignore",
+                   data=lambda: animation_gif(surface, list(zip(shown_names, export_colors, shown_trajectories,
+                                                                 strict=True))),
+                   help="The contour view's animation, at most 60 frames, 480 px wide.")
+e4.caption("PNG of a still frame: the camera icon in the chart's toolbar.")
 
 st.markdown("#### Update rules")
 shown_optimizers = list(dict.fromkeys(r.optimizer for _, r in styled))

@@ -184,6 +184,9 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             help="Compare runs at equal steps, or at equal work: samples whose gradients were taken, or passes "
             "through the data (GD makes one step per epoch, SGD n)."),
 )
+from .ui_settings import UI_SETTINGS  # noqa: E402  (needs Setting above: present, inspect_run, inspect_step)
+
+VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS)
 
 # Links from before runs: the selected optimizers and one gradient source for all of them.
 LEGACY_SETTINGS: tuple[Setting, ...] = (

@@ -75,6 +75,9 @@ class ViewState:
     speed: int = DEFAULT_SPEED
     camera: tuple[float, float, float] | None = None
     axis: str = "steps"  # data surfaces: steps, samples or epochs on the charts' horizontal axis
+    present: int = 0  # optviz/ui_settings.py: presentation mode and the step inspector
+    inspect_run: int = 0
+    inspect_step: int = 0
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # Read-only views of the runs, for views with one run per optimizer (old links).

@@ -1161,3 +1161,131 @@ def test_the_exported_animation_plays_pauses_and_plays_again_without_errors(app,
         assert not errors, errors
     finally:
         offline.close()
+
+
+# --- issue 10: screens, presentation mode, the step inspector, self-explanatory exports (ui-inspect) ---
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+JS_CONTROL_BOXES = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {plot: r(gd), modebar: [...gd.querySelectorAll('.modebar')].map(r),
+          legend: [...gd.querySelectorAll('.legend .traces')].map(r),
+          buttons: [...gd.querySelectorAll('g.updatemenu-button')].map(r),
+          label: [...gd.querySelectorAll('.slider-container text')].filter((t) => /^step /.test(t.textContent)).map(r),
+          slider: [...gd.querySelectorAll('.slider-container .slider-rail-rect')].map(r)};
+}"""
+
+JS_INSPECTOR = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken');
+  return t ? {x: Array.from(t.x), y: Array.from(t.y), color: t.line.color} : null;
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+SCREENS = [
+    ("1920x1080", {"width": 1920, "height": 1080}, {}, False),
+    ("1280x720-presentation", {"width": 1280, "height": 720}, {"present": "1"}, False),
+    ("768x1024", {"width": 768, "height": 1024}, {}, True),
+    ("390x844", {"width": 390, "height": 844}, {}, True),
+]
+
+
+@pytest.mark.parametrize(("name", "viewport", "query", "touch"), SCREENS, ids=[s[0] for s in SCREENS])
+def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, viewport, query, touch):
+    context = browser.new_context(viewport=viewport, has_touch=touch, is_mobile=touch)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        app = App(context.new_page(), app_url).open(query)
+        page = app.page
+        boxes = page.evaluate(JS_CONTROL_BOXES)
+        assert boxes["legend"] and boxes["buttons"] and boxes["label"], boxes
+        for bar in boxes["modebar"]:
+            assert not any(_overlap(bar, entry) for entry in boxes["legend"]), ("toolbar over the legend", boxes)
+        for button in boxes["buttons"]:
+            for other in boxes["label"] + boxes["slider"]:
+                assert not _overlap(button, other), ("Play/Pause over the step label or slider", boxes)
+        if query.get("present"):
+            assert page.locator('[data-testid="stSidebar"]').is_hidden()
+            assert boxes["plot"][3] <= viewport["height"], ("the chart is not above the fold", boxes)
+            assert boxes["plot"][1] >= 0
+        page.screenshot(path=str(DOCS / f"screen-{name}.png"))
+        # Play, by a tap on a touch screen, a click otherwise: the slider moves.
+        before = page.evaluate(JS_SLIDER)["active"]
+        play = page.locator("div.optviz-plot g.updatemenu-button", has_text="Play")
+        play.tap() if touch else play.click()
+        app.wait("(last) => document.querySelector('div.optviz-plot')._fullLayout.sliders[0].active !== last",
+                 arg=before)
+        page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+        app.errors = [e for e in app.errors if e != "page error: undefined"]  # plotly's interrupted Play
+        app.assert_clean()
+    finally:
+        context.close()
+
+
+def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
+    from optviz import simulate
+    from optviz.inspector import inspect
+    from optviz.presets import preset_for
+
+    app.open({**LIGHT, "inspect_run": "2", "inspect_step": "3", "view": "contour"})
+    page = app.page
+    preset = preset_for("himmelblau")
+    adam = simulate("himmelblau", "adam", tuple(preset.start), preset.steps, record_state=True,
+                    **preset.hparams_for("adam"))
+
+    def arrow_at(k):
+        drawn = page.evaluate(JS_INSPECTOR)
+        assert drawn is not None, "no 'update taken' arrow on the contour view"
+        assert drawn["x"] == pytest.approx(adam.path[k : k + 2, 0].tolist(), rel=1e-9, abs=1e-12)
+        assert drawn["y"] == pytest.approx(adam.path[k : k + 2, 1].tolist(), rel=1e-9, abs=1e-12)
+        assert inspect(adam, k).latex  # the step exists in the core too
+        return drawn
+
+    first = arrow_at(3)
+    page.locator(".st-key-inspector_panel").screenshot(path=str(DOCS / "inspector.png"))
+    page.get_by_role("button", name="step forward").click()
+    app.wait_query(lambda q: q.get("inspect_step") == "4", "inspect_step=4")
+    app.wait_drawn()
+    app.wait("(x) => { const gd = document.querySelector('div.optviz-plot');"
+             " const t = gd._fullData.find((d) => d.name === 'update taken'); return t && t.x[0] !== x; }",
+             arg=first["x"][0])
+    arrow_at(4)
+    page.get_by_role("button", name="step back").click()
+    app.wait_query(lambda q: q.get("inspect_step") == "3", "inspect_step=3")
+    app.wait_drawn()
+    app.wait("(x) => { const gd = document.querySelector('div.optviz-plot');"
+             " const t = gd._fullData.find((d) => d.name === 'update taken'); return t && t.x[0] === x; }",
+             arg=first["x"][0])
+    arrow_at(3)
+    page.screenshot(path=str(DOCS / "inspector-page.png"))
+    app.assert_clean()
+
+
+def test_the_exported_html_names_its_settings_and_links_back(app, tmp_path):
+    app.open({**LIGHT, "adam.lr": "0.05"})
+    page = app.page
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Animation (standalone HTML)").click()
+    assert re.fullmatch(r"optviz-himmelblau-sgd-adam-[0-9a-f]{6}\.html", info.value.suggested_filename)
+    target = tmp_path / "page.html"
+    info.value.save_as(target)
+    html = target.read_text()
+    assert "Himmelblau" in html and "Open this view live" in html
+    assert "lr = 0.05" in html, "the runs' settings are named"
+    live = html.replace("&amp;", "&")
+    assert all(f"{key}={value}" in live or f"{key}=" in live for key, value in app.query().items()), app.query()
+    with page.expect_download(timeout=TIMEOUT_MS) as gif:
+        page.get_by_role("button", name="Animation for slides (GIF)").click()
+    from PIL import Image
+
+    gif_path = tmp_path / gif.value.suggested_filename
+    gif.value.save_as(gif_path)
+    image = Image.open(gif_path)
+    assert image.format == "GIF" and image.n_frames > 1
+    app.assert_clean()

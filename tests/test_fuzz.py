@@ -148,6 +148,12 @@ def _check_field(state: ViewState, name: str) -> None:
     elif name == "camera":
         assert value is None or (len(value) == 3 and all(_finite(v) and abs(v) <= share.CAMERA_LIMIT for v in value)
                                  and math.hypot(*value) >= 1e-3)
+    elif name == "present":
+        assert _is_int(value) and value in (0, 1, 2)
+    elif name == "inspect_run":
+        assert _is_int(value) and 0 <= value <= limits.MAX_RUNS
+    elif name == "inspect_step":
+        assert _is_int(value) and 0 <= value <= limits.APP_MAX_STEPS
     elif name == "notices":
         assert isinstance(value, tuple) and len(value) <= limits.MAX_NOTICES
         assert all(isinstance(n, str) and 0 < len(n) <= 2 * limits.MAX_PARAM_CHARS + 100 for n in value)

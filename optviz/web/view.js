@@ -191,7 +191,8 @@
     }
     ov.uirevision = layout.uirevision;
     const frames = F.expandFrames({ data, animation: fig.animation, frames: fig.frames });
-    await F.draw(Plotly, gd, data, layout, frames, ov.config);
+    // The figure's own config (optviz.present: the toolbar's buttons) over the component's defaults.
+    await F.draw(Plotly, gd, data, layout, frames, Object.assign({}, ov.config, fig.config || {}));
     F.quietInterruptedAnimations(gd);
     F.keepStaticCartesianTraces(gd);
     ov.drawn = msg.id;

@@ -1,0 +1,121 @@
+"""The animation as an animated GIF for slides: the contour view, drawn with PIL.
+
+The surface is rasterized one sample per pixel with the live contour view's z transform
+(`plotting.z_transform`), banded into `LEVELS` filled contour levels and coloured with plotly's
+Viridis (`colors.VIRIDIS`, interpolated in sRGB as plotly does). Each run's path is drawn in its
+colour over a black casing (the outline of `optviz/styles.py`) with its current point as a dot,
+and a legend names the runs. Frames are spread evenly over the steps (always the first and the
+last) and capped at `MAX_FRAMES`, the image at `MAX_SIDE` pixels a side: a 500-step, five-run
+view weighs well under `MAX_BYTES`.
+
+A point outside the plot is not drawn (the path breaks there, as in the live view); a diverged
+path ends at its last finite point.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from surfaces import Surface
+
+from . import colors
+from .engine import Trajectory
+from .plotting import z_transform
+
+MAX_FRAMES = 60
+MAX_SIDE = 640
+MAX_BYTES = 4_000_000
+LEVELS = 18
+LEGEND_ROW = 18
+
+
+def _viridis(values: np.ndarray) -> np.ndarray:
+    """values in [0, 1] -> uint8 RGB, plotly's Viridis interpolated in sRGB."""
+    stops = np.array([colors.hex_to_rgb(c) for c in colors.VIRIDIS])
+    pos = np.linspace(0, 1, len(stops))
+    rgb = np.stack([np.interp(values, pos, stops[:, c]) for c in range(3)], axis=-1)
+    return np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
+
+
+def background(surface: Surface, size: int) -> Image.Image:
+    """The filled-contour raster of the surface over its plot domain, one sample per pixel, y up."""
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = np.linspace(x0, x1, size), np.linspace(y1, y0, size)  # row 0 is the top: the largest y
+    with np.errstate(all="ignore"):
+        z = z_transform(surface, surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
+    z = np.where(np.isfinite(z), z, np.nanmax(np.where(np.isfinite(z), z, -np.inf)))
+    lo, hi = float(np.min(z)), float(np.max(z))
+    t = np.zeros_like(z) if hi <= lo else (z - lo) / (hi - lo)
+    banded = (np.floor(np.clip(t, 0, 1 - 1e-12) * LEVELS) + 0.5) / LEVELS
+    return Image.fromarray(_viridis(banded), "RGB")
+
+
+def frame_steps(steps: int, max_frames: int) -> list[int]:
+    if steps + 1 <= max_frames:
+        return list(range(steps + 1))
+    return sorted({round(float(v)) for v in np.linspace(0, steps, max_frames)})
+
+
+def _pixels(surface: Surface, path: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates of the path's points and which of them are inside the plot."""
+    (x0, x1), (y0, y1) = surface.domain
+    p = np.asarray(path, dtype=float)
+    inside = np.all(np.isfinite(p), axis=1) & (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+    with np.errstate(all="ignore"):
+        px = (p[:, 0] - x0) / (x1 - x0) * (size - 1)
+        py = (1 - (p[:, 1] - y0) / (y1 - y0)) * (size - 1)
+    return np.stack([np.nan_to_num(px), np.nan_to_num(py)], axis=1), inside
+
+
+def _last_index(t: Trajectory) -> int:
+    return t.steps if not bool(t.diverged) else max(int(t.diverged_at) - 1, 0)
+
+
+def animation_gif(surface: Surface, runs: Sequence[tuple[str, str, Trajectory]], *,
+                  max_frames: int = MAX_FRAMES, size: int = 480, frame_ms: int = 80) -> bytes:
+    """An animated GIF (looping) of the runs' paths on the contour view. `runs`: (label, '#rrggbb',
+    single-start trajectory)."""
+    if not runs:
+        raise ValueError("no runs to draw")
+    size = int(min(max(size, 120), MAX_SIDE))
+    max_frames = int(min(max(max_frames, 2), MAX_FRAMES))
+    base = background(surface, size)
+    legend_h = LEGEND_ROW * len(runs) + 6
+    font = ImageFont.load_default(size=13)
+    steps = max(t.steps for _, _, t in runs)
+    pixels = [_pixels(surface, t.path, size) for _, _, t in runs]
+    frames = []
+    for k in frame_steps(steps, max_frames):
+        image = Image.new("RGB", (size, size + legend_h), "white")
+        image.paste(base, (0, legend_h))
+        draw = ImageDraw.Draw(image)
+        for i, ((label, color, t), (px, inside)) in enumerate(zip(runs, pixels, strict=True)):
+            y = 3 + i * LEGEND_ROW
+            draw.line([(6, y + 8), (30, y + 8)], fill="black", width=6)
+            draw.line([(6, y + 8), (30, y + 8)], fill=color, width=4)
+            draw.text((36, y + 1), label, fill="black", font=font)
+            last = min(k, _last_index(t))
+            segment = []
+            for j in range(last + 1):
+                if inside[j]:
+                    segment.append((float(px[j, 0]), float(px[j, 1] + legend_h)))
+                if (not inside[j] or j == last) and segment:
+                    if len(segment) > 1:
+                        draw.line(segment, fill="black", width=5, joint="curve")
+                        draw.line(segment, fill=color, width=3, joint="curve")
+                    segment = []
+            if inside[last]:
+                cx, cy = float(px[last, 0]), float(px[last, 1] + legend_h)
+                draw.ellipse([cx - 5, cy - 5, cx + 5, cy + 5], fill=color, outline="white", width=2)
+        draw.text((size - 90, legend_h + 4), f"step {k}", fill="white", font=font, stroke_width=2,
+                  stroke_fill="black")
+        frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=128))
+    out = io.BytesIO()
+    durations = [frame_ms] * (len(frames) - 1) + [1500]  # hold the last frame before looping
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
+                   optimize=True, disposal=1)
+    return out.getvalue()
