@@ -27,7 +27,10 @@ import time
 import numpy as np
 import pandas  # noqa: F401  (whole, before any thread's plotly looks for it)
 import PIL.Image  # (plotly looks for it with sys.modules.get too)
-import PIL.ImageFile  # noqa: F401  (st.image, which draws the runs' line styles and schedules)
+import PIL.ImageColor
+import PIL.ImageDraw
+import PIL.ImageFile
+import PIL.ImageFont  # noqa: F401
 import pyarrow  # noqa: F401  (st.dataframe's wire format)
 from streamlit import dataframe_util
 

@@ -672,6 +672,15 @@ JS_SHOW_3D_PATHS = """async (visible) => {
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
 }"""
 
+# Only one run's 3-D traces shown (key), or all of them (null): to tell the surface hiding a path
+# from another path drawn over it.
+JS_SHOW_ONLY_3D_PATH = """async (key) => {
+  const gd = document.querySelector('div.optviz-plot');
+  const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.legendgroup ? i : -1)).filter((i) => i >= 0);
+  await Plotly.restyle(gd, {visible: idx.map((i) => key === null || gd.data[i].legendgroup === key)}, idx);
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+}"""
+
 JS_3D_PATH_COLOURS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
   for (const t of gd._fullData) {
@@ -725,7 +734,7 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     assert len(colours) >= 5, colours  # the surface's default optimizers
     shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
     shots_dir.mkdir(parents=True, exist_ok=True)
-    counts = {}
+    counts, shots = {}, {}
     for name, eye in presets.items():
         if name != "Default":
             page.evaluate(JS_SET_EYE, dict(zip("xyz", eye, strict=True)))
@@ -738,6 +747,22 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
         without = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
         page.evaluate(JS_SHOW_3D_PATHS, True)
         counts[name] = {key: _path_pixels(shot, without, colour) for key, colour in colours.items()}
+        shots[name] = (clip, without)
+    # Where paths run together (Rosenbrock's valley), a later path is drawn over an earlier one,
+    # in the contour view as well; that is not the surface hiding it. A path short of pixels is
+    # shot again alone, at that camera and from the top: the surface alone must not hide it.
+    for key, colour in colours.items():
+        if all(counts[name][key] >= max(PATH_MIN_PIXELS, PATH_MIN_SHARE_OF_TOP * counts["Top"][key])
+               for name in presets):
+            continue
+        page.evaluate(JS_SHOW_ONLY_3D_PATH, key)
+        for name, eye in presets.items():
+            page.evaluate(JS_SET_EYE, dict(zip("xyz", eye, strict=True)))
+            app.wait_idle()
+            clip, without = shots[name]
+            alone = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+            counts[name][key] = _path_pixels(alone, without, colour)
+        page.evaluate(JS_SHOW_ONLY_3D_PATH, None)
     hidden = [(name, key, n, counts["Top"][key]) for name, per_path in counts.items() for key, n in per_path.items()
               if n < max(PATH_MIN_PIXELS, PATH_MIN_SHARE_OF_TOP * counts["Top"][key])]
     assert not hidden, f"{surface_key}: paths hidden (camera, optimizer, pixels, pixels from the top): {hidden}"
