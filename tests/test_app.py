@@ -1,8 +1,6 @@
 """The Streamlit app, driven as a person would through streamlit.testing.v1.AppTest."""
 
-import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,16 +13,8 @@ from optviz.registry import DEFAULT_SELECTION
 from optviz.settings import MAX_RUNS
 from optviz.share import format_number, parse_query
 from surfaces import SURFACES
-
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def app(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
+from tests.apptest_support import app, decode, step_charts
+from tests.apptest_support import clean as assert_clean
 
 
 def trajectory_figure(at: AppTest) -> dict:
@@ -55,17 +45,6 @@ def paths(at: AppTest, kind="scatter3d") -> dict[str, tuple]:
     return out
 
 
-def decode(values) -> np.ndarray:
-    """A plotly JSON array: a plain list, or a base64 typed array {"dtype", "bdata"}."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.array(values, dtype=float)
-
-
-def step_charts(at: AppTest) -> dict[str, dict]:
-    """The loss and distance charts (drawn by optviz's chart component), by widget key."""
-    return {e.proto.id.rsplit("-", 1)[-1]: figure_from_element(e)
-            for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME}
 
 
 def loss_lines(at: AppTest) -> dict[str, tuple]:
@@ -78,9 +57,6 @@ def query_value(at: AppTest, key: str) -> str:
     value = at.query_params[key]
     return value[-1] if isinstance(value, list) else value
 
-
-def assert_clean(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
 
 
 @pytest.mark.parametrize("surface", list(SURFACES))

@@ -2,7 +2,6 @@
 
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,16 +16,7 @@ from optviz.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from optviz.inspector import inspect
 from optviz.present import FIGURE_HEIGHT
 from surfaces import SURFACES
-
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def app(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
+from tests.apptest_support import app
 
 
 def trajectory_figure(at: AppTest) -> dict:

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, plotting, sparkline
-from optviz.figure_component import CHART_NAME, figure_from_element
+from optviz.figure_component import figure_from_element
 from optviz.lessons import check, load_lessons
 from optviz.presets import preset_for
 from optviz.runs import Run, labels
@@ -25,28 +25,12 @@ from optviz.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
 from optviz.settings import MAX_RUNS, default_optimizer
 from optviz.share import parse_query, to_query
 from surfaces import SURFACES
+from tests.apptest_support import app, clean, decode, step_charts
 
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LINKS_V1 = json.loads((Path(__file__).parent / "fixtures" / "links_v1.json").read_text())["links"]
 
 
-def app(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
 
-
-def clean(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def decode(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).astype(float)
-    return np.array(values, dtype=float)
 
 
 def figure(at: AppTest) -> dict:
@@ -63,11 +47,6 @@ def drawn(at: AppTest, kind: str = "scatter") -> dict[str, dict]:
             out[t["legendgroup"]] = {"name": t["name"], "x": decode(t["x"]), "y": decode(t["y"]), "line": t["line"]}
     return out
 
-
-def step_charts(at: AppTest) -> dict[str, dict]:
-    """The step charts (drawn by optviz's chart component), by widget key."""
-    return {e.proto.id.rsplit("-", 1)[-1]: figure_from_element(e)
-            for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME}
 
 
 def chart(at: AppTest, key: str) -> dict[str, dict]:

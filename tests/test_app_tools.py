@@ -1,7 +1,6 @@
 """The analysis tools and "your own surface / data" in the app, driven through AppTest."""
 
 import base64
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,21 +16,16 @@ from optviz.sensitivity import lr_sensitivity, tune
 from optviz.share import parse_query, to_query
 from surfaces import SURFACES, make_mse_surface
 from surfaces.regression import parse_xy
+from tests import apptest_support
+from tests.apptest_support import clean
 
-TIMEOUT = 180
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 180  # the tools run whole grids of starts
+
+
 
 
 def app(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def clean(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return apptest_support.app(query, timeout=TIMEOUT)
 
 
 def view(at: AppTest, key: str) -> dict:
