@@ -282,7 +282,8 @@ def open_lesson(key: str) -> None:
     lesson_view = share.lesson_state(LESSONS[key].view)
     for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[k]
-    load_values({**lesson_view.values(), "camera": ss.get("camera")})
+    # The camera and the open analysis tool stay as they are: they show the view, they are not the lesson's.
+    load_values({**lesson_view.values(), **share.display_values(ss)})
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
@@ -379,7 +380,7 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     choices = setting.choices(ctx)
     labels = setting.labels(ctx) if setting.labels else {}
     widget = {"select": where.selectbox, "multiselect": where.multiselect, "radio": where.radio,
-              "select_slider": where.select_slider}[setting.widget]
+              "select_slider": where.select_slider, "segmented": where.segmented_control}[setting.widget]
     extra = {"horizontal": True} if setting.widget == "radio" else {}
     widget(setting.label, list(choices), format_func=lambda c: labels.get(c, str(c)), **extra, **common)
 
@@ -521,7 +522,7 @@ with st.sidebar:
 remember(state.values())
 query = share.to_query(state)
 lesson = LESSONS.get(ss.get("lesson"))
-lesson_is_shown = lesson is not None and replace(state, camera=None) == replace(ss["lesson_state"], camera=None)
+lesson_is_shown = lesson is not None and share.same_paths(state, ss["lesson_state"])
 if lesson_is_shown:
     query = {"lesson": lesson.key, **query}
 if ss.get("debug"):
@@ -624,7 +625,8 @@ with coords[1]:
 
 
 render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
-                   on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs))
+                   on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs),
+                   draw=draw)
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]

@@ -83,3 +83,9 @@ def check_path_points(starts: int, steps: int) -> None:
             f"{starts} starts × {steps} steps is more than this server computes in one go "
             f"({MAX_PATH_POINTS:,} points); use fewer starts or fewer steps"
         )
+
+# --- the analysis tools' panel (added with the tools' link settings, optviz/tool_settings.py) -----------
+# A basin map is at most basins.MAX_WORK start-steps; one view maps each shown run, so the panel's maps
+# together stay under this (8 runs at 100 × 100 starts and 500 steps; 2 maps at 200 × 200 and 500 steps):
+# a link asking for more gets a message, not minutes of the server's time.
+MAX_BASIN_PANEL_WORK = 40_000_000

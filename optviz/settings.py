@@ -97,8 +97,8 @@ class Setting:
     camera eye, three numbers), "text" (a run's label) or "flag" (a run's hidden switch).
     widget: "slider" (the range's positions on a select slider, or a number input when the
     person asks for exact values), "number" (always a number input), "select", "multiselect",
-    "radio", "select_slider" (a discrete list), "text", "toggle", or "" (set by other means,
-    e.g. the camera).
+    "radio", "segmented" (a row of buttons), "select_slider" (a discrete list), "text", "toggle", or
+    "" (set by other means, e.g. the camera).
     active: given the flat values, whether the setting is in use (a schedule's parameters only
     for the schedule chosen): an inactive setting is neither drawn nor written to the link.
     remembered: kept per surface, so that coming back to a surface brings back what the person
@@ -184,9 +184,10 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             help="Compare runs at equal steps, or at equal work: samples whose gradients were taken, or passes "
             "through the data (GD makes one step per epoch, SGD n)."),
 )
+from .tool_settings import TOOL_SETTINGS  # noqa: E402  (needs Setting above: the analysis tools)
 from .ui_settings import UI_SETTINGS  # noqa: E402  (needs Setting above: present, inspect_run, inspect_step)
 
-VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS)
+VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS, *TOOL_SETTINGS)
 
 # Links from before runs: the selected optimizers and one gradient source for all of them.
 LEGACY_SETTINGS: tuple[Setting, ...] = (
@@ -556,6 +557,10 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
         values[run_key(i, "opt")] = key
     for setting in settings_for(ctx.surface, optimizers):
         if setting.key in values:
+            continue
+        if not setting.is_active(values):  # means nothing in this view (a closed tool's grid): its default,
+            values[setting.key] = setting.default(ctx)  # and no notice, whatever the link says
+            reader.used.add(setting.link)
             continue
         if not legacy or setting in VIEW_SETTINGS:
             values[setting.key] = reader.read(setting, ctx)

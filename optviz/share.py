@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from surfaces import SURFACES, Surface
 
-from . import settings
+from . import settings, tool_settings
 from .registry import DEFAULT_SELECTION, OPTIMIZERS
 from .runs import Run
 from .schedules import SCHEDULES
@@ -78,6 +78,12 @@ class ViewState:
     present: int = 0  # optviz/ui_settings.py: presentation mode and the step inspector
     inspect_run: int = 0
     inspect_step: int = 0
+    # optviz/tool_settings.py: the analysis tool open under the charts and its settings
+    tool: str = tool_settings.DEFAULTS["tool"]
+    basin_grid: int = tool_settings.DEFAULTS["basin_grid"]
+    basin_mode: str = tool_settings.DEFAULTS["basin_mode"]
+    sensitivity_metric: str = tool_settings.DEFAULTS["sensitivity_metric"]
+    tune_criterion: str = tool_settings.DEFAULTS["tune_criterion"]
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # Read-only views of the runs, for views with one run per optimizer (old links).
@@ -121,9 +127,11 @@ class ViewState:
     def from_values(cls, values: Mapping[str, object], notices=()) -> ViewState:
         surface = SURFACES[values["surface"]]
         ctx = settings.Context.of(surface.key)
-        # A setting with a field of its own name is copied with its declared type.
-        same_named = {name: _typed(settings.BY_KEY[name], values[name], ctx) for name in _SAME_NAMED
-                      if settings.BY_KEY[name].applies(surface)}
+        # A setting with a field of its own name is copied with its declared type; one not in use (a
+        # tool's setting while another tool is open) has its default, so the view equals its link's.
+        same_named = {name: _typed(settings.BY_KEY[name], values[name], ctx) if settings.BY_KEY[name].is_active(values)
+                      else settings.BY_KEY[name].default(ctx)
+                      for name in _SAME_NAMED if settings.BY_KEY[name].applies(surface)}
         return cls(
             surface=surface.key,
             runs=tuple(run_from_values(values, i, surface) for i in range(int(values.get("runs", 0)))),
@@ -190,6 +198,10 @@ def _typed(setting: settings.Setting, value, ctx: settings.Context):
         return int(value) if setting.number(ctx).integer else float(value)
     if setting.kind == "point":
         return tuple(float(c) for c in value)
+    if setting.kind == "choice" and value not in setting.choices(ctx):
+        # A choice the surface does not offer (fastest escape kept from the saddle, a cleared tool
+        # button): the default, as the link reader would give.
+        return setting.default(ctx)
     return value
 
 
@@ -219,6 +231,23 @@ def preset_view(surface_key: str, optimizers, *, view: str, contour: str, speed:
     the view is shown; the camera goes back to its default."""
     fresh = default_state(surface_key, tuple(optimizers) or DEFAULT_SELECTION)
     return replace(fresh, seed=seed, view=view, contour=contour, speed=speed)
+
+
+# Fields that say how the view is looked at, not which paths it computes: the 3-D camera and the
+# analysis tool open under the charts. A lesson keeps them (opening one does not turn the camera or
+# close the tool, and a link `lesson=<key>&tool=basins` opens the lesson with its basin map).
+DISPLAY_FIELDS = ("camera", *(s.key for s in tool_settings.TOOL_SETTINGS))
+
+
+def display_values(values: Mapping[str, object]) -> dict[str, object]:
+    """The display fields present in a flat mapping of values (session state, say)."""
+    return {k: values[k] for k in DISPLAY_FIELDS if k in values}
+
+
+def same_paths(a: ViewState, b: ViewState) -> bool:
+    """Whether two views are the same apart from their display fields (DISPLAY_FIELDS)."""
+    plain = {f.name: f.default for f in fields(ViewState) if f.name in DISPLAY_FIELDS}
+    return replace(a, **plain) == replace(b, **plain)
 
 
 def lesson_state(view) -> ViewState:

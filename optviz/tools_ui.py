@@ -1,8 +1,8 @@
 """The analysis tools under the main view: the basin map, and learning-rate sensitivity with a tuner.
 
-`render_tools_panel(surface, runs, start, steps, seed, on_start=..., on_apply_lrs=...)` draws a
-tool chooser ("None" by default, so the main view costs nothing extra) and the chosen tool for the
-view's runs (`(label, Run)` pairs, in the order of the view):
+`render_tools_panel(surface, runs, start, steps, seed, on_start=..., on_apply_lrs=..., draw=...)`
+draws a tool chooser ("None" by default, so the main view costs nothing extra) and the chosen tool
+for the view's shown runs (`(label, Run)` pairs, in the order of the view):
 
 - Basin map: `optviz.basins.basin_map` of every run over a grid of starts (the grid is chosen
   here; the steps and seed are the view's), drawn by `analysis_plots.basin_figure`. A click on a
@@ -11,6 +11,11 @@ view's runs (`(label, Run)` pairs, in the order of the view):
   rate, from the view's start, over the lr slider's positions; `tune` under the chosen criterion
   stars each run's pick, and "Apply tuned learning rates" calls `on_apply_lrs(lrs)` with one
   learning rate per run (None: keep its own), so the picks become the runs' sliders and the link's.
+
+The chooser and each tool's settings are declared in `optviz/tool_settings.py` and drawn by the
+app's `draw` (the widget every setting derives from its declaration), so they are in the link and
+in `ViewState` like the rest of the view: a link opens the same tool with the same grid, colouring,
+metric and criterion. A tool's settings keep their values while another tool is open.
 
 Both computations are cached per process (st.cache_data keyed by a short string, like
 optviz/cached.py). A map or sweep the limits refuse shows the limit's sentence instead.
@@ -25,18 +30,28 @@ import streamlit as st
 
 from surfaces import SURFACES, Surface
 
-from . import analysis_plots
+from . import analysis_plots, limits
 from .basins import MAX_WORK, basin_map, grid_starts
 from .figure_component import plotly_chart, plotly_view
 from .runs import Run
-from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS, lr_sensitivity, tune
+from .sensitivity import CRITERIA, lr_sensitivity, tune
+from .settings import Context, Setting
+from .tool_settings import (  # noqa: F401  (re-exported: the tests and callers read them here)
+    BASIN_GRID,
+    BASIN_MODES,
+    CRITERION_LABELS,
+    DEFAULT_BASIN_GRID,
+    METRICS,
+    TOOL_SETTINGS,
+    TOOLS,
+    criteria_for,
+)
 
-TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity"}
-BASIN_GRIDS = (20, 40, 60, 100, 150, 200)
-DEFAULT_BASIN_GRID = 40
-BASIN_MODES = {"minimum": "Minimum reached", "steps": "Steps to converge"}
-METRICS = {"gap": "Final loss gap", "steps": "Steps to converge"}
-CRITERION_LABELS = {FEWEST_STEPS: "Fewest steps", LOWEST_LOSS: "Lowest final loss", FASTEST_ESCAPE: "Fastest escape"}
+SETTINGS = {s.key: s for s in TOOL_SETTINGS}
+# A tool's widgets are drawn only while it is open; their values stay in the session meanwhile, so
+# that coming back to a tool finds its grid as the person left it.
+KEEP = {"persist_state": "page"}
+Draw = Callable[..., None]  # the app's draw(setting, where=None, **widget_kwargs)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -62,8 +77,31 @@ def sweeps(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int,
             for label, run in runs if "lr" in run.hparam_dict]
 
 
-def criteria_for(surface: Surface) -> list[str]:
-    return [c for c in CRITERIA if c != FASTEST_ESCAPE or surface.f_min is None]
+def value(key: str, surface: Surface):
+    """A tool setting's value in the session, valid under its declaration: a number inside its
+    range, a choice this surface offers, else the default (a cleared button, a surface switch)."""
+    setting: Setting = SETTINGS[key]
+    ctx = Context(surface, None)
+    current = st.session_state.get(key)
+    if setting.kind == "number":
+        number = setting.number(ctx)
+        try:
+            return int(number.clamp(float(current))) if number.integer else number.clamp(float(current))
+        except (TypeError, ValueError, OverflowError):
+            return setting.default(ctx)
+    return current if current in setting.choices(ctx) else setting.default(ctx)
+
+
+def _ready(key: str, surface: Surface) -> None:
+    """Before a tool setting's widget is drawn: its session value is a valid one (the widget shows it)."""
+    if st.session_state.get(key) != value(key, surface):
+        st.session_state[key] = value(key, surface)
+
+
+def _on_tool_change() -> None:
+    """A click on the open tool's button clears the choice: that is "None"."""
+    if st.session_state.get("tool") is None:
+        st.session_state["tool"] = "none"
 
 
 def cell_start(surface: Surface, grid: int, x: float, y: float) -> tuple[float, float]:
@@ -86,16 +124,20 @@ def _on_basin_click(surface_key: str, grid: int, on_start: Callable[[float, floa
             on_start(*cell_start(surface, grid, x, y))
 
 
-def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start) -> None:
-    ss = st.session_state
+def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start, draw: Draw) -> None:
     c1, c2 = st.columns(2)
-    c1.select_slider("Starts per side", BASIN_GRIDS, value=DEFAULT_BASIN_GRID, key="basin_grid",
-                     help="The map runs every run from grid × grid starts over the plotted domain, all at once.")
-    c2.radio("Colour by", list(BASIN_MODES), format_func=BASIN_MODES.get, key="basin_mode", horizontal=True)
-    grid, mode = int(ss["basin_grid"]), ss["basin_mode"]
+    for key, where in (("basin_grid", c1), ("basin_mode", c2)):
+        _ready(key, surface)
+        draw(SETTINGS[key], where, **KEEP)
+    grid, mode = value("basin_grid", surface), value("basin_mode", surface)
     if grid * grid * steps > MAX_WORK:
         st.warning(f"{grid} × {grid} starts × {steps} steps is more than one map computes "
                    f"({MAX_WORK:,} start-steps): choose fewer starts per side or fewer steps.")
+        return
+    if grid * grid * steps * len(runs) > limits.MAX_BASIN_PANEL_WORK:
+        st.warning(f"{len(runs)} maps of {grid} × {grid} starts × {steps} steps are more than one view computes "
+                   f"({limits.MAX_BASIN_PANEL_WORK:,} start-steps): choose fewer starts per side or fewer steps, "
+                   "or hide some runs.")
         return
     try:
         with st.spinner("Running every start…"):
@@ -117,14 +159,12 @@ def _on_apply(picks, on_apply_lrs) -> None:
         f"{label} lr = {p.lr:g}" for label, p in st.session_state.get("tuned_labels", []) if p.lr is not None)
 
 
-def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs) -> None:
+def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw) -> None:
     ss = st.session_state
-    criteria = criteria_for(surface)
-    if ss.get("tune_criterion") not in criteria:
-        ss["tune_criterion"] = criteria[0]
     c1, c2 = st.columns(2)
-    c1.radio("Show", list(METRICS), format_func=METRICS.get, key="sensitivity_metric", horizontal=True)
-    c2.radio("Tune for", criteria, format_func=CRITERION_LABELS.get, key="tune_criterion", horizontal=True)
+    for key, where in (("sensitivity_metric", c1), ("tune_criterion", c2)):
+        _ready(key, surface)
+        draw(SETTINGS[key], where, **KEEP)
     try:
         results = sweeps(surface, runs, start, steps, seed)
     except ValueError as exc:  # a limit, or a setting the sweep cannot vary
@@ -136,9 +176,9 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
     if not results:
         st.info("None of the runs has a learning rate.")
         return
-    criterion = ss["tune_criterion"]
+    criterion = value("tune_criterion", surface)
     picks = tune([r for _, r in results], criterion)
-    figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=ss["sensitivity_metric"],
+    figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=value("sensitivity_metric", surface),
                                                names=[label for label, _ in results], picks=picks)
     plotly_chart(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
     st.caption(f"Tune: {CRITERIA[criterion]}. ★ marks each run's pick.")
@@ -163,15 +203,15 @@ class _Keep:
 
 def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,
                        on_start: Callable[[float, float], None],
-                       on_apply_lrs: Callable[[list[float | None]], None]) -> None:
+                       on_apply_lrs: Callable[[list[float | None]], None], draw: Draw) -> None:
     """The tool chooser and the chosen tool (see the module docstring)."""
     st.markdown("#### Analysis tools")
-    st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, key="tool", default="none",
-                         label_visibility="collapsed")
-    tool = st.session_state.get("tool") or "none"
+    _ready("tool", surface)
+    draw(SETTINGS["tool"], on_change=_on_tool_change, label_visibility="collapsed")
+    tool = value("tool", surface)
     if not runs:
         return
     if tool == "basins":
-        basin_panel(surface, runs, steps, seed, on_start)
+        basin_panel(surface, runs, steps, seed, on_start, draw)
     elif tool == "sensitivity":
-        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs)
+        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw)
