@@ -558,8 +558,10 @@ def read_query(query: Mapping[str, object]) -> tuple[dict[str, object], list[str
     for setting in settings_for(ctx.surface, optimizers):
         if setting.key in values:
             continue
-        if not setting.is_active(values):  # means nothing in this view (a closed tool's grid): its default,
-            values[setting.key] = setting.default(ctx)  # and no notice, whatever the link says
+        if setting in VIEW_SETTINGS and not setting.is_active(values):
+            # Means nothing in this view (a closed tool's grid): its default, and no notice, whatever the
+            # link says. (A run's setting not in use, another schedule's parameter, is read as before.)
+            values[setting.key] = setting.default(ctx)
             reader.used.add(setting.link)
             continue
         if not legacy or setting in VIEW_SETTINGS:

@@ -21,11 +21,13 @@ from streamlit.testing.v1 import AppTest
 
 import optviz.cached
 import optviz.warmup  # noqa: F401
-from optviz import OPTIMIZERS, engine, limits, share
+from optviz import OPTIMIZERS, engine, limits, share, tools_ui
 from optviz import settings as decl
 from optviz.runs import Run
 from optviz.schedules import SCHEDULES, Schedule
+from optviz.sensitivity import CRITERIA
 from optviz.share import ViewState, parse_query, to_query
+from optviz.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
 from surfaces import SURFACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -40,6 +42,7 @@ RUN_NAMES = sorted({h.name for spec in OPTIMIZERS.values() for h in spec.hparams
                       for p in ("step_size", "gamma", "duration", "final", "start_factor", "end_factor", "start")})
 KNOWN_KEYS = ["surface", "opt", "x0", "y0", "steps", "seed", "noise", "batch", "view", "contour", "speed", "cam",
               "axis", *(f"{k}.{h.name}" for k, spec in OPTIMIZERS.items() for h in spec.hparams),
+              *(s.link for s in TOOL_SETTINGS),  # the analysis tools (optviz/tool_settings.py)
               *(f"r{i}.{name}" for i in (0, 1, 7) for name in RUN_NAMES)]
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -52,7 +55,7 @@ TEXT = st.text(max_size=40) | st.text(alphabet=st.characters(codec="utf-8"), max
 VALUES = st.one_of(
     NUMBERS, TEXT,
     st.sampled_from([*SURFACES, *OPTIMIZERS, *share.VIEWS, *share.CONTOUR_STYLES, *SCHEDULES, "steps", "epochs",
-                     "samples", "1", "0", "true"]),
+                     "samples", "1", "0", "true", *TOOLS, *BASIN_MODES, *METRICS, *CRITERIA]),
     st.lists(st.sampled_from([*OPTIMIZERS, "adam", "nope", "", " ", "__import__('os')"]), max_size=30).map(",".join),
 )
 KEYS = st.one_of(st.sampled_from(KNOWN_KEYS), TEXT, st.sampled_from(["adam.", ".lr", "adam.nope", "sgd.lr.x", "opt "]))
@@ -154,6 +157,17 @@ def _check_field(state: ViewState, name: str) -> None:
         assert _is_int(value) and 0 <= value <= limits.MAX_RUNS
     elif name == "inspect_step":
         assert _is_int(value) and 0 <= value <= limits.APP_MAX_STEPS
+    elif name == "tool":
+        assert value in TOOLS
+    elif name == "basin_grid":
+        assert _is_int(value) and BASIN_GRID.low <= value <= limits.MAX_BASIN_GRID and BASIN_GRID.low >= 2
+        assert state.tool == "basins" or value == ViewState.basin_grid  # a closed tool's grid is its default
+    elif name == "basin_mode":
+        assert value in BASIN_MODES and (state.tool == "basins" or value == ViewState.basin_mode)
+    elif name == "sensitivity_metric":
+        assert value in METRICS and (state.tool == "sensitivity" or value == ViewState.sensitivity_metric)
+    elif name == "tune_criterion":
+        assert value in criteria_for(surface) and (state.tool == "sensitivity" or value == ViewState.tune_criterion)
     elif name == "notices":
         assert isinstance(value, tuple) and len(value) <= limits.MAX_NOTICES
         assert all(isinstance(n, str) and 0 < len(n) <= 2 * limits.MAX_PARAM_CHARS + 100 for n in value)
@@ -188,7 +202,9 @@ def test_any_values_of_the_known_keys_give_a_valid_view_that_round_trips(query):
 @settings(max_examples=50, deadline=None)
 @given(st.sampled_from(KNOWN_KEYS), st.sampled_from(["nan", "inf", "-inf", "1e308", "-1e308", "x", "", "9" * 400]))
 def test_a_bad_value_of_a_known_key_is_named_in_a_notice(key, bad):
-    state = parse_query({"surface": "beale", "opt": ",".join(OPTIMIZERS), key: bad})
+    # A tool's setting means something while its tool is open: the link opens it.
+    tool = next((t for t in TOOLS for s in TOOL_SETTINGS if s.link == key and s.active and s.active({"tool": t})), None)
+    state = parse_query({"surface": "beale", "opt": ",".join(OPTIMIZERS), key: bad, **({"tool": tool} if tool else {})})
     assert_valid(state)
     # An empty view, contour style or camera means the default, as an absent key does; beale has no data,
     # so a batch size means nothing there.
@@ -242,6 +258,7 @@ class EngineSpy:
 
     def __init__(self):
         self.calls = 0
+        self.basin_work = 0  # start-steps of the basin maps of one render
         self.real = engine.simulate
 
     def __call__(self, surface, optimizer, start=None, steps=200, **kw):
@@ -265,14 +282,34 @@ class EngineSpy:
             assert isinstance(schedule, Schedule)
             values = schedule.values(steps, kw[name])
             assert np.all(np.isfinite(values)) and np.all(values >= 0), (name, schedule)
-        if opt in OPTIMIZERS:
-            _check_hparams(opt, {k: float(v) for k, v in kw.items()})
+        if opt in OPTIMIZERS:  # a learning-rate sweep passes one value per start: each in range
+            for values in _per_start(kw):
+                _check_hparams(opt, values)
         return self.real(surface, optimizer, start, steps, noise=noise, batch_size=batch, seed=seed, **kw)
 
     def patch_everywhere(self, stack: ExitStack) -> None:
         for name, module in list(sys.modules.items()):
             if (name == "optviz" or name.startswith("optviz.")) and getattr(module, "simulate", None) is self.real:
                 stack.enter_context(mock.patch.object(module, "simulate", self))
+        stack.enter_context(mock.patch.object(tools_ui, "basin_map", self.basin_map))
+
+    def basin_map(self, surface, run, grid, steps, seed):
+        """The analysis panel's basin maps: the grid inside its declared range, each map and all of
+        one view's maps within their limits (the starts then go through simulate() above)."""
+        from optviz.basins import MAX_WORK, basin_map
+
+        assert _is_int(grid) and BASIN_GRID.low <= grid <= limits.MAX_BASIN_GRID, grid
+        self.basin_work += grid * grid * steps
+        assert grid * grid * steps <= MAX_WORK and self.basin_work <= limits.MAX_BASIN_PANEL_WORK
+        return basin_map(surface, run, grid=grid, steps=steps, seed=seed)
+
+
+def _per_start(hparams: dict) -> list[dict[str, float]]:
+    """One mapping of hyperparameters per start: scalars as they are, per-start arrays element by element."""
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in hparams.items()}
+    n = max((len(a) for a in arrays.values()), default=1)
+    assert all(len(a) in (1, n) for a in arrays.values())
+    return [{k: float(a[i % len(a)]) for k, a in arrays.items()} for i in range(n)]
 
 
 def _render(query: dict) -> tuple[AppTest, EngineSpy]:
@@ -300,3 +337,28 @@ def test_a_sample_of_hostile_links_renders_without_exception(query):
     shown = parse_query({k: at.query_params[k] for k in at.query_params})
     assert_valid(shown)
     assert shown.notices == (), shown.notices
+
+
+# Links that open a tool: the grid, colouring, metric and criterion fuzzed with the view's steps and
+# runs, so that the basin maps and sweeps they ask for are checked (the sample above rarely opens one).
+TOOL_KEYS = [s.link for s in TOOL_SETTINGS if s.link != "tool"]
+TOOL_QUERIES = st.fixed_dictionaries(
+    {"tool": st.sampled_from(["basins", "sensitivity"]), "surface": st.sampled_from(list(SURFACES))},
+    optional={**{k: ENTRY for k in TOOL_KEYS}, "steps": NUMBERS, "opt": VALUES,
+              "basin.grid": st.one_of(NUMBERS, st.integers(-500, 500).map(str))},
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(TOOL_QUERIES)
+def test_hostile_links_that_open_a_tool_render_within_the_limits(query):
+    at, spy = _render(query)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = parse_query({k: at.query_params[k] for k in at.query_params})
+    assert_valid(shown)
+    assert shown.notices == () and shown.tool == parse_query(query).tool
+    # A basin map on the page went through the spy; one the limits refuse is a message instead.
+    drawn = any((e.proto.id or "").endswith("-basin_view") for e in at.get("bidi_component"))
+    refused = any("start-steps" in w.value for w in at.warning)
+    if shown.tool == "basins":
+        assert drawn == (spy.basin_work > 0) and drawn != refused
