@@ -899,6 +899,49 @@ def test_a_basin_cell_click_sets_the_main_views_start(app):
     app.assert_clean()
 
 
+JS_BASIN_MAP = """() => {
+  const gd = document.querySelectorAll('div.optviz-plot')[1];
+  const maps = gd._fullData.filter(t => t.type === 'heatmap');
+  return {heatmaps: maps.length, columns: [...new Set(maps.map(t => t.x.length))],
+          rows: [...new Set(maps.map(t => t.z.length))], panels: [...new Set(maps.map(t => t.xaxis))].length,
+          coloraxis: !!gd._fullLayout.coloraxis, images: gd.querySelectorAll('.hm image').length};
+}"""
+
+
+def test_a_link_opens_the_basin_map_with_its_grid_and_a_click_keeps_it_in_the_link(app, tmp_path):
+    from optviz.tools_ui import cell_start
+    from surfaces import SURFACES
+
+    link = {**LIGHT, "steps": "80", "tool": "basins", "basin.grid": "60", "basin.by": "steps"}
+    app.open(link)
+    app.wait(JS_SECOND_DRAWN)  # the basin map, drawn from the link alone
+    app.wait_idle()
+    drawn = app.page.evaluate(JS_BASIN_MAP)
+    # Two runs side by side, each 60 × 60 cells, coloured by the steps to converge (one colour axis).
+    assert drawn["panels"] == 2 and drawn["columns"] == [60] and drawn["rows"] == [60] and drawn["coloraxis"], drawn
+    assert drawn["images"] >= drawn["heatmaps"], drawn  # every heatmap painted
+    app.page.locator("div.optviz-plot").nth(1).screenshot(path=str(tmp_path / "basin-from-link.png"))
+    box = app.page.evaluate("""() => {
+      const gd = document.querySelectorAll('div.optviz-plot')[1];
+      const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+      return {left: r.left, top: r.top, width: r.width, height: r.height,
+              xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
+    }""")
+    cx, cy = round(box["left"] + 0.7 * box["width"]), round(box["top"] + 0.25 * box["height"])
+    (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
+    want = cell_start(SURFACES["himmelblau"], 60, x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo),
+                      y_hi - (cy - box["top"]) / box["height"] * (y_hi - y_lo))
+    app.page.mouse.move(cx, cy)
+    app.page.mouse.click(cx, cy)
+    q = app.wait_query(lambda q: abs(float(q.get("x0", "nan")) - want[0]) < 1e-9, "the clicked cell's start")
+    # The link's start is the cell's (on the link's 60-cell grid), and the tool stays in the link.
+    assert abs(float(q["y0"]) - want[1]) < 1e-9, (q, want)
+    assert (q["tool"], q["basin.grid"], q["basin.by"]) == ("basins", "60", "steps"), q
+    app.wait_idle()
+    assert app.page.evaluate(JS_BASIN_MAP)["columns"] == [60]
+    app.assert_clean()
+
+
 def test_apply_tuned_learning_rates_in_the_browser(app):
     from optviz.sensitivity import lr_sensitivity, tune
 
