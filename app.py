@@ -271,8 +271,8 @@ def on_same_lr() -> None:
 # --- lessons -----------------------------------------------------------------------------------------
 # A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
 # its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
-# lesson's (the camera aside). A link with `lesson=<key>` opens that lesson's view, whatever other
-# view parameters it carries (the camera excepted).
+# lesson's (the camera and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
+# opens that lesson's view, whatever other view parameters it carries (those display fields excepted).
 
 LESSONS = {lesson.key: lesson for lesson in load_lessons()}
 
