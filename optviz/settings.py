@@ -37,7 +37,8 @@ The one policy for values that come from a link (also in the README's "Sharing a
   start, steps and hyperparameters is the surface's preset;
 - a value that only exists on a discrete list goes to the nearest allowed one where the list is
   ordered (batch size) and to the default otherwise (surface, view, contour style);
-- unknown parameters are ignored.
+- unknown parameters are ignored, and so, silently, are a view setting's that is not in use (the
+  settings of an analysis tool that is not open, optviz/tool_settings.py).
 
 Every replacement gives one notice, shown above the charts until the person changes something.
 """

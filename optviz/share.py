@@ -1,7 +1,10 @@
 """The whole view as URL query parameters, and back: validated, clamped, never trusted.
 
 A link carries every value of the view (not just the ones that differ from the defaults), so
-that it reproduces the same paths even if a later version changes a default. Parameters:
+that it reproduces the same paths even if a later version changes a default; the analysis tools'
+settings (`optviz/tool_settings.py`: tool=basins basin.grid=100 basin.by=steps sens.show=steps
+sens.tune=lowest_loss) are written only while their tool is open and differ from the default.
+Parameters:
 
     surface=beale  x0=1  y0=1.5  steps=300  seed=0  view=both  contour=filled  speed=60
     cam=1.6,-1.6,0.9 (3-D camera eye, optional)  axis=epochs (data surfaces)
