@@ -153,10 +153,10 @@ def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start, draw: D
                "main view there.")
 
 
-def _on_apply(picks, on_apply_lrs) -> None:
-    on_apply_lrs([p.lr for p in picks])
+def _on_apply(labels, lrs, on_apply_lrs) -> None:
+    on_apply_lrs(lrs)
     st.session_state["tuned_note"] = "Applied: " + ", ".join(
-        f"{label} lr = {p.lr:g}" for label, p in st.session_state.get("tuned_labels", []) if p.lr is not None)
+        f"{label} lr = {lr:g}" for label, lr in zip(labels, lrs, strict=True) if lr is not None)
 
 
 def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw) -> None:
@@ -189,16 +189,13 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
     st.dataframe(rows, hide_index=True, width="stretch")
     labelled = dict(zip((label for label, _ in results), picks, strict=True))
     per_run = [labelled.get(label) for label, _ in runs]
-    ss["tuned_labels"] = list(zip([label for label, _ in runs], per_run, strict=True))
-    apply_picks = [p if p is not None else _Keep() for p in per_run]
-    st.button("Apply tuned learning rates", key="apply_tuned", on_click=_on_apply, args=(apply_picks, on_apply_lrs),
+    # The callback's arguments, not session state, carry the picks: a session keeps a few KB (one float a run).
+    lrs = [None if p is None else p.lr for p in per_run]
+    st.button("Apply tuned learning rates", key="apply_tuned", on_click=_on_apply,
+              args=([label for label, _ in runs], lrs, on_apply_lrs),
               help="Sets each run's learning rate to its pick (the sliders and the share link follow).")
     if ss.get("tuned_note"):
         st.success(ss.pop("tuned_note"))
-
-
-class _Keep:
-    lr = None
 
 
 def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,

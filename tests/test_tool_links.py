@@ -219,6 +219,13 @@ def test_a_sensitivity_link_opens_the_chart_with_its_metric_and_criterion():
         np.testing.assert_allclose(decode(got["y"]), np.asarray(exp["y"], dtype=float), equal_nan=True)
     assert "teps" in figure["layout"]["yaxis"]["title"]["text"]
     assert any(CRITERIA[LOWEST_LOSS] in c.value for c in at.caption)
+    # Applying the picks moves the runs' learning rates in the link; the tool stays open in it.
+    at.button(key="apply_tuned").click().run()
+    q = query(clean(at))
+    assert q["tool"] == "sensitivity" and q["sens.tune"] == LOWEST_LOSS
+    for (i, _), p in zip(state.visible_runs, picks, strict=True):
+        assert float(q[f"r{i}.lr"]) == (p.lr if p.lr is not None else state.runs[i].hparam_dict["lr"])
+    assert any(s.value.startswith("Applied:") for s in at.success)
 
 
 def test_changing_a_tool_setting_puts_it_in_the_link_and_its_default_takes_it_out():
