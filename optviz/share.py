@@ -119,8 +119,9 @@ class ViewState:
         surface = SURFACES[self.surface]
         out: dict[str, object] = {"surface": self.surface, "x0": self.start[0], "y0": self.start[1],
                                   "runs": len(self.runs)}
-        for name in _SAME_NAMED:
-            if settings.BY_KEY[name].applies(surface):
+        for name in _SAME_NAMED:  # a setting not in use (a closed tool's grid) is left out: session state keeps
+            setting = settings.BY_KEY[name]  # what the person set there, for when that tool opens again
+            if setting.applies(surface) and setting.is_active(out):
                 out[name] = getattr(self, name)
         for i, r in enumerate(self.runs):
             out.update(run_values(i, r, surface))
@@ -131,10 +132,13 @@ class ViewState:
         surface = SURFACES[values["surface"]]
         ctx = settings.Context.of(surface.key)
         # A setting with a field of its own name is copied with its declared type; one not in use (a
-        # tool's setting while another tool is open) has its default, so the view equals its link's.
-        same_named = {name: _typed(settings.BY_KEY[name], values[name], ctx) if settings.BY_KEY[name].is_active(values)
-                      else settings.BY_KEY[name].default(ctx)
-                      for name in _SAME_NAMED if settings.BY_KEY[name].applies(surface)}
+        # tool's setting while another tool is open) or missing has its default, so the view equals its link's.
+        same_named = {}
+        for name in _SAME_NAMED:
+            setting = settings.BY_KEY[name]
+            if setting.applies(surface):
+                value = values.get(name) if setting.is_active(values) else None
+                same_named[name] = setting.default(ctx) if value is None else _typed(setting, value, ctx)
         return cls(
             surface=surface.key,
             runs=tuple(run_from_values(values, i, surface) for i in range(int(values.get("runs", 0)))),

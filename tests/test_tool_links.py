@@ -327,3 +327,14 @@ def test_switching_from_the_saddle_keeps_no_criterion_the_new_surface_lacks():
     clean(at)
     assert at.radio(key="tune_criterion").value == FEWEST_STEPS
     assert "sens.tune" not in query(at) and parse_query(query(at)).notices == ()
+
+
+def test_a_tools_grid_is_kept_while_another_tool_is_open_and_the_runs_change():
+    at = clean(app({"surface": "himmelblau", "steps": "30", "r0.opt": "sgd", "tool": "basins", "basin.grid": "100"}))
+    choose_tool(at, "sensitivity")
+    assert "basin.grid" not in query(at)
+    at.button(key="add_run").click().run()  # the runs are rebuilt from the view: the map's grid must survive
+    assert parse_query(query(clean(at))).runs[1:] and "basin.grid" not in query(at)
+    choose_tool(at, "basins")
+    assert at.select_slider(key="basin_grid").value == 100 and query(at)["basin.grid"] == "100"
+    assert len(heatmaps(view(at, "basin_view"))) == 2
