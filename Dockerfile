@@ -30,6 +30,12 @@ COPY app.py ./
 COPY optviz/ optviz/
 COPY surfaces/ surfaces/
 COPY .streamlit/ .streamlit/
+# plotly.js and the view code, which Streamlit serves from static/ (enableStaticServing), are written
+# now, as root: the app runs as a user who cannot write to /app, and would otherwise fail on every page
+# with "PermissionError: '/app/static'" (seen when this image was first run). At run time the app finds
+# them there and writes nothing.
+RUN python -c "from pathlib import Path; from optviz.figure_component import publish_static_assets; \
+publish_static_assets(Path('static'))" && ls -l static/
 
 USER optviz
 EXPOSE 8501
