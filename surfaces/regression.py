@@ -47,7 +47,7 @@ def validate_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("data contain NaN or infinite values")
     if np.max(np.abs(np.concatenate([x, y]))) > MAX_DATA_ABS:
-        raise ValueError(f"data values must lie within ±{MAX_DATA_ABS:g}")
+        raise ValueError(f"data values must lie within ±{MAX_DATA_ABS:.0e}".replace("e+0", "e"))  # ±1e6
     if np.ptp(x) <= 1e-9 * max(1.0, float(np.max(np.abs(x)))):
         raise ValueError("all x values are equal: the regression has no unique optimum")
     return x, y
