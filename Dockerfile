@@ -2,7 +2,11 @@
 #   docker build -t optviz .
 #   docker run --rm -p 8501:8501 optviz        (then http://localhost:8501)
 # Run one container per CPU core behind a reverse proxy with sticky sessions; see README, "Deploying".
-FROM python:3.11-slim
+# BASE: any image with Python 3.11 where `python` and `pip` are on PATH and pip may install (the
+# official image; or, where Docker Hub is out of reach, a local Debian base with a venv on PATH:
+# see README, "Deploying").
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,7 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin optviz
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
+# Dependencies first, so a code change does not reinstall them. Where PyPI is out of reach, point pip
+# at a mirror or a wheelhouse for the build only (--build-arg PIP_INDEX_URL=..., or PIP_NO_INDEX=1 with
+# PIP_FIND_LINKS=http://...); unset, pip uses PyPI.
+ARG PIP_INDEX_URL
+ARG PIP_FIND_LINKS
+ARG PIP_NO_INDEX
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
@@ -21,6 +30,12 @@ COPY app.py ./
 COPY optviz/ optviz/
 COPY surfaces/ surfaces/
 COPY .streamlit/ .streamlit/
+# plotly.js and the view code, which Streamlit serves from static/ (enableStaticServing), are written
+# now, as root: the app runs as a user who cannot write to /app, and would otherwise fail on every page
+# with "PermissionError: '/app/static'" (seen when this image was first run). At run time the app finds
+# them there and writes nothing.
+RUN python -c "from pathlib import Path; from optviz.figure_component import publish_static_assets; \
+publish_static_assets(Path('static'))" && ls -l static/
 
 USER optviz
 EXPOSE 8501

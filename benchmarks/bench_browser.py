@@ -49,7 +49,7 @@ JS_DRAWN = """() => {
   return plots.some((g) => g._transitionData && (g._transitionData._frames || []).length > 0);
 }"""
 # Adam's 2-D path in the animation's last frame: its first step equals the learning rate.
-JS_ADAM_STEP = """() => {
+JS_ADAM_STEP = """(group) => {
   const g = [...document.querySelectorAll('.js-plotly-plot')].find((p) => (p._transitionData || {})._frames
     && p._transitionData._frames.length);
   if (!g) return null;
@@ -62,7 +62,7 @@ JS_ADAM_STEP = """() => {
   for (let j = 0; j < last.traces.length; j++) {
     const t = g.data[last.traces[j]], d = last.data[j];
     const x = arr(d.x);
-    if (t && t.type === 'scatter' && t.mode === 'lines' && t.legendgroup === 'adam' && x && x.length > 1) {
+    if (t && t.type === 'scatter' && t.mode === 'lines' && t.legendgroup === group && x && x.length > 1) {
       return Math.abs(x[1] - x[0]);
     }
   }
@@ -119,6 +119,10 @@ class Page:
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.lr = 0.2
+        # Adam's learning-rate slider and its path's legend group: optviz has runs (Adam is the fifth,
+        # r4), the baseline one slider per optimizer.
+        self.slider = ".st-key-r4-lr" if name == "optviz" else ".st-key-hp-adam-lr"
+        self.group = "r4" if name == "optviz" else "adam"
 
     def _on_request(self, request):
         try:
@@ -147,25 +151,29 @@ class Page:
         self.page.wait_for_function(JS_DRAWN, timeout=TIMEOUT)
         elapsed = time.perf_counter() - t0
         self.lr = 0.2
-        summary = self.page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
-                                    has_text="Adam").first
+        if self.name == "optviz":  # the runs' expanders are keyed run-<i>
+            summary = self.page.locator('[data-testid="stSidebar"] .st-key-run-4 summary')
+        else:
+            summary = self.page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
+                                        has_text="Adam").first
         summary.click()
-        self.page.locator(".st-key-hp-adam-lr input[type='range']").wait_for(state="visible")
+        self.page.locator(f"{self.slider} input[type='range']").wait_for(state="visible")
         self.settle()
         return elapsed, self.bytes() - before
 
     def change_lr(self) -> tuple[float, int, float]:
         """One notch down on Adam's learning rate; time to settled, websocket bytes, new value."""
-        slider = self.page.locator(".st-key-hp-adam-lr input[type='range']")
+        slider = self.page.locator(f"{self.slider} input[type='range']")
         slider.focus()
         before = self.ws
         t0 = time.perf_counter()
         self.page.keyboard.press("ArrowLeft")
-        self.page.wait_for_function("(v) => document.querySelector(\".st-key-hp-adam-lr input[type='range']\")"
-                                    ".getAttribute('aria-valuetext') !== v", arg=f"{self.lr:g}", timeout=TIMEOUT)
+        self.page.wait_for_function("([sel, v]) => document.querySelector(sel).getAttribute('aria-valuetext') !== v",
+                                    arg=[f"{self.slider} input[type='range']", f"{self.lr:g}"], timeout=TIMEOUT)
         new = float(slider.get_attribute("aria-valuetext"))
-        self.page.wait_for_function(f"() => {{ const s = ({JS_ADAM_STEP})(); return s !== null && "
-                                    f"Math.abs(s - {new}) < 1e-4 * Math.max(1, {new}); }}", timeout=TIMEOUT)
+        self.page.wait_for_function(f"(group) => {{ const s = ({JS_ADAM_STEP})(group); return s !== null && "
+                                    f"Math.abs(s - {new}) < 1e-4 * Math.max(1, {new}); }}", arg=self.group,
+                                    timeout=TIMEOUT)
         self.settle()
         elapsed = time.perf_counter() - t0
         self.lr = new
@@ -293,6 +301,9 @@ def main() -> None:
     print(f"  first page settled no later than the baseline's: ratio {ratio:.2f}")
     print(f"  first change after a load no slower than later ones: {o_first * 1e3:.0f} vs {o_later * 1e3:.0f} ms")
     print(f"  page errors: optviz {len(errors['optviz'])}, baseline {len(errors['baseline'])}")
+    for name in names:
+        for message in errors[name][:3]:  # what they were, so that they can be looked into
+            print(f"    {name}: {message[:300]}")
 
 
 if __name__ == "__main__":

@@ -26,13 +26,14 @@ import numpy as np
 from surfaces import Surface, get_surface
 
 from .engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
+from .limits import MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_PATH_POINTS
 from .runs import Run
 
-# optviz.limits (helper "scale") may take these over; they are read only here.
-MAX_GRID = 200
+# The limits are optviz.limits' (listed there with every other limit, and in the README).
+MAX_GRID = MAX_BASIN_GRID
 DEFAULT_GRID = 100
-MAX_WORK = 20_000_000  # start-steps in one map: 200 × 200 starts × 500 steps
-CALL_BUDGET = 8_000_000  # start-steps in one simulate() call: about 0.5 GB while it runs
+MAX_WORK = MAX_BASIN_WORK  # start-steps in one map
+CALL_BUDGET = MAX_PATH_POINTS  # starts × (steps + 1) in one simulate() call
 
 REACHED = (OUTCOMES.index(CONVERGED), OUTCOMES.index(INSIDE_AT_THE_END))
 

@@ -1,50 +1,61 @@
-"""Every resource limit in one place: what one call, one session and one link may ask for.
+"""Every resource limit in one place: what one call, one session, one link, one formula or upload may ask for.
 
 One server is shared by a class (30 students and a teacher on a 2-core machine), and a link
 bypasses every widget, so each limit is enforced where the value enters, not by a slider's range:
 
 - the engine (`simulate()`, for any caller: the app, the command line, a notebook) refuses more
-  than `MAX_STEPS` steps or `MAX_STARTS` starts with a ValueError;
+  than `MAX_STEPS` steps or `MAX_STARTS` starts (or per-start values) with a ValueError;
 - a session of the app (widgets and links alike, through `share.parse_query`) gets at most
   `APP_MAX_STEPS` steps per run and `MAX_RUNS` runs per view; a link's values are at most
   `MAX_PARAM_CHARS` characters each, and the notices about a bad link are at most `MAX_NOTICES`;
-- tools that run many starts or many settings in one call (basin maps, learning-rate sweeps)
-  stay under `MAX_PATH_POINTS` starts × (steps + 1), about 128 MB of float64 path while it runs;
-- a typed formula and uploaded data are refused above the sizes below, with a message.
+- the tools that run many starts or many settings in one go: a basin map (`optviz.basins`) has at
+  most `MAX_BASIN_GRID` cells a side and `MAX_BASIN_WORK` start-steps, and holds at most
+  `MAX_PATH_POINTS` starts × (steps + 1) in one simulate() call (a larger map runs in blocks); a
+  learning-rate sensitivity curve (`optviz.sensitivity`) has at most `MAX_SENSITIVITY_POINTS` values;
+- a typed formula and uploaded, pasted or linked data are refused above the sizes in
+  `surfaces/limits.py` (the surfaces package never imports optviz, so its parsers' limits live
+  there and are imported here), with a message.
 
-The numbers are stated in the README's "Limits" section; tests/test_fuzz.py checks that no link
-gets past them. Change a limit here and nowhere else.
+`limits_table()` writes the README's "Limits" table from these names; tests/test_limits.py checks
+that the README states exactly it and that every row is enforced, and tests/test_fuzz.py that no
+link gets past them. Change a limit here (or in surfaces/limits.py) and nowhere else, then paste the
+output of `python -c "from optviz.limits import limits_table; print(limits_table())"` into the README.
 """
 
 from __future__ import annotations
 
+from surfaces.limits import (
+    MAX_DATA_ABS,
+    MAX_DOMAIN_ABS,
+    MAX_FORMULA_CHARS,
+    MAX_FORMULA_CONSTANT,
+    MAX_FORMULA_DEPTH,
+    MAX_FORMULA_EXPONENT,
+    MAX_FORMULA_NODES,
+    MAX_LINK_CHARS,
+    MAX_LINK_ROWS,
+    MAX_SAMPLES,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_ROWS,
+)
+
 # --- the engine: any caller ---------------------------------------------------------------------
 MAX_STEPS = 100_000  # steps of one simulate() call
-MAX_STARTS = 1_000_000  # starts of one simulate() call
-MAX_PATH_POINTS = 8_000_000  # starts × (steps + 1) of one call made for a session: 128 MB of float64
+MAX_STARTS = 1_000_000  # starts (and per-start hyperparameter values) of one simulate() call
+MAX_PATH_POINTS = 8_000_000  # starts × (steps + 1) of one call made by a tool: about 0.5 GB while it runs
 
 # --- a session of the app (widgets and links) ------------------------------------------------------
 APP_MIN_STEPS = 10
 APP_MAX_STEPS = 1_000  # the steps slider's top; a link asking for more is clamped with a notice
 MAX_RUNS = 24  # runs in one view: every registered optimizer once (19 on main today) still fits
 MAX_SWEEP_VALUES = 5  # values a one-click sweep adds (the runs it makes still count in MAX_RUNS)
-MAX_SENSITIVITY_POINTS = 40  # learning rates of a sensitivity curve, per run
+MAX_SENSITIVITY_POINTS = 200  # learning rates of one sensitivity curve (the app uses the lr slider's positions)
 MAX_BASIN_GRID = 200  # starts per side of a basin map (200 × 200 = 40,000 starts)
+MAX_BASIN_WORK = 20_000_000  # start-steps of one basin map: 200 × 200 starts × 500 steps
 
 # --- a link ---------------------------------------------------------------------------------------
-MAX_PARAM_CHARS = 200  # one value of a query parameter; longer ones are ignored with a notice
+MAX_PARAM_CHARS = 200  # one value of a query parameter (formula and data have their own caps); longer: ignored
 MAX_NOTICES = 12  # notices shown for one link; the rest are summed up in one line
-
-# --- a typed formula f(x, y) --------------------------------------------------------------------------
-MAX_FORMULA_CHARS = 200  # fits a link value (MAX_PARAM_CHARS)
-MAX_FORMULA_NODES = 100  # syntax-tree nodes
-MAX_FORMULA_DEPTH = 12  # nesting of the syntax tree
-MAX_FORMULA_EXPONENT = 10  # |a literal exponent|; an exponent must be a literal number
-
-# --- uploaded or pasted data (the regression surface) ----------------------------------------------------
-MAX_UPLOAD_BYTES = 1_000_000  # also .streamlit/config.toml server.maxUploadSize (in MB)
-MAX_UPLOAD_ROWS = 10_000
-MAX_LINK_DATA_ROWS = 50  # data carried in a link; larger data gets a notice that the link does not carry it
 
 # --- the server's caches (optviz/cached.py), shared by every session -------------------------------------
 # Sized for a class: 30 students on a few links, each moving a few sliders, keep their views cached,
@@ -85,7 +96,55 @@ def check_path_points(starts: int, steps: int) -> None:
         )
 
 # --- the analysis tools' panel (added with the tools' link settings, optviz/tool_settings.py) -----------
-# A basin map is at most basins.MAX_WORK start-steps; one view maps each shown run, so the panel's maps
+# A basin map is at most MAX_BASIN_WORK start-steps; one view maps each shown run, so the panel's maps
 # together stay under this (8 runs at 100 × 100 starts and 500 steps; 2 maps at 200 × 200 and 500 steps):
 # a link asking for more gets a message, not minutes of the server's time.
 MAX_BASIN_PANEL_WORK = 40_000_000
+
+def limits_table() -> str:
+    """The README's "Limits" table, written from the constants above (tests/test_limits.py checks
+    that the README holds exactly this text)."""
+
+    def n(value: float) -> str:
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+    rows = [
+        ("steps of one `simulate()` call / starts (or per-start values) of one call",
+         f"{n(MAX_STEPS)} / {n(MAX_STARTS)}", "the engine (`ValueError`)"),
+        ("steps of a run in the app", f"{n(APP_MIN_STEPS)} to {n(APP_MAX_STEPS)}",
+         "the link decoder (clamped, with a notice) and the slider"),
+        ("runs (optimizers) in one view", f"{MAX_RUNS} (every registered optimizer fits)",
+         "the link decoder (the first ones kept, with a notice)"),
+        ("values of a one-click sweep", f"{MAX_SWEEP_VALUES} (its runs count among the {MAX_RUNS})",
+         "the sweep form"),
+        ("one value in a link / notices shown for one link",
+         f"{n(MAX_PARAM_CHARS)} characters / {MAX_NOTICES} (the rest summed up in one line)",
+         "the link decoder (a longer value is ignored, with a notice)"),
+        ("basin map: cells a side / start-steps of one map",
+         f"2 to {MAX_BASIN_GRID} / {MAX_BASIN_WORK:,}", "`optviz.basins.basin_map` (`ValueError`)"),
+        ("basin maps of one view (one per shown run), together",
+         f"{MAX_BASIN_PANEL_WORK:,} start-steps", "the tools panel (`optviz/tools_ui.py`, with a message)"),
+        ("starts × (steps + 1) in one `simulate()` call of a tool",
+         f"{MAX_PATH_POINTS:,} (about 0.5 GB while it runs)",
+         "`optviz.basins` (a larger map runs in blocks), `limits.check_path_points`"),
+        ("learning rates of one sensitivity curve",
+         f"the lr slider's positions; 2 to {MAX_SENSITIVITY_POINTS} when asked for",
+         "`optviz.sensitivity` (`ValueError`)"),
+        ("a typed formula f(x, y), from the field or a link",
+         f"{MAX_FORMULA_CHARS} characters, {MAX_FORMULA_NODES} syntax nodes, nesting {MAX_FORMULA_DEPTH}, "
+         f"constant exponents up to {MAX_FORMULA_EXPONENT}, numbers up to {n(MAX_FORMULA_CONSTANT)}, "
+         f"x and y ranges within ±{n(MAX_DOMAIN_ABS)}",
+         "`surfaces.formula` (refused with a message; a link gets the default formula and a notice)"),
+        ("uploaded or pasted data",
+         f"{n(MAX_UPLOAD_BYTES)} bytes (also `server.maxUploadSize`), {n(MAX_UPLOAD_ROWS)} rows, "
+         f"values within ±{n(MAX_DATA_ABS)}", "`surfaces.regression.parse_xy` (refused with a message)"),
+        ("data in a link", f"{MAX_LINK_ROWS} rows, {n(MAX_LINK_CHARS)} characters",
+         "`surfaces.regression.decode_data` (a link gets the bundled data and a notice)"),
+        ("samples of any regression surface", n(MAX_SAMPLES), "`surfaces.regression.make_mse_surface`"),
+        ("hyperparameters, start, noise, batch size, seed, speed, camera",
+         "the registry's and the view's declared ranges",
+         "the link decoder (clamped to the range, or the default for a value that is not a number; with a notice)"),
+    ]
+    lines = ["| what | limit | where it is enforced |", "|---|---|---|"]
+    lines += [f"| {what} | {limit} | {where} |" for what, limit, where in rows]
+    return "\n".join(lines)

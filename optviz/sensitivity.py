@@ -28,9 +28,10 @@ import numpy as np
 from surfaces import Surface, get_surface
 
 from .engine import CONVERGED, DIVERGED, ESCAPED, OUTCOMES
+from .limits import MAX_SENSITIVITY_POINTS
 from .runs import Run, simulate_sweep
 
-MAX_POINTS = 200  # learning rates in one sweep
+MAX_POINTS = MAX_SENSITIVITY_POINTS  # learning rates in one sweep (optviz.limits)
 
 FEWEST_STEPS = "fewest_steps"
 LOWEST_LOSS = "lowest_loss"

@@ -54,14 +54,21 @@ import numpy as np
 import sympy
 
 from .base import Surface, pack
+from .limits import (
+    MAX_DOMAIN_ABS,
+    MAX_FORMULA_CHARS,
+    MAX_FORMULA_CONSTANT,
+    MAX_FORMULA_DEPTH,
+    MAX_FORMULA_EXPONENT,
+    MAX_FORMULA_NODES,
+)
 
-MAX_FORMULA_CHARS = 200
-MAX_NODES = 150
-MAX_DEPTH = 50
-MAX_EXPONENT = 10
-MAX_CONSTANT = 1e9  # the largest number literal; larger values come out of the formula's own arithmetic
+# The bounds are in surfaces/limits.py (listed with every other limit in optviz.limits and the README).
+MAX_NODES = MAX_FORMULA_NODES
+MAX_DEPTH = MAX_FORMULA_DEPTH
+MAX_EXPONENT = MAX_FORMULA_EXPONENT
+MAX_CONSTANT = MAX_FORMULA_CONSTANT  # larger values come out of the formula's own arithmetic only
 MAX_FOLDED = 1e300  # the largest magnitude a constant sub-expression may reach
-MAX_DOMAIN_ABS = 1e4  # domain bounds lie within ±MAX_DOMAIN_ABS
 MIN_DOMAIN_WIDTH = 1e-3
 DEFAULT_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))
 KEY_PREFIX = "custom:"

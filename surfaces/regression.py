@@ -19,8 +19,9 @@ from importlib import resources
 import numpy as np
 
 from .base import Minimum, Surface, pack, pack_hessian
+from .limits import MAX_DATA_ABS, MAX_LINK_CHARS, MAX_LINK_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
 
-MAX_SAMPLES = 100_000
+# The caps (MAX_SAMPLES, MAX_UPLOAD_*, MAX_LINK_*) are in surfaces/limits.py, with the formula's.
 
 
 def load_bundled_data() -> tuple[np.ndarray, np.ndarray]:
@@ -45,8 +46,8 @@ def validate_data(x, y) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"at most {MAX_SAMPLES} samples, got {x.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("data contain NaN or infinite values")
-    if np.max(np.abs(np.concatenate([x, y]))) > 1e6:
-        raise ValueError("data values must lie within ±1e6")
+    if np.max(np.abs(np.concatenate([x, y]))) > MAX_DATA_ABS:
+        raise ValueError(f"data values must lie within ±{MAX_DATA_ABS:.0e}".replace("e+0", "e"))  # ±1e6
     if np.ptp(x) <= 1e-9 * max(1.0, float(np.max(np.abs(x)))):
         raise ValueError("all x values are equal: the regression has no unique optimum")
     return x, y
@@ -136,11 +137,7 @@ MSE = make_mse_surface(*load_bundled_data())
 
 # --- data of one's own: upload, paste, link --------------------------------------------------
 
-MAX_UPLOAD_BYTES = 1_000_000  # an uploaded or pasted table: at most 1 MB ...
-MAX_UPLOAD_ROWS = 10_000  # ... and 10,000 rows of (x, y)
-MAX_LINK_ROWS = 200  # data that travels inside a share link
-MAX_LINK_CHARS = 5_000  # the longest encoded data a link may carry (200 rows in binary form: 4,268)
-MAX_ABS_VALUE = 1e6  # as validate_data
+MAX_ABS_VALUE = MAX_DATA_ABS  # as validate_data
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "?"}
 _NONFINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 
