@@ -375,6 +375,9 @@ def main() -> None:
     print(f"  first change after a load no slower than later ones: {first_ms:.0f} vs {later_ms:.0f} ms "
           f"(second change: {median(second_change['optviz']) * 1e3:.0f} ms)")
     print("  page errors: " + ", ".join(f"{n} {len(errors[n])}" for n in names))
+    for n in names:
+        for e in errors[n][:3]:
+            print(f"    {n}: {e[:200]}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@
   as Streamlit ForwardMsgs, so the bytes of a change can be put down to the element that sent
   them.
 
-Used by benchmarks/bench_browser.py (the proxy). `breakdown()` with `Deflater` is how the bytes of
-one learning-rate change were put down to their elements (see the lead's report for issue 7).
+Used by benchmarks/bench_browser.py (the proxy). `breakdown()`, with `Deflater` for the deflated
+sizes, lists the bytes of a list of received messages by element (what a change resends).
 """
 
 from __future__ import annotations
