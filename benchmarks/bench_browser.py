@@ -4,13 +4,19 @@ Starts `streamlit run app.py` and `streamlit run benchmarks/baseline_app.py` (th
 drawn with st.plotly_chart, whole figure and frames on every rerun) on free loopback ports,
 opens each in headless Chromium (/usr/bin/chromium, software WebGL) and, alternating between the
 two apps, measures:
-- first page -> settled (every chart drawn, the script idle) and the bytes it took (HTTP bodies
-  as received, plus websocket messages); for optviz also a second load in the same browser;
+- first page -> settled (every chart drawn, the script idle) and the bytes it took; for optviz
+  also a second load in the same browser;
 - a learning-rate change (Adam, one notch down each time, so every value is new to both apps)
   -> settled (Adam's redrawn path in the animation's last frame steps by the new rate), and the
-  websocket bytes it took; the first change after a page load against the later ones;
+  bytes it took; the first change after a page load against the later ones;
 - the same change while the animation plays;
 - the animation's real time per frame against the set speed (60 ms).
+Bytes are counted two ways. "wire": what crosses the network from the server to the browser,
+counted by a loopback TCP proxy the browser talks through (benchmarks/wire.py): HTTP as sent,
+websocket frames after permessage-deflate (negotiated, and printed), framing included. "payload":
+the websocket messages as the page receives them once inflated (Streamlit's ForwardMsgs), HTTP
+bodies as received. The aim of 40 KB per change is judged on the wire; the payload says how much
+the page has to take in. Upstream bytes (the browser's rerun requests) are printed too.
 Medians; ratios optviz / baseline. Run under the shared browser lock:
   flock /tmp/optviz-browser.lock .venv/bin/python benchmarks/bench_browser.py [--changes 12]
 """
@@ -18,6 +24,7 @@ Medians; ratios optviz / baseline. Run under the shared browser lock:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import socket
 import statistics
@@ -26,9 +33,13 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wire import WireCounter
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -86,11 +97,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(script: str) -> tuple[subprocess.Popen, str]:
+def start(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=tempfile.TemporaryFile(), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=tempfile.TemporaryFile(), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -104,11 +115,43 @@ def start(script: str) -> tuple[subprocess.Popen, str]:
         time.sleep(0.25)
 
 
+@dataclass(frozen=True)
+class AppUnderTest:
+    """Where Adam's learning-rate slider is in an app, and the legend group of Adam's path."""
+
+    script: str
+    expander: str  # CSS selector of the sidebar expander holding Adam's slider
+    slider: str  # CSS selector of the slider's keyboard-focusable input
+    group: str
+    cwd: Path = ROOT  # the checkout it runs from
+
+
+APPS = {
+    # optviz: the default view's fifth run is Adam (run keys r<i>.*, legend group r<i>).
+    "optviz": AppUnderTest("app.py", '[data-testid="stSidebar"] .st-key-run-4 summary',
+                           ".st-key-r4-lr input[type='range']", "r4"),
+    "baseline": AppUnderTest("benchmarks/baseline_app.py",
+                             '[data-testid="stSidebar"] [data-testid="stExpander"] summary',
+                             ".st-key-hp-adam-lr input[type='range']", "adam"),
+}
+
+
+@dataclass
+class Bytes:
+    """Bytes of one step: websocket payload and HTTP bodies as received (inflated), and what
+    crossed the network down and up (the proxy's count)."""
+
+    payload: int
+    wire: int
+    up: int
+
+
 class Page:
     """One app in one browser context, with byte counters."""
 
-    def __init__(self, browser, name: str, base: str, context=None):
-        self.name, self.base = name, base
+    def __init__(self, browser, name: str, base: str, wire: WireCounter, context=None):
+        self.name, self.base, self.wire = name, base, wire
+        self.app = APPS[name]
         self.context = context or browser.new_context(viewport=VIEWPORT)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT)
@@ -119,65 +162,62 @@ class Page:
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.lr = 0.2
-        # Adam's learning-rate slider and its path's legend group: optviz has runs (Adam is the fifth,
-        # r4), the baseline one slider per optimizer.
-        self.slider = ".st-key-r4-lr" if name == "optviz" else ".st-key-hp-adam-lr"
-        self.group = "r4" if name == "optviz" else "adam"
 
     def _on_request(self, request):
         try:
-            sizes = request.sizes()
-            self.http += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+            self.http += request.sizes()["responseBodySize"]
         except Exception:
             pass
 
     def _on_frame(self, payload):
         self.ws += len(payload) if isinstance(payload, (bytes, str)) else 0
 
-    def bytes(self) -> int:
-        return self.http + self.ws
+    def counters(self) -> tuple[int, int, int]:
+        down, up = self.wire.snapshot()
+        return self.http + self.ws, down, up
+
+    def since(self, before: tuple[int, int, int]) -> Bytes:
+        now = self.counters()
+        return Bytes(*(a - b for a, b in zip(now, before, strict=True)))
 
     def settle(self) -> None:
         self.page.wait_for_function(JS_IDLE, timeout=TIMEOUT)
         self.page.evaluate(JS_SETTLE)
         self.page.wait_for_function(JS_IDLE, timeout=TIMEOUT)
 
-    def load(self) -> tuple[float, int]:
-        before = self.bytes()
+    def load(self) -> tuple[float, Bytes]:
+        before = self.counters()
         t0 = time.perf_counter()
         self.page.goto(self.base + "/", wait_until="commit")
         self.page.wait_for_function(JS_DRAWN, timeout=TIMEOUT)
         self.settle()
         self.page.wait_for_function(JS_DRAWN, timeout=TIMEOUT)
         elapsed = time.perf_counter() - t0
-        self.lr = 0.2
-        if self.name == "optviz":  # the runs' expanders are keyed run-<i>
-            summary = self.page.locator('[data-testid="stSidebar"] .st-key-run-4 summary')
-        else:
-            summary = self.page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
-                                        has_text="Adam").first
-        summary.click()
-        self.page.locator(f"{self.slider} input[type='range']").wait_for(state="visible")
+        loaded = self.since(before)
+        self.page.locator(self.app.expander, has_text="Adam").first.click()
+        slider = self.page.locator(self.app.slider)
+        slider.wait_for(state="visible")
+        self.lr = float(slider.get_attribute("aria-valuetext"))
         self.settle()
-        return elapsed, self.bytes() - before
+        return elapsed, loaded
 
-    def change_lr(self) -> tuple[float, int, float]:
-        """One notch down on Adam's learning rate; time to settled, websocket bytes, new value."""
-        slider = self.page.locator(f"{self.slider} input[type='range']")
+    def change_lr(self) -> tuple[float, Bytes, float]:
+        """One notch down on Adam's learning rate; time to settled, bytes, new value."""
+        slider = self.page.locator(self.app.slider)
         slider.focus()
-        before = self.ws
+        before = self.counters()
         t0 = time.perf_counter()
         self.page.keyboard.press("ArrowLeft")
-        self.page.wait_for_function("([sel, v]) => document.querySelector(sel).getAttribute('aria-valuetext') !== v",
-                                    arg=[f"{self.slider} input[type='range']", f"{self.lr:g}"], timeout=TIMEOUT)
+        self.page.wait_for_function(f"(v) => document.querySelector({self.app.slider!r})"
+                                    ".getAttribute('aria-valuetext') !== v", arg=f"{self.lr:g}", timeout=TIMEOUT)
         new = float(slider.get_attribute("aria-valuetext"))
-        self.page.wait_for_function(f"(group) => {{ const s = ({JS_ADAM_STEP})(group); return s !== null && "
-                                    f"Math.abs(s - {new}) < 1e-4 * Math.max(1, {new}); }}", arg=self.group,
+        self.page.wait_for_function(f"(g) => {{ const s = ({JS_ADAM_STEP})(g); return s !== null && "
+                                    f"Math.abs(s - {new}) < 1e-4 * Math.max(1, {new}); }}", arg=self.app.group,
                                     timeout=TIMEOUT)
         self.settle()
         elapsed = time.perf_counter() - t0
         self.lr = new
-        return elapsed, self.ws - before, new
+        return elapsed, self.since(before), new
 
     def play(self) -> None:
         self.page.locator(".js-plotly-plot g.updatemenu-button", has_text="Play").first.click()
@@ -208,42 +248,61 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
+def medians(samples: list[Bytes]) -> Bytes:
+    return Bytes(*(median([getattr(b, f) for b in samples]) for f in ("payload", "wire", "up")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=12, help="learning-rate changes per app (>= 10)")
-    parser.add_argument("--loads", type=int, default=3, help="fresh page loads per app")
+    parser.add_argument("--loads", type=int, default=5,
+                        help="fresh page loads per app (each followed by its first two changes)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="another checkout of optviz (e.g. an export of main) measured in the same run, "
+                        "alternating, as a third column 'before'")
     args = parser.parse_args()
-    servers = [start("app.py"), start("benchmarks/baseline_app.py")]
+    if args.before is not None:
+        APPS["before"] = replace(APPS["optviz"], cwd=args.before.resolve())
+    names = tuple(APPS)
+    servers = {name: start(APPS[name].script, APPS[name].cwd) for name in names}
     try:
-        with sync_playwright() as pw:
+        with contextlib.ExitStack() as stack, sync_playwright() as pw:
+            wires = {name: stack.enter_context(WireCounter(("127.0.0.1", int(base.rsplit(":", 1)[1]))))
+                     for name, (_proc, base) in servers.items()}
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            names = ("optviz", "baseline")
-            bases = dict(zip(names, (base for _, base in servers), strict=True))
+
+            def page(name, context=None):
+                return Page(browser, name, wires[name].base, wires[name], context=context)
+
             loads = {n: [] for n in names}
             load_bytes = {n: [] for n in names}
             first_change = {n: [] for n in names}
             first_bytes = {n: [] for n in names}
+            second_change = {n: [] for n in names}
             for _ in range(args.loads):  # fresh contexts: nothing cached
                 for name in names:
-                    p = Page(browser, name, bases[name])
+                    p = page(name)
                     t, b = p.load()
                     loads[name].append(t)
                     load_bytes[name].append(b)
                     t, b, _lr = p.change_lr()
                     first_change[name].append(t)
                     first_bytes[name].append(b)
+                    t, _b, _lr = p.change_lr()
+                    second_change[name].append(t)
                     p.context.close()
             # A second load of optviz in the same browser: plotly.js from the browser's cache.
-            p = Page(browser, "optviz", bases["optviz"])
+            p = page("optviz")
             p.load()
-            p2 = Page(browser, "optviz", bases["optviz"], context=p.context)
+            p2 = page("optviz", context=p.context)
             _t, cached_bytes = p2.load()
             p.context.close()
 
-            pages = {n: Page(browser, n, bases[n]) for n in names}
-            for page in pages.values():
-                page.load()
-                page.change_lr()  # the first change after the load is measured above
+            pages = {n: page(n) for n in names}
+            for pg in pages.values():
+                pg.load()
+                pg.change_lr()  # the first two changes after a load are measured above
+                pg.change_lr()
             later = {n: [] for n in names}
             later_bytes = {n: [] for n in names}
             for _ in range(args.changes):
@@ -260,50 +319,65 @@ def main() -> None:
                     pages[name].pause()
             frame_ms = {}
             for name in names:
-                fresh = Page(browser, name, bases[name])
+                fresh = page(name)
                 fresh.load()
                 frame_ms[name] = fresh.frame_time()
                 fresh.context.close()
             errors = {n: pages[n].errors for n in names}
+            extensions = {n: sorted(set(wires[n].extensions)) for n in names}
             browser.close()
     finally:
-        for proc, _ in servers:
+        for proc, _ in servers.values():
             proc.terminate()
             proc.wait(timeout=20)
 
-    def row(label, o, b, unit, fmt="{:.0f}"):
-        ratio = o / b if b else float("nan")
-        print(f"  {label:<46} {fmt.format(o):>9} {fmt.format(b):>9} {unit:<3} {ratio:6.2f}")
+    columns = [n for n in names if n != "baseline"] + ["baseline"]
+
+    def row(label, values, unit, fmt="{:.0f}"):
+        cells = " ".join(f"{fmt.format(values[n]):>9}" for n in columns)
+        ratio = values["optviz"] / values["baseline"] if values["baseline"] else float("nan")
+        print(f"  {label:<52} {cells} {unit:<3} {ratio:6.2f}")
+
+    def per(samples, scale=1.0, field=None):
+        return {n: (median(samples[n]) if field is None else getattr(medians(samples[n]), field)) * scale
+                for n in names}
 
     print(f"default view (Beale, 5 optimizers), headless Chromium, software WebGL; medians; "
-          f"{args.loads} fresh loads, {args.changes} learning-rate changes and {max(3, args.changes // 3)} during "
-          "Play per app, alternating")
-    print(f"  {'':<46} {'optviz':>9} {'baseline':>9} {'':<3} {'ratio':>6}")
-    row("first page -> settled", median(loads["optviz"]) * 1e3, median(loads["baseline"]) * 1e3, "ms")
-    row("first-load bytes", median(load_bytes["optviz"]) / 1e6, median(load_bytes["baseline"]) / 1e6, "MB",
-        "{:.2f}")
-    print(f"  {'second load, same browser (bytes)':<46} {cached_bytes / 1e6:>9.2f} {'':>9} MB")
-    row("learning-rate change -> settled", median(later["optviz"]) * 1e3, median(later["baseline"]) * 1e3, "ms")
-    row("bytes per change", median(later_bytes["optviz"]) / 1e3, median(later_bytes["baseline"]) / 1e3, "KB")
-    row("first change after a load -> settled", median(first_change["optviz"]) * 1e3,
-        median(first_change["baseline"]) * 1e3, "ms")
-    row("bytes of the first change after a load", median(first_bytes["optviz"]) / 1e3,
-        median(first_bytes["baseline"]) / 1e3, "KB")
-    row("the same change while playing -> settled", median(playing["optviz"]) * 1e3,
-        median(playing["baseline"]) * 1e3, "ms")
-    row("animation: real ms per frame (set: 60)", frame_ms["optviz"], frame_ms["baseline"], "ms")
-    o_first, o_later = median(first_change["optviz"]), median(later["optviz"])
-    print("aims:")
+          f"{args.loads} fresh loads (each with its first two changes), {args.changes} later learning-rate changes "
+          f"and {max(3, args.changes // 3)} during Play per app, alternating")
+    for n in names:
+        print(f"websocket compression negotiated, {n}: {extensions[n]}")
+    if "before" in names:
+        print(f"'before' runs from {APPS['before'].cwd}")
+    print(f"  {'':<52} " + " ".join(f"{n:>9}" for n in columns) + f" {'':<3} {'optviz/baseline':>6}")
+    row("first page -> settled", per(loads, 1e3), "ms")
+    row("first-load bytes, wire (down)", per(load_bytes, 1e-6, "wire"), "MB", "{:.2f}")
+    row("first-load bytes, payload (HTTP bodies + ws inflated)", per(load_bytes, 1e-6, "payload"), "MB", "{:.2f}")
+    print(f"  {'second load, same browser, wire (down)':<52} {cached_bytes.wire / 1e6:>9.2f} MB (optviz)")
+    row("learning-rate change -> settled", per(later, 1e3), "ms")
+    row("bytes per change, wire (down)", per(later_bytes, 1e-3, "wire"), "KB", "{:.1f}")
+    row("bytes per change, payload (ws inflated)", per(later_bytes, 1e-3, "payload"), "KB", "{:.1f}")
+    row("bytes per change, wire up (rerun request)", per(later_bytes, 1e-3, "up"), "KB", "{:.1f}")
+    row("first change after a load -> settled", per(first_change, 1e3), "ms")
+    row("second change after a load -> settled", per(second_change, 1e3), "ms")
+    row("first change after a load, wire (down)", per(first_bytes, 1e-3, "wire"), "KB", "{:.1f}")
+    row("first change after a load, payload", per(first_bytes, 1e-3, "payload"), "KB", "{:.1f}")
+    row("the same change while playing -> settled", per(playing, 1e3), "ms")
+    row("animation: real ms per frame (set: 60)", frame_ms, "ms")
+    o_change, o_load = medians(later_bytes["optviz"]), medians(load_bytes["optviz"])
+    first_ms, later_ms = median(first_change["optviz"]) * 1e3, median(later["optviz"]) * 1e3
+    print("aims (optviz):")
     print(f"  change settles <= 1/3 of the baseline's: {median(later['optviz']) / median(later['baseline']):.2f}")
-    print(f"  <= 40 KB per change: {median(later_bytes['optviz']) / 1e3:.1f} KB")
-    print(f"  first-load bytes <= half of 16.8 MB (8.4 MB): {median(load_bytes['optviz']) / 1e6:.2f} MB")
+    print(f"  <= 40 KB per change (wire): {o_change.wire / 1e3:.1f} KB (payload {o_change.payload / 1e3:.1f} KB)")
+    print(f"  first-load bytes <= half of 16.8 MB (8.4 MB): {o_load.wire / 1e6:.2f} MB on the wire")
     ratio = median(loads["optviz"]) / median(loads["baseline"])
     print(f"  first page settled no later than the baseline's: ratio {ratio:.2f}")
-    print(f"  first change after a load no slower than later ones: {o_first * 1e3:.0f} vs {o_later * 1e3:.0f} ms")
-    print(f"  page errors: optviz {len(errors['optviz'])}, baseline {len(errors['baseline'])}")
-    for name in names:
-        for message in errors[name][:3]:  # what they were, so that they can be looked into
-            print(f"    {name}: {message[:300]}")
+    print(f"  first change after a load no slower than later ones: {first_ms:.0f} vs {later_ms:.0f} ms "
+          f"(second change: {median(second_change['optviz']) * 1e3:.0f} ms)")
+    print("  page errors: " + ", ".join(f"{n} {len(errors[n])}" for n in names))
+    for n in names:
+        for e in errors[n][:3]:
+            print(f"    {n}: {e[:200]}")
 
 
 if __name__ == "__main__":

@@ -777,6 +777,31 @@ def symlog_ticks(lo: float, hi: float, scale: float, max_ticks: int = 9) -> tupl
     return [float(symlog(v, scale)) for v in kept], [_real_label(v) for v in kept]
 
 
+F32_NORMAL = (float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max))
+SPAN_TOLERANCE = 1e-5  # of a linear axis's span: a hundredth of a pixel on a 1000-px chart
+
+
+def display_values(values, *, linear: bool) -> np.ndarray:
+    """A step chart's values in float32, half the bytes on every change (each moved slider
+    resends that run's four step-chart lines), where that draws the same chart and hovers the
+    same 4 significant digits; float64 otherwise. float32 when every finite nonzero value lies in
+    float32's normal range (relative rounding under 6e-8: a loss gap that has fallen to 1e-60
+    would become 0 and vanish from a log axis, so it stays float64), and, for a linear axis,
+    when no value moves by more than SPAN_TOLERANCE of the values' span (x(t) of a run that
+    barely moves around x = 3 stays float64: its steps of 1e-9 would otherwise be rounded away)."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    size = np.abs(finite[finite != 0])
+    if size.size and (size.min() < F32_NORMAL[0] or size.max() > F32_NORMAL[1]):
+        return v
+    compact = v.astype(np.float32)
+    if linear and finite.size:
+        rounding = float(np.max(np.abs(compact[np.isfinite(v)].astype(float) - finite)))
+        if rounding > SPAN_TOLERANCE * float(np.ptp(finite)):
+            return v
+    return compact
+
+
 def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis: str,
                 scale: float = 1.0, height: int = 300, x_title: str = "step") -> dict:
     """Lines against the step. `axis` is "log", "linear" or "symlog" (y drawn as symlog(y, scale),
@@ -801,11 +826,12 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
         line = {
             "type": "scatter", "mode": "lines", "name": name, "legendgroup": s.style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": steps, "y": y, "line": {"color": s.style.color, "width": 2, "dash": s.style.dash},
+            "x": steps, "y": display_values(y, linear=axis != "log"),
+            "line": {"color": s.style.color, "width": 2, "dash": s.style.dash},
             "hovertemplate": f"<b>{s.style.name}</b><br>{x_title} %{{x}}<br>{y_title} {hover_value}<extra></extra>",
         }
         if axis == "symlog":
-            line["customdata"] = real
+            line["customdata"] = display_values(real, linear=False)  # hover only: 4 significant digits
         data.append(line)
         marks = []
         if s.escaped_at is not None and s.escaped_at < s.end:

@@ -38,7 +38,7 @@ def test_javascript_parses(name):
 @needs_node
 def test_javascript_has_no_obvious_slips():
     """A small lint: strict mode, no debugging left, no var, no == (=== only)."""
-    for name in ("figure.js", "view.js", "loader.js"):
+    for name in ("boot.js", "figure.js", "view.js", "loader.js"):
         code = web.script(name)
         lines = [ln for ln in code.splitlines() if not ln.strip().startswith(("//", "*", "/*"))]
         body = "\n".join(lines)

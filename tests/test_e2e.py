@@ -1159,7 +1159,8 @@ def test_a_change_while_playing_raises_no_error_and_keeps_playing(app):
 
 def test_one_learning_rate_change_sends_that_optimizer_only(app):
     """After the first page, a learning-rate change crosses the websocket as that optimizer's new
-    arrays and traces (a few tens of KB), not the whole figure (surface, contour, other paths)."""
+    arrays and traces plus Streamlit's references to the elements the page already holds, not the
+    whole figure (surface, contour, other paths) nor the whole sidebar again."""
     received: list[int] = []
     app.page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
         len(payload) if isinstance(payload, (bytes, str)) else 0)))
@@ -1169,23 +1170,30 @@ def test_one_learning_rate_change_sends_that_optimizer_only(app):
     lr = app.range_input("r4.lr")
     lr.wait_for(state="visible")
     first_load = sum(received)
-    received.clear()
-    app.press(lr, "ArrowLeft", 1)
-    app.wait_query(lambda q: q.get("r4.lr") == "0.15", "r4.lr=0.15")
-    app.wait("""() => {
-      const gd = document.querySelector('div.optviz-plot');
-      const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'r4');
-      return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - 0.15) < 1e-4;
-    }""")
-    app.wait_idle()
-    change = sum(received)
+    sent = []
+    for value in ("0.15", "0.12"):
+        received.clear()
+        app.press(lr, "ArrowLeft", 1)
+        app.wait_query(lambda q, v=value: q.get("r4.lr") == v, f"r4.lr={value}")
+        app.wait(f"""() => {{
+          const gd = document.querySelector('div.optviz-plot');
+          const t = gd._fullData.find((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup === 'r4');
+          return !!t && Math.abs(Math.abs(t.x[1] - t.x[0]) - {value}) < 1e-4;
+        }}""")
+        app.wait_idle()
+        sent.append(sum(received))
+    first_change, change = sent
     assert first_load > 200_000, first_load  # the first page carries the surface and every path
-    # A change sends the changed run's pieces of the five charts (about 34 KB, AppTest) and
-    # Streamlit's own resent elements (the sidebar's run editors, the table): a fraction of the
-    # first page, never the whole figure again. The absolute budget per change (issue 7: 40 KB)
-    # is measured by benchmarks/bench_browser.py, not asserted here (it is not met: README).
-    assert change < first_load / 4, f"one learning rate sent {change} bytes (first page: {first_load})"
-    # The page kept the other traces' very objects (no new arrays for them).
+    # The first change after a load also resends every widget once (Streamlit marks the values a
+    # link set on the first run), a fraction of the first page all the same.
+    assert first_change < first_load / 4, f"the first change sent {first_change} bytes (first page: {first_load})"
+    # Bytes as the page receives them, inflated (on the wire, deflated, it is about half:
+    # benchmarks/bench_browser.py, aim 40 KB). Measured 56 KB: Adam's pieces of the five charts
+    # (~27 KB: its 3-D and 2-D path, four step-chart lines in float32), ~80 references to
+    # unchanged elements (~6 KB), the layout blocks Streamlit never caches (~8 KB), the results
+    # table, the link and the other elements that do change. Before issue 7's byte work it was
+    # 91 KB (every element under 10 KB resent, step charts in float64, a 2.2 KB loader each).
+    assert change < 64_000, f"one learning-rate change sent {change} bytes"
     app.assert_clean()
 
 

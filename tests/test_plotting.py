@@ -266,7 +266,7 @@ def test_a_diverged_run_s_loss_and_distance_lines_stop_at_the_divergence_step():
         sgd = [tr for tr in chart["data"] if tr["legendgroup"] == "sgd"]
         line = next(tr for tr in sgd if tr["mode"] == "lines")
         assert list(line["x"]) == [0, 1, 2, 3]  # no frozen plateau after step 3
-        np.testing.assert_array_equal(line["y"], values[:4])
+        np.testing.assert_allclose(line["y"], values[:4], rtol=1e-7)  # float32 where it draws the same
         assert "diverged at step 4" in line["name"]  # in the legend
         cross = next(tr for tr in sgd if tr["mode"] == "markers")
         assert cross["marker"]["symbol"] == "x" and cross["x"] == [3] and cross["y"] == [values[3]]
@@ -305,7 +305,7 @@ def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
     assert min(runs["momentum"].loss) < -1e5  # the escape is on the chart ...
     assert np.ptp(gd["y"]) > 0.2 * axis_span  # ... and GD's crawl fills a fifth of the axis or more
     # Hover and ticks give the real f.
-    np.testing.assert_array_equal(gd["customdata"], runs["sgd"].loss)
+    np.testing.assert_allclose(gd["customdata"], runs["sgd"].loss, rtol=1e-7)  # hover: 4 significant digits
     np.testing.assert_allclose(gd["y"], plotting.symlog(runs["sgd"].loss, plotting.symlog_scale(s)))
     axis = chart["layout"]["yaxis"]
     for value, label in zip(axis["tickvals"], axis["ticktext"], strict=True):
@@ -352,3 +352,31 @@ def test_the_line_of_sight_model_sees_what_the_browser_saw():
     centre = np.array([[0.0, 0.0, grid.z_range[0] + grid.lift]])
     assert plotting.visible_fraction(s, grid, (1.3, -1.3, 1.5), centre) == 1.0  # over the rim into the bowl
     assert plotting.visible_fraction(s, grid, (2.0, -2.0, -0.2), centre) == 0.0  # from below the rim
+
+
+def test_step_charts_travel_in_float32_only_where_that_draws_the_same_chart():
+    """float32 halves the bytes of a changed run's step-chart lines; it is used only where the
+    chart and its hover (4 significant digits) cannot tell it from float64."""
+    smooth = np.linspace(3.0, 0.5, 200) ** 2
+    assert plotting.display_values(smooth, linear=True).dtype == np.float32
+    np.testing.assert_allclose(plotting.display_values(smooth, linear=True), smooth, rtol=1e-7)
+    # A loss gap that falls below float32's normal range (GD on a quadratic) would turn 0 and
+    # vanish from the log axis: float64, unchanged.
+    tiny = 0.5 ** np.arange(0, 400, dtype=float)
+    assert plotting.display_values(tiny, linear=False).dtype == np.float64
+    assert plotting.display_values(np.array([1e39, 1.0]), linear=False).dtype == np.float64
+    # A linear axis over a tiny span far from 0 (x(t) barely moving around 3): float32 would
+    # round its steps away, so float64.
+    still = 3.0 + 1e-9 * np.arange(50)
+    np.testing.assert_array_equal(plotting.display_values(still, linear=True), still)
+    # Gaps (NaN) and a diverging tail stay where they were.
+    gapped = np.array([1.0, np.nan, 2.0, np.inf, 3.0])
+    out = plotting.display_values(gapped, linear=True)
+    assert out.dtype == np.float32 and np.isnan(out[1]) and np.isinf(out[3])
+    # The charts use it: Beale's default runs travel in float32 and draw the computed values.
+    s, runs, styled, _fig = figure_for("beale", keys=["sgd", "adam"])
+    for chart in (plotting.loss_figure(s, styled), plotting.coordinate_figure(styled, 0)):
+        for line in (tr for tr in chart["data"] if tr["mode"] == "lines"):
+            assert line["y"].dtype == np.float32
+    x_line = next(tr for tr in plotting.coordinate_figure(styled, 0)["data"] if tr["legendgroup"] == "adam")
+    np.testing.assert_allclose(x_line["y"], runs["adam"].path[:, 0], rtol=1e-7)

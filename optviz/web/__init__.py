@@ -2,8 +2,9 @@
 
 `figure.js` (typed arrays, frame expansion, the plotly.js #4596 fix, quiet animation
 interruptions) is shared by the live view and the exported HTML; `view.js` is the live
-component (trace cache, render queue, camera, clicks); `loader.js` is the few lines Streamlit
-sends with every component element, which load plotly.js and the two files above once per page.
+component (trace cache, render queue, camera, clicks); `boot.js` unpacks the gzipped plotly.js;
+`loader.js` is the few lines Streamlit sends with every component element (on every rerun,
+so it is kept small), which load plotly.js and the three files above once per page.
 The tests syntax-check every file here with `node --check`.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 WEB_DIR = Path(__file__).resolve().parent
-PAGE_SCRIPTS = ("figure.js", "view.js")  # what the live page runs, in load order
+PAGE_SCRIPTS = ("boot.js", "figure.js", "view.js")  # what the live page runs, in load order
 
 
 @functools.cache
@@ -27,7 +28,7 @@ def script(name: str) -> str:
 
 
 def page_script() -> str:
-    """figure.js and view.js as one classic script (what the live page loads once)."""
+    """boot.js, figure.js and view.js as one classic script (what the live page loads once)."""
     return "\n".join(script(name) for name in PAGE_SCRIPTS)
 
 

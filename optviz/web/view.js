@@ -205,9 +205,37 @@
       attachListeners(gd);
       const cam = liveCamera(gd, "scene");
       ov.sentCamera = cam ? camKey(cam) : null;  // Python already has it (the figure's)
+      warmUp(gd, msg);
     } else {
       reportCamera(gd);  // only differs after a uirevision reset
     }
+  }
+
+  // The first change after a page load settled ~0.4 s later than the next ones: its
+  // Plotly.react ran plotly.js's update code cold (default view: ~450 ms, then ~400, ~280,
+  // ~200 as the engine optimizes it). So once the page is idle after the first draw, redo what a
+  // change does, twice: react with the last run's traces as copies (copied arrays, the same
+  // values: the same picture), then with the originals again. Queued like a render and skipped
+  // when a newer figure or Play came first; frames and camera are untouched.
+  function warmUp(gd, msg) {
+    const ov = gd._ov;
+    const idle = root.requestIdleCallback || ((f) => setTimeout(f, 300));
+    idle(() => {
+      ov.queue = ov.queue.then(async () => {
+        const data = gd.data || [];
+        const group = (data.filter((t) => t.legendgroup).pop() || {}).legendgroup;
+        if (msg !== ov.latest || F.isAnimating(gd) || group === undefined) return;
+        const copy = (t) => {
+          const out = Object.assign({}, t);
+          for (const k of ["x", "y", "z"]) if (ArrayBuffer.isView(t[k]) || Array.isArray(t[k])) out[k] = t[k].slice();
+          return out;
+        };
+        for (const traces of [data.map((t) => (t.legendgroup === group ? copy(t) : t)), data]) {
+          if (msg !== ov.latest || F.isAnimating(gd)) return;
+          await root.Plotly.react(gd, { data: traces, layout: gd.layout });
+        }
+      }).catch(() => {});
+    }, { timeout: 2000 });
   }
 
   root.optvizView = function mount(component) {
