@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optviz import OPTIMIZERS, plotting, simulate
+from optviz import OPTIMIZERS, plotting, simulate, styles
 from optviz.figure_component import encode_payload
 from optviz.presets import PRESETS
 from optviz.registry import DEFAULT_SELECTION
@@ -50,7 +50,8 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     for frame in frames:
         assert not static & set(frame["traces"])  # never the surface again
         assert all(set(d) <= {"type", "x", "y", "z", "customdata"} for d in frame["data"])
-        assert len(frame["data"]) == len(frame["traces"]) == 4 * len(KEYS)
+        # per run and cell: the path's casing, the path and the moving marker (was 4 per run: no casing)
+        assert len(frame["data"]) == len(frame["traces"]) == 6 * len(KEYS)
     # The last frame draws every step of every path, however few frames there are.
     last = frames[-1]
     for idx, d in zip(last["traces"], last["data"], strict=True):
@@ -59,7 +60,8 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     middle = frames[len(frames) // 2]
     k = int(middle["name"])
     momentum_path = next(d for i, d in zip(middle["traces"], middle["data"], strict=True)
-                         if full["data"][i]["legendgroup"] == "momentum" and full["data"][i]["mode"] == "lines")
+                         if full["data"][i]["legendgroup"] == "momentum" and full["data"][i]["mode"] == "lines"
+                         and full["data"][i].get("meta") != plotting.CASING)
     np.testing.assert_allclose(momentum_path["x"], runs[1][1].path[: k + 1, 0].astype(np.float32))
 
 
@@ -93,7 +95,10 @@ def test_one_colour_per_optimizer_everywhere():
     for t in fig["data"]:
         if t.get("legendgroup"):
             colour = (t.get("line") or t.get("marker"))["color"]
-            assert colour == OPTIMIZERS[t["legendgroup"]].color
+            expected = OPTIMIZERS[t["legendgroup"]].color
+            if t.get("meta") == plotting.CASING:  # the line beneath each path: its casing colour
+                expected = styles.casing_for(expected)
+            assert colour == expected
     for t in plotting.loss_figure(s, runs)["data"]:
         assert (t.get("line") or t.get("marker"))["color"] == OPTIMIZERS[t["legendgroup"]].color
 
