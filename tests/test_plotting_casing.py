@@ -39,8 +39,9 @@ def arr(a):
     return np.asarray(a, dtype=float)
 
 
-def assert_every_path_is_cased(fig, run_styles):
+def assert_every_path_is_cased(fig, run_styles, surface):
     """Each path trace has its casing right before it (drawn beneath), built from the same points."""
+    grid = plotting.surface_grid(surface)
     data = fig["data"]
     paths = [i for i, t in enumerate(data) if is_path(t)]
     casings = [i for i, t in enumerate(data) if t.get("meta") == plotting.CASING]
@@ -53,9 +54,16 @@ def assert_every_path_is_cased(fig, run_styles):
         assert casing["line"]["color"] == style.casing != style.color
         assert casing["line"]["width"] > path["line"]["width"]
         assert casing["line"]["dash"] == path["line"]["dash"]  # explicit px in 2-D: dashes under dashes
-        dims = "xyz" if path["type"] == "scatter3d" else "xy"
-        for d in dims:
+        for d in "xy":
             assert casing[d] is path[d], d  # the very same array: one copy in the payload
+        if path["type"] == "scatter3d":  # a little lower than the path (no z-fighting), still lifted
+            pz, cz = arr(path["z"]), arr(casing["z"])
+            assert np.array_equal(np.isnan(pz), np.isnan(cz))
+            ok = ~np.isnan(pz)
+            np.testing.assert_allclose((pz - cz)[ok], plotting.CASING_DROP_3D * grid.lift, rtol=1e-3,
+                                       atol=1e-5 * (1 + float(np.max(np.abs(pz[ok])))))
+            mesh = plotting._mesh_height(grid, arr(path["x"])[ok], arr(path["y"])[ok])
+            assert np.all(cz[ok] >= mesh + (0.99 - plotting.CASING_DROP_3D) * grid.lift)  # never buried
         assert casing["mode"] == path["mode"]
         if path["mode"] == "lines+markers":  # isolated points: a larger dot beneath the path's dot
             ps, cs = arr(path["marker"]["size"]), arr(casing["marker"]["size"])
@@ -72,14 +80,18 @@ def assert_frames_cased(fig, paths):
         at = {idx: d for idx, d in zip(frame["traces"], frame["data"], strict=True)}
         for i in paths:
             assert i in at and i - 1 in at, (frame["name"], i)
-            for d in ("xyz" if fig["data"][i]["type"] == "scatter3d" else "xy"):
-                np.testing.assert_array_equal(arr(at[i - 1][d]), arr(at[i][d]))
+            for d in "xyz" if fig["data"][i]["type"] == "scatter3d" else "xy":
+                assert len(at[i - 1][d]) == len(at[i][d]), (frame["name"], i, d)
+                if d != "z":
+                    np.testing.assert_array_equal(arr(at[i - 1][d]), arr(at[i][d]))
+                else:
+                    np.testing.assert_array_equal(np.isnan(arr(at[i - 1][d])), np.isnan(arr(at[i][d])))
 
 
 @pytest.mark.parametrize("view", ["both", "3d", "contour"])
 def test_every_path_has_a_casing_in_every_cell_and_frame(view):
-    _s, _runs, run_styles, fig = figure_for("beale", view=view, steps=120)
-    paths = assert_every_path_is_cased(fig, run_styles)
+    s, _runs, run_styles, fig = figure_for("beale", view=view, steps=120)
+    paths = assert_every_path_is_cased(fig, run_styles, s)
     cells = {"both": {"scatter", "scatter3d"}, "3d": {"scatter3d"}, "contour": {"scatter"}}[view]
     assert {fig["data"][i]["type"] for i in paths} == cells
     assert len(paths) == len(DEFAULT_KEYS) * len(cells)
@@ -97,7 +109,7 @@ def test_every_path_has_a_casing_in_every_cell_and_frame(view):
 ])
 def test_the_casing_has_the_path_s_gaps_and_ends_where_it_ends(surface_key, sim, hparams):
     s, runs, run_styles, fig = figure_for(surface_key, hparams=hparams, **sim)
-    paths = assert_every_path_is_cased(fig, run_styles)
+    paths = assert_every_path_is_cased(fig, run_styles, s)
     assert_frames_cased(fig, paths)
     for i in paths:
         path, casing = fig["data"][i], fig["data"][i - 1]
@@ -113,8 +125,8 @@ def test_the_casing_has_the_path_s_gaps_and_ends_where_it_ends(surface_key, sim,
 
 
 def test_runs_of_one_optimizer_and_black_paths_get_a_casing_that_shows():
-    _s, _runs, run_styles, fig = figure_for("bowl", keys=["sgd", "sgd:1", "adam", "adam:1", "adam:2"], steps=40)
-    assert_every_path_is_cased(fig, run_styles)
+    s, _runs, run_styles, fig = figure_for("bowl", keys=["sgd", "sgd:1", "adam", "adam:1", "adam:2"], steps=40)
+    assert_every_path_is_cased(fig, run_styles, s)
     assert run_styles["sgd"].casing == styles.CASING_LIGHT  # black path: white casing
     for style in run_styles.values():
         assert style.casing == styles.casing_for(style.color)
@@ -166,9 +178,11 @@ def test_the_casing_costs_a_few_hundred_bytes_per_path():
     _s, _runs, _styles, fig = figure_for("ravine", steps=250)
     plain = _without_casing(fig)
     with_casing, without = encode_figure(fig), encode_figure(plain)
-    assert {a for a, _ in with_casing.arrays} == {a for a, _ in without.arrays}  # no new array
+    # x and y travel once for path and casing; the 3-D casing has a z of its own (float32, 251 points)
+    assert len(with_casing.arrays) == len(without.arrays) + len(DEFAULT_KEYS)
     added = len(encode_payload(fig, 640)) - len(encode_payload(plain, 640))
     casings = sum(t.get("meta") == plotting.CASING for t in fig["data"])
     assert casings == 2 * len(DEFAULT_KEYS)
-    assert 0 < added <= 450 * casings, added
+    z_bytes = 4 * 251 * 4 / 3 + 40  # base64 of 251 float32 and the array's id
+    assert 0 < added <= 450 * casings + z_bytes * len(DEFAULT_KEYS), added
     json.loads(encode_payload(fig, 640))
