@@ -103,10 +103,11 @@ def dash_px(dash: str, width: float) -> str:
     """A 2-D line's dash as explicit lengths: what plotly.js draws for the named dash at this width
     (its Drawing.dashStyle, which scales the pattern with max(width, 3)). A path and its wider
     casing carry the same explicit pattern, so the casing's dashes lie under the path's."""
+    from .styles import DASH_PATTERNS
+
     unit = max(float(width), 3.0)
-    pattern = {"dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
-               "longdashdot": (5, 2, 1, 2)}.get(dash)
-    if pattern is None:  # "solid", or lengths already
+    pattern = DASH_PATTERNS.get(dash)
+    if not pattern:  # "solid", or lengths already
         return dash
     return ",".join(f"{n * unit:g}px" for n in pattern)
 

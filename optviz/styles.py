@@ -51,6 +51,10 @@ CASING_DARK, CASING_LIGHT = "#000000", "#ffffff"
 
 # plotly's dash names, in the order runs of one optimizer walk through them.
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# Each dash as plotly.js draws it on a 2-D line (Drawing.dashStyle): lengths in units of
+# max(line width, 3) px. `plotting.dash_px` and the table's swatches read it.
+DASH_PATTERNS = {"solid": (), "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
+                 "longdashdot": (5, 2, 1, 2)}
 # the marker that goes with each dash (legend and the path's end marker): a third cue.
 MARKERS = {"solid": "circle", "dash": "square", "dot": "diamond", "dashdot": "triangle-up",
            "longdash": "triangle-down", "longdashdot": "pentagon"}
@@ -124,3 +128,4 @@ def styles_for_runs(optimizer_keys) -> list[Style]:
         out.append(style_for(key, seen.get(key, 0)))
         seen[key] = seen.get(key, 0) + 1
     return out
+
