@@ -658,21 +658,19 @@ def _top_level(latex: str, separators: tuple[str, ...], level: int = 0) -> list[
 
 
 def _split_at(latex: str, separators: tuple[str, ...], level: int = 0) -> list[str]:
-    """`latex` cut before each separator at nesting `level`; a comma stays at the end of its piece."""
-    cuts = _top_level(latex, separators, level)
+    """`latex` cut before each separator at nesting `level`; a separator that starts with a comma
+    (",\\, ", ",\\quad ") is cut after its comma, which stays at the end of its piece."""
     pieces, start = [], 0
-    for cut in cuts:
-        pieces.append(latex[start:cut].strip())
-        start = cut
+    for cut in _top_level(latex, separators, level):
+        if latex[cut] == ",":
+            sep = next(sep for sep in separators if latex.startswith(sep, cut))
+            pieces.append(latex[start:cut + 1].strip())
+            start = cut + len(sep)
+        else:
+            pieces.append(latex[start:cut].strip())
+            start = cut
     pieces.append(latex[start:].strip())
-    out: list[str] = []
-    for piece in pieces:
-        if piece.startswith(",") and out:
-            out[-1] += ","
-            piece = piece[1:].removeprefix(r"\,").strip()
-        if piece:
-            out.append(piece)
-    return out
+    return [p for p in pieces if p]
 
 
 def visible_chars(latex: str) -> float:
@@ -688,7 +686,14 @@ def visible_chars(latex: str) -> float:
                     j += 1
                 name = text[i + 1:j] if j > i + 1 else text[i + 1:i + 2]
                 i = j if j > i + 1 else i + 2
-                if name == "frac":
+                if name == "begin":  # a matrix: its widest row of cells, and its parentheses
+                    env, i = _group(text, i)
+                    stop = text.find(rf"\end{{{env}}}", i)
+                    stop = len(text) if stop < 0 else stop
+                    rows = [r.split("&") for r in text[i:stop].split(r"\\")]
+                    total += max(sum(width(c) for c in r) + 1.0 * (len(r) - 1) for r in rows) + 2.0
+                    i = stop + len(rf"\end{{{env}}}")
+                elif name == "frac":
                     num_, i = _group(text, i)
                     den_, i = _group(text, i)
                     total += max(width(num_), width(den_))
@@ -749,15 +754,19 @@ def _rows_of(term: str, width: float) -> list[str]:
     return rows
 
 
+DISPLAY = r"\displaystyle "  # an array's cells are in text style: fractions would be script-sized
+
+
 def _fit(row: str, width: float) -> str:
-    """A row set smaller where it is wider than `width` characters (KaTeX's size commands)."""
+    """A row in display style, set smaller where it is wider than `width` characters (KaTeX's
+    size commands)."""
     chars = visible_chars(row)
     if chars <= width:
-        return row
+        return DISPLAY + row
     for scale, command in SHRINK:
         if chars * scale <= width:
-            return command + row
-    return SHRINK[-1][1] + row
+            return command + DISPLAY + row
+    return SHRINK[-1][1] + DISPLAY + row
 
 
 def layout(lines, width: float = ROW_CHARS) -> str:
@@ -770,12 +779,15 @@ def layout(lines, width: float = ROW_CHARS) -> str:
     and θ_{t+1}, QHAdam's step size) ran past the inspector's column and were cut off. Each
     equation is laid out on its own, so a wide one does not push the others to the right."""
     equations = []
-    for line in lines:
+    # "H = ...,\quad λ = 0" is two statements: each laid out as an equation of its own
+    statements = [(piece.removesuffix(",").strip(), piece.endswith(","))
+                  for line in lines for piece in _split_at(line, (r",\quad ",))]
+    for line, comma in statements:
         sides = [side.removeprefix("=").strip() for side in _split_at(line, ("=",))]
         lhs, rhs = (sides[0], sides[1:]) if len(sides) > 1 else ("", sides)
         rows = []
         if lhs and visible_chars(lhs) > LHS_CHARS:
-            rows.append(lhs)
+            rows.append(_fit(lhs, width))
             first, equals, more = r"\quad = ", r"\quad = ", r"\quad \hphantom{=} \quad "
         elif lhs:
             first, equals = f"{lhs} = ", rf"\hphantom{{{lhs}}} = "
@@ -783,9 +795,10 @@ def layout(lines, width: float = ROW_CHARS) -> str:
         else:
             first = equals = ""
             more = r"\quad "
-        for n, side in enumerate(rhs):
-            for m, piece in enumerate(_rows_of(side, width - visible_chars(equals))):
-                lead = more if m else (first if n == 0 else equals)
-                rows.append(_fit(lead + piece, width))
+        pieces = [(n, m, piece) for n, side in enumerate(rhs)
+                  for m, piece in enumerate(_rows_of(side, width - visible_chars(equals)))]
+        for count, (n, m, piece) in enumerate(pieces):
+            lead = more if m else (first if n == 0 else equals)
+            rows.append(_fit(lead + piece + ("," if comma and count == len(pieces) - 1 else ""), width))
         equations.append(r" \\ ".join(rows))
     return r"\begin{array}{l} " + r" \\[6pt] ".join(equations) + r" \end{array}"
