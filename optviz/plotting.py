@@ -725,13 +725,25 @@ def as_figure(spec: dict, validate: bool = False):
     return go.Figure(spec) if validate else go.Figure(spec, _validate=False)
 
 
+def compact_figure(figure: dict) -> dict:
+    """The figure as the export embeds it: with its animation spec and without expanded frames."""
+    return {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
+
+
+def export_figure_json(figure: dict) -> str:
+    """The compact figure as the exported page embeds it: each array once, by content id, in
+    "arrays" (as the live payload carries them; figure.js resolves them), safe inside <script>."""
+    body, arrays = web.to_json_with_arrays(compact_figure(figure))
+    text = '{"arrays":' + web.to_json(arrays) + ("," + body[1:] if body != "{}" else "}")
+    return text.replace("</", "<\\/")  # "</" would end the <script> early; "<\/" is the same JSON string
+
+
 def standalone_html(figure: dict, title: str) -> str:
     """The animation as one HTML file that works offline: plotly.js and optviz/web/figure.js are
-    embedded, and the page builds the frames from the same compact figure as the live view (so
-    the file weighs plotly.js plus about what the live view receives)."""
-    compact = {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
-    # "</" inside a <script> element would end it early; "<\/" is the same JSON string.
-    figure_json = web.to_json(compact).replace("</", "<\\/")
+    embedded, and the page builds the frames from the same compact figure as the live view, each
+    array written once by content id as in the live payload (so the file weighs plotly.js plus
+    about what the live view receives: benchmarks/bench_export.py)."""
+    figure_json = export_figure_json(figure)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(title)}</title>"
