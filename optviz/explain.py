@@ -635,23 +635,27 @@ SHRINK = ((0.9, r"\small "), (0.8, r"\footnotesize "), (0.7, r"\scriptsize "))
 
 
 def _top_level(latex: str, separators: tuple[str, ...], level: int = 0) -> list[int]:
-    """Positions of `separators` at nesting `level` of braces and parentheses ({...}, (...),
-    \\left( ... \\right)): 0 is outside all of them."""
-    depth, found = 0, []
+    """Positions of `separators` at nesting `level` of braces, parentheses and brackets ({...},
+    (...), [...], \\left( ... \\right)): 0 is outside all of them; at a deeper level only inside
+    parentheses and brackets all the way (a cut inside braces would break a \\frac's groups)."""
+    stack: list[str] = []
+    found = []
     i = 0
     while i < len(latex):
         c = latex[i]
-        if c == "\\":  # a command: skip its name (\left( counts as its parenthesis below)
+        if c == "\\":  # a command: skip its name (\\left( counts as its parenthesis below)
             j = i + 1
             while j < len(latex) and latex[j].isalpha():
                 j += 1
             i = max(j, i + 2) if j == i + 1 else j
             continue
-        if c in "{(":
-            depth += 1
-        elif c in "})":
-            depth -= 1
-        elif depth == level and any(latex.startswith(sep, i) for sep in separators):
+        if c in "{([":
+            stack.append(c)
+        elif c in "})]":
+            if stack:
+                stack.pop()
+        elif (len(stack) == level and "{" not in stack
+              and any(latex.startswith(sep, i) for sep in separators)):
             found.append(i)
         i += 1
     return found
@@ -735,8 +739,8 @@ def _group(text: str, i: int) -> tuple[str, int]:
 
 def _rows_of(term: str, width: float) -> list[str]:
     """A right-hand side too wide for a row broken before its top-level + and − (and, for a term
-    still too wide, before its ⊙, then after the commas between a function's arguments) into
-    rows of at most `width` characters where it can."""
+    still too wide, before its ⊙, then after the commas between a function's arguments, then
+    before a + or − inside its brackets) into rows of at most `width` characters where it can."""
     if visible_chars(term) <= width:
         return [term]
     pieces = []
@@ -745,6 +749,9 @@ def _rows_of(term: str, width: float) -> list[str]:
     # then a function of several vectors (max, clip) between its arguments (not inside a vector "(a,\ b)")
     pieces = [p for piece in pieces for p in
               (_split_at(piece, (r",\, ", ", "), level=1) if visible_chars(piece) > width else [piece])]
+    # and a bracketed sum ("⊙ [a + b]") before its + and −
+    pieces = [p for piece in pieces for p in
+              (_split_at(piece, (" + ", " - "), level=1) if visible_chars(piece) > width else [piece])]
     rows: list[str] = []
     for piece in pieces:
         if rows and visible_chars(rows[-1] + " " + piece) <= width:

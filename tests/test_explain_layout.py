@@ -71,6 +71,7 @@ def test_every_row_fits_and_nothing_is_lost(key):
                 assert markup_free(" ".join(rows)) == markup_free(line), (key, name, k, line)
                 for row in rows:
                     assert width_of(row) <= ex.ROW_CHARS + 1e-9, (key, name, k, row)
+                    assert row.count("{") == row.count("}"), (key, name, k, row)  # never cut inside a group
             assert laid.count("{") == laid.count("}")
 
 
