@@ -87,9 +87,10 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
             for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
-# Every path is drawn over its casing: the same points (the same arrays, so it costs the payload
-# a few hundred bytes) as a line this much wider, in `PathStyle.casing`, just beneath it, so that
-# a path shows on every colour of the surface's scale (`optviz/styles.py` has the numbers).
+# Every path is drawn over its casing: the same points (the same x and y arrays, so in 2-D it
+# costs the payload a few hundred bytes; in 3-D a z of its own, see CASING_DROP_3D) as a line this
+# much wider, in `PathStyle.casing`, just beneath it, so that a path shows on every colour of the
+# surface's scale (`optviz/styles.py` has the numbers).
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_3D, CASING_EXTRA_2D = 4, 2.5  # px added to the width (half on each side)
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
