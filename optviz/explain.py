@@ -761,6 +761,8 @@ def _rows_of(term: str, width: float) -> list[str]:
     return rows
 
 
+# Rows apart enough that a fraction's denominator clears the next row's numerator.
+ROW_BREAK, EQUATION_BREAK = r" \\[4pt] ", r" \\[10pt] "
 DISPLAY = r"\displaystyle "  # an array's cells are in text style: fractions would be script-sized
 
 
@@ -807,5 +809,5 @@ def layout(lines, width: float = ROW_CHARS) -> str:
         for count, (n, m, piece) in enumerate(pieces):
             lead = more if m else (first if n == 0 else equals)
             rows.append(_fit(lead + piece + ("," if comma and count == len(pieces) - 1 else ""), width))
-        equations.append(r" \\ ".join(rows))
-    return r"\begin{array}{l} " + r" \\[6pt] ".join(equations) + r" \end{array}"
+        equations.append(ROW_BREAK.join(rows))
+    return r"\begin{array}{l} " + EQUATION_BREAK.join(equations) + r" \end{array}"

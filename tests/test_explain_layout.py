@@ -18,8 +18,8 @@ def rows_of(latex: str) -> list[list[str]]:
     """The layout's equations, each a list of rows."""
     assert latex.startswith(BEGIN) and latex.endswith(END)
     body = latex[len(BEGIN):-len(END)]
-    row_start = r" \\\\ (?=\\(?:displaystyle|small|footnotesize|scriptsize) )"  # not a matrix's \\
-    return [re.split(row_start, equation) for equation in body.split(r" \\[6pt] ")]
+    row_start = re.escape(ex.ROW_BREAK) + r"(?=\\(?:displaystyle|small|footnotesize|scriptsize) )"  # not a matrix's
+    return [re.split(row_start, equation) for equation in body.split(ex.EQUATION_BREAK)]
 
 
 def scale_of(row: str) -> float:
@@ -49,7 +49,8 @@ def without_phantoms(text: str) -> str:
 def markup_free(text: str) -> str:
     """The text without the layout's own markup (rows, size commands, indents, phantoms, spaces)."""
     text = without_phantoms(text)
-    for command in (r"\\", "[6pt]", r"\quad", r"\small", r"\footnotesize", r"\scriptsize", r"\displaystyle",
+    for command in (ex.ROW_BREAK.strip(), ex.EQUATION_BREAK.strip(), r"\\", r"\quad", r"\small",
+                    r"\footnotesize", r"\scriptsize", r"\displaystyle",
                     BEGIN.strip(), END.strip()):
         text = text.replace(command, "")
     return re.sub(r"\s+|\\,", "", text)
