@@ -31,11 +31,12 @@ from optviz.figure_component import encode_figure, plotly_chart, plotly_view
 from optviz.gif import animation_gif
 from optviz.lessons import load_lessons
 from optviz.presets import preset_for
+from optviz.results import LINE as RESULT_LINE
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.runs import Run
 from optviz.schedules import SCHEDULES
 from optviz.share import ViewState
-from optviz.sparkline import schedule_svg, style_svg
+from optviz.sparkline import data_url, schedule_svg, style_svg
 from optviz.tools_ui import render_tools_panel
 from surfaces import SURFACES
 
@@ -398,7 +399,7 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         draw(by_key[key("opt")], c1, on_change=on_run_optimizer_change, args=(index,))
         draw(by_key[key("hidden")], c2)
-        st.image(style_svg(style.color, style.dash))
+        st.image(style_svg(style.color, style.dash, style.symbol, style.casing))
         st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
                       help=by_key[key("label")].help)
         for h in run.spec.hparams:
@@ -630,10 +631,12 @@ render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.sta
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]
-result_rows = results_rows(surface, list(zip(shown_names, shown_trajectories, strict=True)))
+result_rows = results_rows(surface, list(zip(shown_names, shown_trajectories, strict=True)),
+                           [data_url(style_svg(s.color, s.dash, s.symbol, s.casing)) for s, _ in styled])
 st.container(key="results_table").dataframe(
     result_rows, hide_index=True, width="stretch",
-    column_config={c: st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
+    column_config={c: st.column_config.ImageColumn("", help=h, width=76) if c == RESULT_LINE
+                   else st.column_config.TextColumn(c, help=h) for c, h in RESULTS_HELP.items()})
 
 st.markdown("#### Share and export")
 base = st.context.url or ""

@@ -87,7 +87,7 @@ def _noise_free(output: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="core,app,analysis,browser,load")
+    parser.add_argument("--only", default="core,app,analysis,export,browser,load")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--load-sessions", default="5,15,30,60")
     args = parser.parse_args()
@@ -100,6 +100,7 @@ def main() -> None:
         ("core", "Core: simulate() against the reference loop and torch.optim", "bench_core.py", (), False),
         ("app", "App: the script's rerun times and figure sizes (AppTest, no browser)", "bench_app.py", (), False),
         ("analysis", "Analysis tools: basin maps and learning-rate sensitivity", "bench_analysis.py", (), False),
+        ("export", "Export: the standalone HTML against the live view's payload", "bench_export.py", (), False),
         ("browser", "Browser: headless Chromium, page settled, bytes, animation", "bench_browser.py", (), True),
     ]
     for key, title, script, extra, locked in plan:

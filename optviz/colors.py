@@ -128,3 +128,14 @@ def distance_to_viridis(color: str, deficiency: str | None = None, n: int = 101)
     if deficiency is not None:
         samples, rgb = simulate(samples, deficiency), simulate(rgb, deficiency)
     return float(np.min(delta_e2000(lab(rgb), lab(samples))))
+
+
+def casing_standout(color: str, casing: str, deficiency: str | None = None, n: int = 101) -> float:
+    """How well a path of `color` over a `casing` shows on Viridis: at each of n samples of the scale,
+    the larger of the colour's and the casing's CIEDE2000 from it (where the line itself blends
+    in, its casing must not), and the smallest of those over the scale (all seen with `deficiency`)."""
+    samples, pair = viridis_samples(n), np.stack([hex_to_rgb(color), hex_to_rgb(casing)])
+    if deficiency is not None:
+        samples, pair = simulate(samples, deficiency), simulate(pair, deficiency)
+    de = delta_e2000(lab(pair)[:, None, :], lab(samples)[None, :, :])  # (2, n)
+    return float(np.min(np.max(de, axis=0)))

@@ -318,7 +318,7 @@ def _split_m_hat(s: StepData, eff, b1: float, bias1: float, m_prev, *, look_ahea
                 Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
                      r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
                      -eff * ((1.0 - b1) / bias1) * s.grad))
-    return (Part("momentum", "adapted momentum −step ⊙ β₁ m_{t−1} / (1−β₁ᵗ)",
+    return (Part("momentum", "adapted momentum −step ⊙ β₁ mₜ₋₁ / (1−β₁ᵗ)",
                  r"-\text{step} \odot \frac{\beta_1 m_{t-1}}{1-\beta_1^t}", -eff * (b1 / bias1) * m_prev),
             Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
                  r"-\text{step} \odot \frac{(1-\beta_1) g_t}{1-\beta_1^t}", -eff * ((1.0 - b1) / bias1) * s.grad))
@@ -624,3 +624,190 @@ def fallback(s: StepData) -> Explanation:
         state=tuple(rows),
         lines=(_gradient_line(s), _theta(s, rf"+ \Delta\theta_{{{s.t}}}", f"+ {vec(s.update)}")),
     )
+
+
+# --- the rule laid out for a narrow column --------------------------------------------------------
+
+ROW_CHARS = 32  # a row's visible characters at most at full size (about 380 px of KaTeX display math)
+LHS_CHARS = 8  # a left-hand side wider than this gets a row of its own
+# A row that cannot break (a wide fraction, a max of two vectors) is set smaller, down to 70 %.
+SHRINK = ((0.9, r"\small "), (0.8, r"\footnotesize "), (0.7, r"\scriptsize "))
+
+
+def _top_level(latex: str, separators: tuple[str, ...], level: int = 0) -> list[int]:
+    """Positions of `separators` at nesting `level` of braces, parentheses and brackets ({...},
+    (...), [...], \\left( ... \\right)): 0 is outside all of them; at a deeper level only inside
+    parentheses and brackets all the way (a cut inside braces would break a \\frac's groups)."""
+    stack: list[str] = []
+    found = []
+    i = 0
+    while i < len(latex):
+        c = latex[i]
+        if c == "\\":  # a command: skip its name (\\left( counts as its parenthesis below)
+            j = i + 1
+            while j < len(latex) and latex[j].isalpha():
+                j += 1
+            i = max(j, i + 2) if j == i + 1 else j
+            continue
+        if c in "{([":
+            stack.append(c)
+        elif c in "})]":
+            if stack:
+                stack.pop()
+        elif (len(stack) == level and "{" not in stack
+              and any(latex.startswith(sep, i) for sep in separators)):
+            found.append(i)
+        i += 1
+    return found
+
+
+def _split_at(latex: str, separators: tuple[str, ...], level: int = 0) -> list[str]:
+    """`latex` cut before each separator at nesting `level`; a separator that starts with a comma
+    (",\\, ", ",\\quad ") is cut after its comma, which stays at the end of its piece."""
+    pieces, start = [], 0
+    for cut in _top_level(latex, separators, level):
+        if latex[cut] == ",":
+            sep = next(sep for sep in separators if latex.startswith(sep, cut))
+            pieces.append(latex[start:cut + 1].strip())
+            start = cut + len(sep)
+        else:
+            pieces.append(latex[start:cut].strip())
+            start = cut
+    pieces.append(latex[start:].strip())
+    return [p for p in pieces if p]
+
+
+def visible_chars(latex: str) -> float:
+    """About how many characters wide `latex` renders: commands count as one symbol (\\frac, \\left,
+    \\right, spacing as nothing), sub- and superscripts as 0.7, a fraction as its wider half."""
+    def width(text: str) -> float:
+        total, i = 0.0, 0
+        while i < len(text):
+            c = text[i]
+            if c == "\\":
+                j = i + 1
+                while j < len(text) and text[j].isalpha():
+                    j += 1
+                name = text[i + 1:j] if j > i + 1 else text[i + 1:i + 2]
+                i = j if j > i + 1 else i + 2
+                if name == "begin":  # a matrix: its widest row of cells, and its parentheses
+                    env, i = _group(text, i)
+                    stop = text.find(rf"\end{{{env}}}", i)
+                    stop = len(text) if stop < 0 else stop
+                    rows = [r.split("&") for r in text[i:stop].split(r"\\")]
+                    total += max(sum(width(c) for c in r) + 1.0 * (len(r) - 1) for r in rows) + 2.0
+                    i = stop + len(rf"\end{{{env}}}")
+                elif name == "frac":
+                    num_, i = _group(text, i)
+                    den_, i = _group(text, i)
+                    total += max(width(num_), width(den_))
+                elif name in ("left", "right", "text", "mathrm", "hat", "max", "min", "sqrt", "odot"):
+                    total += {"max": 3, "min": 3, "odot": 1.5}.get(name, 0.0)
+                elif name in (",", " ", "quad", ";", "!"):
+                    total += 0.3
+                else:
+                    total += 1.0
+                continue
+            if c in "^_":
+                script, i = _group(text, i + 1)
+                total += 0.7 * width(script)
+                continue
+            if c not in "{} ":
+                total += 1.0
+            elif c == " ":
+                total += 0.0
+            i += 1
+        return total
+    return width(latex)
+
+
+def _group(text: str, i: int) -> tuple[str, int]:
+    """The {group} (or single character) starting at text[i], and the index after it."""
+    while i < len(text) and text[i] == " ":
+        i += 1
+    if i >= len(text):
+        return "", i
+    if text[i] != "{":
+        return text[i], i + 1
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i + 1:j], j + 1
+    return text[i + 1:], len(text)
+
+
+def _rows_of(term: str, width: float) -> list[str]:
+    """A right-hand side too wide for a row broken before its top-level + and − (and, for a term
+    still too wide, before its ⊙, then after the commas between a function's arguments, then
+    before a + or − inside its brackets) into rows of at most `width` characters where it can."""
+    if visible_chars(term) <= width:
+        return [term]
+    pieces = []
+    for piece in _split_at(term, (" + ", " - ")):  # then a product too wide at its ⊙
+        pieces += _split_at(piece, (r" \odot ",)) if visible_chars(piece) > width else [piece]
+    # then a function of several vectors (max, clip) between its arguments (not inside a vector "(a,\ b)")
+    pieces = [p for piece in pieces for p in
+              (_split_at(piece, (r",\, ", ", "), level=1) if visible_chars(piece) > width else [piece])]
+    # and a bracketed sum ("⊙ [a + b]") before its + and −
+    pieces = [p for piece in pieces for p in
+              (_split_at(piece, (" + ", " - "), level=1) if visible_chars(piece) > width else [piece])]
+    rows: list[str] = []
+    for piece in pieces:
+        if rows and visible_chars(rows[-1] + " " + piece) <= width:
+            rows[-1] += " " + piece
+        else:
+            rows.append(piece)
+    return rows
+
+
+# Rows apart enough that a fraction's denominator clears the next row's numerator.
+ROW_BREAK, EQUATION_BREAK = r" \\[4pt] ", r" \\[10pt] "
+DISPLAY = r"\displaystyle "  # an array's cells are in text style: fractions would be script-sized
+
+
+def _fit(row: str, width: float) -> str:
+    """A row in display style, set smaller where it is wider than `width` characters (KaTeX's
+    size commands)."""
+    chars = visible_chars(row)
+    if chars <= width:
+        return DISPLAY + row
+    for scale, command in SHRINK:
+        if chars * scale <= width:
+            return command + DISPLAY + row
+    return SHRINK[-1][1] + DISPLAY + row
+
+
+def layout(lines, width: float = ROW_CHARS) -> str:
+    r"""The rule's lines (one equation each, `a = b = c`) laid out for a narrow column, as one
+    left-aligned array: each side of an equation a row of its own, its = under the first one
+    (a wide left-hand side gets a row of its own and the sides are indented under it), a side
+    wider than `width` characters broken before a top-level + or − (then ⊙) onto further rows,
+    a row that still does not fit set smaller, and a little space between equations. KaTeX does
+    not wrap display math: laid out as one line each, the long substituted rules (Adam's v_t
+    and θ_{t+1}, QHAdam's step size) ran past the inspector's column and were cut off. Each
+    equation is laid out on its own, so a wide one does not push the others to the right."""
+    equations = []
+    # "H = ...,\quad λ = 0" is two statements: each laid out as an equation of its own
+    statements = [(piece.removesuffix(",").strip(), piece.endswith(","))
+                  for line in lines for piece in _split_at(line, (r",\quad ",))]
+    for line, comma in statements:
+        sides = [side.removeprefix("=").strip() for side in _split_at(line, ("=",))]
+        lhs, rhs = (sides[0], sides[1:]) if len(sides) > 1 else ("", sides)
+        rows = []
+        if lhs and visible_chars(lhs) > LHS_CHARS:
+            rows.append(_fit(lhs, width))
+            first, equals, more = r"\quad = ", r"\quad = ", r"\quad \hphantom{=} \quad "
+        elif lhs:
+            first, equals = f"{lhs} = ", rf"\hphantom{{{lhs}}} = "
+            more = rf"\hphantom{{{lhs} =}} \quad "
+        else:
+            first = equals = ""
+            more = r"\quad "
+        pieces = [(n, m, piece) for n, side in enumerate(rhs)
+                  for m, piece in enumerate(_rows_of(side, width - visible_chars(equals)))]
+        for count, (n, m, piece) in enumerate(pieces):
+            lead = more if m else (first if n == 0 else equals)
+            rows.append(_fit(lead + piece + ("," if comma and count == len(pieces) - 1 else ""), width))
+        equations.append(ROW_BREAK.join(rows))
+    return r"\begin{array}{l} " + EQUATION_BREAK.join(equations) + r" \end{array}"

@@ -3,10 +3,10 @@
 The surface is rasterized one sample per pixel with the live contour view's z transform
 (`plotting.z_transform`), banded into `LEVELS` filled contour levels and coloured with plotly's
 Viridis (`colors.VIRIDIS`, interpolated in sRGB as plotly does). Each run's path is drawn in its
-colour over a black casing (the outline of `optviz/styles.py`) with its current point as a dot,
-and a legend names the runs. Frames are spread evenly over the steps (always the first and the
-last) and capped at `MAX_FRAMES`, the image at `MAX_SIDE` pixels a side: a 500-step, five-run
-view weighs well under `MAX_BYTES`.
+colour over its casing (black, or white for dark colours: `styles.casing_for`, as in the live
+view) with its current point as a dot, and a legend names the runs. Frames are spread evenly
+over the steps (always the first and the last) and capped at `MAX_FRAMES`, the image at
+`MAX_SIDE` pixels a side: a 500-step, five-run view weighs well under `MAX_BYTES`.
 
 A point outside the plot is not drawn (the path breaks there, as in the live view); a diverged
 path ends at its last finite point.
@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from surfaces import Surface
 
-from . import colors
+from . import colors, styles
 from .engine import Trajectory
 from .plotting import z_transform
 
@@ -71,6 +71,13 @@ def _pixels(surface: Surface, path: np.ndarray, size: int) -> tuple[np.ndarray, 
     return np.stack([np.nan_to_num(px), np.nan_to_num(py)], axis=1), inside
 
 
+def _casing(color: str) -> str:
+    try:
+        return styles.casing_for(color)
+    except ValueError:  # not '#rrggbb'
+        return styles.CASING_DARK
+
+
 def _last_index(t: Trajectory) -> int:
     return t.steps if not bool(t.diverged) else max(int(t.diverged_at) - 1, 0)
 
@@ -95,7 +102,8 @@ def animation_gif(surface: Surface, runs: Sequence[tuple[str, str, Trajectory]],
         draw = ImageDraw.Draw(image)
         for i, ((label, color, t), (px, inside)) in enumerate(zip(runs, pixels, strict=True)):
             y = 3 + i * LEGEND_ROW
-            draw.line([(6, y + 8), (30, y + 8)], fill="black", width=6)
+            casing = _casing(color)
+            draw.line([(6, y + 8), (30, y + 8)], fill=casing, width=6)
             draw.line([(6, y + 8), (30, y + 8)], fill=color, width=4)
             draw.text((36, y + 1), label, fill="black", font=font)
             last = min(k, _last_index(t))
@@ -105,7 +113,7 @@ def animation_gif(surface: Surface, runs: Sequence[tuple[str, str, Trajectory]],
                     segment.append((float(px[j, 0]), float(px[j, 1] + legend_h)))
                 if (not inside[j] or j == last) and segment:
                     if len(segment) > 1:
-                        draw.line(segment, fill="black", width=5, joint="curve")
+                        draw.line(segment, fill=casing, width=5, joint="curve")
                         draw.line(segment, fill=color, width=3, joint="curve")
                     segment = []
             if inside[last]:

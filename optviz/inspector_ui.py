@@ -9,7 +9,8 @@ The numbers come from `optviz.inspector.inspect` (the core); this module only dr
   are the per-axis effective step size η/(√v̂+ε) (numbers in the panel). The app appends them to
   the trajectory figure's data: they are static traces, the animation never touches them.
 - `render_inspector(runs, inspection)` draws the controls (run, step slider, step back/forward)
-  and, beside them, the rule with this step's numbers (st.latex) and the state table.
+  and, beside them, the rule with this step's numbers (st.latex, laid out by `explain.layout`: one
+  side of an equation a row, so that it fits the column) and the state table.
 
 Where the picture could lie, it does not draw: a part whose vector is not finite (the step that
 diverged) is left out and the panel says so; everything drawn is exactly the inspection's numbers.
@@ -36,6 +37,9 @@ RUN_KEY, STEP_KEY = "inspect_run", "inspect_step"
 # the gradient step dotted, the parts dashed (momentum) or dash-dotted (the others).
 ARROW_DASH = {"update": "solid", "gradient_step": "dot", "momentum": "dash", "velocity": "dash"}
 ARROW_WIDTH = {"update": 4.5}
+# Where a row of the rule is still wider than the column (a phone), it scrolls instead of being cut.
+RULE_CSS = ("<style>.st-key-inspector_panel .katex-display { overflow-x: auto; overflow-y: hidden; "
+            "padding-bottom: 2px; }</style>")
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,8 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
             left.markdown(f"Effective step per axis ${insp.effective_step_latex}$ = `{_xy(insp.effective_step)}`"
                           + (f", times ${insp.applies_to}$" if insp.applies_to else ""))
         with right:
-            st.latex(r"\begin{gathered}" + insp.latex + r"\end{gathered}")
+            st.latex(ex.layout(insp.lines))  # one side of an equation a row: nothing cut in a narrow column
+            st.html(RULE_CSS)
             st.markdown(_markdown_table(table_rows(insp)))
             for note in insp.notes:
                 st.caption(note)

@@ -61,6 +61,20 @@ class PathStyle:
     color: str
     dash: str = "solid"  # plotly line dash, valid in 2-D and 3-D
     symbol: str = "circle"  # plotly marker symbol of the moving end marker
+    casing: str = ""  # colour of the wider line beneath the path; "" = `styles.casing_for(color)`
+
+    def __post_init__(self):
+        if not self.casing:
+            object.__setattr__(self, "casing", _casing_colour(self.color))
+
+
+def _casing_colour(color: str) -> str:
+    from .styles import CASING_DARK, casing_for
+
+    try:
+        return casing_for(color)
+    except ValueError:  # not '#rrggbb': the usual dark casing
+        return CASING_DARK
 
 
 def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
@@ -69,8 +83,34 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
     depends on the runs before it only, so hiding or adding a later run restyles no other."""
     from .styles import styles_for_runs
 
-    return [PathStyle(key, name, st.color, st.dash, st.marker)
+    return [PathStyle(key, name, st.color, st.dash, st.marker, st.outline)
             for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
+
+
+# Every path is drawn over its casing: the same points (the same x and y arrays, so in 2-D it
+# costs the payload a few hundred bytes; in 3-D a z of its own, see CASING_DROP_3D) as a line this
+# much wider, in `PathStyle.casing`, just beneath it, so that a path shows on every colour of the
+# surface's scale (`optviz/styles.py` has the numbers).
+PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
+CASING_EXTRA_3D, CASING_EXTRA_2D = 4, 2.5  # px added to the width (half on each side)
+CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
+# In 3-D a line and its casing at the same depth z-fight (WebGL draws a wide line as a flat ribbon
+# facing the camera: equal depths, rounded differently), so the 3-D casing runs this fraction of the
+# lift lower: always behind its path seen from above, still above the mesh. Its own z array.
+CASING_DROP_3D = 0.08
+
+
+def dash_px(dash: str, width: float) -> str:
+    """A 2-D line's dash as explicit lengths: what plotly.js draws for the named dash at this width
+    (its Drawing.dashStyle, which scales the pattern with max(width, 3)). A path and its wider
+    casing carry the same explicit pattern, so the casing's dashes lie under the path's."""
+    from .styles import DASH_PATTERNS
+
+    unit = max(float(width), 3.0)
+    pattern = DASH_PATTERNS.get(dash)
+    if not pattern:  # "solid", or lengths already
+        return dash
+    return ",".join(f"{n * unit:g}px" for n in pattern)
 
 
 def _f32(a) -> np.ndarray:
@@ -282,8 +322,9 @@ def optimizer_traces(
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
 
-    Per cell: the path (a line with gaps outside the plot; markers on isolated points, which a
-    line alone would not show), the moving marker (hidden while its point is outside), and,
+    Per cell: the path's casing (the same points, wider, in `style.casing`, `meta` CASING), the
+    path (a line with gaps outside the plot; markers on isolated points, which a line alone
+    would not show), the moving marker (hidden while its point is outside), and,
     for a diverged or escaped run, an end mark (✕ "diverged at step k", ○ "escaped (step j)")
     that the animation shows from the step it happened on."""
     d = _display_path(surface, grid, t)
@@ -299,10 +340,16 @@ def optimizer_traces(
     def point(a):  # a one-point list, empty when the point is outside the plot (no NaN in JSON)
         return [a[last]] if np.isfinite(a[last]) else []
 
-    def path_mode(size):
+    def path_mode(size, color=style.color):
         if not isolated.any():
             return {"mode": "lines"}
-        return {"mode": "lines+markers", "marker": {"color": style.color, "size": np.where(isolated, size, 0)}}
+        return {"mode": "lines+markers", "marker": {"color": color, "size": np.where(isolated, size, 0)}}
+
+    def casing(cell: dict, coords: dict, width: float, dash: str, marker_size: float) -> dict:
+        # Beneath the path (just before it), in its legend group: it shows, hides and ends with it.
+        return {"type": cell["type"], **path_mode(marker_size, style.casing), **cell, **coords,
+                "line": {"color": style.casing, "width": width, "dash": dash}, "showlegend": False,
+                "hoverinfo": "skip", "meta": CASING, **common}
 
     def mark_arrays(*arrays):  # NaN until the step it appears on, so frames before it hide it
         out = []
@@ -313,10 +360,15 @@ def optimizer_traces(
         return out
 
     traces, anim = [], []
+    gx, gy, gz = _gapped(x), _gapped(y), _gapped(z)
     if view in ("both", "3d"):
+        cz = _gapped(_f32(d.z - CASING_DROP_3D * grid.lift))
+        traces.append(casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": cz},
+                             PATH_WIDTH_3D + CASING_EXTRA_3D, style.dash, 3 + CASING_EXTRA_3D))
+        anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
-            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": _gapped(x), "y": _gapped(y), "z": _gapped(z),
-            "line": {"color": style.color, "width": 6, "dash": style.dash}, "showlegend": True, **common,
+            "type": "scatter3d", **path_mode(3), "scene": "scene", "x": gx, "y": gy, "z": gz,
+            "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": style.dash}, "showlegend": True, **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
@@ -339,9 +391,13 @@ def optimizer_traces(
             anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": len(mx)})
     if view in ("both", "contour"):
         xa = {"xaxis": "x", "yaxis": "y"}
+        dash = dash_px(style.dash, PATH_WIDTH_2D)
+        traces.append(casing({"type": "scatter", **xa}, {"x": gx, "y": gy}, PATH_WIDTH_2D + CASING_EXTRA_2D, dash,
+                             5 + CASING_EXTRA_2D))
+        anim.append({"kind": "path", "dims": ["x", "y"], "end": d.end})
         traces.append({
-            "type": "scatter", **path_mode(5), **xa, "x": _gapped(x), "y": _gapped(y),
-            "line": {"color": style.color, "width": 2.5, "dash": style.dash}, "showlegend": view == "contour",
+            "type": "scatter", **path_mode(5), **xa, "x": gx, "y": gy,
+            "line": {"color": style.color, "width": PATH_WIDTH_2D, "dash": dash}, "showlegend": view == "contour",
             **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
@@ -670,13 +726,25 @@ def as_figure(spec: dict, validate: bool = False):
     return go.Figure(spec) if validate else go.Figure(spec, _validate=False)
 
 
+def compact_figure(figure: dict) -> dict:
+    """The figure as the export embeds it: with its animation spec and without expanded frames."""
+    return {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
+
+
+def export_figure_json(figure: dict) -> str:
+    """The compact figure as the exported page embeds it: each array once, by content id, in
+    "arrays" (as the live payload carries them; figure.js resolves them), safe inside <script>."""
+    body, arrays = web.to_json_with_arrays(compact_figure(figure))
+    text = '{"arrays":' + web.to_json(arrays) + ("," + body[1:] if body != "{}" else "}")
+    return text.replace("</", "<\\/")  # "</" would end the <script> early; "<\/" is the same JSON string
+
+
 def standalone_html(figure: dict, title: str) -> str:
     """The animation as one HTML file that works offline: plotly.js and optviz/web/figure.js are
-    embedded, and the page builds the frames from the same compact figure as the live view (so
-    the file weighs plotly.js plus about what the live view receives)."""
-    compact = {k: v for k, v in figure.items() if not (k == "frames" and "animation" in figure)}
-    # "</" inside a <script> element would end it early; "<\/" is the same JSON string.
-    figure_json = web.to_json(compact).replace("</", "<\\/")
+    embedded, and the page builds the frames from the same compact figure as the live view, each
+    array written once by content id as in the live payload (so the file weighs plotly.js plus
+    about what the live view receives: benchmarks/bench_export.py)."""
+    figure_json = export_figure_json(figure)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(title)}</title>"

@@ -68,6 +68,14 @@ def _scaled(value, factor: float):
     return value
 
 
+def _scaled_dash(dash: str, factor: float) -> str:
+    """'9px,3px' -> each length times `factor`: a dash pattern as wide lines show it."""
+    try:
+        return ",".join(f"{float(part.strip().removesuffix('px')) * factor:g}px" for part in dash.split(","))
+    except ValueError:
+        return dash
+
+
 def presentation_figure(figure: dict, present: int) -> dict:
     """A copy of the trajectory figure for the screen: larger fonts, wider lines, larger markers.
     The data arrays are shared with the original (only sizes and widths are replaced)."""
@@ -92,6 +100,8 @@ def presentation_figure(figure: dict, present: int) -> dict:
         trace = dict(trace)
         if isinstance(trace.get("line"), dict) and "width" in trace["line"]:
             trace["line"] = {**trace["line"], "width": _scaled(trace["line"]["width"], line)}
+            if "px" in str(trace["line"].get("dash", "")):  # explicit lengths (a path and its casing) grow too
+                trace["line"]["dash"] = _scaled_dash(trace["line"]["dash"], line)
         if isinstance(trace.get("marker"), dict) and "size" in trace["marker"]:
             trace["marker"] = {**trace["marker"], "size": _scaled(trace["marker"]["size"], font)}
         data.append(trace)

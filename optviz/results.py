@@ -16,14 +16,16 @@ from surfaces import Surface
 
 from .engine import CONVERGED, CONVERGENCE_RULE, DIVERGED, ESCAPED, INSIDE_AT_THE_END, Trajectory
 
+LINE = "line"
 RUN = "run"
 FINAL_LOSS = "final loss"
 DISTANCE = "distance to nearest minimum"
 OUTCOME = "outcome"
 MINIMUM = "minimum reached"
-COLUMNS = (RUN, FINAL_LOSS, DISTANCE, OUTCOME, MINIMUM)
+COLUMNS = (LINE, RUN, FINAL_LOSS, DISTANCE, OUTCOME, MINIMUM)
 
 RESULTS_HELP: dict[str, str] = {
+    LINE: "The run's line as the legend and every chart draw it: its colour over its casing, its dash and its marker.",
     RUN: "The run: its optimizer and settings, in the colour of its path.",
     FINAL_LOSS: "The loss at the last step; a run that diverged, or was stopped far outside the plot, shows "
     'the loss at its last computed step, marked "(at step k)".',
@@ -79,16 +81,21 @@ def _minimum(surface: Surface, t: Trajectory) -> str:
     return name if t.outcome in (CONVERGED, INSIDE_AT_THE_END) else f"none yet (nearest {name})"
 
 
-def results_rows(surface: Surface, runs: Sequence[tuple[str, Trajectory]]) -> list[dict[str, str]]:
+def results_rows(surface: Surface, runs: Sequence[tuple[str, Trajectory]],
+                 swatches: Sequence[str] | None = None) -> list[dict[str, str]]:
     """One row per (label, single-start trajectory on `surface`), in the order given: the columns of
-    `COLUMNS`, without the distance on a surface with no known minimum and without the minimum on
-    a surface with fewer than two. Every cell is a string ("" where nothing applies)."""
+    `COLUMNS`, without the line when no `swatches` are given (one picture per run, e.g.
+    `styles.swatch_data_url`), without the distance on a surface with no known minimum and without
+    the minimum on a surface with fewer than two. Every cell is a string ("" where nothing applies)."""
+    if swatches is not None and len(swatches) != len(runs):
+        raise ValueError(f"{len(swatches)} swatches for {len(runs)} runs")
     rows = []
-    for label, t in runs:
+    for n, (label, t) in enumerate(runs):
         if t.surface != surface.key:
             raise ValueError(f"run {label!r} is on {t.surface}, not on {surface.key}")
         s = t.summary()
-        row = {RUN: label, FINAL_LOSS: _final_loss(t)}
+        row = {} if swatches is None else {LINE: swatches[n]}
+        row.update({RUN: label, FINAL_LOSS: _final_loss(t)})
         if surface.minima:
             row[DISTANCE] = "" if s["outcome"] == DIVERGED else _number(s["distance_to_minimum"], ".3g")
         row[OUTCOME] = outcome_words(t, surface)

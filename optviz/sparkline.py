@@ -1,4 +1,4 @@
-"""Small SVG line charts for the sidebar: a schedule's values over the steps, a run's line style.
+"""Small SVG pictures: a schedule's values over the steps (sidebar), a run's line style (sidebar, results table).
 
 Plain SVG text (no plotly, no extra JavaScript): a few hundred bytes each, so a sidebar with eight
 runs and their schedules costs next to nothing to send. `st.image` shows the SVG text.
@@ -11,8 +11,6 @@ import html
 import numpy as np
 
 WIDTH, HEIGHT, PAD = 240, 64, 4
-DASH_ARRAYS = {"solid": "", "dash": "9,5", "dot": "2,4", "dashdot": "9,4,2,4", "longdash": "16,5",
-               "longdashdot": "16,4,2,4"}
 
 
 def _number(value: float) -> str:
@@ -49,10 +47,61 @@ def schedule_svg(values, symbol: str, color: str = "#1f77b4") -> str:
     )
 
 
-def style_svg(color: str, dash: str, width: int = 48, height: int = 12) -> str:
-    """A run's line as its legend shows it: colour and dash."""
-    dasharray = DASH_ARRAYS.get(dash, "")
-    attr = f' stroke-dasharray="{dasharray}"' if dasharray else ""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-            f'<line x1="2" y1="{height / 2}" x2="{width - 2}" y2="{height / 2}" stroke="{html.escape(color)}" '
-            f'stroke-width="3"{attr}/></svg>')
+def _marker_svg(marker: str, cx: float, cy: float, r: float, fill: str, edge: str) -> str:
+    """The plotly marker symbol `marker` (one of `styles.MARKERS`) as an SVG shape."""
+    attrs = f'fill="{html.escape(fill)}" stroke="{html.escape(edge)}" stroke-width="1.2"'
+    if marker == "circle":
+        return f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {attrs}/>'
+    if marker == "square":
+        return f'<rect x="{cx - r:g}" y="{cy - r:g}" width="{2 * r:g}" height="{2 * r:g}" {attrs}/>'
+    corners = {
+        "diamond": [(0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)],
+        "triangle-up": [(0, -1.2), (1.2, 0.9), (-1.2, 0.9)],
+        "triangle-down": [(0, 1.2), (1.2, -0.9), (-1.2, -0.9)],
+        "pentagon": [(np.sin(a) * 1.15, -np.cos(a) * 1.15) for a in np.linspace(0, 2 * np.pi, 6)[:-1]],
+    }.get(marker, [(0, -1), (1, 0), (0, 1), (-1, 0)])
+    points = " ".join(f"{cx + dx * r:.2f},{cy + dy * r:.2f}" for dx, dy in corners)
+    return f'<polygon points="{points}" {attrs}/>'
+
+
+SWATCH_LINE = 3.0  # px: the line's width in a swatch (its casing is 2.5 px wider)
+
+
+def style_svg(color: str, dash: str, marker: str | None = None, casing: str | None = None,
+              width: int = 64, height: int = 20) -> str:
+    """A run's line as the legend and the charts draw it: its colour over its casing (if given), its
+    dash pattern (plotly.js's lengths at this width, `styles.DASH_PATTERNS`) and its marker (if given)."""
+    from .styles import DASH_PATTERNS
+
+    pattern = ",".join(f"{n * max(SWATCH_LINE, 3.0):g}" for n in DASH_PATTERNS.get(dash, ()))
+    dasharray = f' stroke-dasharray="{pattern}"' if pattern else ""
+    y, end = height / 2, width - (16 if marker else 2)
+    line = f'x1="2" y1="{y:g}" x2="{end:g}" y2="{y:g}"'
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}">']
+    if casing:
+        parts.append(f'<line {line} stroke="{html.escape(casing)}" stroke-width="{SWATCH_LINE + 2.5:g}"{dasharray}/>')
+    parts.append(f'<line {line} stroke="{html.escape(color)}" stroke-width="{SWATCH_LINE:g}"{dasharray}/>')
+    if marker:
+        parts.append(_marker_svg(marker, width - 8, y, min(5.0, height / 2 - 2), color, casing or "#ffffff"))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+DATA_URL_PREFIX = "data:image/svg+xml;utf8,"
+
+
+def data_url(svg: str) -> str:
+    """An SVG as a data URL, as an image column of st.dataframe shows it."""
+    from urllib.parse import quote
+
+    return DATA_URL_PREFIX + quote(svg, safe=" =:/,.\"'-")
+
+
+def svg_of_data_url(url: str) -> str:
+    """The SVG text of a `data_url` (for tests and readers of the table)."""
+    from urllib.parse import unquote
+
+    if not url.startswith(DATA_URL_PREFIX):
+        raise ValueError("not an SVG data URL")
+    return unquote(url[len(DATA_URL_PREFIX):])

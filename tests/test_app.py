@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, plotting, simulate
+from optviz import OPTIMIZERS, plotting, simulate, styles
 from optviz.figure_component import CHART_NAME, figure_from_element
 from optviz.presets import PRESETS, preset_for
 from optviz.registry import DEFAULT_SELECTION
@@ -39,7 +39,7 @@ def paths(at: AppTest, kind="scatter3d") -> dict[str, tuple]:
     """Each run's drawn path in one cell of the trajectory figure, by its optimizer (one run each)."""
     out, optimizer = {}, run_optimizers(at)
     for trace in trajectory_figure(at)["data"]:
-        if trace["type"] == kind and trace.get("mode") == "lines":
+        if trace["type"] == kind and trace.get("mode") == "lines" and trace.get("meta") != plotting.CASING:
             out[optimizer[trace["legendgroup"]]] = (tuple(decode(trace["x"]).tolist()),
                                                     tuple(decode(trace["y"]).tolist()))
     return out
@@ -109,12 +109,15 @@ def test_a_run_of_every_optimizer(group):
     assert set(paths(at)) == set(group) == set(paths(at, "scatter"))
     assert at.dataframe[0].value.shape[0] == len(group)
     colours: dict[str, set] = {}
+    casings: dict[str, set] = {}
     for t in trajectory_figure(at)["data"]:
         if t.get("legendgroup"):
-            colours.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
+            into = casings if t.get("meta") == plotting.CASING else colours
+            into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
-    # one run of each optimizer: the optimizer's colour, everywhere
+    # one run of each optimizer: the optimizer's colour, everywhere; beneath each path its casing
     assert colours == {g: {OPTIMIZERS[k].color} for g, k in optimizer.items()}
+    assert casings == {g: {styles.casing_for(OPTIMIZERS[k].color)} for g, k in optimizer.items()}
     charts = step_charts(at)
     assert charts
     for chart in charts.values():

@@ -27,7 +27,7 @@ def trajectory_figure(at: AppTest) -> dict:
 
 def panel_latex(at: AppTest) -> str:
     """The substituted rule: the st.latex inside the inspector panel."""
-    found = [e.value for e in at.latex if "gathered" in e.value and re.search(r"_\{\d+\}", e.value)]
+    found = [e.value for e in at.latex if r"\begin{array}{l}" in e.value and re.search(r"_\{\d+\}", e.value)]
     assert len(found) == 1, found
     return found[0]
 
@@ -66,7 +66,8 @@ def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
     insp = inspect(t, k)
     record = t.record
     # The rule with this step's numbers is the core's, and its numbers are the recorded ones.
-    assert panel_latex(at).strip("$\n") == (r"\begin{gathered}" + insp.latex + r"\end{gathered}")
+    # (laid out one side of an equation a row, for the narrow column: issue 10, the rule was cut off)
+    assert panel_latex(at).strip("$\n") == ex.layout(insp.lines)
     rows = state_table(at)
     assert rows[f"position at step k = {k}"] == xy(t.path[k])
     assert rows["gradient used"] == xy(record.grads[k])

@@ -43,7 +43,8 @@ def drawn(at: AppTest, kind: str = "scatter") -> dict[str, dict]:
     """Each run's drawn path in one cell, by legend group (r<i>): name, x, y, line style."""
     out = {}
     for t in figure(at)["data"]:
-        if t["type"] == kind and str(t.get("mode", "")).startswith("lines"):  # lines+markers: isolated points
+        if (t["type"] == kind and str(t.get("mode", "")).startswith("lines")  # lines+markers: isolated points
+                and t.get("meta") != plotting.CASING):  # not the casing beneath it
             out[t["legendgroup"]] = {"name": t["name"], "x": decode(t["x"]), "y": decode(t["y"]), "line": t["line"]}
     return out
 

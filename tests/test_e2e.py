@@ -75,7 +75,8 @@ JS_PATHS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
   const list = (a) => Array.from(a || [], (v) => (Number.isFinite(v) ? v : null));
   for (const t of gd._fullData || []) {
-    if ((t.type === 'scatter' || t.type === 'scatter3d') && (t.mode || '').startsWith('lines') && t.legendgroup) {
+    if ((t.type === 'scatter' || t.type === 'scatter3d') && (t.mode || '').startsWith('lines') && t.legendgroup
+        && t.meta !== 'casing') {  // not the wider line beneath each path
       out[t.type + ':' + t.legendgroup] = {x: list(t.x), y: list(t.y)};
     }
   }
@@ -637,14 +638,16 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
     assert q["r0.batch"] == "240" and q["r1.batch"] == "16" and q["r2.batch"] == "1"
     assert q["r0.opt"] == q["r1.opt"] == q["r2.opt"] == "sgd"
     app.wait("() => document.querySelector('div.optviz-plot')._fullData"
-             ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup).length === 3")
+             ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup && d.meta !== 'casing')"
+             ".length === 3")
     paths = app.paths()
     contour = {k: p for k, p in paths.items() if k.startswith("scatter:")}
     assert set(contour) == {"scatter:r0", "scatter:r1", "scatter:r2"}
     assert len({json.dumps(p) for p in contour.values()}) == 3, "three different paths"
     # Three labels that tell the runs apart, in the legend.
     names = page.evaluate("() => document.querySelector('div.optviz-plot')._fullData"
-                          ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup)"
+                          ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup"
+                          " && d.meta !== 'casing')"
                           ".map((d) => d.name)")
     assert len(set(names)) == 3 and any("b=1" in n for n in names) and any("b=16" in n for n in names), names
 
@@ -688,7 +691,7 @@ JS_SHOW_ONLY_3D_PATH = """async (key) => {
 JS_3D_PATH_COLOURS = """() => {
   const gd = document.querySelector('div.optviz-plot'), out = {};
   for (const t of gd._fullData) {
-    const path = t.type === 'scatter3d' && (t.mode || '').startsWith('lines') && t.legendgroup;
+    const path = t.type === 'scatter3d' && (t.mode || '').startsWith('lines') && t.legendgroup && t.meta !== 'casing';
     if (path) out[t.legendgroup] = t.line.color;
   }
   return out;

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
-from optviz.explain import StepData, num
+from optviz.explain import StepData, layout, num
 from optviz.inspector import inspect, inspectable_steps
 from optviz.presets import PRESETS
 from optviz.schedules import Ramp, StepDecay
@@ -358,6 +358,7 @@ def test_substituted_rules_parse_in_katex():
     for key in KEYS:
         for _, t in _scenarios(key)[:2]:
             texts += [inspect(t, k).latex for k in (0, 3)]
+            texts += [layout(inspect(t, k).lines) for k in (0, 3)]  # as the panel shows it
         texts.append(OPTIMIZERS[key].rule)
     script = ("const katex = require('katex'); const texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
               "for (const t of texts) { katex.renderToString(t, {displayMode: true, throwOnError: true}); }"

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optviz import OPTIMIZERS, plotting, simulate
+from optviz import OPTIMIZERS, plotting, simulate, styles
 from optviz.figure_component import encode_payload
 from optviz.presets import PRESETS
 from optviz.registry import DEFAULT_SELECTION
@@ -50,7 +50,8 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     for frame in frames:
         assert not static & set(frame["traces"])  # never the surface again
         assert all(set(d) <= {"type", "x", "y", "z", "customdata"} for d in frame["data"])
-        assert len(frame["data"]) == len(frame["traces"]) == 4 * len(KEYS)
+        # per run and cell: the path's casing, the path and the moving marker (was 4 per run: no casing)
+        assert len(frame["data"]) == len(frame["traces"]) == 6 * len(KEYS)
     # The last frame draws every step of every path, however few frames there are.
     last = frames[-1]
     for idx, d in zip(last["traces"], last["data"], strict=True):
@@ -59,7 +60,8 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     middle = frames[len(frames) // 2]
     k = int(middle["name"])
     momentum_path = next(d for i, d in zip(middle["traces"], middle["data"], strict=True)
-                         if full["data"][i]["legendgroup"] == "momentum" and full["data"][i]["mode"] == "lines")
+                         if full["data"][i]["legendgroup"] == "momentum" and full["data"][i]["mode"] == "lines"
+                         and full["data"][i].get("meta") != plotting.CASING)
     np.testing.assert_allclose(momentum_path["x"], runs[1][1].path[: k + 1, 0].astype(np.float32))
 
 
@@ -93,7 +95,10 @@ def test_one_colour_per_optimizer_everywhere():
     for t in fig["data"]:
         if t.get("legendgroup"):
             colour = (t.get("line") or t.get("marker"))["color"]
-            assert colour == OPTIMIZERS[t["legendgroup"]].color
+            expected = OPTIMIZERS[t["legendgroup"]].color
+            if t.get("meta") == plotting.CASING:  # the line beneath each path: its casing colour
+                expected = styles.casing_for(expected)
+            assert colour == expected
     for t in plotting.loss_figure(s, runs)["data"]:
         assert (t.get("line") or t.get("marker"))["color"] == OPTIMIZERS[t["legendgroup"]].color
 
@@ -122,13 +127,15 @@ def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     for t in fig["data"]:
         if t["type"] == "scatter3d" and t["mode"] == "lines":
+            # the casing beneath a path runs CASING_DROP_3D of the lift lower than the path
+            above = 0.99 - (plotting.CASING_DROP_3D if t.get("meta") == plotting.CASING else 0.0)
             x, y, z = (np.asarray(t[k], dtype=float) for k in "xyz")
             ok = ~np.isnan(x)
             mesh = plotting._mesh_height(grid, x[ok], y[ok])
-            assert np.all(z[ok] >= mesh + 0.99 * lift), t["legendgroup"]
+            assert np.all(z[ok] >= mesh + above * lift), t["legendgroup"]
             # ... and above the true surface too
             true = plotting.z_transform(s, s.f(np.column_stack([x[ok], y[ok]])))
-            assert np.all(z[ok] >= true + 0.99 * lift)
+            assert np.all(z[ok] >= true + above * lift)
 
 
 # --- issue 6: what is drawn is what was computed ----------------------------------------------

@@ -94,18 +94,51 @@ def test_registry_uses_the_palette_and_known_dashes():
 
 
 def test_paths_stand_out_from_viridis():
-    """Normal vision: each colour at least MIN_VIRIDIS_DIFFERENCE from every Viridis sample. Under a
-    deficiency: the colour itself, or its outline, at least MIN_OUTLINE_VIRIDIS_DIFFERENCE from every
-    sample, and then the colour that far from its outline too (the line shows inside its casing)."""
+    """Normal vision: each optimizer's colour at least MIN_VIRIDIS_DIFFERENCE from every Viridis sample."""
     for key in OPTIMIZERS:
+        assert colors.distance_to_viridis(styles.style_for(key).color) >= styles.MIN_VIRIDIS_DIFFERENCE, key
+
+
+def test_casing_stands_out_from_viridis_for_every_vision():
+    """Every style (every optimizer's first six runs, the default runs among them) has a casing; at
+    each Viridis colour the path's colour or its casing differs from it by MIN_CASING_STANDOUT for
+    normal vision and every simulated deficiency, and the colour differs from its casing by
+    MIN_CASING_CONTRAST (the line shows inside its casing)."""
+    checked = 0
+    for key in OPTIMIZERS:
+        for index in range(len(styles.DASHES)):
+            style = styles.style_for(key, index)
+            assert style.outline in (styles.CASING_DARK, styles.CASING_LIGHT), (key, index)
+            for d in VISIONS:
+                assert colors.casing_standout(style.color, style.outline, d) >= styles.MIN_CASING_STANDOUT, \
+                    (key, index, d)
+                assert colors.difference(style.color, style.outline, d) >= styles.MIN_CASING_CONTRAST, (key, index, d)
+            checked += 1
+    assert checked == 6 * len(OPTIMIZERS)
+
+
+def test_default_runs_need_their_casing_and_have_it():
+    """The measurement behind the casing: under a deficiency some default colours come within
+    MIN_CASING_STANDOUT of Viridis (Adam's purple and Momentum's orange under protanopia, RMSProp's
+    green under tritanopia), and their casing lifts every one of them above it."""
+    blending = 0
+    for key in DEFAULT_SELECTION:
         style = styles.style_for(key)
-        assert colors.distance_to_viridis(style.color) >= styles.MIN_VIRIDIS_DIFFERENCE, key
         for d in colors.DEFICIENCIES:
-            if colors.distance_to_viridis(style.color, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE:
-                continue
-            assert style.outline is not None, (key, d)
-            assert colors.distance_to_viridis(style.outline, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE, (key, d)
-            assert colors.difference(style.color, style.outline, d) >= styles.MIN_OUTLINE_VIRIDIS_DIFFERENCE, (key, d)
+            if colors.distance_to_viridis(style.color, d) < styles.MIN_CASING_STANDOUT:
+                blending += 1
+                assert colors.casing_standout(style.color, style.outline, d) >= styles.MIN_CASING_STANDOUT, (key, d)
+    assert blending >= 3
+    assert styles.style_for("sgd").outline == styles.CASING_LIGHT  # black paths get a white casing
+    assert styles.style_for("momentum").outline == styles.CASING_DARK
+
+
+def test_casing_standout_is_the_pointwise_best_of_colour_and_casing():
+    # a colour on the scale itself is 0 from it; a casing far from that part of the scale lifts it
+    assert colors.casing_standout(colors.VIRIDIS[0], colors.VIRIDIS[0]) == pytest.approx(0.0, abs=1e-9)
+    assert colors.casing_standout(colors.VIRIDIS[0], "#ffffff") > colors.distance_to_viridis(colors.VIRIDIS[0])
+    assert colors.casing_standout("#000000", "#ffffff") >= max(colors.distance_to_viridis("#000000"),
+                                                               colors.distance_to_viridis("#ffffff"))
 
 
 def test_paths_show_on_the_white_step_charts():

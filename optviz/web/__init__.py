@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,25 @@ def to_json(obj: Any, default=json_default) -> str:
     """Strict JSON for the browser: numpy arrays as plotly typed arrays; a NaN outside an array
     fails here, loudly (JSON.parse would reject it in the page)."""
     return json.dumps(obj, separators=(",", ":"), allow_nan=False, default=default)
+
+
+def to_json_with_arrays(obj: Any) -> tuple[str, dict[str, dict]]:
+    """Strict JSON like `to_json`, every numeric array of 8 or more values written once: in the
+    text as {"$arr": id}, its typed-array spec in the returned table under that id (a hash of its
+    content, so an array shared by traces, such as a path's x in the 3-D and the 2-D cell and in
+    their casings, is stored once). The exported page resolves them with figure.js
+    (`optvizFigure.withArrays`), as the live view does with the pieces it receives."""
+    table: dict[str, dict] = {}
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.ndarray):
+            spec = typed_array_spec(o)
+            if spec is None:
+                return o.tolist()
+            aid = "a" + hashlib.blake2b(json.dumps(spec, separators=(",", ":")).encode("ascii"),
+                                        digest_size=8).hexdigest()
+            table[aid] = spec
+            return {"$arr": aid}
+        return json_default(o)
+
+    return to_json(obj, default), table

@@ -133,9 +133,25 @@
     return { frame: { duration: 60, redraw: true }, mode: "immediate", transition: { duration: 0 } };
   }
 
+  // {"$arr": id} -> the array `table[id]` (a typed-array spec), each decoded once and shared: the
+  // exported page writes every array once, as the live payload does (plotting.standalone_html).
+  function withArrays(value, table, decoded) {
+    decoded = decoded || new Map();
+    if (!value || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
+    if (Array.isArray(value)) return value.map((v) => withArrays(v, table, decoded));
+    if (typeof value.$arr === "string" && table && table[value.$arr]) {
+      if (!decoded.has(value.$arr)) decoded.set(value.$arr, decodeArray(table[value.$arr]));
+      return decoded.get(value.$arr);
+    }
+    const out = {};
+    for (const k of Object.keys(value)) out[k] = withArrays(value[k], table, decoded);
+    return out;
+  }
+
   // The exported HTML page: draw a compact figure once, with its frames.
   function show(Plotly, gd, fig) {
-    const data = (fig.data || []).map(decodeTrace);
+    const decoded = new Map();
+    const data = (fig.data || []).map((t) => decodeTrace(withArrays(t, fig.arrays, decoded)));
     const config = Object.assign({ responsive: true, displaylogo: false }, fig.config || {});
     const frames = expandFrames({ data, animation: fig.animation, frames: fig.frames });
     return draw(Plotly, gd, data, fig.layout || {}, frames, config).then(() => {
@@ -145,7 +161,7 @@
   }
 
   root.optvizFigure = {
-    decodeArray, decodeTrace, expandFrames, keepStaticCartesianTraces, quietInterruptedAnimations,
+    decodeArray, decodeTrace, withArrays, expandFrames, keepStaticCartesianTraces, quietInterruptedAnimations,
     isAnimating, draw, playArgs, show,
   };
 })(typeof globalThis !== "undefined" ? globalThis : window);
