@@ -380,10 +380,12 @@
     const layout = Object.assign({}, fig.layout || {});
     if (ctl && layout.height) layout.height = Math.max(200, layout.height - (ctl.el.offsetHeight || 64));
     const fit = fitLayout(layout, raw, gd.clientWidth || (gd.ownerDocument.defaultView || {}).innerWidth);
-    return draw(Plotly, gd, fit.data, fit.layout, frames, config).then(() => {
+    // Copies for plotly.js, which writes each frame into gd.data's objects: frameAt cuts from `raw`.
+    const plotted = fit.data.map((t) => Object.assign({}, t));
+    return draw(Plotly, gd, plotted, fit.layout, frames, config).then(() => {
       quietInterruptedAnimations(gd);
       keepStaticCartesianTraces(gd);
-      if (ctl) setControlsFigure(ctl, gd, fit.data, fig.animation);
+      if (ctl) setControlsFigure(ctl, gd, raw, fig.animation);
     });
   }
 

@@ -5,7 +5,7 @@
  * loader.js calls on every render of the component. What it keeps across reruns:
  *   - the div (so a rotated 3-D camera stays: Plotly.react, never a remount);
  *   - a page-wide cache of pieces by content id: numeric arrays (decoded once), traces (whose
- *     decoded objects are reused, so Plotly.react sees the same objects) and the layout and
+ *     decoded arrays are reused, so Plotly.react sees the same arrays) and the layout and
  *     animation spec. Python sends a piece in full once ({"$id": id, "$v": ...}, arrays in
  *     msg.arrays) and afterwards only {"$ref": id}; an id missing here (evicted, or in a
  *     message superseded before it arrived) is reported back ("missing") and Python resends it.
@@ -138,14 +138,8 @@
     const ov = gd._ov;
     if (msg !== ov.latest) return;  // a newer figure is queued: draw that one only
     const Plotly = await whenPlotly();
-    const missing = [], seen = new Set();
-    const data = msg.traceIds.map((id) => {
-      const t = resolvePiece(id, missing, true);
-      // The same object twice in one figure would confuse plotly: copy the second.
-      const trace = seen.has(t) ? Object.assign({}, t) : t;
-      seen.add(t);
-      return trace;
-    });
+    const missing = [];
+    const data = msg.traceIds.map((id) => resolvePiece(id, missing, true));
     const fig = {};
     for (const [key, id] of Object.entries(msg.partIds)) fig[key] = resolvePiece(id, missing, false);
     if (missing.length) {
@@ -184,15 +178,23 @@
     // Phones and tablets: the cells stacked, at the width the plot has now (a resize across
     // F.NARROW draws the figure again: see mount).
     const width = gd.clientWidth || gd.parentElement.clientWidth;
-    const fit = F.fitLayout(layout, data, width);
+    const fit = fig.animation ? F.fitLayout(layout, data, width) : { layout, data, narrow: false };
+    ov.fits = !!fig.animation;  // the step charts keep their layout at every width
     ov.narrow = fit.narrow;
     if (fit.narrow) fit.layout.height += ov.legendExtra || 0;
     gd.style.minHeight = `${fit.layout.height}px`;  // no jump while plotly.js loads or redraws
+    // plotly.js writes each frame's arrays into the objects of gd.data: it gets shallow copies
+    // (the same arrays, so Plotly.react still skips unchanged traces) and the cache keeps the
+    // whole paths, which the frames and the step slider cut from. (A copy also keeps one
+    // object twice in a figure from confusing plotly.)
+    const plotted = fit.data.map((t) => Object.assign({}, t));
     // The figure's own config (optviz.present: the toolbar's buttons) over the component's defaults.
-    await F.draw(Plotly, gd, fit.data, fit.layout, frames, Object.assign({}, ov.config, fig.config || {}));
-    if (fit.narrow && gd._fullLayout._size && gd._fullLayout._size.h < fit.plotHeight - 4) {
-      // The legend pushed the top margin down and squashed the cells: give that height back.
-      const extra = fit.plotHeight - gd._fullLayout._size.h;
+    await F.draw(Plotly, gd, plotted, fit.layout, frames, Object.assign({}, ov.config, fig.config || {}));
+    const drawnH = fit.narrow && gd._fullLayout._size ? gd._fullLayout._size.h : fit.plotHeight;
+    if (Math.abs(drawnH - fit.plotHeight) > 4) {
+      // The legend (its rows depend on the runs' names) took more or less of the top margin
+      // than last time: give the cells their height back, so the contour keeps its aspect.
+      const extra = fit.plotHeight - drawnH;
       ov.legendExtra = (ov.legendExtra || 0) + extra;
       gd.style.minHeight = `${fit.layout.height + extra}px`;
       await Plotly.relayout(gd, { height: fit.layout.height + extra });
@@ -201,7 +203,7 @@
     F.keepStaticCartesianTraces(gd);
     ov.drawn = msg.id;
     if (ctl && fig.animation) {
-      F.setControlsFigure(ctl, gd, fit.data, fig.animation);
+      F.setControlsFigure(ctl, gd, data, fig.animation);
       if (resume !== null && msg === ov.latest) {
         // A change made while playing keeps playing, with the new paths, from the same step.
         ctl.step = Math.min(resume, ctl.last);
@@ -254,7 +256,7 @@
       // A plot that crosses F.NARROW (a phone turned, a window resized) is drawn again, stacked or not.
       ov.resizeWatch = new ResizeObserver(() => {
         const w = gd.clientWidth;
-        if (!ov.latest || !gd._fullLayout || !(w > 0) || (w < F.NARROW) === !!ov.narrow) return;
+        if (!ov.fits || !ov.latest || !gd._fullLayout || !(w > 0) || (w < F.NARROW) === !!ov.narrow) return;
         const msg = ov.latest;
         ov.queue = ov.queue.then(() => render(gd, msg)).catch((err) => console.error("optviz plotly_view:", err));
       });
