@@ -1406,6 +1406,11 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
             assert scene["top"] + scene["height"] <= contour["top"] + 1, ("cells side by side", scene, contour)
             assert scene["width"] >= 0.8 * width and contour["width"] >= 0.7 * width, (scene, contour, width)
             assert contour["height"] >= 0.5 * contour["width"], ("the contour is squashed", contour)
+            # The results table scrolls sideways (all its columns reachable) rather than clipping them.
+            scrolls = page.evaluate("""() => [...document.querySelectorAll(
+              '.st-key-results_table, .st-key-results_table *')].some((e) => e.scrollWidth > e.clientWidth + 10
+                && /auto|scroll/.test(getComputedStyle(e).overflowX))""")
+            assert scrolls, "the results table does not scroll sideways"
         if query.get("present"):
             assert page.locator('[data-testid="stSidebar"]').is_hidden()
             assert boxes["plot"][3] <= viewport["height"], ("the chart is not above the fold", boxes)
