@@ -48,6 +48,34 @@ st.markdown(f"### {surface.title}")
 runs = [(plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color), run(k, lrs[k])) for k in DEFAULT_SELECTION]
 per = [plotting.optimizer_traces(surface, grid(), t, style, "both") for style, t in runs]
 figure = plotting.expand_frames(plotting.trajectory_figure(surface, grid(), per, steps=preset.steps, view="both"))
+
+
+def with_plotly_controls(fig: dict) -> dict:
+    """Play/Pause and a step slider as typical apps make them: plotly's own updatemenus and sliders
+    (optviz draws HTML controls under the plot instead), the cells lifted to leave them room."""
+    layout = fig["layout"]
+    layout["scene"]["domain"]["y"] = [0.14, 1.0]
+    layout["yaxis"]["domain"] = [0.2, 1.0]
+    layout["margin"]["b"] = 10
+    now = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    layout["updatemenus"] = [{
+        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0, "xanchor": "left",
+        "yanchor": "top", "pad": {"t": 0, "r": 10},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate",
+             "args": [None, {**now, "frame": {"duration": 60, "redraw": True}, "fromcurrent": True}]},
+            {"label": "❚❚ Pause", "method": "animate", "args": [[None], now]},
+        ],
+    }]
+    layout["sliders"] = [{
+        "active": len(fig["frames"]) - 1, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
+        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "left"}, "transition": {"duration": 0},
+        "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], now]} for f in fig["frames"]],
+    }]
+    return fig
+
+
+figure = with_plotly_controls(figure)
 st.plotly_chart(figure, key="trajectory")
 c1, c2 = st.columns(2)
 c1.plotly_chart(plotting.loss_figure(surface, runs), key="loss")

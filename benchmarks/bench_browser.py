@@ -219,13 +219,19 @@ class Page:
         self.lr = new
         return elapsed, self.since(before), new
 
+    def button(self, label: str):
+        """optviz's HTML Play/Pause toggle, or the baseline's plotly updatemenu button."""
+        own = self.page.locator(".optviz-controls .optviz-play")
+        return own.first if own.count() else self.page.locator(
+            ".js-plotly-plot g.updatemenu-button", has_text=label).first
+
     def play(self) -> None:
-        self.page.locator(".js-plotly-plot g.updatemenu-button", has_text="Play").first.click()
+        self.button("Play").click()
         self.page.wait_for_function(JS_PLAYING, timeout=TIMEOUT)
 
     def pause(self) -> None:
         if self.page.evaluate(JS_PLAYING):
-            self.page.locator(".js-plotly-plot g.updatemenu-button", has_text="Pause").first.click()
+            self.button("Pause").click()
         self.page.wait_for_timeout(300)
 
     def frame_time(self, frames: int = 25) -> float:

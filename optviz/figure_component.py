@@ -344,7 +344,9 @@ def _render(name: str, figure: Any, *, key: str, height: int, kind: str, events:
     inline = static_dir is None
     with st.container(gap=None):
         result = _component(name, static_dir is not None)(
-            key=key, data=data, default={**default, "missing": None}, height=height,
+            # The trajectory view sizes itself: on a phone its cells stack and it grows taller
+            # than `height` (view.js), which a fixed-height element would scroll.
+            key=key, data=data, default={**default, "missing": None}, height="content" if kind == "view" else height,
             on_missing_change=_forget_missing(key), **callbacks)
         if inline:
             # Never changes, so after the first message Streamlit's message cache sends a hash

@@ -208,6 +208,23 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted({round(float(v)) for v in np.linspace(0, steps, max_frames)})
 
 
+def step_ticks(steps: int, max_ticks: int = 6) -> list[int]:
+    """Round step numbers to label the step slider 0..steps with: the multiples of the smallest
+    spacing of the form 1, 2 or 5 × 10^k that gives at most `max_ticks` intervals (0, 100, ...,
+    500 for 500 steps; 0, 50, ..., 200 for 200; 0, 2, 4, 6 for 7). The slider itself reaches
+    every step; the label beside it names the exact one."""
+    steps = max(int(steps), 0)
+    spacing = 1
+    while steps / spacing > max_ticks:
+        spacing = _next_nice(spacing)
+    return list(range(0, steps + 1, spacing))
+
+
+def _next_nice(spacing: int) -> int:
+    """The nice spacing after `spacing`: 1 -> 2 -> 5 -> 10 -> 20 -> 50 -> 100 ..."""
+    return spacing * 5 // 2 if str(spacing)[0] == "2" else spacing * 2
+
+
 def _mesh_height(grid: SurfaceGrid, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Height of the drawn 3-D mesh at (x, y): bilinear between its nodes (points outside the
     grid take the nearest cell)."""
@@ -495,21 +512,26 @@ def trajectory_figure(
                 e["source"] = base + entry["source"]
             animated.append(e)
     fsteps = frame_steps(steps)
-    layout = _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height)
+    layout = _trajectory_layout(surface, grid, view, camera, height)
     return {
         "data": data,
         "layout": layout,
         "frames": [],
-        "animation": {"steps": fsteps, "traces": animated, "duration": int(speed_ms)},
+        # steps: the Play frames (capped); last: the slider's end (it reaches every step 0..last,
+        # drawn by figure.js frameAt); ticks: the round steps labelled under it.
+        "animation": {"steps": fsteps, "traces": animated, "duration": int(speed_ms), "last": int(steps),
+                      "ticks": step_ticks(steps)},
     }
 
 
-def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) -> dict:
+def _trajectory_layout(surface, grid, view, camera, height) -> dict:
+    """The layout of the cells. No plotly updatemenus or sliders: Play/Pause and the step slider
+    are HTML under the plot (optviz/web/figure.js mountControls), reachable by Tab and keys."""
     (x0, x1), (y0, y1) = surface.domain
     eye = dict(zip("xyz", camera or default_camera(surface), strict=True))
     layout: dict = {
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 48 if view in ("both", "contour") else 10},
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
         # A legend click would hide a path in this figure only: a run is hidden by its own switch in
@@ -522,7 +544,7 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
     }
     if view in ("both", "3d"):
         layout["scene"] = {
-            "domain": {"x": [0.0, 0.5] if view == "both" else [0.0, 1.0], "y": [0.14, 1.0]},
+            "domain": {"x": [0.0, 0.5] if view == "both" else [0.0, 1.0], "y": [0.0, 1.0]},
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
             "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
             "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift]},
@@ -539,31 +561,8 @@ def _trajectory_layout(surface, grid, view, fsteps, speed_ms, camera, height) ->
             "anchor": "y", "constrain": "domain",
         }
         layout["yaxis"] = {
-            "domain": [0.2, 1.0], "range": [y0, y1], "title": {"text": "y"}, "anchor": "x",
+            "domain": [0.0, 1.0], "range": [y0, y1], "title": {"text": "y"}, "anchor": "x",
         }
-    frame_args = {"frame": {"duration": int(speed_ms), "redraw": True}, "mode": "immediate",
-                  "transition": {"duration": 0}, "fromcurrent": True}
-    layout["updatemenus"] = [{
-        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0, "xanchor": "left",
-        "yanchor": "top", "pad": {"t": 0, "r": 10},
-        "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [None, frame_args]},
-            {"label": "❚❚ Pause", "method": "animate",
-             "args": [[None], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
-                               "transition": {"duration": 0}}]},
-        ],
-    }]
-    layout["sliders"] = [{
-        "active": len(fsteps) - 1, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top", "pad": {"t": 0, "b": 0},
-        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "left"},
-        "transition": {"duration": 0},
-        "steps": [
-            {"label": str(k), "method": "animate",
-             "args": [[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
-                                 "transition": {"duration": 0}}]}
-            for k in fsteps
-        ],
-    }]
     return layout
 
 
@@ -695,24 +694,29 @@ def default_camera(surface: Surface) -> tuple[float, float, float]:
     return camera_presets(surface)["Default"]
 
 
+def frame_at(figure: dict, k: int) -> dict:
+    """The frame of step k (any step 0..animation["last"], not only a Play frame): each animated
+    path cut to its first k + 1 points (at most to its last drawable one), each moving marker on
+    point k. The twin of figure.js frameAt, which the step slider draws (tests/test_component.py
+    checks they agree)."""
+    data = figure["data"]
+    frame_data, indices = [], []
+    for entry in figure["animation"]["traces"]:
+        i = entry["index"]
+        if entry["kind"] == "path":
+            stop = min(k, entry["end"] - 1) + 1
+            frame_data.append({"type": data[i]["type"], **{dim: data[i][dim][:stop] for dim in entry["dims"]}})
+        else:
+            src = data[entry["source"]]
+            j = max(0, min(k, entry["end"] - 1))
+            frame_data.append({"type": data[i]["type"], **{dim: [src[dim][j]] for dim in entry["dims"]}})
+        indices.append(i)
+    return {"name": str(k), "data": frame_data, "traces": indices}
+
+
 def expand_frames(figure: dict) -> dict:
     """A self-contained plotly figure: the frames that the browser component would build."""
-    anim = figure["animation"]
-    data = figure["data"]
-    frames = []
-    for k in anim["steps"]:
-        frame_data, indices = [], []
-        for entry in anim["traces"]:
-            i = entry["index"]
-            if entry["kind"] == "path":
-                stop = min(k, entry["end"] - 1) + 1
-                frame_data.append({"type": data[i]["type"], **{dim: data[i][dim][:stop] for dim in entry["dims"]}})
-            else:
-                src = data[entry["source"]]
-                j = max(0, min(k, entry["end"] - 1))
-                frame_data.append({"type": data[i]["type"], **{dim: [src[dim][j]] for dim in entry["dims"]}})
-            indices.append(i)
-        frames.append({"name": str(k), "data": frame_data, "traces": indices})
+    frames = [frame_at(figure, k) for k in figure["animation"]["steps"]]
     out = {key: value for key, value in figure.items() if key != "animation"}
     out["frames"] = frames
     return out

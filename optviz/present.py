@@ -87,11 +87,6 @@ def presentation_figure(figure: dict, present: int) -> dict:
     layout = out["layout"]
     layout["height"] = figure_height(lvl)
     layout["font"] = {**layout.get("font", {}), "size": round(layout.get("font", {}).get("size", 12) * font)}
-    for menu in layout.get("updatemenus", []):
-        menu["font"] = {"size": round(14 * font)}
-    for slider in layout.get("sliders", []):
-        slider["font"] = {"size": round(12 * font)}
-        slider.setdefault("currentvalue", {})["font"] = {"size": round(14 * font)}
     data = []
     for trace in figure["data"]:
         if trace.get("type") not in ("scatter", "scatter3d"):
@@ -127,24 +122,14 @@ def keep_settings(session_state) -> None:
 MODEBAR_BUTTONS = [["toImage", "resetScale2d", "resetCameraDefault3d"]]
 
 
-def arrange_controls(layout: dict, font_scale: float = 1.0) -> None:
-    """Play/Pause on their own row and the step slider across the whole width under them, so that
-    at no width do they cover the slider's "step" label."""
-    for menu in layout.get("updatemenus", []):
-        menu.update({"x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top"})
-    for slider in layout.get("sliders", []):
-        slider.update({"x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top"})
-        slider["pad"] = {**slider.get("pad", {}), "t": round(38 * font_scale), "b": 0}
-
-
 def decorate(figure: dict, encoded, present: int, extra_traces: list[dict], encode):
-    """The trajectory figure as shown: toolbar trimmed, controls apart, the inspector's traces and,
-    in presentation mode, larger. Returns (figure, encoded, height); `encode` is the view
-    component's `encode_figure`, which sends each trace to the page once, by its content."""
+    """The trajectory figure as shown: toolbar trimmed, the inspector's traces and, in presentation
+    mode, larger (the HTML Play/Pause and step slider under the plot follow its font size).
+    Returns (figure, encoded, height); `encode` is the view component's `encode_figure`, which
+    sends each trace to the page once, by its content."""
     lvl = level(present)
     shown = {**figure, "data": list(figure["data"]) + list(extra_traces),
              "layout": copy.deepcopy(figure["layout"]),
              "config": {**figure.get("config", {}), "modeBarButtons": MODEBAR_BUTTONS}}
     shown = presentation_figure(shown, lvl)
-    arrange_controls(shown["layout"], FONT_SCALE[lvl])
     return shown, encode(shown), figure_height(lvl)

@@ -72,14 +72,22 @@ def test_browser_frames_equal_python_expand_frames(surface_key, view, steps):
       globalThis.atob = (s) => Buffer.from(s, "base64").toString("latin1");
       const fig = JSON.parse(require("fs").readFileSync(0, "utf8"));
       fig.data = fig.data.map(optvizFigure.decodeTrace);
-      const frames = optvizFigure.expandFrames(fig).map((f) => ({name: f.name, traces: f.traces,
+      const plain = (f) => ({name: f.name, traces: f.traces,
         data: f.data.map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) =>
-          [k, typeof v === "string" ? v : Array.from(v, (x) => (Number.isFinite(x) ? x : null))])))}));
-      process.stdout.write(JSON.stringify(frames));
+          [k, typeof v === "string" ? v : Array.from(v, (x) => (Number.isFinite(x) ? x : null))])))});
+      // The Play frames, then the single frames the step slider draws at steps that are no frame.
+      const frames = optvizFigure.expandFrames(fig).map(plain);
+      const others = fig.others.map((k) => plain(optvizFigure.frameAt(fig.data, fig.animation, k)));
+      process.stdout.write(JSON.stringify(frames.concat(others)));
     """
+    frames = set(fig["animation"]["steps"])
+    others = [k for k in range(fig["animation"]["last"] + 1) if k not in frames][:6]
+    assert (steps + 1 > plotting.MAX_FRAMES) == bool(others)
+    payload = payload[:-1] + ',"others":' + json.dumps(others) + "}"
     js_frames = json.loads(node(script, payload))
     # A marker whose point lies outside the plot is NaN in a plain list (strict to_json refuses it).
-    py_text = json.dumps(plotting.expand_frames(fig)["frames"], default=web.json_default, allow_nan=True)
+    py_list = plotting.expand_frames(fig)["frames"] + [plotting.frame_at(fig, k) for k in others]
+    py_text = json.dumps(py_list, default=web.json_default, allow_nan=True)
     py_frames = json.loads(py_text.replace("NaN", "null"))
     assert len(js_frames) == len(py_frames) > 1
     for js, py in zip(js_frames, py_frames, strict=True):

@@ -13,6 +13,7 @@ set to a path, ``test_screenshot`` saves the default page there (``make screensh
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -26,6 +27,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import numpy as np
 import pytest
 
 from optviz.share import parse_query
@@ -112,10 +114,18 @@ JS_CONTOUR_BOX = """() => {
           xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
 }"""
 
+# The HTML step slider under the trajectory view (optviz/web/figure.js mountControls): the step on
+# screen ("active", also as its "label") and the number of steps it reaches (0..last).
 JS_SLIDER = """() => {
-  const gd = document.querySelector('div.optviz-plot'), s = gd._fullLayout.sliders[0];
-  return {active: s.active, label: s.steps[s.active].label, count: s.steps.length};
+  const input = document.querySelector('div.optviz-plot + .optviz-controls input.optviz-slider');
+  const play = input.closest('.optviz-controls').querySelector('.optviz-play');
+  return {active: Number(input.value), label: input.value, count: Number(input.max) + 1,
+          playing: play.getAttribute('aria-pressed') === 'true'};
 }"""
+CONTROLS = "div.optviz-plot + .optviz-controls"
+STEP_INPUT = f"{CONTROLS} input.optviz-slider"
+PLAY_BUTTON = f"{CONTROLS} button.optviz-play"
+JS_STEP = f"() => Number(document.querySelector('{STEP_INPUT}').value)"
 
 JS_ANIMATING = """() => {
   const td = document.querySelector('div.optviz-plot')._transitionData;
@@ -335,6 +345,15 @@ def test_default_page_draws_its_charts(app):
     app.assert_clean()
 
 
+# The step slider shows at least two new positions (Play is running).
+WAIT_TWO_NEW_STEPS = f"""(last) => {{
+  const k = Number(document.querySelector('{STEP_INPUT}').value);
+  window.__active = window.__active || new Set();
+  if (k !== last) window.__active.add(k);
+  return window.__active.size >= 2;
+}}"""
+
+
 def test_play_animates_and_keeps_the_contour(app):
     app.open(LIGHT)
     page = app.page
@@ -350,19 +369,14 @@ def test_play_animates_and_keeps_the_contour(app):
       gd.on('plotly_animatingframe', (e) => window.__frames.push(
         [e.name, gd.querySelectorAll('.contourlayer path').length]));
     }""")
-    page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+    page.locator(PLAY_BUTTON, has_text="Play").click()
     # The slider moves: at least two new positions, while the animation still runs.
-    app.wait("""(last) => {
-      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0];
-      window.__active = window.__active || new Set();
-      if (s.active !== last) window.__active.add(s.active);
-      return window.__active.size >= 2;
-    }""", arg=start["active"])
+    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
     assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
     assert app.contour_paths() > 0, "the contour vanished while playing"
     frames = page.evaluate("window.__frames")
     assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
-    page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    page.locator(PLAY_BUTTON, has_text="Pause").click()
     app.wait(f"() => !({JS_ANIMATING})()")
     stopped = page.evaluate(JS_SLIDER)
     assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
@@ -372,6 +386,132 @@ def test_play_animates_and_keeps_the_contour(app):
     for key, path in app.paths().items():
         assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
         assert path["x"] == full[key]["x"][: k + 1]
+    app.assert_clean()
+
+
+# Every run's drawn traces in the trajectory view: paths, moving markers and end marks (✕, ○).
+JS_RUN_TRACES = """() => {
+  const gd = document.querySelector('div.optviz-plot');
+  const list = (a) => Array.from(a || [], (v) => (Number.isFinite(v) ? v : null));
+  return (gd._fullData || []).filter((t) => (t.type === 'scatter' || t.type === 'scatter3d') && /^r[0-9]+$/.test(
+    t.legendgroup || '')).map((t) => ({type: t.type, group: t.legendgroup, mode: t.mode, x: list(t.x), y: list(t.y)}));
+}"""
+
+
+def _wait_step(app: App, k: int, lengths: dict[str, int]) -> None:
+    """The controls show step k and every run's drawn path (both cells) has `lengths[run]` points."""
+    app.wait("""([k, lengths]) => {
+      const input = document.querySelector('div.optviz-plot + .optviz-controls input.optviz-slider');
+      if (Number(input.value) !== k) return false;
+      const gd = document.querySelector('div.optviz-plot');
+      const paths = gd._fullData.filter((t) => (t.mode || '').startsWith('lines')
+        && lengths[t.legendgroup] !== undefined);
+      return paths.length > 0 && paths.every((t) => t.x.length === lengths[t.legendgroup]);
+    }""", arg=[k, lengths])
+
+
+def _computed(query: dict[str, str]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Each run's path as the view must draw it, from the same settings simulated here: float32
+    points, NaN outside the plot, up to the divergence step; and its number of drawable points."""
+    from optviz.plotting import inside_plot
+    from surfaces import SURFACES
+
+    state = parse_query(query)
+    surface = SURFACES[state.surface]
+    paths, ends = {}, {}
+    for i, run in enumerate(state.runs):
+        t = run.simulate(state.surface, state.start, state.steps, state.seed)
+        end = int(t.diverged_at) if bool(t.diverged) else len(t.path)
+        path = np.asarray(t.path[:max(end, 1)], dtype=float)
+        inside = inside_plot(surface, path)
+        paths[f"r{i}"] = np.where(inside[:, None], path, np.nan).astype(np.float32)
+        ends[f"r{i}"] = len(path)
+    return paths, ends
+
+
+def test_keyboard_reaches_play_and_the_step_slider(app):
+    """Tab reaches Play (with a visible focus ring) a few presses after the view's last control;
+    Space plays and pauses; on the step slider the arrows move exactly one step, Home and End go
+    to 0 and the last step, and the drawn paths follow."""
+    app.open(LIGHT)
+    page = app.page
+    steps = int(app.query()["steps"])
+    runs = sorted({k.split(":")[1] for k in app.paths()})
+    page.locator(".st-key-present input[type='radio']").first.focus()
+    on_play = f"() => document.activeElement === document.querySelector('{PLAY_BUTTON}')"
+    presses = 0
+    while presses < 12 and not page.evaluate(on_play):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert page.evaluate(on_play), "12 Tab presses after the Presentation switch never reached Play"
+    assert presses <= 6, presses  # the toolbar's three buttons, then Play
+    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                         "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert ring[0] != "none" and ring[1] >= 2, f"no visible focus ring on Play: {ring}"
+
+    page.evaluate(JS_WATCH_FRAMES)
+    page.keyboard.press("Space")
+    app.wait("() => new Set(window.__seen).size >= 3")  # frame after frame
+    assert page.evaluate(JS_SLIDER)["playing"]
+    page.keyboard.press("Space")
+    app.wait(f"() => !({JS_ANIMATING})()")
+    paused = page.evaluate(JS_SLIDER)
+    assert not paused["playing"] and paused["count"] == steps + 1, paused
+    k = paused["active"]
+    assert 0 < k < steps, f"Space did not pause mid-way: {paused}"
+
+    for _ in range(3):  # Play, step back, step forward (skipped when disabled), then the slider
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => document.activeElement === document.querySelector('{STEP_INPUT}')"):
+            break
+    assert page.evaluate(f"() => document.activeElement === document.querySelector('{STEP_INPUT}')")
+    full = {r: steps + 1 for r in runs}
+    for key, want in (("ArrowLeft", k - 1), ("ArrowLeft", k - 2), ("ArrowRight", k - 1), ("Home", 0),
+                      ("ArrowRight", 1), ("End", steps), ("ArrowLeft", steps - 1)):
+        page.keyboard.press(key)
+        _wait_step(app, want, {r: min(want + 1, n) for r, n in full.items()})
+        assert page.evaluate(JS_SLIDER)["active"] == want, key
+    app.assert_clean()
+
+
+def test_the_slider_reaches_every_step_and_draws_what_was_computed(app):
+    """Steps that are not Play frames (1, 3, 150, 299 of 300 are not), on a view with a run
+    that diverges at step 4 (its ✕ shows from step 3 on) and a noisy SGD run: the slider goes
+    there and each path, in both cells, is exactly the computed trajectory up to that step."""
+    query = {"surface": "rosenbrock", "r0.opt": "sgd", "r0.lr": "0.01", "r1.opt": "sgd", "r1.noise": "0.5",
+             "steps": "300"}
+    app.open(query)
+    page = app.page
+    computed, ends = _computed(query)
+    assert ends["r0"] == 4 and ends["r1"] == 301  # r0 diverged at step 4: steps 0..3 are drawn
+    frame_steps = set(page.evaluate("() => document.querySelector('div.optviz-plot')._optvizControls.frameSteps"))
+    assert page.evaluate(JS_SLIDER)["count"] == 301
+    for k in (1, 3, 150, 2, 299):
+        page.evaluate("""(k) => {
+          const input = document.querySelector('div.optviz-plot + .optviz-controls input.optviz-slider');
+          input.value = String(k);
+          input.dispatchEvent(new Event('input', {bubbles: true}));
+        }""", k)
+        lengths = {r: min(k + 1, n) for r, n in ends.items()}
+        _wait_step(app, k, lengths)
+        traces = page.evaluate(JS_RUN_TRACES)
+        for t in traces:
+            want = computed[t["group"]][: lengths[t["group"]]]
+            got = np.array([[np.nan if v is None else v for v in t[d]] for d in ("x", "y")], dtype=float).T
+            if t["mode"].startswith("lines"):
+                assert got.shape == want.shape, (k, t["type"], t["group"], got.shape)
+                np.testing.assert_array_equal(got, want.astype(float), err_msg=f"step {k} {t['type']} {t['group']}")
+            elif t["mode"] == "markers":  # the moving marker sits on the step's point
+                np.testing.assert_array_equal(got[0], want[-1].astype(float), err_msg=f"marker at {k}")
+            else:  # the ✕ of the diverged run: from step 3 on, at its last point inside the plot
+                assert t["group"] == "r0" and "text" in t["mode"]
+                shown = np.isfinite(got[:, 0]).any()
+                assert shown == (k >= 3), (k, t)
+                if shown:
+                    inside = computed["r0"][np.isfinite(computed["r0"][:, 0])]
+                    np.testing.assert_array_equal(got[np.isfinite(got[:, 0])][-1], inside[-1].astype(float))
+        assert {t["group"] for t in traces} == {"r0", "r1"}
+    assert {1, 3, 150, 299} & frame_steps == set(), "the steps checked must include ones that are not frames"
     app.assert_clean()
 
 
@@ -586,12 +726,13 @@ def test_the_exported_animation_plays_offline(app, browser, tmp_path):
                                timeout=TIMEOUT_MS)
         contour = f"() => {gd}.querySelectorAll('.contourlayer path').length"
         assert view.evaluate(contour) > 0
-        last = view.evaluate(f"() => {gd}.layout.sliders[0].active")
-        view.get_by_text("▶ Play").click()
+        step = "() => Number(document.querySelector('.optviz-controls input.optviz-slider').value)"
+        last = view.evaluate(step)
+        view.get_by_role("button", name="▶ Play").click()
         seen = set()
         deadline = time.monotonic() + 60
         while len(seen) < 3 and time.monotonic() < deadline:
-            active = view.evaluate(f"() => {gd}.layout.sliders[0].active")
+            active = view.evaluate(step)
             if active != last:
                 seen.add(active)
                 assert view.evaluate(contour) > 0, "the contour vanished while the export played"
@@ -652,14 +793,9 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
     assert len(set(names)) == 3 and any("b=1" in n for n in names) and any("b=16" in n for n in names), names
 
     start = page.evaluate(JS_SLIDER)
-    page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
-    app.wait("""(last) => {
-      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0];
-      window.__active = window.__active || new Set();
-      if (s.active !== last) window.__active.add(s.active);
-      return window.__active.size >= 2;
-    }""", arg=start["active"])
-    page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    page.locator(PLAY_BUTTON, has_text="Play").click()
+    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
+    page.locator(PLAY_BUTTON, has_text="Pause").click()
     app.wait(f"() => !({JS_ANIMATING})()")
     app.errors = [e for e in app.errors if e != "page error: undefined"]  # plotly's own (see above)
     stopped = page.evaluate(JS_SLIDER)
@@ -1013,7 +1149,7 @@ JS_WATCH_FRAMES = """() => {
 
 JS_FRAME_COUNT = """() => {
   const gd = document.querySelector('div.optviz-plot');
-  return {frames: (gd._transitionData._frames || []).length, steps: gd._fullLayout.sliders[0].steps.length};
+  return {frames: (gd._transitionData._frames || []).length, steps: gd._optvizControls.frameSteps.length};
 }"""
 
 
@@ -1026,11 +1162,17 @@ def _watch_errors(app: App) -> list[str]:
 
 
 def _press_play(app: App) -> None:
-    app.page.locator("div.optviz-plot g.updatemenu-button", has_text="Play").click()
+    """Play (the toggle shows Pause while playing: then it is pressed twice, Pause and Play)."""
+    button = app.page.locator(PLAY_BUTTON)
+    if button.get_attribute("aria-pressed") == "true":
+        button.click()
+    app.page.locator(PLAY_BUTTON, has_text="Play").click()
 
 
 def _press_pause(app: App) -> None:
-    app.page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
+    button = app.page.locator(PLAY_BUTTON)
+    if button.get_attribute("aria-pressed") == "true":
+        button.click()
     app.wait(f"() => !({JS_ANIMATING})()")
 
 
@@ -1076,10 +1218,7 @@ def _change_steps(app: App, presses: int) -> int:
     app.wait_query(lambda q: q.get("steps") == str(new), f"steps={new}")
     # The new figure is drawn: its step slider ends at the new last step (while playing, the
     # paths on screen are a frame's, so their length tells nothing).
-    app.wait(f"""() => {{
-      const s = document.querySelector('div.optviz-plot')._fullLayout.sliders[0].steps;
-      return s[s.length - 1].label === '{new}';
-    }}""")
+    app.wait(f"() => document.querySelector('{STEP_INPUT}').max === '{new}'")
     app.wait_idle()
     return new
 
@@ -1255,13 +1394,16 @@ def test_the_exported_animation_plays_pauses_and_plays_again_without_errors(app,
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 JS_CONTROL_BOXES = """() => {
-  const gd = document.querySelector('div.optviz-plot');
+  const gd = document.querySelector('div.optviz-plot'), ctl = gd.nextElementSibling;
   const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
-  return {plot: r(gd), modebar: [...gd.querySelectorAll('.modebar')].map(r),
+  const g = r(gd), c = r(ctl);
+  return {plot: [Math.min(g[0], c[0]), g[1], Math.max(g[2], c[2]), Math.max(g[3], c[3])],
+          modebar: [...gd.querySelectorAll('.modebar')].map(r),
           legend: [...gd.querySelectorAll('.legend .traces')].map(r),
-          buttons: [...gd.querySelectorAll('g.updatemenu-button')].map(r),
-          label: [...gd.querySelectorAll('.slider-container text')].filter((t) => /^step /.test(t.textContent)).map(r),
-          slider: [...gd.querySelectorAll('.slider-container .slider-rail-rect')].map(r)};
+          buttons: [...ctl.querySelectorAll('button')].map(r),
+          label: [...ctl.querySelectorAll('.optviz-step')].map(r),
+          slider: [...ctl.querySelectorAll('input.optviz-slider')].map(r),
+          ticks: [...ctl.querySelectorAll('.optviz-ticks span')].map(r)};
 }"""
 
 JS_INSPECTOR = """() => {
@@ -1291,26 +1433,58 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
         app = App(context.new_page(), app_url).open(query)
         page = app.page
         boxes = page.evaluate(JS_CONTROL_BOXES)
-        assert boxes["legend"] and boxes["buttons"] and boxes["label"], boxes
+        assert boxes["legend"] and len(boxes["buttons"]) == 3 and boxes["label"] and boxes["slider"], boxes
         for bar in boxes["modebar"]:
             assert not any(_overlap(bar, entry) for entry in boxes["legend"]), ("toolbar over the legend", boxes)
-        for button in boxes["buttons"]:
-            for other in boxes["label"] + boxes["slider"]:
-                assert not _overlap(button, other), ("Play/Pause over the step label or slider", boxes)
+        controls = boxes["buttons"] + boxes["label"] + boxes["slider"]
+        for i, a in enumerate(controls):  # Play/Pause, step back/forward, the step label, the slider
+            assert a[2] - a[0] > 10 and a[3] - a[1] > 10, ("a control has no size", boxes)
+            for b in controls[i + 1:]:
+                assert not _overlap(a, b), ("controls overlap", a, b, boxes)
+        ticks = boxes["ticks"]
+        assert not any(_overlap(a, b) for a, b in itertools.pairwise(ticks)), ("tick labels", boxes)
+        if touch:  # the picture shows the trajectory view from its legend down (under Streamlit's header)
+            page.evaluate("""() => {
+              const gd = document.querySelector('div.optviz-plot');
+              let box = gd.parentElement;  // Streamlit scrolls its main area, not the window
+              while (box && !(box.scrollHeight > box.clientHeight + 1
+                              && /auto|scroll/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+              (box || document.scrollingElement).scrollBy(0, gd.getBoundingClientRect().top - 64);
+            }""")
+            page.wait_for_timeout(300)
+        page.screenshot(path=str(DOCS / f"screen-{name}.png"))
+        if touch:
+            # Narrow screens: the 3-D cell above the contour, each about the whole width.
+            scene, contour = page.evaluate(JS_SCENE_BOX), page.evaluate(JS_CONTOUR_BOX)
+            width = boxes["plot"][2] - boxes["plot"][0]
+            assert scene["top"] + scene["height"] <= contour["top"] + 1, ("cells side by side", scene, contour)
+            assert scene["width"] >= 0.8 * width and contour["width"] >= 0.7 * width, (scene, contour, width)
+            assert contour["height"] >= 0.5 * contour["width"], ("the contour is squashed", contour)
+            # The results table scrolls sideways (all its columns reachable) rather than clipping them.
+            scrolls = page.evaluate("""() => [...document.querySelectorAll(
+              '.st-key-results_table, .st-key-results_table *')].some((e) => e.scrollWidth > e.clientWidth + 10
+                && /auto|scroll/.test(getComputedStyle(e).overflowX))""")
+            assert scrolls, "the results table does not scroll sideways"
         if query.get("present"):
             assert page.locator('[data-testid="stSidebar"]').is_hidden()
             assert boxes["plot"][3] <= viewport["height"], ("the chart is not above the fold", boxes)
             assert boxes["plot"][1] >= 0
-        page.screenshot(path=str(DOCS / f"screen-{name}.png"))
         # Play, by a tap on a touch screen, a click otherwise: the slider moves.
         before = page.evaluate(JS_SLIDER)["active"]
-        play = page.locator("div.optviz-plot g.updatemenu-button", has_text="Play")
+        play = page.locator(PLAY_BUTTON, has_text="Play")
         play.tap() if touch else play.click()
-        app.wait("(last) => document.querySelector('div.optviz-plot')._fullLayout.sliders[0].active !== last",
-                 arg=before)
-        page.locator("div.optviz-plot g.updatemenu-button", has_text="Pause").click()
-        app.errors = [e for e in app.errors if e != "page error: undefined"]  # plotly's interrupted Play
+        app.wait(f"(last) => ({JS_STEP})() !== last", arg=before)
+        pause = page.locator(PLAY_BUTTON, has_text="Pause")
+        pause.tap() if touch else pause.click()
+        app.wait(f"() => !({JS_ANIMATING})()")
         app.assert_clean()
+        if os.environ.get("OPTVIZ_VIEW_SHOTS"):  # the whole view, controls included, to look at
+            page.set_viewport_size({"width": viewport["width"], "height": 3000})
+            page.wait_for_timeout(1500)
+            page.locator("div.optviz-plot").locator("xpath=..").screenshot(
+                path=str(Path(os.environ["OPTVIZ_VIEW_SHOTS"]) / f"view-{name}.png"))
+            page.locator(".st-key-results_table").screenshot(
+                path=str(Path(os.environ["OPTVIZ_VIEW_SHOTS"]) / f"table-{name}.png"))
     finally:
         context.close()
 

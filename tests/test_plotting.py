@@ -110,6 +110,69 @@ def test_frame_steps_are_capped_and_include_the_ends():
     assert steps == sorted(set(steps))
 
 
+@pytest.mark.parametrize(("steps", "ticks"), [
+    (0, [0]), (1, [0, 1]), (7, [0, 2, 4, 6]), (40, [0, 10, 20, 30, 40]), (137, [0, 50, 100]),
+    (200, [0, 50, 100, 150, 200]), (500, [0, 100, 200, 300, 400, 500]), (1000, [0, 200, 400, 600, 800, 1000]),
+    (2000, [0, 500, 1000, 1500, 2000]),
+])
+def test_step_ticks_are_round_numbers(steps, ticks):
+    assert plotting.step_ticks(steps) == ticks
+
+
+@pytest.mark.parametrize("steps", [*range(0, 60), 99, 100, 101, 149, 150, 151, 250, 333, 999, 5000, 12345])
+def test_step_ticks_follow_the_nice_number_rule(steps):
+    """Multiples of the smallest spacing 1, 2 or 5 × 10^k that cuts 0..steps in at most 6 intervals."""
+    ticks = plotting.step_ticks(steps)
+    spacing = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    nice = [m * 10**e for e in range(6) for m in (1, 2, 5)]
+    assert spacing in nice and ticks == list(range(0, steps + 1, spacing))
+    assert steps / spacing <= 6
+    smaller = [n for n in nice if n < spacing]
+    assert not smaller or steps / max(smaller) > 6  # no smaller nice spacing would do
+    assert ticks[0] == 0 and ticks[-1] <= steps and steps - ticks[-1] < spacing
+
+
+def test_the_animation_spec_reaches_every_step_with_round_ticks():
+    _s, _runs, fig = build("beale", "both", steps=500)
+    anim = fig["animation"]
+    assert anim["last"] == 500 and anim["ticks"] == [0, 100, 200, 300, 400, 500]
+    assert len(anim["steps"]) <= plotting.MAX_FRAMES  # Play stays capped
+    assert "updatemenus" not in fig["layout"] and "sliders" not in fig["layout"]  # HTML controls instead
+
+
+def test_frame_at_a_step_that_is_no_frame_is_the_computed_path_up_to_it():
+    """The step slider draws any step k with frame_at (figure.js frameAt): each path is the
+    computed one, points 0..k, NaN outside the plot, and stops at a divergence with its ✕."""
+    s, runs, _styled, fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP)
+    noisy_s, noisy_runs, _styled, noisy_fig = figure_for("ravine", keys=["sgd"], noise=3.0, seed=0)
+    for surface, trajectories, figure, key in ((s, runs, fig, "sgd"), (s, runs, fig, "adam"),
+                                               (noisy_s, noisy_runs, noisy_fig, "sgd")):
+        t = trajectories[key]
+        end = int(t.diverged_at) if t.diverged else len(t.path)
+        frames = set(figure["animation"]["steps"])
+        last = figure["animation"]["last"]
+        checked = [*[k for k in range(last + 1) if k not in frames][:5], 1, 2, 3, last]
+        for k in checked:
+            frame = plotting.frame_at(figure, k)
+            assert frame["name"] == str(k)
+            for idx, d in zip(frame["traces"], frame["data"], strict=True):
+                trace = figure["data"][idx]
+                if trace["legendgroup"] != key or trace["mode"] not in ("lines", "lines+markers"):
+                    continue
+                n = min(k + 1, end)
+                want = t.path[:n].astype(np.float32)
+                want[~plotting.inside_plot(surface, t.path[:n])] = np.nan
+                for dim, col in (("x", 0), ("y", 1)):
+                    got = np.asarray(d[dim], dtype=np.float32)
+                    np.testing.assert_array_equal(got, want[:, col], err_msg=f"{key} step {k} {dim}")
+            marks = [d for i, d in zip(frame["traces"], frame["data"], strict=True)
+                     if figure["data"][i]["legendgroup"] == key and "text" in figure["data"][i]["mode"]]
+            if t.diverged:
+                assert marks and all(np.isfinite(np.asarray(m["x"], dtype=float)).any() == (k >= end - 1)
+                                     for m in marks), k
+        assert any(k not in frames for k in checked) or last + 1 <= plotting.MAX_FRAMES
+
+
 def test_standalone_html_works_offline():
     _s, _, fig = build("bowl", "both", steps=40)
     html = plotting.standalone_html(fig, "Bowl")

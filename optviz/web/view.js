@@ -5,7 +5,7 @@
  * loader.js calls on every render of the component. What it keeps across reruns:
  *   - the div (so a rotated 3-D camera stays: Plotly.react, never a remount);
  *   - a page-wide cache of pieces by content id: numeric arrays (decoded once), traces (whose
- *     decoded objects are reused, so Plotly.react sees the same objects) and the layout and
+ *     decoded arrays are reused, so Plotly.react sees the same arrays) and the layout and
  *     animation spec. Python sends a piece in full once ({"$id": id, "$v": ...}, arrays in
  *     msg.arrays) and afterwards only {"$ref": id}; an id missing here (evicted, or in a
  *     message superseded before it arrived) is reported back ("missing") and Python resends it.
@@ -134,34 +134,12 @@
     return entry.resolved;
   }
 
-  async function stopAnimation(Plotly, gd) {
-    const stop = Plotly.animate(gd, [null], {
-      mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 },
-    }).catch(() => {});
-    await Promise.race([stop, new Promise((r) => setTimeout(r, 500))]);
-  }
-
-  // The frame to go on from after a new figure: the last one at or before `name` (steps are
-  // frame names), or the first if none.
-  function resumeIndex(frames, name) {
-    const k = Number(name);
-    let best = 0;
-    frames.forEach((f, i) => { if (Number(f.name) <= k) best = i; });
-    return best;
-  }
-
   async function render(gd, msg) {
     const ov = gd._ov;
     if (msg !== ov.latest) return;  // a newer figure is queued: draw that one only
     const Plotly = await whenPlotly();
-    const missing = [], seen = new Set();
-    const data = msg.traceIds.map((id) => {
-      const t = resolvePiece(id, missing, true);
-      // The same object twice in one figure would confuse plotly: copy the second.
-      const trace = seen.has(t) ? Object.assign({}, t) : t;
-      seen.add(t);
-      return trace;
-    });
+    const missing = [];
+    const data = msg.traceIds.map((id) => resolvePiece(id, missing, true));
     const fig = {};
     for (const [key, id] of Object.entries(msg.partIds)) fig[key] = resolvePiece(id, missing, false);
     if (missing.length) {
@@ -175,12 +153,18 @@
     // Constant uirevision keeps 2-D zoom too; changing it from Python resets the view.
     if (layout.uirevision === undefined || layout.uirevision === null) layout.uirevision = "optviz";
     const firstDraw = !gd._fullLayout;
+    // The animation's controls (HTML, under the plot) take their height from the figure's.
+    const ctl = fig.animation ? F.mountControls(Plotly, gd) : gd._optvizControls;
+    if (ctl) {
+      ctl.el.hidden = !fig.animation;
+      ctl.el.style.setProperty("--optviz-font", `${(layout.font && layout.font.size) || 13}px`);
+      if (fig.animation) layout.height = Math.max(200, layout.height - (ctl.el.offsetHeight || 64));
+    }
     let resume = null;
     if (!firstDraw) {
-      if (F.isAnimating(gd)) {
-        const current = gd._transitionData._currentFrame;  // {name, frame, ...} while playing
-        resume = current && typeof current === "object" ? current.name : current;
-        await stopAnimation(Plotly, gd);
+      if (ctl && (ctl.playing || F.isAnimating(gd))) {
+        if (ctl.playing) resume = ctl.step;  // the step on screen while playing
+        await ctl.pause();
       }
       if (String(layout.uirevision) === String(ov.uirevision)) {
         for (const id of (gd._fullLayout._subplots || {}).gl3d || []) {
@@ -191,15 +175,40 @@
     }
     ov.uirevision = layout.uirevision;
     const frames = F.expandFrames({ data, animation: fig.animation, frames: fig.frames });
+    // Phones and tablets: the cells stacked, at the width the plot has now (a resize across
+    // F.NARROW draws the figure again: see mount).
+    const width = gd.clientWidth || gd.parentElement.clientWidth;
+    const fit = fig.animation ? F.fitLayout(layout, data, width) : { layout, data, narrow: false };
+    ov.fits = !!fig.animation;  // the step charts keep their layout at every width
+    ov.narrow = fit.narrow;
+    if (fit.narrow) fit.layout.height += ov.legendExtra || 0;
+    gd.style.minHeight = `${fit.layout.height}px`;  // no jump while plotly.js loads or redraws
+    // plotly.js writes each frame's arrays into the objects of gd.data: it gets shallow copies
+    // (the same arrays, so Plotly.react still skips unchanged traces) and the cache keeps the
+    // whole paths, which the frames and the step slider cut from. (A copy also keeps one
+    // object twice in a figure from confusing plotly.)
+    const plotted = fit.data.map((t) => Object.assign({}, t));
     // The figure's own config (optviz.present: the toolbar's buttons) over the component's defaults.
-    await F.draw(Plotly, gd, data, layout, frames, Object.assign({}, ov.config, fig.config || {}));
+    await F.draw(Plotly, gd, plotted, fit.layout, frames, Object.assign({}, ov.config, fig.config || {}));
+    const drawnH = fit.narrow && gd._fullLayout._size ? gd._fullLayout._size.h : fit.plotHeight;
+    if (Math.abs(drawnH - fit.plotHeight) > 4) {
+      // The legend (its rows depend on the runs' names) took more or less of the top margin
+      // than last time: give the cells their height back, so the contour keeps its aspect.
+      const extra = fit.plotHeight - drawnH;
+      ov.legendExtra = (ov.legendExtra || 0) + extra;
+      gd.style.minHeight = `${fit.layout.height + extra}px`;
+      await Plotly.relayout(gd, { height: fit.layout.height + extra });
+    }
     F.quietInterruptedAnimations(gd);
     F.keepStaticCartesianTraces(gd);
     ov.drawn = msg.id;
-    if (resume !== undefined && resume !== null && frames.length && msg === ov.latest) {
-      // A change made while playing keeps playing, with the new paths, from the same step.
-      const names = frames.map((f) => f.name).slice(resumeIndex(frames, resume));
-      Plotly.animate(gd, names, F.playArgs(layout)).catch(() => {});
+    if (ctl && fig.animation) {
+      F.setControlsFigure(ctl, gd, data, fig.animation);
+      if (resume !== null && msg === ov.latest) {
+        // A change made while playing keeps playing, with the new paths, from the same step.
+        ctl.step = Math.min(resume, ctl.last);
+        ctl.start();
+      }
     }
     if (firstDraw) {
       attachListeners(gd);
@@ -270,6 +279,16 @@
         ov.queue = ov.queue.then(() => render(gd, msg))
           .catch((err) => console.error("optviz plotly_view:", err));
       }
+    }
+    if (!ov.resizeWatch && typeof ResizeObserver !== "undefined") {
+      // A plot that crosses F.NARROW (a phone turned, a window resized) is drawn again, stacked or not.
+      ov.resizeWatch = new ResizeObserver(() => {
+        const w = gd.clientWidth;
+        if (!ov.fits || !ov.latest || !gd._fullLayout || !(w > 0) || (w < F.NARROW) === !!ov.narrow) return;
+        const msg = ov.latest;
+        ov.queue = ov.queue.then(() => render(gd, msg)).catch((err) => console.error("optviz plotly_view:", err));
+      });
+      ov.resizeWatch.observe(gd);
     }
     // Called on unmount only; frees the WebGL context.
     return () => setTimeout(() => {
