@@ -1344,7 +1344,9 @@ def _add_run(app: App, optimizer_name: str, count: int) -> None:
     """Pick the new run's optimizer under the runs and click Add run, as a person does."""
     page = app.page
     page.locator(".st-key-add_optimizer [role='combobox']").click()
-    page.get_by_role("option", name=optimizer_name, exact=True).click()
+    page.keyboard.type(optimizer_name)  # the box filters its options as one types
+    page.keyboard.press("Enter")
+    app.wait(f"() => document.querySelector('.st-key-add_optimizer').innerText.includes({json.dumps(optimizer_name)})")
     app.wait_idle()
     page.locator(".st-key-add_run button").click()
     _wait_runs(app, count)
@@ -1470,6 +1472,8 @@ def test_the_ravine_lesson_opened_from_its_link(app, tmp_path):
     lines = page.evaluate(JS_RUN_LINES, "div.optviz-plot")
     assert sorted(n for _, n, *_ in lines) == sorted(lesson.labels)
     assert not page.evaluate("() => !!document.querySelector('div.optviz-plot')._fullLayout.scene")  # contour only
+    page.set_viewport_size({"width": 1500, "height": 1650})  # the text and the whole contour map in one picture
+    app.wait_idle()
     target = DOCS / "lessons.png" if os.environ.get("OPTVIZ_DOCS") else tmp_path / "lessons.png"
     page.screenshot(path=str(target))
     app.assert_clean()
