@@ -1394,6 +1394,7 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     1500x1000 and 1280x720 in tmp_path; with OPTVIZ_DOCS set, the first is saved as docs/runs-8.png."""
     page = app.page
     app.open({"surface": "beale", "r0.opt": "sgd", "r1.opt": "adam", "r2.opt": "momentum", "r3.opt": "nesterov"})
+    _open_run(app, 1)  # from three runs on, the editors open closed
     page.locator('[data-testid="stSidebar"] .st-key-duplicate-1 button').first.click()  # a second Adam (run 2)
     _wait_runs(app, 5)
     _open_run(app, 2)
@@ -1417,11 +1418,16 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     assert len(set(names.values())) == 8, names  # eight different labels in the legend
     looks = {g: (c, d) for g, _, c, d in contour}
     assert len(set(looks.values())) == 8, looks  # no two runs drawn alike
-    for chart in ("loss_chart", "distance_chart", "x_chart", "y_chart"):  # every chart: the same runs, styles
-        drawn = page.evaluate(JS_RUN_LINES, f".st-key-{chart} div.optviz-plot")
+    count = page.evaluate("() => document.querySelectorAll('div.optviz-chart').length")
+    assert count >= 4, count  # loss, distance, x(t), y(t): the same runs in the same styles
+    for n in range(count):
+        drawn = page.evaluate(
+            "(n) => (document.querySelectorAll('div.optviz-chart')[n]._fullData || []).filter((t) => t.type === "
+            "'scatter' && (t.mode || '').startsWith('lines') && t.legendgroup && t.hoverinfo !== 'skip')"
+            ".map((t) => [t.legendgroup, t.name, t.line.color, t.line.dash])", n)
         # (a chart's name may add " — diverged at step k")
-        assert {g: (n.split(" — ")[0], (c, d)) for g, n, c, d in drawn} == {g: (names[g], looks[g]) for g in groups}, (
-            chart, drawn)
+        assert {g: (nm.split(" — ")[0], (c, d)) for g, nm, c, d in drawn} == {
+            g: (names[g], looks[g]) for g in groups}, (n, drawn)
     table = page.locator(".st-key-results_table")
     table.scroll_into_view_if_needed()
     app.wait("() => document.querySelectorAll('.st-key-results_table [role=\"row\"]').length >= 9 || "
