@@ -501,20 +501,20 @@ with st.sidebar:
         st.warning(ss.pop("runs_message"), icon=":material/info:")
     for i, run in enumerate(state.runs):
         run_editor(i, run, run_styles[i], state.steps, expanded=len(state.runs) <= 2)
-    a1, a2 = st.columns([3, 2], vertical_alignment="bottom")
-    a1.selectbox("Optimizer of a new run", list(OPTIMIZERS), key="add_optimizer",
+    # One control a line: side by side, the sidebar's width cut the optimizer's name and the buttons' labels.
+    st.selectbox("Optimizer of a new run", list(OPTIMIZERS), key="add_optimizer",
                  format_func=lambda k: OPTIMIZERS[k].name)
-    a2.button(":material/add: Add run", key="add_run", on_click=on_add_run, width="stretch",
+    st.button(":material/add: Add run", key="add_run", on_click=on_add_run, width="stretch",
               disabled=len(state.runs) >= decl.MAX_RUNS)
     if state.runs:
         with st.expander(":material/stacks: Sweep a run's hyperparameter", key="sweep_panel"):
             sweep_controls(state.runs, run_names)
-    l1, l2 = st.columns([3, 2], vertical_alignment="bottom")
     if "lr_for_all" not in ss:
         ss["lr_for_all"] = 0.01
-    l1.number_input("One learning rate η for all", min_value=1e-5, max_value=1000.0, format="%g",
+    st.number_input("One learning rate η for all", min_value=1e-5, max_value=1000.0, format="%g",
                     key="lr_for_all", step=0.001)
-    l2.button("Apply to all", key="apply_lr_for_all", on_click=on_same_lr, width="stretch", disabled=not state.runs,
+    st.button("Apply to all runs", key="apply_lr_for_all", on_click=on_same_lr, width="stretch",
+              disabled=not state.runs,
               help="Every run's η set to this value: the teaching material's comparison at one global rate.")
 
 

@@ -771,12 +771,9 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
     duplicate(0, 2)  # two runs: both expanders open
     batch(1, "ArrowLeft", 4, "16")  # the copy becomes mini-batch 16 (240 -> 128 -> 64 -> 32 -> 16) ...
     duplicate(1, 3)  # ... is duplicated (the new run 2 keeps 16) ...
-    # ... and the new copy becomes SGD, one sample per step (16 -> 8 -> 4 -> 2 -> 1). Keys go to a
-    # slider that has not been moved yet: in headless Chromium a slider moved before a rerun that
-    # added a run did not take keyboard input again (a mouse drag does; see the closing note).
-    batch(2, "ArrowLeft", 4, "1")
+    batch(1, "Home", 1, "1")  # ... and run 1, its slider moved before the rerun, becomes SGD (b = 1)
     q = app.query()
-    assert q["r0.batch"] == "240" and q["r1.batch"] == "16" and q["r2.batch"] == "1"
+    assert q["r0.batch"] == "240" and q["r1.batch"] == "1" and q["r2.batch"] == "16"
     assert q["r0.opt"] == q["r1.opt"] == q["r2.opt"] == "sgd"
     app.wait("() => document.querySelector('div.optviz-plot')._fullData"
              ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup && d.meta !== 'casing')"
@@ -1556,4 +1553,160 @@ def test_the_exported_html_names_its_settings_and_links_back(app, tmp_path):
     gif.value.save_as(gif_path)
     image = Image.open(gif_path)
     assert image.format == "GIF" and image.n_frames > 1
+    app.assert_clean()
+
+
+# --- issue 9: eight runs built from the sidebar; a slider moved again after a run is added ------
+
+# Each run's path or line in one plot, as drawn: [legendgroup, name, colour, dash] of the line traces
+# that hover (a casing drawn beneath a line, if any, does not), of the contour cell or a chart.
+JS_RUN_LINES = """(selector) => {
+  const gd = document.querySelector(selector);
+  return (gd._fullData || []).filter((t) => t.type === 'scatter' && (t.mode || '').startsWith('lines')
+    && t.legendgroup && t.hoverinfo !== 'skip').map((t) => [t.legendgroup, t.name, t.line.color, t.line.dash]);
+}"""
+
+
+def _wait_runs(app: App, count: int) -> None:
+    """The sidebar shows `count` run editors (their expanders, keyed run-<i>) and the script is idle."""
+    app.wait("(n) => Array.from(document.querySelectorAll('[data-testid=\"stSidebar\"] [class*=\"st-key-run-\"]'))"
+             ".filter((e) => Array.from(e.classList).some((c) => /^st-key-run-\\d+$/.test(c))).length === n",
+             arg=count)
+    app.wait_idle()
+
+
+def _add_run(app: App, count: int) -> None:
+    """Click Add run (a run of the optimizer chosen beside it, SGD unless changed)."""
+    app.page.locator(".st-key-add_run button").click()
+    _wait_runs(app, count)
+
+
+def _open_run(app: App, index: int) -> None:
+    """Open run `index`'s editor if it is closed (from three runs on, editors open closed)."""
+    slider = app.range_input(f"r{index}.lr")
+    slider.wait_for(state="attached")
+    if not slider.is_visible():
+        app.page.locator(f'[data-testid="stSidebar"] .st-key-run-{index} summary').click()
+    slider.wait_for(state="visible")
+
+
+def test_a_slider_moved_before_a_run_is_added_moves_again_after(app):
+    """A person moves a run's slider, adds a run (or duplicates one, or removes one), then moves
+    the same slider again: it takes the keys again, every time (arrow keys and Home), and the link
+    follows. (An earlier version of the GD vs SGD vs mini-batch test saw a moved slider stop taking
+    keys after a rerun that added a run; with the run editors keyed by run (expander run.<i>,
+    widgets r<i>.*, ids from the key alone) it does not happen.)"""
+    app.open({"surface": "mse", "r0.opt": "sgd", "r1.opt": "sgd", "steps": "50"})
+
+    def move(index: int, presses: int, want: str) -> None:
+        _open_run(app, index)
+        app.press(app.range_input(f"r{index}.batch"), "ArrowLeft", presses)
+        app.wait_query(lambda q: q.get(f"r{index}.batch") == want, f"r{index}.batch={want}")
+        app.wait_idle()
+
+    move(1, 4, "16")  # 240 (the full batch) -> 128 -> 64 -> 32 -> 16
+    _add_run(app, 3)
+    move(1, 1, "8")  # the same slider, after a rerun that added a run
+    app.page.locator('[data-testid="stSidebar"] .st-key-duplicate-1 button').first.click()
+    _wait_runs(app, 4)
+    move(1, 1, "4")  # ... after one that duplicated its own run (the copy, run 2, keeps 8)
+    move(2, 1, "4")
+    app.page.locator('[data-testid="stSidebar"] .st-key-remove-0 button').first.click()
+    _wait_runs(app, 3)
+    move(0, 1, "2")  # ... after one that removed the run above it: it is run 0 now
+    q = app.query()
+    assert (q["r0.batch"], q["r1.batch"], q["r2.batch"]) == ("2", "4", "240"), q
+    app.press(app.range_input("r2.batch"), "Home", 1)  # a slider moved before two reruns that added runs
+    app.wait_query(lambda q: q.get("r2.batch") == "1", "r2.batch=1")
+    app.wait_idle()
+    app.assert_clean()
+
+
+def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
+    """Issue 9, as a person checks it: eight runs built from the sidebar (added, duplicated, a swept
+    learning rate, four GD runs) on Beale; the legend, the trajectory view, the loss chart and the table name the
+    same eight runs, no two drawn alike (colour or dash), and the sidebar lists them. Screenshots at
+    1500x1000 and 1280x720 in tmp_path; with OPTVIZ_DOCS set, the first is saved as docs/runs-8.png."""
+    page = app.page
+    app.open({"surface": "beale", "r0.opt": "sgd", "r1.opt": "adam", "r2.opt": "momentum", "r3.opt": "nesterov"})
+    _open_run(app, 1)  # from three runs on, the editors open closed
+    page.locator('[data-testid="stSidebar"] .st-key-duplicate-1 button').first.click()  # a second Adam (run 2)
+    _wait_runs(app, 5)
+    _open_run(app, 2)
+    app.press(app.range_input("r2.lr"), "ArrowRight", 3)  # ... with a larger learning rate
+    app.wait_query(lambda q: q.get("r2.lr") != q.get("r1.lr"), "r2.lr != r1.lr")
+    app.wait_idle()
+    page.locator('[data-testid="stSidebar"] .st-key-sweep_panel summary').click()
+    page.locator(".st-key-sweep-go button").click()  # run 0 (GD), its learning rate x1/3, x1, x3
+    _wait_runs(app, 7)
+    _add_run(app, 8)  # a fourth GD run, at the preset's learning rate
+    q = app.query()
+    assert [q[f"r{i}.opt"] for i in range(8)] == ["sgd", "sgd", "sgd", "adam", "adam", "momentum", "nesterov",
+                                                  "sgd"], q
+    assert len({q[f"r{i}.lr"] for i in range(3)}) == 3  # the sweep
+
+    lines = page.evaluate(JS_RUN_LINES, "div.optviz-plot")
+    contour = [line for line in lines if line[0].startswith("r")]
+    groups = {g for g, *_ in contour}
+    assert groups == {f"r{i}" for i in range(8)}, contour
+    names = {g: n for g, n, *_ in contour}
+    assert len(set(names.values())) == 8, names  # eight different labels in the legend
+    looks = {g: (c, d) for g, _, c, d in contour}
+    assert len(set(looks.values())) == 8, looks  # no two runs drawn alike
+    count = page.evaluate("() => document.querySelectorAll('div.optviz-chart').length")
+    assert count >= 4, count  # loss, distance, x(t), y(t): the same runs in the same styles
+    for n in range(count):
+        drawn = page.evaluate(
+            "(n) => (document.querySelectorAll('div.optviz-chart')[n]._fullData || []).filter((t) => t.type === "
+            "'scatter' && (t.mode || '').startsWith('lines') && t.legendgroup && t.hoverinfo !== 'skip')"
+            ".map((t) => [t.legendgroup, t.name, t.line.color, t.line.dash])", n)
+        # (a chart's name may add " — diverged at step k")
+        assert {g: (nm.split(" — ")[0], (c, d)) for g, nm, c, d in drawn} == {
+            g: (names[g], looks[g]) for g in groups}, (n, drawn)
+    table = page.locator(".st-key-results_table")
+    table.scroll_into_view_if_needed()
+    app.wait("() => document.querySelectorAll('.st-key-results_table [role=\"row\"]').length >= 9 || "
+             "document.querySelectorAll('.st-key-results_table canvas').length > 0")
+    sidebar_text = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Runs (8 of at most 24)" in sidebar_text
+    for name in names.values():
+        assert name in sidebar_text, name  # each run's editor carries its legend label
+
+    page.evaluate("() => window.scrollTo(0, 0)")
+    shots = {}
+    for size in ({"width": 1500, "height": 1000}, {"width": 1280, "height": 720}):
+        page.set_viewport_size(size)
+        app.wait_idle()
+        shots[size["width"]] = tmp_path / f"runs-8-{size['width']}x{size['height']}.png"
+        page.screenshot(path=str(shots[size["width"]]))
+        page.locator('[data-testid="stSidebar"] [data-testid="stSidebarContent"]').evaluate(
+            "(e) => e.scrollTo(0, e.scrollHeight)")
+        page.screenshot(path=str(tmp_path / f"runs-8-{size['width']}-sidebar-end.png"))
+        page.locator('[data-testid="stSidebar"] [data-testid="stSidebarContent"]').evaluate("(e) => e.scrollTo(0, 0)")
+    if os.environ.get("OPTVIZ_DOCS"):
+        page.set_viewport_size(VIEWPORT)
+        app.wait_idle()
+        page.locator('[data-testid="stSidebar"] [data-testid="stSidebarContent"]').evaluate(
+            "(e) => e.scrollTo(0, e.querySelector('.st-key-add_run').getBoundingClientRect().top "
+            "+ e.scrollTop - e.clientHeight + 80)")
+        page.screenshot(path=str(DOCS / "runs-8.png"))
+    app.assert_clean()
+
+
+def test_the_ravine_lesson_opened_from_its_link(app, tmp_path):
+    """?lesson=ravine-zigzag: the lesson's text, its three runs on the contour map (the view the
+    lesson asks for); with OPTVIZ_DOCS set, saved as docs/lessons.png."""
+    from optviz.lessons import get_lesson
+
+    lesson = get_lesson("ravine-zigzag")
+    app.open({"lesson": lesson.key})
+    page = app.page
+    assert lesson.title in page.locator(".st-key-lesson_text").inner_text()
+    lines = page.evaluate(JS_RUN_LINES, "div.optviz-plot")
+    assert sorted(n for _, n, *_ in lines) == sorted(lesson.labels)
+    assert not page.evaluate("() => !!document.querySelector('div.optviz-plot')._fullLayout.scene")  # contour only
+    page.set_viewport_size({"width": 1500, "height": 1650})  # the text and the whole contour map in one picture
+    app.wait_idle()
+    target = DOCS / "lessons.png" if os.environ.get("OPTVIZ_DOCS") else tmp_path / "lessons.png"
+    page.screenshot(path=str(target))
     app.assert_clean()
