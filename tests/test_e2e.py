@@ -1622,11 +1622,23 @@ def test_a_slider_moved_before_a_run_is_added_moves_again_after(app):
     app.assert_clean()
 
 
+JS_MAIN_TO_TOP = """() => {  // Streamlit scrolls its main area, not the window
+  const gd = document.querySelector('div.optviz-plot');
+  let box = gd && gd.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(box).overflowY))) {
+    box = box.parentElement;
+  }
+  (box || document.scrollingElement).scrollTo(0, 0);
+}"""
+
+
 def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     """Issue 9, as a person checks it: eight runs built from the sidebar (added, duplicated, a swept
     learning rate, four GD runs) on Beale; the legend, the trajectory view, the loss chart and the table name the
     same eight runs, no two drawn alike (colour or dash), and the sidebar lists them. Screenshots at
     1500x1000 and 1280x720 in tmp_path; with OPTVIZ_DOCS set, the first is saved as docs/runs-8.png."""
+    from optviz.plotting import PATH_WIDTH_2D, dash_px
+
     page = app.page
     app.open({"surface": "beale", "r0.opt": "sgd", "r1.opt": "adam", "r2.opt": "momentum", "r3.opt": "nesterov"})
     _open_run(app, 1)  # from three runs on, the editors open closed
@@ -1660,8 +1672,9 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
             "(n) => (document.querySelectorAll('div.optviz-chart')[n]._fullData || []).filter((t) => t.type === "
             "'scatter' && (t.mode || '').startsWith('lines') && t.legendgroup && t.hoverinfo !== 'skip')"
             ".map((t) => [t.legendgroup, t.name, t.line.color, t.line.dash])", n)
-        # (a chart's name may add " — diverged at step k")
-        assert {g: (nm.split(" — ")[0], (c, d)) for g, nm, c, d in drawn} == {
+        # (a chart's name may add " — diverged at step k"; the contour's paths carry their dash as
+        # explicit lengths, so that their casing's dashes lie under them: the same pattern, spelled out)
+        assert {g: (nm.split(" — ")[0], (c, dash_px(d, PATH_WIDTH_2D))) for g, nm, c, d in drawn} == {
             g: (names[g], looks[g]) for g in groups}, (n, drawn)
     table = page.locator(".st-key-results_table")
     table.scroll_into_view_if_needed()
@@ -1672,7 +1685,7 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     for name in names.values():
         assert name in sidebar_text, name  # each run's editor carries its legend label
 
-    page.evaluate("() => window.scrollTo(0, 0)")
+    page.evaluate(JS_MAIN_TO_TOP)
     shots = {}
     for size in ({"width": 1500, "height": 1000}, {"width": 1280, "height": 720}):
         page.set_viewport_size(size)
@@ -1686,6 +1699,8 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     if os.environ.get("OPTVIZ_DOCS"):
         page.set_viewport_size(VIEWPORT)
         app.wait_idle()
+        page.evaluate(JS_MAIN_TO_TOP)
+        page.wait_for_timeout(300)
         page.locator('[data-testid="stSidebar"] [data-testid="stSidebarContent"]').evaluate(
             "(e) => e.scrollTo(0, e.querySelector('.st-key-add_run').getBoundingClientRect().top "
             "+ e.scrollTop - e.clientHeight + 80)")
