@@ -225,14 +225,24 @@ class Page:
         return own.first if own.count() else self.page.locator(
             ".js-plotly-plot g.updatemenu-button", has_text=label).first
 
+    def is_playing(self) -> bool:
+        """optviz: its Play/Pause toggle's state (a new figure while playing resumes Play, so the
+        animation may be between two Plotly.animate calls); the baseline: plotly's frame queue."""
+        own = self.page.locator(".optviz-controls .optviz-play")
+        if own.count():
+            return own.first.get_attribute("aria-pressed") == "true"
+        return bool(self.page.evaluate(JS_PLAYING))
+
     def play(self) -> None:
-        self.button("Play").click()
+        if not self.is_playing():  # the toggle: a click on a playing view would pause it
+            self.button("Play").click()
         self.page.wait_for_function(JS_PLAYING, timeout=TIMEOUT)
 
     def pause(self) -> None:
-        if self.page.evaluate(JS_PLAYING):
-            self.button("Pause").click()
         self.page.wait_for_timeout(300)
+        if self.is_playing() or self.page.evaluate(JS_PLAYING):
+            self.button("Pause").click()
+        self.page.wait_for_function(f"() => !({JS_PLAYING})()", timeout=TIMEOUT)
 
     def frame_time(self, frames: int = 25) -> float:
         """Median real ms between animation frames while playing from the start."""
