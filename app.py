@@ -396,9 +396,9 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
     title = f"{':material/visibility_off: ' if run.hidden else ''}{style.name}"
     # A stable key keeps the expander open while its label follows a slider.
     with st.expander(title, expanded=expanded, key=f"run.{index}"):
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        draw(by_key[key("opt")], c1, on_change=on_run_optimizer_change, args=(index,))
-        draw(by_key[key("hidden")], c2)
+        # One control a line: side by side in the sidebar's width they were cut ("Gradient de", "H.").
+        draw(by_key[key("opt")], on_change=on_run_optimizer_change, args=(index,))
+        draw(by_key[key("hidden")])
         st.image(style_svg(style.color, style.dash, style.symbol, style.casing))
         st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
                       help=by_key[key("label")].help)
@@ -418,11 +418,12 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
                 draw(s, col)
             symbol = runs_mod.symbol(run.spec.hparam(name).symbol, name)
             st.image(schedule_svg(schedule.values(steps, run.hparam(name)), symbol, style.color))
-        b1, b2 = st.columns(2)
-        b1.button(":material/content_copy: Duplicate", key=f"duplicate.{index}", help="Duplicate this run",
-                  on_click=on_duplicate_run, args=(index,), width="stretch")
-        b2.button(":material/delete: Remove", key=f"remove.{index}", help="Remove this run", on_click=on_remove_run,
-                  args=(index,), width="stretch")
+        # A wrapping row: each button as wide as its label, never cut ("Duplic…" in two columns).
+        buttons = st.container(horizontal=True, gap="small")
+        buttons.button(":material/content_copy: Duplicate", key=f"duplicate.{index}", help="Duplicate this run",
+                       on_click=on_duplicate_run, args=(index,), width="content")
+        buttons.button(":material/delete: Remove", key=f"remove.{index}", help="Remove this run",
+                       on_click=on_remove_run, args=(index,), width="content")
 
 
 def sweep_controls(runs, names) -> None:

@@ -547,7 +547,12 @@ def _trajectory_layout(surface, grid, view, camera, height) -> dict:
             "domain": {"x": [0.0, 0.5] if view == "both" else [0.0, 1.0], "y": [0.0, 1.0]},
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
             "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
-            "zaxis": {"title": {"text": z_title(surface)}, "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift]},
+            # Beside the contour, the z axis runs along the cell's left edge, nearly towards the
+            # camera: its title ran past the canvas (Beale showed "(.01)") and its ticks crowded. The
+            # contour's colour bar names the same scale there; the 3-D-only view keeps the title.
+            "zaxis": {"title": {"text": "" if view == "both" else z_title(surface)},
+                      "nticks": 5 if view == "both" else 0,
+                      "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift]},
             "aspectmode": "manual",
             # A wider box fills the 3-D-only view, whose cell is much wider than tall.
             "aspectratio": dict(zip("xyz", SCENE_ASPECT["both" if view == "both" else "3d"], strict=True)),
@@ -934,11 +939,17 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
     return {
         "data": data,
         "layout": {
-            "title": {"text": title, "font": {"size": 15}}, "height": height, "font": FONT,
+            # plotly.js leaves axis margins fixed unless told (plotly.py's template used to say so):
+            # automargin keeps the tick labels and titles inside the chart. The legend sits at the
+            # chart's bottom edge (the container's), below the x axis's title, so that neither a
+            # second row nor a longer title can meet it.
+            "title": {"text": title, "font": {"size": 15}},
+            "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
-            "xaxis": {"title": {"text": x_title}},
-            "yaxis": yaxis,
-            "legend": {"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
+            "xaxis": {"title": {"text": x_title}, "automargin": True},
+            "yaxis": {**yaxis, "automargin": True},
+            "legend": {"orientation": "h", "x": 0, "xref": "container", "y": 0, "yref": "container",
+                       "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},
         },
     }
 

@@ -1245,7 +1245,7 @@ def test_play_works_after_every_kind_of_update(app):
     page.locator(".st-key-surface [role='combobox']").click()
     page.get_by_role("option", name=re.compile(r"^Rosenbrock")).click()
     app.wait_query(lambda q: q.get("surface") == "rosenbrock", "surface=rosenbrock")
-    app.wait("() => (document.querySelector('div.optviz-plot')._fullLayout.scene.zaxis.title.text || '') !== ''")
+    app.wait("() => document.querySelector('div.optviz-plot')._fullLayout.uirevision === 'rosenbrock'")
     app.wait_idle()
     _assert_plays(app, "after a surface switch")
 
