@@ -996,6 +996,15 @@ JS_MORE_CHARTS = """(n) => {
 }"""
 
 
+# The first basin map's plot area on the page (pixels) and its axis ranges (data), for clicks on a cell.
+JS_BASIN_BOX = """() => {
+  const gd = document.querySelectorAll('div.optviz-plot')[1];
+  const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+  return {left: r.left, top: r.top, width: r.width, height: r.height,
+          xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
+}"""
+
+
 def _choose_tool(app, label: str) -> None:
     """The basin map is a second view (clicks), the sensitivity curves one more static chart."""
     charts = app.page.evaluate(JS_CHART_COUNT)
@@ -1012,12 +1021,7 @@ def test_a_basin_cell_click_sets_the_main_views_start(app):
     _choose_tool(app, "Basin map")
     page = app.page
     old = (page.locator(".st-key-x0 input").input_value(), page.locator(".st-key-y0 input").input_value())
-    box = page.evaluate("""() => {
-      const gd = document.querySelectorAll('div.optviz-plot')[1];
-      const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
-      return {left: r.left, top: r.top, width: r.width, height: r.height,
-              xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
-    }""")
+    box = page.evaluate(JS_BASIN_BOX)
     cx, cy = round(box["left"] + 0.3 * box["width"]), round(box["top"] + 0.4 * box["height"])
     (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
     want = cell_start(SURFACES["himmelblau"], DEFAULT_BASIN_GRID,
@@ -1057,12 +1061,7 @@ def test_a_link_opens_the_basin_map_with_its_grid_and_a_click_keeps_it_in_the_li
     assert drawn["panels"] == 2 and drawn["columns"] == [60] and drawn["rows"] == [60] and drawn["coloraxis"], drawn
     assert drawn["images"] >= drawn["heatmaps"], drawn  # every heatmap painted
     app.page.locator("div.optviz-plot").nth(1).screenshot(path=str(tmp_path / "basin-from-link.png"))
-    box = app.page.evaluate("""() => {
-      const gd = document.querySelectorAll('div.optviz-plot')[1];
-      const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
-      return {left: r.left, top: r.top, width: r.width, height: r.height,
-              xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
-    }""")
+    box = app.page.evaluate(JS_BASIN_BOX)
     cx, cy = round(box["left"] + 0.7 * box["width"]), round(box["top"] + 0.25 * box["height"])
     (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
     want = cell_start(SURFACES["himmelblau"], 60, x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo),
