@@ -1244,7 +1244,8 @@ def test_play_works_after_every_kind_of_update(app):
     page.locator(".st-key-surface [role='combobox']").click()
     page.get_by_role("option", name=re.compile(r"^Rosenbrock")).click()
     app.wait_query(lambda q: q.get("surface") == "rosenbrock", "surface=rosenbrock")
-    app.wait("() => document.querySelector('div.optviz-plot')._fullLayout.uirevision === 'rosenbrock'")
+    app.wait("() => { const s = document.querySelector('div.optviz-plot')._fullLayout.scene;"
+             " return !!s && s.xaxis.range[0] === -2 && s.xaxis.range[1] === 2; }")  # Rosenbrock's x domain
     app.wait_idle()
     _assert_plays(app, "after a surface switch")
 

@@ -178,11 +178,11 @@ def test_the_casing_costs_a_few_hundred_bytes_per_path():
     _s, _runs, _styles, fig = figure_for("ravine", steps=250)
     plain = _without_casing(fig)
     with_casing, without = encode_figure(fig), encode_figure(plain)
-    # x and y travel once for path and casing; the 3-D casing has a z of its own (float32, 251 points)
-    assert len(with_casing.arrays) == len(without.arrays) + len(DEFAULT_KEYS)
+    # x, y and z travel once for path and casing (the 3-D casing shares its path's z: CASING_DROP_3D)
+    assert plotting.CASING_DROP_3D == 0
+    assert len(with_casing.arrays) == len(without.arrays)
     added = len(encode_payload(fig, 640)) - len(encode_payload(plain, 640))
     casings = sum(t.get("meta") == plotting.CASING for t in fig["data"])
     assert casings == 2 * len(DEFAULT_KEYS)
-    z_bytes = 4 * 251 * 4 / 3 + 40  # base64 of 251 float32 and the array's id
-    assert 0 < added <= 450 * casings + z_bytes * len(DEFAULT_KEYS), added
+    assert 0 < added <= 450 * casings, added
     json.loads(encode_payload(fig, 640))
