@@ -87,19 +87,18 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
             for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
-# Every path is drawn over its casing: the same points (the same x and y arrays, so in 2-D it
-# costs the payload a few hundred bytes; in 3-D a z of its own, see CASING_DROP_3D) as a line this
-# much wider, in `PathStyle.casing`, just beneath it, so that a path shows on every colour of the
-# surface's scale (`optviz/styles.py` has the numbers).
+# In the contour cell every path is drawn over its casing: the same points (the same x and y
+# arrays, so it costs the payload a few hundred bytes) as a line this much wider, in
+# `PathStyle.casing`, just beneath it, so that a path shows on every colour of the surface's scale
+# (`optviz/styles.py` has the numbers). The 3-D cell has none: WebGL cannot layer two lines at one
+# depth. A casing at the path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view
+# shows), one lowered by 0.08 lift lay in front of it from the low preset cameras (Rosenbrock's
+# Momentum 17 %, Adam 9 %); tests/test_e2e.py counts every path's pixels from every camera. A
+# hidden path is worse than one without an outline; there the paths are wider and the surface
+# half-transparent instead.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
-CASING_EXTRA_3D, CASING_EXTRA_2D = 4, 2.5  # px added to the width (half on each side)
+CASING_EXTRA_2D = 2.5  # px added to the width (half on each side)
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
-# How much lower than its path the 3-D casing runs, in lifts. 0.08 avoided z-fighting seen from
-# above, but from the low preset cameras the lowered, wider casing lay in front of its path: on
-# Rosenbrock Momentum's and Adam's colours dropped to 9-17 % of what the top view shows
-# (tests/test_e2e.py, paths visible from every camera). A hidden path is worse than a striped
-# outline, so the casing shares the path's z (and its array).
-CASING_DROP_3D = 0.0
 
 
 def dash_px(dash: str, width: float) -> str:
@@ -341,11 +340,12 @@ def optimizer_traces(
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
 
-    Per cell: the path's casing (the same points, wider, in `style.casing`, `meta` CASING), the
-    path (a line with gaps outside the plot; markers on isolated points, which a line alone
-    would not show), the moving marker (hidden while its point is outside), and,
-    for a diverged or escaped run, an end mark (✕ "diverged at step k", ○ "escaped (step j)")
-    that the animation shows from the step it happened on."""
+    Per cell: in the contour cell the path's casing (the same points, wider, in `style.casing`,
+    `meta` CASING; none in 3-D, see CASING_EXTRA_2D), the path (a line with gaps outside the
+    plot; markers on isolated points, which a line alone would not show), the moving marker
+    (hidden while its point is outside), and, for a diverged or escaped run, an end mark
+    (✕ "diverged at step k", ○ "escaped (step j)") that the animation shows from the step it
+    happened on."""
     d = _display_path(surface, grid, t)
     x, y, z = _f32(d.x), _f32(d.y), _f32(d.z)
     last = d.end - 1  # the moving marker sits on the last computed point (hidden if outside)
@@ -381,10 +381,6 @@ def optimizer_traces(
     traces, anim = [], []
     gx, gy, gz = _gapped(x), _gapped(y), _gapped(z)
     if view in ("both", "3d"):
-        cz = _gapped(_f32(d.z - CASING_DROP_3D * grid.lift))
-        traces.append(casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": cz},
-                             PATH_WIDTH_3D + CASING_EXTRA_3D, style.dash, 3 + CASING_EXTRA_3D))
-        anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
             "type": "scatter3d", **path_mode(3), "scene": "scene", "x": gx, "y": gy, "z": gz,
             "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": style.dash}, "showlegend": True, **common,
