@@ -27,7 +27,7 @@ from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.custom_surface_ui import render_surface_inputs
 from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
-from optviz.figure_component import encode_figure, plotly_chart, plotly_view
+from optviz.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
 from optviz.gif import animation_gif
 from optviz.lessons import load_lessons
 from optviz.presets import preset_for
@@ -311,7 +311,7 @@ def on_plot_event() -> None:
     result = ss.get("trajectory_view")
     if result is None:
         return
-    camera = result.get("camera") if hasattr(result, "get") else getattr(result, "camera", None)
+    camera = view_event(result, "camera")
     if isinstance(camera, dict) and isinstance(camera.get("eye"), dict):
         try:
             eye = tuple(round(float(camera["eye"][c]), 4) for c in "xyz")
@@ -319,15 +319,9 @@ def on_plot_event() -> None:
                 ss["camera"] = eye
         except (TypeError, ValueError, KeyError):
             pass
-    click = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
-    if isinstance(click, dict):
-        try:
-            x, y = float(click["x"]), float(click["y"])
-        except (TypeError, ValueError, KeyError):
-            return
-        surface = SURFACES[ss["surface"]]
-        if surface.contains((x, y)):
-            ss["x0"], ss["y0"] = round(x, 4), round(y, 4)
+    point = clicked_point(result)
+    if point is not None and SURFACES[ss["surface"]].contains(point):
+        ss["x0"], ss["y0"] = round(point[0], 4), round(point[1], 4)
 
 
 def switch_surface(key: str) -> None:

@@ -382,6 +382,27 @@ def plotly_view(figure: Any = None, *, key: str, height: int = 620, on_camera=No
                    callbacks={"on_camera_change": on_camera or _noop, "on_click_change": on_click or _noop})
 
 
+def view_event(result: Any, name: str) -> Any:
+    """One field ("camera" or "click") of a plotly_view result, read from session state: Streamlit
+    hands it back as a mapping or as an object with attributes, depending on how it was stored."""
+    if result is None:
+        return None
+    return result.get(name) if hasattr(result, "get") else getattr(result, name, None)
+
+
+def clicked_point(result: Any) -> tuple[float, float] | None:
+    """The finite (x, y) of the last click in a plotly_view result, or None for no click or a
+    malformed one (the browser's message is not trusted)."""
+    click = view_event(result, "click")
+    if not isinstance(click, dict):
+        return None
+    try:
+        x, y = float(click["x"]), float(click["y"])
+    except (TypeError, ValueError, KeyError):
+        return None
+    return (x, y) if np.isfinite(x) and np.isfinite(y) else None
+
+
 def plotly_chart(figure: Any = None, *, key: str, height: int = 300, encoded: EncodedFigure | None = None):
     """A static plotly figure (the loss and distance charts) drawn by the same plotly.js and the
     same code as the trajectory view, so the page loads plotly.js once."""

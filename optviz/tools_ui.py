@@ -32,7 +32,7 @@ from surfaces import SURFACES, Surface
 
 from . import analysis_plots, limits
 from .basins import MAX_WORK, basin_map, grid_starts
-from .figure_component import plotly_chart, plotly_view
+from .figure_component import clicked_point, plotly_chart, plotly_view
 from .runs import Run
 from .sensitivity import CRITERIA, lr_sensitivity, tune
 from .settings import Context, Setting
@@ -112,16 +112,10 @@ def cell_start(surface: Surface, grid: int, x: float, y: float) -> tuple[float, 
 
 
 def _on_basin_click(surface_key: str, grid: int, on_start: Callable[[float, float], None]) -> None:
-    result = st.session_state.get("basin_view")
-    click = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
-    if isinstance(click, dict):
-        try:
-            x, y = float(click["x"]), float(click["y"])
-        except (TypeError, ValueError, KeyError):
-            return
-        surface = SURFACES[surface_key]
-        if np.isfinite(x) and np.isfinite(y) and surface.contains((x, y)):
-            on_start(*cell_start(surface, grid, x, y))
+    point = clicked_point(st.session_state.get("basin_view"))
+    surface = SURFACES[surface_key]
+    if point is not None and surface.contains(point):
+        on_start(*cell_start(surface, grid, *point))
 
 
 def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start, draw: Draw) -> None:

@@ -178,3 +178,20 @@ def test_plotly_js_comes_from_the_plotly_package():
     path = figure_component._PLOTLY_MIN_JS
     assert path.is_file() and path.stat().st_size > 3_000_000
     assert "site-packages" in str(path) or "plotly" in str(path.parent.parent)
+
+
+def test_a_click_from_the_browser_is_read_only_when_it_is_a_finite_point():
+    """The view's click comes back from the page; a malformed one is ignored, never raised."""
+    from types import SimpleNamespace
+
+    from optviz.figure_component import clicked_point, view_event
+
+    assert clicked_point({"click": {"x": 1.5, "y": "-2"}}) == (1.5, -2.0)
+    assert clicked_point(SimpleNamespace(click={"x": 0, "y": 3}, camera=None)) == (0.0, 3.0)
+    for bad in (None, {}, {"click": None}, {"click": [1, 2]}, {"click": {"x": 1}}, {"click": {"x": "a", "y": 1}},
+                {"click": {"x": float("nan"), "y": 1}}, {"click": {"x": 1, "y": "inf"}}, {"click": {"x": {}, "y": 1}}):
+        assert clicked_point(bad) is None, bad
+    camera = {"eye": {"x": 1, "y": 2, "z": 3}}
+    assert view_event({"camera": camera}, "camera") is camera
+    assert view_event(SimpleNamespace(camera=camera), "camera") is camera
+    assert view_event(SimpleNamespace(), "camera") is None and view_event(None, "click") is None
