@@ -355,29 +355,40 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     where = where or st
     ctx = _context(ss["surface"])
     common = {"key": setting.key, "help": setting.help or None, **callbacks}
+    # The widget's default is its current value: a page that draws it for the first time shows
+    # it, and a widget whose value did not change sends the very same message on the next run,
+    # which the browser already holds (a reference of ~75 bytes instead of the element).
+    value = ss[setting.key] if setting.key in ss else setting.default(ctx)
     if setting.kind == "number":
         number = setting.number(ctx)
         if setting.widget == "number" or ss.get("exact"):
             cast = int if number.integer else float
             step = number.step if number.scale == "linear" else (number.low if number.scale == "log" else 0.001)
             where.number_input(setting.label, min_value=cast(number.low), max_value=cast(number.high),
-                               step=cast(step) or 1, format=setting.input_format, **common)
+                               step=cast(step) or 1, format=setting.input_format, value=cast(value), **common)
         else:
-            where.select_slider(setting.label, options=number.positions(ss.get(setting.key)),
+            where.select_slider(setting.label, options=number.positions(value), value=value,
                                 format_func=decl.format_number, **common)
         return
     if setting.kind == "text":
-        where.text_input(setting.label, max_chars=decl.MAX_LABEL_CHARS, **common)
+        where.text_input(setting.label, max_chars=decl.MAX_LABEL_CHARS, value=str(value), **common)
         return
     if setting.kind == "flag":
-        where.toggle(setting.label, **common)
+        where.toggle(setting.label, value=bool(value), **common)
         return
-    choices = setting.choices(ctx)
+    choices = list(setting.choices(ctx))
     labels = setting.labels(ctx) if setting.labels else {}
+    fmt = {"format_func": lambda c: labels.get(c, str(c))}
+    if setting.widget in ("select", "radio"):
+        picked = {"index": choices.index(value) if value in choices else 0}
+    elif setting.widget == "multiselect":
+        picked = {"default": [v for v in value if v in choices]}
+    else:  # select_slider, segmented
+        picked = {"default" if setting.widget == "segmented" else "value": value if value in choices else choices[0]}
     widget = {"select": where.selectbox, "multiselect": where.multiselect, "radio": where.radio,
               "select_slider": where.select_slider, "segmented": where.segmented_control}[setting.widget]
     extra = {"horizontal": True} if setting.widget == "radio" else {}
-    widget(setting.label, list(choices), format_func=lambda c: labels.get(c, str(c)), **extra, **common)
+    widget(setting.label, choices, **fmt, **picked, **extra, **common)
 
 
 def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expanded: bool) -> None:
@@ -428,13 +439,20 @@ def sweep_controls(runs, names) -> None:
         picked = int(ss.get("sweep.run", 0))
     except (TypeError, ValueError):
         picked = 0
-    ss["sweep.run"] = picked if 0 <= picked < len(runs) else 0
-    st.selectbox("Run", range(len(runs)), key="sweep.run", format_func=lambda i: names[i])
-    hparams = [h.name for h in runs[ss["sweep.run"]].spec.hparams]
-    if ss.get("sweep.name") not in hparams:
-        ss["sweep.name"] = "lr" if "lr" in hparams else hparams[0]
+    picked = picked if 0 <= picked < len(runs) else 0
+    # Written to session state only to repair it: a write marks the widget's message as new on
+    # this run, and an unchanged widget should be the message the page already holds.
+    if "sweep.run" in ss and ss["sweep.run"] != picked:
+        ss["sweep.run"] = picked
+    st.selectbox("Run", range(len(runs)), index=picked, key="sweep.run", format_func=lambda i: names[i])
+    hparams = [h.name for h in runs[picked].spec.hparams]
+    name = ss.get("sweep.name")
+    if name not in hparams:  # first drawn, or the run's optimizer has other hyperparameters
+        name = "lr" if "lr" in hparams else hparams[0]
+        if "sweep.name" in ss:
+            ss["sweep.name"] = name
     c1, c2 = st.columns(2)
-    c1.selectbox("Hyperparameter", hparams, key="sweep.name")
+    c1.selectbox("Hyperparameter", hparams, index=hparams.index(name), key="sweep.name")
     c2.radio("Values", ["factors", "typed"], key="sweep.mode", format_func={"factors": "×⅓ ×1 ×3",
                                                                              "typed": "typed:"}.get,
              help=f"×⅓, ×1, ×3 of the run's value (of 1 − β for a decay rate β), or 2 to {decl.MAX_SWEEP_VALUES} "
@@ -445,6 +463,24 @@ def sweep_controls(runs, names) -> None:
 
 
 # --- first run of a session: the link decides ----------------------------------------------------
+
+
+def settle_session_state() -> None:
+    """What the first run loaded becomes the session's settled state, as Streamlit does between two
+    runs (the page's next rerun request would do it). Values set through st.session_state go to the
+    page marked "set_value" on the run that set them and unmarked afterwards, so every widget of the
+    first page would be sent again, changed, by the first change after a load (~20 KB, every widget
+    re-rendered: 1.1 s against 0.85 s for later changes). Settled, they are drawn unmarked with
+    their value as the default (see draw()), the same messages as on the next runs, which the page
+    then holds. Streamlit's own step, reached through its state object; if another version moves
+    it, the first change is slower again and nothing else changes (tests/test_app.py notices)."""
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        get_session_state().on_script_will_rerun(None)
+    except (ImportError, AttributeError, TypeError):
+        pass
+
 
 if "initialised" not in st.session_state:
     link_query = st.query_params.to_dict()
@@ -462,6 +498,7 @@ if "initialised" not in st.session_state:
     elif lesson_key is not None:
         st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
     st.session_state["initialised"] = True
+    settle_session_state()
 
 ss = st.session_state
 surface = SURFACES[ss["surface"]]
@@ -504,10 +541,8 @@ with st.sidebar:
     if state.runs:
         with st.expander(":material/stacks: Sweep a run's hyperparameter", key="sweep_panel"):
             sweep_controls(state.runs, run_names)
-    if "lr_for_all" not in ss:
-        ss["lr_for_all"] = 0.01
     st.number_input("One learning rate η for all", min_value=1e-5, max_value=1000.0, format="%g",
-                    key="lr_for_all", step=0.001)
+                    key="lr_for_all", value=ss.get("lr_for_all", 0.01), step=0.001)
     st.button("Apply to all runs", key="apply_lr_for_all", on_click=on_same_lr, width="stretch",
               disabled=not state.runs,
               help="Every run's η set to this value: the teaching material's comparison at one global rate.")
