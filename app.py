@@ -349,6 +349,11 @@ def _context(surface_key: str) -> decl.Context:
     return decl.Context.of(surface_key)
 
 
+def _index_of(options: list, value) -> int:
+    """The position of a widget's value among its options (the first option for anything else)."""
+    return options.index(value) if value in options else 0
+
+
 def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     """The setting's widget, derived from its declaration."""
     ss = st.session_state
@@ -371,7 +376,8 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
                                 format_func=decl.format_number, **common)
         return
     if setting.kind == "text":
-        where.text_input(setting.label, max_chars=decl.MAX_LABEL_CHARS, value=str(value), **common)
+        where.text_input(setting.label, max_chars=decl.MAX_LABEL_CHARS, value="" if value is None else str(value),
+                         **common)
         return
     if setting.kind == "flag":
         where.toggle(setting.label, value=bool(value), **common)
@@ -380,7 +386,7 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     labels = setting.labels(ctx) if setting.labels else {}
     fmt = {"format_func": lambda c: labels.get(c, str(c))}
     if setting.widget in ("select", "radio"):
-        picked = {"index": choices.index(value) if value in choices else 0}
+        picked = {"index": _index_of(choices, value)}
     elif setting.widget == "multiselect":
         picked = {"default": [v for v in value if v in choices]}
     else:  # select_slider, segmented
@@ -406,7 +412,7 @@ def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expa
         draw(by_key[key("hidden")])
         st.image(style_svg(style.color, style.dash, style.symbol, style.casing))
         st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
-                      help=by_key[key("label")].help)
+                      value=ss.get(key("label")) or "", help=by_key[key("label")].help)
         for h in run.spec.hparams:
             draw(by_key[key(h.name)])
         draw(by_key[key("batch" if surface.has_data else "noise")])
@@ -615,13 +621,16 @@ styled = tuple((run_styles[i], run) for i, run in shown)
 shown_trajectories = trajectories(surface.key, [r for _, r in styled], state.start, state.steps, state.seed)
 
 top = st.columns([3, 2, 3, 2])
-top[0].radio("View", share.VIEWS, key="view", format_func=share.VIEW_LABELS.get, horizontal=True)
-top[1].radio("Contours", share.CONTOUR_STYLES, key="contour", format_func=str.capitalize, horizontal=True,
-             disabled=state.view == "3d")
+# Each widget shows its session value (a link's, on a first page) as its default: see draw().
+top[0].radio("View", share.VIEWS, index=share.VIEWS.index(state.view), key="view", format_func=share.VIEW_LABELS.get,
+             horizontal=True)
+top[1].radio("Contours", share.CONTOUR_STYLES, index=share.CONTOUR_STYLES.index(state.contour), key="contour",
+             format_func=str.capitalize, horizontal=True, disabled=state.view == "3d")
 top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
 top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
-             horizontal=True, help=present.PRESENT_HELP)
+             index=_index_of(list(present.PRESENT_LABELS), ss.get("present")), horizontal=True,
+             help=present.PRESENT_HELP)
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,

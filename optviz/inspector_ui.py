@@ -160,7 +160,9 @@ def _clamp_step(runs: Sequence[InspectableRun]) -> tuple[int, range | None]:
         return 0, None
     valid = inspectable_steps(recorded_run(runs[n - 1]))
     if len(valid):
-        ss[STEP_KEY] = int(min(max(int(ss.get(STEP_KEY) or 0), 0), valid.stop - 1))
+        step = int(min(max(int(ss.get(STEP_KEY) or 0), 0), valid.stop - 1))
+        if ss.get(STEP_KEY) != step:  # a write would force the slider's value on the page every run
+            ss[STEP_KEY] = step
     return n, valid
 
 
@@ -190,7 +192,11 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
     with st.container(border=True, key="inspector_panel"):
         left, right = st.columns([2, 3])
         left.markdown("#### :material/search: Why did it move?")
+        # Each widget shows its session value (a link's, on a first page) as its default, as the
+        # app's draw() does: the first page's values are not forced (app.settle_session_state).
+        picked = ss.get(RUN_KEY, 0)
         left.selectbox("Inspect a step of", options, key=RUN_KEY, format_func=labels.get,
+                       index=options.index(picked) if picked in options else 0,
                        help="Draws at θ_k, in the run's colour: the update taken (solid), its parts tip to tail "
                             "(momentum dashed, others dash-dotted), the plain gradient step −η∇f (dotted), "
                             "Nesterov's look-ahead point (×) and, for adaptive methods, a box whose half-sides "
@@ -206,7 +212,8 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
             return
         last = valid.stop - 1
         if last > 0:
-            left.slider("Step k (the update from θ_k to θ_k+1)", 0, last, key=STEP_KEY)
+            left.slider("Step k (the update from θ_k to θ_k+1)", 0, last, key=STEP_KEY,
+                        value=min(max(insp.k, 0), last))
         b1, b2 = left.columns(2)
         b1.button(":material/chevron_left: step back", key="inspect_back", on_click=_shift, args=(-1, last),
                   disabled=insp.k <= 0, width="stretch")

@@ -497,3 +497,54 @@ def test_the_first_change_after_a_load_resends_only_the_widgets_it_changed(query
     again = _widget_messages(at)
     assert {k for k in after if after[k].SerializeToString() != again[k].SerializeToString()} == \
         changed - {"sweep.values"}
+
+
+def _shown_on_a_new_page(el) -> object:
+    """What the browser shows for a widget it draws for the first time: the forced value if the
+    message forces one, else the widget's default; as the widget's options or value."""
+    p = el.proto
+    kind = type(el).__name__
+    if kind in ("Radio", "Selectbox"):
+        return el.options[p.default] if not p.set_value else p.raw_value
+    if kind == "SelectSlider":
+        return el.options[int(p.default[0])] if not p.set_value else p.raw_value
+    if kind == "Slider":
+        return int(p.default[0]) if not p.set_value else int(p.value[0])
+    return p.value if p.set_value else p.default  # number and text inputs, toggles
+
+
+def test_a_link_s_first_page_shows_the_link_s_values_in_every_widget():
+    """The first page forces no value (see the test above; Streamlit would force a value that
+    differs from the widget's default), so each widget's default is the link's value: a view,
+    contour style, presentation mode, label, exact hyperparameters, a schedule, a hidden run and
+    the inspector's run and step, all different from the defaults."""
+    at = assert_clean(app())
+    at.radio(key="view").set_value("contour").run()
+    at.radio(key="contour").set_value("lines").run()
+    at.radio(key="present").set_value(1).run()
+    at.text_input(key="r1.label").input("heavy ball").run()
+    at.toggle(key="r2.hidden").set_value(True).run()
+    at.selectbox(key="r4.sched.lr").set_value("cosine").run()
+    at.toggle(key="exact").set_value(True).run()
+    at.number_input(key="r4.lr").set_value(0.123).run()
+    at.selectbox(key="inspect_run").set_value(2).run()
+    at.slider(key="inspect_step").set_value(7).run()
+    assert_clean(at)
+    link = {k: query_value(at, k) for k in at.query_params}
+    fresh = assert_clean(app(link))
+    checked = {}
+    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "text_input", "toggle"):
+        for el in getattr(fresh, kind):
+            if not el.key or el.proto.disabled:
+                continue
+            assert not el.proto.set_value, el.key  # not forced: its default is the link's value
+            shown = _shown_on_a_new_page(el)
+            value = fresh.session_state[el.key]
+            if type(el).__name__ in ("Radio", "Selectbox", "SelectSlider"):
+                value = el.format_func(value)
+            assert shown == value, (el.key, shown, value)
+            checked[el.key] = value
+    assert checked["view"] == "Contour only" and checked["contour"] == "Lines" and fresh.session_state["present"] == 1
+    assert checked["r1.label"] == "heavy ball" and checked["r2.hidden"] is True
+    assert checked["r4.lr"] == "0.123" and checked["inspect_step"] == 7  # a slider again: "exact" is not in links
+    assert checked["r4.sched.lr"] != at.selectbox(key="r4.sched.lr").format_func("constant")
