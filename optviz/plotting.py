@@ -546,11 +546,13 @@ def _trajectory_layout(surface, grid, view, camera, height) -> dict:
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
             "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
             # Beside the contour the z title ran off the canvas's left edge (Beale showed "(.01)" of
-            # "log₁₀(f − f* + 0.01)"); there the contour's colour bar, a hand's width away, names
-            # the same scale, and the 3-D cell keeps five ticks. The 3-D-only view keeps its title.
+            # "log₁₀(f − f* + 0.01)"), and from the default cameras the unnamed z tick labels ran on
+            # into the y axis's ("4 2 0 4 2 0 −2 −4" down one edge). There the contour's colour bar,
+            # a hand's width away, gives the heights by the same colours, and hovering the surface
+            # gives each height; the 3-D-only view keeps its titled z axis.
             "zaxis": {"title": {"text": z_title(surface) if view == "3d" else ""},
                       "range": [grid.z_range[0], grid.z_range[1] + 2 * grid.lift],
-                      **({"nticks": 5} if view == "both" else {})},
+                      **({"showticklabels": False} if view == "both" else {})},
             "aspectmode": "manual",
             # A wider box fills the 3-D-only view, whose cell is much wider than tall.
             "aspectratio": dict(zip("xyz", SCENE_ASPECT["both" if view == "both" else "3d"], strict=True)),

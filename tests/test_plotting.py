@@ -94,15 +94,18 @@ def test_log_surfaces_use_a_log_z_scale():
 
 
 def test_the_z_scale_is_named_once_per_view():
-    """The 3-D-only view titles its z axis; beside the contour the 3-D cell leaves it to the
-    contour's colour bar (the title ran off the canvas there), which names the same scale."""
+    """The 3-D-only view titles its z axis and labels its ticks; beside the contour the 3-D cell
+    leaves both to the contour's colour bar (the title ran off the canvas there, and the unnamed z
+    tick labels ran into the y axis's), which names the same scale."""
     for key in ("beale", "mse"):
         s = SURFACES[key]
         grid = plotting.surface_grid(s)
         only = plotting.trajectory_figure(s, grid, [], steps=10, view="3d")
         assert only["layout"]["scene"]["zaxis"]["title"]["text"] == plotting.z_title(s)
+        assert only["layout"]["scene"]["zaxis"].get("showticklabels", True)
         both = plotting.trajectory_figure(s, grid, [], steps=10, view="both")
         assert both["layout"]["scene"]["zaxis"]["title"]["text"] == ""
+        assert both["layout"]["scene"]["zaxis"]["showticklabels"] is False  # they ran into the y axis's
         bars = [t["colorbar"]["title"]["text"] for t in both["data"] if t.get("showscale")]
         assert bars == [plotting.z_title(s)]
 

@@ -363,9 +363,9 @@
     if (hasScene) {
       out.scene = Object.assign({}, layout.scene, { domain: { x: [0, 1], y: [hasXY ? (h2 + gap) / plotH : 0, 1] } });
       if (hasXY && layout.scene.zaxis) {
-        // The z title, upright along a short axis, ran into the tick labels; the contour's colour
-        // bar names the same scale.
-        const zaxis = Object.assign({}, layout.scene.zaxis, { title: { text: "" }, nticks: 5 });
+        // As beside the contour on wide screens (optviz/plotting.py): no z title, no z tick labels
+        // (they ran into the y axis's); the contour's colour bar, under it, gives the heights.
+        const zaxis = Object.assign({}, layout.scene.zaxis, { title: { text: "" }, showticklabels: false });
         out.scene.zaxis = zaxis;
       }
     }
