@@ -349,11 +349,6 @@ def _context(surface_key: str) -> decl.Context:
     return decl.Context.of(surface_key)
 
 
-def _index_of(options: list, value) -> int:
-    """The position of a widget's value among its options (the first option for anything else)."""
-    return options.index(value) if value in options else 0
-
-
 def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     """The setting's widget, derived from its declaration."""
     ss = st.session_state
@@ -386,7 +381,7 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     labels = setting.labels(ctx) if setting.labels else {}
     fmt = {"format_func": lambda c: labels.get(c, str(c))}
     if setting.widget in ("select", "radio"):
-        picked = {"index": _index_of(choices, value)}
+        picked = {"index": decl.index_of(choices, value)}
     elif setting.widget == "multiselect":
         picked = {"default": [v for v in value if v in choices]}
     else:  # select_slider, segmented
@@ -629,7 +624,7 @@ top[1].radio("Contours", share.CONTOUR_STYLES, index=share.CONTOUR_STYLES.index(
 top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
 top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
-             index=_index_of(list(present.PRESENT_LABELS), ss.get("present")), horizontal=True,
+             index=decl.index_of(present.PRESENT_LABELS, ss.get("present")), horizontal=True,
              help=present.PRESENT_HELP)
 
 uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"

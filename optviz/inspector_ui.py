@@ -31,6 +31,7 @@ from . import explain as ex
 from . import limits
 from .engine import Trajectory
 from .inspector import StepInspection, inspect, inspectable_steps
+from .settings import index_of
 
 RUN_KEY, STEP_KEY = "inspect_run", "inspect_step"
 # How each kind of arrow is drawn (all in the run's colour): the update taken solid and thick,
@@ -194,9 +195,8 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
         left.markdown("#### :material/search: Why did it move?")
         # Each widget shows its session value (a link's, on a first page) as its default, as the
         # app's draw() does: the first page's values are not forced (app.settle_session_state).
-        picked = ss.get(RUN_KEY, 0)
         left.selectbox("Inspect a step of", options, key=RUN_KEY, format_func=labels.get,
-                       index=options.index(picked) if picked in options else 0,
+                       index=index_of(options, ss.get(RUN_KEY, 0)),
                        help="Draws at θ_k, in the run's colour: the update taken (solid), its parts tip to tail "
                             "(momentum dashed, others dash-dotted), the plain gradient step −η∇f (dotted), "
                             "Nesterov's look-ahead point (×) and, for adaptive methods, a box whose half-sides "

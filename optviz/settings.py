@@ -372,6 +372,13 @@ def format_number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
+def index_of(options, value) -> int:
+    """A choice widget's default index: its value's position among the options (0 for anything
+    else), so that the widget is drawn showing its session value without forcing it."""
+    options = list(options)
+    return options.index(value) if value in options else 0
+
+
 def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

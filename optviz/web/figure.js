@@ -361,13 +361,9 @@
     const plotH = h3 + gap + h2;
     out.height = plotH + margin.t + margin.b;
     if (hasScene) {
+      // Beside (here: above) the contour the z axis has no title and no tick labels already
+      // (optviz/plotting.py): the contour's colour bar gives the heights.
       out.scene = Object.assign({}, layout.scene, { domain: { x: [0, 1], y: [hasXY ? (h2 + gap) / plotH : 0, 1] } });
-      if (hasXY && layout.scene.zaxis) {
-        // As beside the contour on wide screens (optviz/plotting.py): no z title, no z tick labels
-        // (they ran into the y axis's); the contour's colour bar, under it, gives the heights.
-        const zaxis = Object.assign({}, layout.scene.zaxis, { title: { text: "" }, showticklabels: false });
-        out.scene.zaxis = zaxis;
-      }
     }
     let outData = data;
     if (hasXY) {
