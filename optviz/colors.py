@@ -139,3 +139,53 @@ def casing_standout(color: str, casing: str, deficiency: str | None = None, n: i
         samples, pair = simulate(samples, deficiency), simulate(pair, deficiency)
     de = delta_e2000(lab(pair)[:, None, :], lab(samples)[None, :, :])  # (2, n)
     return float(np.min(np.max(de, axis=0)))
+
+
+def difference_from_surroundings(image, background, mask, color: str, deficiency: str | None = None,
+                                 gap: int = 2, reach: int = 6) -> np.ndarray:
+    """How a drawn line shows on what lies around it, pixel by pixel: for each pixel of `mask` (a
+    line of `color` in a screenshot), the CIEDE2000 between `color` and the nearest pixel of
+    `background` (the same view with the lines hidden) that lies `gap` to `reach` px from the line,
+    all seen with `deficiency`. Images: (h, w, 3) sRGB 0..255; mask: (h, w) bool. A pixel with no
+    such neighbour within `reach` gets NaN."""
+    background = np.asarray(background, dtype=float) / 255
+    mask = np.asarray(mask, dtype=bool)
+    h, w = mask.shape
+    near_line = _dilate(mask, gap)
+    found = np.full(mask.shape, False)
+    surround = np.zeros(background.shape)
+    # nearest first: every offset at distance r before any at r + 1, ties in a fixed order
+    offsets = sorted(((dy, dx) for dy in range(-reach, reach + 1) for dx in range(-reach, reach + 1)
+                      if 0 < dy * dy + dx * dx <= reach * reach), key=lambda o: (o[0] ** 2 + o[1] ** 2, o))
+    ys, xs = np.nonzero(mask)
+    for dy, dx in offsets:
+        todo = ~found[ys, xs]
+        if not todo.any():
+            break
+        y, x = ys[todo] + dy, xs[todo] + dx
+        ok = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+        y, x = np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)
+        ok &= ~near_line[y, x]
+        idx = np.nonzero(todo)[0][ok]
+        surround[ys[idx], xs[idx]] = background[y[ok], x[ok]]
+        found[ys[idx], xs[idx]] = True
+    line = np.broadcast_to(hex_to_rgb(color), (len(ys), 3))
+    around = surround[ys, xs]
+    if deficiency is not None:
+        line, around = simulate(line, deficiency), simulate(around, deficiency)
+    de = delta_e2000(lab(line), lab(np.clip(around, 0, 1)))
+    return np.where(found[ys, xs], de, np.nan)
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """`mask` grown by `radius` px (a disc), edges not wrapped."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            if dy * dy + dx * dx <= radius * radius and (dy or dx):
+                shifted = np.zeros_like(mask)
+                shifted[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+                    mask[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+                out |= shifted
+    return out

@@ -93,9 +93,11 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 # (`optviz/styles.py` has the numbers). The 3-D cell has none: WebGL cannot layer two lines at one
 # depth. A casing at the path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view
 # shows), one lowered by 0.08 lift lay in front of it from the low preset cameras (Rosenbrock's
-# Momentum 17 %, Adam 9 %); tests/test_e2e.py counts every path's pixels from every camera. A
-# hidden path is worse than one without an outline; there the paths are wider (PATH_WIDTH_3D) over
-# a surface drawn at 88 % opacity.
+# Momentum 17 %, Adam 9 %); one in plotly's transparent pass needs an opaque surface and still
+# covered Momentum's zig-zag on Rosenbrock. tests/test_e2e.py counts every path's pixels from every
+# camera. A hidden path is worse than one without an outline; there the paths are wider
+# (PATH_WIDTH_3D) over a surface drawn at 88 % opacity. How they show then, for each colour vision:
+# scripts/measure_3d_contrast.py and the README's colour section.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D = 2.5  # px added to the width (half on each side)
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths

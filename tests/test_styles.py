@@ -175,3 +175,32 @@ def test_styles_import_no_plotly():
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not any("plotly" in m for m in imported), name
+
+
+def test_difference_from_surroundings_reads_the_colour_beside_the_line():
+    """A 3-px line of one colour across an image whose left half is one colour and right half
+    another: each line pixel is compared with the background beside it (not with the line, not
+    with pixels within `gap` of it), the nearest side first; beyond `reach` there is nothing."""
+    h, w = 20, 40
+    background = np.zeros((h, w, 3))
+    background[:, :20] = colors.hex_to_rgb("#440154") * 255  # Viridis' dark end
+    background[:, 20:] = colors.hex_to_rgb("#fde725") * 255  # its light end
+    mask = np.zeros((h, w), bool)
+    mask[9:12, 2:38] = True  # horizontal: its surroundings are above and below, same half
+    de = colors.difference_from_surroundings(background, background, mask, "#aa3377")
+    left, right = mask.copy(), mask.copy()
+    left[:, 20:], right[:, :20] = False, False
+    expected_left = colors.difference("#aa3377", "#440154")
+    expected_right = colors.difference("#aa3377", "#fde725")
+    np.testing.assert_allclose(de[left[mask]], expected_left, rtol=1e-9)
+    np.testing.assert_allclose(de[right[mask]], expected_right, rtol=1e-9)
+    assert expected_left < 35 < expected_right
+    # under a deficiency, both colours are simulated
+    de_p = colors.difference_from_surroundings(background, background, mask, "#aa3377", "protanopia")
+    np.testing.assert_allclose(de_p[left[mask]], colors.difference("#aa3377", "#440154", "protanopia"), rtol=1e-9)
+    # a line filling the image has no surroundings: NaN, not a made-up number
+    full = np.ones((h, w), bool)
+    assert np.isnan(colors.difference_from_surroundings(background, background, full, "#aa3377")).all()
+    # the gap is respected: with reach <= gap nothing qualifies
+    assert np.isnan(colors.difference_from_surroundings(background, background, mask, "#aa3377",
+                                                        gap=3, reach=3)).all()
