@@ -93,8 +93,9 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 # (`optviz/styles.py` has the numbers). The 3-D cell has none: WebGL cannot layer two lines at one
 # depth. A casing at the path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view
 # shows), one lowered by 0.08 lift lay in front of it from the low preset cameras (Rosenbrock's
-# Momentum 17 %, Adam 9 %); one in plotly's transparent pass needs an opaque surface and still
-# covered Momentum's zig-zag on Rosenbrock. tests/test_e2e.py counts every path's pixels from every
+# Momentum 17 %, Adam 9 %). Casing and path both at opacity 0.99 over an opaque surface work (plotly
+# draws them after the surface, in order: branch wip/3d-casing), but slow software WebGL's Play
+# frames by about 40 %. tests/test_e2e.py counts every path's pixels from every
 # camera. A hidden path is worse than one without an outline; there the paths are wider
 # (PATH_WIDTH_3D) over a surface drawn at 88 % opacity. How they show then, for each colour vision:
 # scripts/measure_3d_contrast.py and the README's colour section.
