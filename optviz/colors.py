@@ -141,6 +141,15 @@ def casing_standout(color: str, casing: str, deficiency: str | None = None, n: i
     return float(np.min(np.max(de, axis=0)))
 
 
+def drawn_pixels(shot, without, color: str, tolerance: float = 40, min_change: float = 25) -> np.ndarray:
+    """Where a screenshot shows something of `color` that was put there: pixels within `tolerance`
+    (per channel, 0..255) of the colour that differ by more than `min_change` from the same view
+    without it (`without`). Images: (h, w, 3) sRGB 0..255. (h, w) bool."""
+    shot, without = np.asarray(shot, dtype=float), np.asarray(without, dtype=float)
+    near = np.abs(shot - hex_to_rgb(color) * 255).max(axis=-1) < tolerance
+    return near & (np.abs(shot - without).max(axis=-1) > min_change)
+
+
 def difference_from_surroundings(image, background, mask, color: str, deficiency: str | None = None,
                                  gap: int = 2, reach: int = 6) -> np.ndarray:
     """How a drawn line shows on what lies around it, pixel by pixel: for each pixel of `mask` (a

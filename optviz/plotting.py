@@ -95,9 +95,9 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 # shows), one lowered by 0.08 lift lay in front of it from the low preset cameras (Rosenbrock's
 # Momentum 17 %, Adam 9 %). Casing and path both at opacity 0.99 over an opaque surface work (plotly
 # draws them after the surface, in order: branch wip/3d-casing), but slow software WebGL's Play
-# frames by about 40 %. tests/test_e2e.py counts every path's pixels from every
-# camera. A hidden path is worse than one without an outline; there the paths are wider
-# (PATH_WIDTH_3D) over a surface drawn at 88 % opacity. How they show then, for each colour vision:
+# frames by about 40 %. tests/test_e2e.py counts every path's pixels from every camera. A hidden
+# path is worse than one without an outline; there the paths are wider (PATH_WIDTH_3D) over a
+# surface drawn at 88 % opacity. How they show then, for each colour vision:
 # scripts/measure_3d_contrast.py and the README's colour section.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D = 2.5  # px added to the width (half on each side)

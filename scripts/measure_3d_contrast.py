@@ -85,8 +85,7 @@ def main(keys: list[str]) -> None:
             for style in styles:
                 page.evaluate(SHOW, style.key)
                 drawn = shot()
-                rgb = colors.hex_to_rgb(style.color) * 255
-                mask = (np.abs(drawn - rgb).max(axis=-1) < 40) & (np.abs(drawn - bare).max(axis=-1) > 25)
+                mask = colors.drawn_pixels(drawn, bare, style.color)
                 cells = []
                 for vision in VISIONS:
                     de = colors.difference_from_surroundings(drawn, bare, mask, style.color, vision)

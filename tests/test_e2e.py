@@ -844,14 +844,9 @@ PATH_MIN_SHARE_OF_TOP = 0.2  # ... and at least this share of what the top view 
 def _path_pixels(shot, without, colour: str) -> int:
     """Pixels of the scene near the path's colour that the path's traces put there (they differ
     from the same view with the paths hidden): viridis blues are not counted as the blue path."""
-    import numpy as np
+    from optviz import colors
 
-    a = np.asarray(shot, dtype=float)
-    b = np.asarray(without, dtype=float)
-    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    near = np.abs(a - rgb).max(axis=-1) < PATH_COLOUR_TOLERANCE
-    changed = np.abs(a - b).max(axis=-1) > 25
-    return int((near & changed).sum())
+    return int(colors.drawn_pixels(shot, without, colour, PATH_COLOUR_TOLERANCE).sum())
 
 
 # How a 3-D path shows on the surface beside it, as drawn (lighting and all), normal vision: at
@@ -869,12 +864,10 @@ def _share_blending_in(shot, without, colour: str) -> float | None:
 
     from optviz import colors
 
-    a, b = np.asarray(shot, dtype=float), np.asarray(without, dtype=float)
-    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    mask = (np.abs(a - rgb).max(axis=-1) < PATH_COLOUR_TOLERANCE) & (np.abs(a - b).max(axis=-1) > 25)
+    mask = colors.drawn_pixels(shot, without, colour, PATH_COLOUR_TOLERANCE)
     if mask.sum() < PATH_MIN_PIXELS:
         return None
-    de = colors.difference_from_surroundings(a, b, mask, colour)
+    de = colors.difference_from_surroundings(shot, without, mask, colour)
     de = de[np.isfinite(de)]
     return float((de < PATH_MIN_SURFACE_DIFFERENCE).mean()) if len(de) else None
 

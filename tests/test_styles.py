@@ -204,3 +204,14 @@ def test_difference_from_surroundings_reads_the_colour_beside_the_line():
     # the gap is respected: with reach <= gap nothing qualifies
     assert np.isnan(colors.difference_from_surroundings(background, background, mask, "#aa3377",
                                                         gap=3, reach=3)).all()
+
+
+def test_drawn_pixels_are_the_colour_where_something_was_put():
+    without = np.full((4, 4, 3), 255.0)
+    without[0] = colors.hex_to_rgb("#56b4e9") * 255  # a surface already that colour: not counted
+    shot = without.copy()
+    shot[2, 1:3] = colors.hex_to_rgb("#56b4e9") * 255 + 10  # drawn, within tolerance
+    shot[3, 0] = colors.hex_to_rgb("#000000") * 255  # drawn, another colour
+    mask = colors.drawn_pixels(shot, without, "#56b4e9")
+    assert mask.sum() == 2 and mask[2, 1] and mask[2, 2]
+    assert not colors.drawn_pixels(shot, without, "#56b4e9", tolerance=5).any()
