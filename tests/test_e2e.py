@@ -1181,18 +1181,26 @@ def _watch_errors(app: App) -> list[str]:
     return errors
 
 
+def _release_play(app: App) -> None:
+    """Click the Play/Pause toggle until it shows Play. One click can take its effect late: the
+    page is busy drawing frames, so the click can land just after a Play that reached its end by
+    itself and start a new one (the button read "Pause" before the click, "Play" when it landed)."""
+    button = app.page.locator(PLAY_BUTTON)
+    for _ in range(3):
+        if button.get_attribute("aria-pressed") != "true":
+            return
+        button.click()
+    raise AssertionError("the Play/Pause toggle stays pressed after three clicks")
+
+
 def _press_play(app: App) -> None:
     """Play (the toggle shows Pause while playing: then it is pressed twice, Pause and Play)."""
-    button = app.page.locator(PLAY_BUTTON)
-    if button.get_attribute("aria-pressed") == "true":
-        button.click()
+    _release_play(app)
     app.page.locator(PLAY_BUTTON, has_text="Play").click()
 
 
 def _press_pause(app: App) -> None:
-    button = app.page.locator(PLAY_BUTTON)
-    if button.get_attribute("aria-pressed") == "true":
-        button.click()
+    _release_play(app)
     app.wait(f"() => !({JS_ANIMATING})()")
 
 
@@ -1228,6 +1236,10 @@ def _rotate_camera(app: App) -> dict:
              arg=default)
     app.wait_query(lambda q: "cam" in q, "the rotated camera in cam=")
     app.wait_idle()
+    # plotly's own record of the camera (what a redraw restores) is the one on screen and in cam=.
+    kept = app.page.evaluate("() => { const e = document.querySelector('div.optviz-plot')"
+                             "._fullLayout.scene.camera.eye; return {x: e.x, y: e.y, z: e.z}; }")
+    assert _close(kept, app.camera(), 1e-3), (kept, app.camera())
     return app.camera()
 
 
