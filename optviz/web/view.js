@@ -80,13 +80,27 @@
     if (cam && s !== ov.sentCamera) { ov.sentCamera = s; ov.setState("camera", cam); }
   }
 
+  // plotly keeps the camera its drag handler read at mouseup, but the live camera can go on
+  // moving after it (software WebGL lags behind the mouse): that is the camera reported, and a
+  // later redraw would put the scene back to plotly's older record. Make the record the live one.
+  function syncCamera(gd) {
+    const live = liveCamera(gd, "scene"), kept = gd._fullLayout && gd._fullLayout.scene;
+    if (!live || !kept || !kept.camera) return;
+    // A tolerance, not equality: the relayout below comes back here, and must end the loop.
+    const apart = ["eye", "center", "up"].some((k) => ["x", "y", "z"].some(
+      (a) => Math.abs(((live[k] || {})[a] || 0) - ((kept.camera[k] || {})[a] || 0)) > 1e-4));
+    if (apart) {
+      root.Plotly.relayout(gd, { "scene.camera": live }).catch(() => {});
+    }
+  }
+
   function attachListeners(gd) {
     const ov = gd._ov;
     gd.on("plotly_relayout", (ev) => {
       if (!ov.events.camera || !ev || !Object.keys(ev).some((k) => k.startsWith("scene.camera"))) return;
       // Debounced: scroll-zoom emits many relayouts and every setStateValue reruns the app.
       clearTimeout(ov.timer);
-      ov.timer = setTimeout(() => reportCamera(gd), 300);
+      ov.timer = setTimeout(() => { syncCamera(gd); reportCamera(gd); }, 300);
     });
     gd.on("plotly_click", (ev) => {
       const pt = ev && ev.points && ev.points[0];
