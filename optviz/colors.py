@@ -160,7 +160,7 @@ def difference_from_surroundings(image, background, mask, color: str, deficiency
     background = np.asarray(background, dtype=float) / 255
     mask = np.asarray(mask, dtype=bool)
     h, w = mask.shape
-    near_line = _dilate(mask, gap)
+    near_line = dilate(mask, gap)
     found = np.full(mask.shape, False)
     surround = np.zeros(background.shape)
     # nearest first: every offset at distance r before any at r + 1, ties in a fixed order
@@ -186,7 +186,22 @@ def difference_from_surroundings(image, background, mask, color: str, deficiency
     return np.where(found[ys, xs], de, np.nan)
 
 
-def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+def blending_in(shot, without, color: str, outline=None, deficiency: str | None = None, below: float = 10.0,
+                reach: int = 4, tolerance: float = 40) -> np.ndarray:
+    """Per pixel of a line of `color` in `shot` (as `drawn_pixels` finds it against `without`, the
+    same view without the lines), whether it blends into what lies beside it, seen with
+    `deficiency`: its colour within `below` (CIEDE2000) of the surroundings and no pixel of
+    `outline` (a (h, w) bool mask: the line's casing, or None) within `reach` px. Pixels with no
+    surroundings to judge are left out. 1-D bool, one per judged pixel."""
+    mask = drawn_pixels(shot, without, color, tolerance)
+    de = difference_from_surroundings(shot, without, mask, color, deficiency)
+    blends = de < below
+    if outline is not None:
+        blends &= ~dilate(np.asarray(outline, dtype=bool), reach)[mask]
+    return blends[np.isfinite(de)]
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """`mask` grown by `radius` px (a disc), edges not wrapped."""
     out = mask.copy()
     h, w = mask.shape

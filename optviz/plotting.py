@@ -87,20 +87,21 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
             for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
-# In the contour cell every path is drawn over its casing: the same points (the same x and y
-# arrays, so it costs the payload a few hundred bytes) as a line this much wider, in
-# `PathStyle.casing`, just beneath it, so that a path shows on every colour of the surface's scale
-# (`optviz/styles.py` has the numbers). The 3-D cell has none: WebGL cannot layer two lines at one
-# depth. A casing at the path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view
-# shows), one lowered by 0.08 lift lay in front of it from the low preset cameras (Rosenbrock's
-# Momentum 17 %, Adam 9 %). Casing and path both at opacity 0.99 over an opaque surface work (plotly
-# draws them after the surface, in order: branch wip/3d-casing), but slow software WebGL's Play
-# frames by about 40 %. tests/test_e2e.py counts every path's pixels from every camera. A hidden
-# path is worse than one without an outline; there the paths are wider (PATH_WIDTH_3D) over a
-# surface drawn at 88 % opacity. How they show then, for each colour vision:
-# scripts/measure_3d_contrast.py and the README's colour section.
+# Every path is drawn over its casing: the same points (the same arrays, so it costs the payload
+# a few hundred bytes) as a line this much wider, in `PathStyle.casing`, just beneath it, so that a
+# path shows on every colour of the surface's scale for every colour vision (`optviz/styles.py`
+# has the numbers). In 3-D, WebGL cannot layer two lines at one depth: opaque, a casing at the
+# path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view shows), and one lowered
+# lay in front of it from the low cameras (Rosenbrock's Momentum 17 %). So the surface is opaque
+# and casing and path are both drawn a hair short of opaque (LINE_OPACITY_3D): plotly.js draws
+# such traces after every opaque one, depth-tested against the surface (hills still hide what lies
+# behind them) but not against each other, in trace order, so the path always lies on its casing.
+# The price: software WebGL draws the surface twice per frame (Play frames ~350-400 ms against
+# ~250-300 without a casing, on a 2-core machine); with a GPU it does not show. tests/test_e2e.py
+# counts every path's pixels, and its casing's around them, from every camera and colour vision.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
-CASING_EXTRA_2D = 2.5  # px added to the width (half on each side)
+CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
+LINE_OPACITY_3D = 0.99  # short of 1: plotly.js's transparent pass, drawn after the opaque surface
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
 
 
@@ -343,8 +344,8 @@ def optimizer_traces(
     """The traces of one optimizer (drawn at their final state) and the matching entries of the
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
 
-    Per cell: in the contour cell the path's casing (the same points, wider, in `style.casing`,
-    `meta` CASING; none in 3-D, see CASING_EXTRA_2D), the path (a line with gaps outside the
+    Per cell: the path's casing (the same points, wider, in `style.casing`, `meta` CASING; in 3-D
+    see LINE_OPACITY_3D), the path (a line with gaps outside the
     plot; markers on isolated points, which a line alone would not show), the moving marker
     (hidden while its point is outside), and, for a diverged or escaped run, an end mark
     (✕ "diverged at step k", ○ "escaped (step j)") that the animation shows from the step it
@@ -384,10 +385,14 @@ def optimizer_traces(
     traces, anim = [], []
     gx, gy, gz = _gapped(x), _gapped(y), _gapped(z)
     if view in ("both", "3d"):
+        traces.append({**casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": gz},
+                                PATH_WIDTH_3D + CASING_EXTRA_3D, style.dash, 3 + CASING_EXTRA_3D),
+                       "opacity": LINE_OPACITY_3D})
+        anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
             "type": "scatter3d", **path_mode(3), "scene": "scene", "x": gx, "y": gy, "z": gz,
             "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": style.dash}, "showlegend": True, **common,
-            "customdata": steps, "hovertemplate": hover + "<extra></extra>",
+            "opacity": LINE_OPACITY_3D, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
         traces.append({
@@ -447,7 +452,7 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str =
     if view in ("both", "3d"):
         traces.append({
             "type": "surface", "scene": "scene", "x": _f32(grid.x3), "y": _f32(grid.y3),
-            "z": _f32(grid.z3), "colorscale": "Viridis", "opacity": 0.88,
+            "z": _f32(grid.z3), "colorscale": "Viridis",  # opaque: see LINE_OPACITY_3D
             "showscale": False, "name": "surface", "hoverinfo": "skip",
             "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
             "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},

@@ -2,12 +2,13 @@
 simulated colour-vision deficiency: the numbers behind the README's "Colours" section.
 
 For every surface, its default runs are drawn as the app draws them (`plotting.trajectory_figure`,
-the 3-D view, the default camera) in headless Chromium; each path is shot alone and against the
-same view with no path, and for each of its pixels `colors.difference_from_surroundings` gives the
-CIEDE2000 between the path's colour and the surface right beside it (lighting included). Printed
-per path and vision: the 5th percentile of that difference, and the share of pixels under 10
-(where the line blends in). The contour cell needs no such measurement: every path there lies on
-its casing (`tests/test_plotting_casing.py`, `colors.casing_standout`).
+the 3-D view, the default camera) in headless Chromium; each path (with its casing, recoloured to
+a probe colour so that its pixels can be told apart) is shot alone and against the same view with
+no path. `colors.blending_in` then says, per pixel of the path, whether its colour lies within 10
+(CIEDE2000) of the surface right beside it (lighting included), and whether no casing is drawn
+within 4 px either. Printed per path and vision: the share of its pixels whose colour alone blends
+in, and the share that blends in casing included. The contour cell's casing is checked without a
+browser (`tests/test_plotting_casing.py`, `colors.casing_standout`).
 
   flock /tmp/optviz-browser.lock .venv/bin/python scripts/measure_3d_contrast.py [surface,...]
 """
@@ -28,6 +29,8 @@ from optviz.registry import DEFAULT_SELECTION
 from surfaces import SURFACES
 
 BLENDS_BELOW = 10.0  # CIEDE2000: a line this close to what lies beside it is hard to follow
+CASING_REACH = 4  # px: a casing pixel this near a path pixel outlines it
+PROBE = "#ff00ff"  # the casings' colour while measuring: no path or surface has it
 VISIONS = (None, *colors.DEFICIENCIES)
 
 
@@ -50,10 +53,12 @@ PAGE = """<html><body style="margin:0"><div id="g" style="width:880px;height:680
 Plotly.newPlot('g', {figure}.data, {figure}.layout).then(() => {{ window.done = 1; }});
 </script></body></html>"""
 
-SHOW = """async (key) => {
+SHOW = """async ([key, probe]) => {
   const gd = document.getElementById('g');
-  // key: one run's traces; '' : none of them
+  // key: one run's traces; '' : none of them. Casings in the probe colour.
   const shown = (t) => t.type !== 'scatter3d' || !t.legendgroup || t.legendgroup === key;
+  const idx = gd.data.map((t, i) => (t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
+  await Plotly.restyle(gd, {'line.color': probe}, idx);
   await Plotly.restyle(gd, {visible: gd.data.map(shown)});
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
 }"""
@@ -64,10 +69,10 @@ def main(keys: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     plotly_js = plotting.PLOTLY_JS_PATH.read_text(encoding="utf-8")
-    head = f"{'surface':<11} {'run':<9}" + "".join(f"{v or 'normal'!s:>22}" for v in VISIONS)
-    print(f"CIEDE2000 from a 3-D path's colour to the surface beside it: 5th percentile / share of pixels under "
-          f"{BLENDS_BELOW:g}\n{head}")
-    worst = {v: (-1.0, None) for v in VISIONS}  # the largest share under BLENDS_BELOW, and where
+    head = f"{'surface':<11} {'run':<9}" + "".join(f"{v or 'normal'!s:>16}" for v in VISIONS)
+    print(f"Share of a 3-D path's pixels within {BLENDS_BELOW:g} (CIEDE2000) of the surface beside them: "
+          f"colour alone / casing included\n{head}")
+    worst = {v: [(-1.0, None), (-1.0, None)] for v in VISIONS}  # the largest shares, and where
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                      args=["--headless=new", "--no-sandbox", "--disable-gpu"])
@@ -80,27 +85,28 @@ def main(keys: list[str]) -> None:
             def shot():
                 return np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"), dtype=float)
 
-            page.evaluate(SHOW, "")
+            page.evaluate(SHOW, ["", PROBE])
             bare = shot()
             for style in styles:
-                page.evaluate(SHOW, style.key)
+                page.evaluate(SHOW, [style.key, PROBE])
                 drawn = shot()
-                mask = colors.drawn_pixels(drawn, bare, style.color)
+                casing = colors.drawn_pixels(drawn, bare, PROBE)
                 cells = []
                 for vision in VISIONS:
-                    de = colors.difference_from_surroundings(drawn, bare, mask, style.color, vision)
-                    de = de[np.isfinite(de)]
-                    if len(de) < 20:
-                        cells.append(f"{'too few pixels':>22}")
+                    alone = colors.blending_in(drawn, bare, style.color, None, vision, BLENDS_BELOW)
+                    cased = colors.blending_in(drawn, bare, style.color, casing, vision, BLENDS_BELOW, CASING_REACH)
+                    if len(alone) < 20:
+                        cells.append(f"{'too few pixels':>16}")
                         continue
-                    p5, share = float(np.percentile(de, 5)), float((de < BLENDS_BELOW).mean())
-                    if share > worst[vision][0]:
-                        worst[vision] = (share, f"{key} {style.key}")
-                    cells.append(f"{p5:>13.1f} / {share:>5.0%}")
+                    for i, share in enumerate((alone.mean(), cased.mean())):
+                        if share > worst[vision][i][0]:
+                            worst[vision][i] = (float(share), f"{key} {style.key}")
+                    cells.append(f"{alone.mean():>9.0%} / {cased.mean():>3.0%}")
                 print(f"{key:<11} {style.key:<9}" + "".join(cells), flush=True)
         browser.close()
-    for vision, (share, where) in worst.items():
-        print(f"{vision or 'normal'!s:<13} most pixels under {BLENDS_BELOW:g}: {share:.0%} ({where})")
+    for vision, ((alone, where), (cased, where_cased)) in worst.items():
+        print(f"{vision or 'normal'!s:<13} most pixels blending in: colour alone {alone:.0%} ({where}), "
+              f"casing included {cased:.0%} ({where_cased})")
 
 
 if __name__ == "__main__":

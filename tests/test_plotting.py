@@ -50,11 +50,10 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     for frame in frames:
         assert not static & set(frame["traces"])  # never the surface again
         assert all(set(d) <= {"type", "x", "y", "z", "customdata"} for d in frame["data"])
-        # per run: the path and the moving marker in 3-D; the casing, the path and the marker in
-        # the contour cell (the 3-D cell has no casing: plotting.py says why)
-        assert len(frame["data"]) == len(frame["traces"]) == 5 * len(KEYS)
+        # per run and cell: the casing, the path and the moving marker
+        assert len(frame["data"]) == len(frame["traces"]) == 6 * len(KEYS)
         casings = [i for i in frame["traces"] if full["data"][i].get("meta") == plotting.CASING]
-        assert len(casings) == len(KEYS) and all(full["data"][i]["type"] == "scatter" for i in casings)
+        assert sorted(full["data"][i]["type"] for i in casings) == ["scatter"] * len(KEYS) + ["scatter3d"] * len(KEYS)
     # The last frame draws every step of every path, however few frames there are.
     last = frames[-1]
     for idx, d in zip(last["traces"], last["data"], strict=True):
@@ -210,8 +209,7 @@ def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     for t in fig["data"]:
         if t["type"] == "scatter3d" and t["mode"] == "lines":
-            assert t.get("meta") != plotting.CASING  # no casing in 3-D (plotting.py says why)
-            above = 0.99
+            above = 0.99  # the casing too: it shares the path's arrays
             x, y, z = (np.asarray(t[k], dtype=float) for k in "xyz")
             ok = ~np.isnan(x)
             mesh = plotting._mesh_height(grid, x[ok], y[ok])

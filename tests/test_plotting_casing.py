@@ -1,8 +1,9 @@
-"""Every path of the contour cell is drawn over its casing (issue 10, "paths that stand out from
-the surface's colour scale"), in every frame, with gaps where the path has gaps and an end where it
-ends; never a legend entry of its own; for a few hundred bytes of payload. The 3-D cell has no
-casing: WebGL cannot layer two lines at one depth (plotting.py says what was measured), so a 3-D
-path must never have a casing trace that could hide it."""
+"""Every path, in the contour cell and in the 3-D cell, is drawn over its casing (issue 10, "paths
+that stand out from the surface's colour scale"), in every frame, with gaps where the path has gaps
+and an end where it ends; never a legend entry of its own; for a few hundred bytes of payload. In
+3-D, casing and path are a hair short of opaque over an opaque surface, so that plotly.js draws
+them after the surface and in order (plotting.py says why); tests/test_e2e.py counts them on the
+screen."""
 
 import json
 
@@ -42,13 +43,15 @@ def arr(a):
 
 
 def assert_every_path_is_cased(fig, run_styles, surface):
-    """Each contour path has its casing right before it (drawn beneath), built from the same
-    points; no 3-D path has one. Returns the indices of the contour paths."""
+    """Each path has its casing right before it (drawn beneath), built from the same points.
+    Returns the indices of the paths."""
     data = fig["data"]
-    paths = [i for i, t in enumerate(data) if is_path(t) and t["type"] == "scatter"]
+    paths = [i for i, t in enumerate(data) if is_path(t)]
     casings = [i for i, t in enumerate(data) if t.get("meta") == plotting.CASING]
-    assert [i - 1 for i in paths] == casings  # one casing per contour path, just beneath it
-    assert all(data[i]["type"] == "scatter" for i in casings)  # none in the 3-D cell
+    assert [i - 1 for i in paths] == casings  # one casing per path, just beneath it
+    for t in data:
+        if t["type"] == "surface":  # opaque: drawn before every trace short of opaque
+            assert t.get("opacity", 1) == 1
     for i in paths:
         path, casing = data[i], data[i - 1]
         style = run_styles[path["legendgroup"]]
@@ -57,16 +60,15 @@ def assert_every_path_is_cased(fig, run_styles, surface):
         assert casing["line"]["color"] == style.casing != style.color
         assert casing["line"]["width"] > path["line"]["width"]
         assert casing["line"]["dash"] == path["line"]["dash"]  # explicit px in 2-D: dashes under dashes
-        for d in "xy":
+        for d in "xyz" if path["type"] == "scatter3d" else "xy":
             assert casing[d] is path[d], d  # the very same array: one copy in the payload
+        if path["type"] == "scatter3d":  # plotly.js's transparent pass: after the surface, in order
+            assert casing["opacity"] == path["opacity"] == plotting.LINE_OPACITY_3D < 1
         assert casing["mode"] == path["mode"]
         if path["mode"] == "lines+markers":  # isolated points: a larger dot beneath the path's dot
             ps, cs = arr(path["marker"]["size"]), arr(casing["marker"]["size"])
             assert np.array_equal(ps > 0, cs > 0) and np.all(cs[ps > 0] > ps[ps > 0])
             assert casing["marker"]["color"] == style.casing
-    for i, t in enumerate(data):  # a 3-D path follows its run's previous trace, never a casing
-        if is_path(t) and t["type"] == "scatter3d":
-            assert i == 0 or data[i - 1].get("meta") != plotting.CASING
     return paths
 
 
@@ -87,12 +89,12 @@ def assert_frames_cased(fig, paths):
 
 
 @pytest.mark.parametrize("view", ["both", "3d", "contour"])
-def test_every_contour_path_has_a_casing_in_every_frame_and_no_3d_path_has_one(view):
+def test_every_path_has_a_casing_in_every_frame(view):
     s, _runs, run_styles, fig = figure_for("beale", view=view, steps=120)
     paths = assert_every_path_is_cased(fig, run_styles, s)
     cells = {t["type"] for t in fig["data"] if is_path(t)}
     assert cells == {"both": {"scatter", "scatter3d"}, "3d": {"scatter3d"}, "contour": {"scatter"}}[view]
-    assert len(paths) == (len(DEFAULT_KEYS) if "scatter" in cells else 0)
+    assert len(paths) == len(DEFAULT_KEYS) * len(cells)
     assert sum(t.get("meta") == plotting.CASING for t in fig["data"]) == len(paths)
     assert_frames_cased(fig, paths)
     # one legend entry per run, none for a casing
@@ -177,10 +179,10 @@ def test_the_casing_costs_a_few_hundred_bytes_per_path():
     _s, _runs, _styles, fig = figure_for("ravine", steps=250)
     plain = _without_casing(fig)
     with_casing, without = encode_figure(fig), encode_figure(plain)
-    # x and y travel once for path and casing
+    # x, y (and z) travel once for path and casing
     assert len(with_casing.arrays) == len(without.arrays)
     added = len(encode_payload(fig, 640)) - len(encode_payload(plain, 640))
     casings = sum(t.get("meta") == plotting.CASING for t in fig["data"])
-    assert casings == len(DEFAULT_KEYS)  # the contour cell's paths only
+    assert casings == 2 * len(DEFAULT_KEYS)  # both cells' paths
     assert 0 < added <= 450 * casings, added
     json.loads(encode_payload(fig, 640))

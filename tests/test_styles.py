@@ -215,3 +215,25 @@ def test_drawn_pixels_are_the_colour_where_something_was_put():
     mask = colors.drawn_pixels(shot, without, "#56b4e9")
     assert mask.sum() == 2 and mask[2, 1] and mask[2, 2]
     assert not colors.drawn_pixels(shot, without, "#56b4e9", tolerance=5).any()
+
+
+def test_a_line_blends_in_where_its_colour_is_near_the_surface_and_no_outline_is_near():
+    """A purple line across Viridis' blue (close to it under protanopia) and its light end: it
+    blends in over the blue half only, and not where its outline is drawn within reach."""
+    h, w = 20, 40
+    without = np.zeros((h, w, 3))
+    without[:, :20] = colors.hex_to_rgb("#3e4989") * 255
+    without[:, 20:] = colors.hex_to_rgb("#fde725") * 255
+    shot = without.copy()
+    shot[9:12, 2:38] = colors.hex_to_rgb("#aa3377") * 255
+    assert colors.difference("#aa3377", "#3e4989", "protanopia") < 10 < colors.difference("#aa3377", "#fde725",
+                                                                                       "protanopia")
+    blends = colors.blending_in(shot, without, "#aa3377", None, "protanopia")
+    assert len(blends) == 3 * 36 and blends.sum() == 3 * 18  # the 18 columns over the blue half
+    assert not colors.blending_in(shot, without, "#aa3377", None).any()  # normal vision: apart
+    outline = np.zeros((h, w), bool)
+    outline[8, 2:10] = outline[12, 2:10] = True  # an outline along the first 8 blue columns
+    blends = colors.blending_in(shot, without, "#aa3377", outline, "protanopia", reach=4)
+    # within 4 px of the outline (rows 8 and 12, columns 2..9): columns 2..12 of each line row
+    # (sqrt(4² - 1²) and sqrt(4² - 2²) both round down to 3); 13..19 still blend in
+    assert blends.sum() == 3 * 7
