@@ -1211,6 +1211,30 @@ def test_pasted_data_become_the_regression_and_travel_in_the_link(app):
     app.assert_clean()
 
 
+
+@pytest.mark.skipif(not os.environ.get("OPTVIZ_DOCS"), reason="re-takes the README's pictures (OPTVIZ_DOCS=1)")
+@pytest.mark.parametrize(("picture", "query", "drawn"), [
+    ("formula", {"surface": "custom", "f": "sin(x)*cos(y) + 0.1*x**2", "xr": "-4,4", "yr": "-3,3",
+                 "opt": "sgd,momentum,adam", "view": "contour", "steps": "150"},
+     "(gd) => gd._fullData.some((t) => t.name === 'minima' && t.type === 'scatter' && t.x.length >= 2)"),
+    # plain GD just under its largest stable rate (2 / the curvature across the valley: 4.1e-4
+    # diverges) moves 0.04 of the 25 along the valley in 1000 steps; Adam (lr 2) 18 of them
+    ("data", {"surface": "mse", "view": "contour", "steps": "1000", "r0.opt": "sgd", "r0.lr": "0.00039",
+              "r1.opt": "adam", "r1.lr": "2", "data": "d:" + ";".join(f"{x},{y}" for x, y in zip(
+                  range(45, 55), (2.4, 3.1, 3.3, 4.2, 4.4, 5.1, 5.6, 5.9, 6.6, 7.0), strict=True))},
+     "(gd) => gd._fullData.filter((t) => t.type === 'scatter' && t.legendgroup && (t.mode || '').startsWith('lines')"
+     " && t.meta !== 'casing').length === 2 && !gd._fullData.some((t) => t.mode === 'markers+text')"),
+])
+def test_readme_pictures_of_a_typed_formula_and_of_pasted_data(app, picture, query, drawn):
+    """docs/formula.png and docs/data.png: the trajectory view of a typed formula (its minima
+    found and starred) and of ten pasted points with x near 50, not standardized."""
+    app.open(query)
+    app.wait(f"() => ({drawn})(document.querySelector('div.optviz-plot'))")
+    app.wait_idle()
+    app.assert_clean()
+    app.page.locator("div.optviz-plot").locator("xpath=..").screenshot(path=str(DOCS / f"{picture}.png"))
+
+
 # --- the view after changes: Play, page errors, camera, bytes (issue 7) ---------------------------
 
 # Every animation frame the trajectory view shows from now on, by name, into window.__seen.
