@@ -35,10 +35,12 @@ e2e: $(VENV)/.dev
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -m e2e
 
-# Re-takes docs/screenshot.png through the end-to-end setup.
+# Re-takes the README's pictures (docs/*.png but basins and sensitivity) through the end-to-end
+# setup; the screens at four sizes and the inspector's are re-taken by every e2e run.
 screenshot: $(VENV)/.dev
 	bash scripts/ensure-chromium.sh
-	OPTVIZ_SCREENSHOT=docs/screenshot.png $(BIN)/python -m pytest -m e2e -k screenshot
+	OPTVIZ_DOCS=1 OPTVIZ_SCREENSHOT=docs/screenshot.png $(BIN)/python -m pytest -m e2e \
+		-k "test_screenshot or readme_pictures or eight_runs_built or ravine_lesson_opened"
 
 # Runs every benchmark (core, app, browser, load test) and writes benchmarks/RESULTS.md; the ones
 # that start a server or a browser take /tmp/optviz-browser.lock themselves (do not wrap make bench in flock).

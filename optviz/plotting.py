@@ -96,8 +96,8 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 # and casing and path are both drawn a hair short of opaque (LINE_OPACITY_3D): plotly.js draws
 # such traces after every opaque one, depth-tested against the surface (hills still hide what lies
 # behind them) but not against each other, in trace order, so the path always lies on its casing.
-# The price: software WebGL draws the surface twice per frame (Play frames ~350-400 ms against
-# ~250-300 without a casing, on a 2-core machine); with a GPU it does not show. tests/test_e2e.py
+# The price is paid without a GPU: software WebGL's Play frames took 772 ms against 381 ms
+# without the casing (benchmarks/bench_browser.py --before, 2 cores, 2026-12-07). tests/test_e2e.py
 # counts every path's pixels, and its casing's around them, from every camera and colour vision.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
