@@ -187,18 +187,19 @@ def difference_from_surroundings(image, background, mask, color: str, deficiency
 
 
 def blending_in(shot, without, color: str, outline=None, deficiency: str | None = None, below: float = 10.0,
-                reach: int = 4, tolerance: float = 40) -> np.ndarray:
-    """Per pixel of a line of `color` in `shot` (as `drawn_pixels` finds it against `without`, the
-    same view without the lines), whether it blends into what lies beside it, seen with
-    `deficiency`: its colour within `below` (CIEDE2000) of the surroundings and no pixel of
-    `outline` (a (h, w) bool mask: the line's casing, or None) within `reach` px. Pixels with no
-    surroundings to judge are left out. 1-D bool, one per judged pixel."""
+                reach: int = 4, tolerance: float = 40) -> tuple[np.ndarray, np.ndarray]:
+    """How a line of `color` in `shot` (its pixels as `drawn_pixels` finds them against `without`,
+    the same view without the lines) shows on what lies beside it, seen with `deficiency`. Per
+    judged pixel (those with surroundings to judge; 1-D bool arrays): whether its colour blends in
+    (within `below`, CIEDE2000, of the surroundings), and whether a pixel of `outline` (a (h, w)
+    bool mask: the line's casing; None: no outline) lies within `reach` px. A pixel blends in
+    where the first holds and the second does not."""
     mask = drawn_pixels(shot, without, color, tolerance)
     de = difference_from_surroundings(shot, without, mask, color, deficiency)
-    blends = de < below
-    if outline is not None:
-        blends &= ~dilate(np.asarray(outline, dtype=bool), reach)[mask]
-    return blends[np.isfinite(de)]
+    judged = np.isfinite(de)
+    outlined = np.zeros(int(judged.sum()), dtype=bool) if outline is None else \
+        dilate(np.asarray(outline, dtype=bool), reach)[mask][judged]
+    return de[judged] < below, outlined
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:

@@ -93,8 +93,9 @@ def main(keys: list[str]) -> None:
                 casing = colors.drawn_pixels(drawn, bare, PROBE)
                 cells = []
                 for vision in VISIONS:
-                    alone = colors.blending_in(drawn, bare, style.color, None, vision, BLENDS_BELOW)
-                    cased = colors.blending_in(drawn, bare, style.color, casing, vision, BLENDS_BELOW, CASING_REACH)
+                    alone, outlined = colors.blending_in(drawn, bare, style.color, casing, vision, BLENDS_BELOW,
+                                                         CASING_REACH)
+                    cased = alone & ~outlined
                     if len(alone) < 20:
                         cells.append(f"{'too few pixels':>16}")
                         continue

@@ -890,18 +890,15 @@ PATHS_MAX_SHARE_OF_SCENE = 0.1  # the paths (with casings, markers, end marks) c
 VISIONS = (None, "protanopia", "deuteranopia", "tritanopia")
 
 
-def _share_blending_in(probe, without, colour: str, deficiency: str | None) -> float | None:
+def _share_blending_in(probe, without, colour: str, casings, deficiency: str | None) -> float | None:
     """The share of a path's pixels (as `_path_pixels` finds them in `probe`, the view with every
-    casing in CASING_PROBE) that blend into the surface seen with `deficiency`; None when it shows
-    too few to judge."""
+    casing in CASING_PROBE, `casings` their pixels) that blend into the surface seen with
+    `deficiency`; None when none can be judged."""
     from optviz import colors
 
-    if _path_pixels(probe, without, colour) < PATH_MIN_PIXELS:
-        return None
-    casings = colors.drawn_pixels(probe, without, CASING_PROBE, PATH_COLOUR_TOLERANCE)
-    blends = colors.blending_in(probe, without, colour, casings, deficiency, PATH_MIN_SURFACE_DIFFERENCE,
-                                CASING_REACH, PATH_COLOUR_TOLERANCE)
-    return float(blends.mean()) if len(blends) else None
+    blends, outlined = colors.blending_in(probe, without, colour, casings, deficiency, PATH_MIN_SURFACE_DIFFERENCE,
+                                          CASING_REACH, PATH_COLOUR_TOLERANCE)
+    return float((blends & ~outlined).mean()) if len(blends) else None
 
 
 @pytest.mark.parametrize("surface_key", ["bowl", "beale", "saddle", "ravine", "two_minima", "himmelblau", "mse",
@@ -915,7 +912,7 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     import numpy as np
     from PIL import Image
 
-    from optviz import plotting
+    from optviz import colors, plotting
     from surfaces import SURFACES
 
     presets = plotting.camera_presets(SURFACES[surface_key])
@@ -925,6 +922,7 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     assert _close(opened, dict(zip("xyz", presets["Default"], strict=True)), 1e-3), opened
     colours = page.evaluate(JS_3D_PATH_COLOURS)
     assert len(colours) >= 5, colours  # the surface's default optimizers
+    # The pictures measured (casings in the probe colour), and with OPTVIZ_CAMERA_SHOTS the view as shown.
     shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
     shots_dir.mkdir(parents=True, exist_ok=True)
     counts, shots, blending_in = {}, {}, []
@@ -934,8 +932,8 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
             app.wait_idle()  # the camera goes back to the server (for the link): a rerun
         box = page.evaluate(JS_SCENE_BOX)
         clip = {"x": box["left"], "y": box["top"], "width": box["width"], "height": box["height"]}
-        shot = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
-        shot.save(shots_dir / f"{surface_key}-{name.replace(' ', '_')}.png")
+        if os.environ.get("OPTVIZ_CAMERA_SHOTS"):
+            page.screenshot(clip=clip, path=str(shots_dir / f"{surface_key}-{name.replace(' ', '_')}.png"))
         page.evaluate(JS_3D_CASING_COLOUR, CASING_PROBE)
         probe = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
         page.evaluate(JS_3D_CASING_COLOUR, None)
@@ -950,9 +948,12 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
         assert changed < PATHS_MAX_SHARE_OF_SCENE, (name, changed)
         counts[name] = {key: _path_pixels(probe, without, colour) for key, colour in colours.items()}
         shots[name] = (clip, without)
+        casings = colors.drawn_pixels(probe, without, CASING_PROBE, PATH_COLOUR_TOLERANCE)
         for key, colour in colours.items():
+            if counts[name][key] < PATH_MIN_PIXELS:
+                continue  # too few to judge
             for vision in VISIONS:
-                blended = _share_blending_in(probe, without, colour, vision)
+                blended = _share_blending_in(probe, without, colour, casings, vision)
                 bound = PATH_MAX_SHARE_BLENDING if vision is None else PATH_MAX_SHARE_BLENDING_DEFICIENT
                 if blended is not None and blended > bound:
                     blending_in.append((name, key, vision or "normal", round(blended, 3)))
@@ -1023,6 +1024,7 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     from optviz.presets import PRESETS
     from surfaces import SURFACES
 
+    # The pictures measured (casings in the probe colour), and with OPTVIZ_CAMERA_SHOTS the view as shown.
     shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
     shots_dir.mkdir(parents=True, exist_ok=True)
     page = app.page

@@ -228,12 +228,14 @@ def test_a_line_blends_in_where_its_colour_is_near_the_surface_and_no_outline_is
     shot[9:12, 2:38] = colors.hex_to_rgb("#aa3377") * 255
     assert colors.difference("#aa3377", "#3e4989", "protanopia") < 10 < colors.difference("#aa3377", "#fde725",
                                                                                        "protanopia")
-    blends = colors.blending_in(shot, without, "#aa3377", None, "protanopia")
+    blends, outlined = colors.blending_in(shot, without, "#aa3377", None, "protanopia")
     assert len(blends) == 3 * 36 and blends.sum() == 3 * 18  # the 18 columns over the blue half
-    assert not colors.blending_in(shot, without, "#aa3377", None).any()  # normal vision: apart
+    assert len(outlined) == len(blends) and not outlined.any()  # no outline given
+    assert not colors.blending_in(shot, without, "#aa3377", None)[0].any()  # normal vision: apart
     outline = np.zeros((h, w), bool)
     outline[8, 2:10] = outline[12, 2:10] = True  # an outline along the first 8 blue columns
-    blends = colors.blending_in(shot, without, "#aa3377", outline, "protanopia", reach=4)
+    blends, outlined = colors.blending_in(shot, without, "#aa3377", outline, "protanopia", reach=4)
     # within 4 px of the outline (rows 8 and 12, columns 2..9): columns 2..12 of each line row
     # (sqrt(4² - 1²) and sqrt(4² - 2²) both round down to 3); 13..19 still blend in
-    assert blends.sum() == 3 * 7
+    assert outlined.sum() == 3 * 11
+    assert (blends & ~outlined).sum() == 3 * 7
