@@ -253,6 +253,21 @@ def test_sweeping_any_hyperparameter_with_typed_values():
     assert any("must lie in" in w.value for w in clean(at).sidebar.warning)
 
 
+def test_adams_bias_correction_is_a_slider_of_off_and_on_and_l2_a_slider_from_zero():
+    at = clean(app(one_run_query("bowl", "adam", lr="0.1")))
+    switch = at.select_slider(key="r0.bias_correction")
+    assert list(switch.options) == ["0", "1"] and switch.value == 1
+    assert at.select_slider(key="r0.weight_decay").value == 0.0
+    switch.set_value(0).run()
+    at.select_slider(key="r0.weight_decay").set_value(0.1).run()
+    clean(at)
+    run = state(at).runs[0]
+    assert run.hparam("bias_correction") == 0 and run.hparam("weight_decay") == 0.1
+    assert link(at)["r0.bias_correction"] == "0" and link(at)["r0.weight_decay"] == "0.1"
+    s = state(at)
+    assert_path(drawn(at)["r0"], run, "bowl", s.start, s.steps)
+
+
 def test_sweeping_adams_bias_correction_makes_a_run_with_it_off_and_one_with_it_on():
     at = clean(app(one_run_query("ravine", "adam", lr="0.3")))
     at.selectbox(key="sweep.name").set_value("bias_correction").run()
