@@ -349,6 +349,10 @@ UNCORRECTED = ("Bias correction is off (b = 0): m and v are used as they are, no
                "steps they are still near their start at 0.")
 
 
+def _hat_label(moment: str, corrected: bool) -> str:
+    return f"bias-corrected {moment} moment" if corrected else f"{moment} moment, not bias-corrected (b = 0)"
+
+
 def _hat_line(s: StepData, name: str, raw: str, beta: float, value, corrected: bool, hat) -> str:
     t = s.t
     if not corrected:
@@ -384,9 +388,8 @@ def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explan
               _hat_line(s, "v", v_name, b2, second, corrected, v_hat),
               rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}} = \frac{{{num(lr)}}}{{\sqrt{{{vec(v_hat)}}} + "
               rf"{num(eps)}}} = {vec(eff)}"]
-    how = "bias-corrected" if corrected else "not bias-corrected (b = 0)"
-    rows += [StateRow(rf"\hat m_{{{t}}}", f"first moment, {how}", m_hat),
-             StateRow(rf"\hat v_{{{t}}}", f"second moment, {how}", v_hat),
+    rows += [StateRow(rf"\hat m_{{{t}}}", _hat_label("first", corrected), m_hat),
+             StateRow(rf"\hat v_{{{t}}}", _hat_label("second", corrected), v_hat),
              StateRow(r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", "per-axis step size", eff)]
     step = rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}}"
     applies = r"\hat m_t"
@@ -394,7 +397,9 @@ def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explan
         direction = (b1 / bias1) * m + ((1.0 - b1) / bias1) * grad
         gradient_term = _over(r"(1-\beta_1)\, g_t", corrected)
         applies = r"\beta_1 \hat m_t + " + gradient_term
-        lines.append(_theta(s, rf"- {step} \odot \left(\beta_1 \hat m_{{{t}}} + {_at(gradient_term, s)}\right)",
+        at_t = (rf"\frac{{(1-\beta_1)\, g_{{{t}}}}}{{1-\beta_1^{{{t}}}}}" if corrected
+                else rf"(1-\beta_1)\, g_{{{t}}}")
+        lines.append(_theta(s, rf"- {step} \odot \left(\beta_1 \hat m_{{{t}}} + {at_t}\right)",
                             rf"- {vec(eff)} \odot {vec(direction)}"))
     elif decoupled:
         wd = s.hp["weight_decay"]
@@ -440,8 +445,7 @@ def adamax(s: StepData) -> Explanation:
         parts=_split_m_hat(s, eff, b1, bias1, m_prev, corrected=corrected),
         state=(StateRow(_sub("m", t), "first moment", m), StateRow(_sub("u", k), "infinity norm before", u_prev),
                StateRow(_sub("u", t), "infinity norm (max of decayed |g|)", u),
-               StateRow(rf"\hat m_{{{t}}}", "first moment, " + ("bias-corrected" if corrected else
-                                                                 "not bias-corrected (b = 0)"), m_hat),
+               StateRow(rf"\hat m_{{{t}}}", _hat_label("first", corrected), m_hat),
                StateRow(r"\frac{\eta}{u_t}", "per-axis step size", eff)),
         lines=(_gradient_line(s),
                rf"m_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
