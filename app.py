@@ -212,7 +212,9 @@ def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
     the scale such a rate is thought in), or the numbers typed. ValueError with a message."""
     h = run.spec.hparam(name)
     base = run.hparam(name)
-    if mode == "factors":
+    if mode == "factors" and h.integer:  # a switch: one run per setting, off and on
+        values = [float(v) for v in h.grid()]
+    elif mode == "factors":
         if h.scale == "nines":
             values = [1.0 - (1.0 - base) * f for f in SWEEP_FACTORS]
         else:
@@ -226,6 +228,9 @@ def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
         if not 2 <= len(values) <= decl.MAX_SWEEP_VALUES:
             raise ValueError(f"a sweep takes 2 to {decl.MAX_SWEEP_VALUES} values, got {len(values)}")
     outside = [v for v in values if not h.number.contains(v)]
+    if outside and h.integer:
+        raise ValueError(f"{name} is a switch: 0 (off) or 1 (on); {', '.join(share.format_number(v) for v in outside)} "
+                         "is not")
     if outside:
         raise ValueError(f"{name} must lie in [{share.format_number(h.low)}, {share.format_number(h.high)}]; "
                          f"{', '.join(share.format_number(v) for v in outside)} does not")

@@ -297,67 +297,109 @@ def adadelta(s: StepData) -> Explanation:
 # --- the Adam family --------------------------------------------------------------------------
 
 
-def _moment_lines(s: StepData, b1: float, b2: float, m_prev, m, v_prev, v) -> tuple[str, ...]:
+def _moment_lines(s: StepData, b1: float, b2: float, m_prev, m, v_prev, v, grad=None, l2: float = 0.0
+                  ) -> tuple[str, ...]:
+    """The gradient and the two averages. With L2 in the gradient (Adam's coupled weight decay) the
+    averages take `grad` = ∇f + λθ, shown as its own line."""
     t, k = s.t, s.k
+    if l2:
+        first = (rf"g_{{{t}}} = \nabla f(\theta_{{{k}}}) + \lambda\, \theta_{{{k}}} = {vec(s.grad)} + {num(l2)}\, "
+                 rf"{vec(s.theta)} = {vec(grad)}")
+    else:
+        first, grad = _gradient_line(s), s.grad
     return (
-        _gradient_line(s),
+        first,
         rf"m_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
-        rf"{num(1.0 - b1)}\, {vec(s.grad)} = {vec(m)}",
+        rf"{num(1.0 - b1)}\, {vec(grad)} = {vec(m)}",
         rf"v_{{{t}}} = \beta_2 v_{{{k}}} + (1-\beta_2)\, g_{{{t}}}^2 = {num(b2)}\, {vec(v_prev)} + "
-        rf"{num(1.0 - b2)}\, {vec(s.grad)}^2 = {vec(v)}",
+        rf"{num(1.0 - b2)}\, {vec(grad)}^2 = {vec(v)}",
     )
 
 
-def _split_m_hat(s: StepData, eff, b1: float, bias1: float, m_prev, *, look_ahead_m=None) -> tuple[Part, ...]:
+def _over(latex: str, corrected: bool) -> str:
+    r"""`latex` divided by 1 − β₁ᵗ where bias correction is on (as \frac), as it is where it is off."""
+    return rf"\frac{{{latex}}}{{1-\beta_1^t}}" if corrected else latex
+
+
+def _split_m_hat(s: StepData, eff, b1: float, bias1: float, m_prev, *, look_ahead_m=None, corrected=True,
+                 l2: float = 0.0) -> tuple[Part, ...]:
     """The adapted step eff ⊙ m̂ split along m̂ = (β₁ m_{t-1} + (1-β₁) g) / (1-β₁^t): what the
     remembered average contributes and what this step's gradient does (Nadam: β₁ m̂_t and the
-    gradient term, its look-ahead form)."""
+    gradient term, its look-ahead form). With L2 in the gradient, g = ∇f + λθ: its λθ share is a
+    part of its own (the decay, rescaled by the adaptive step). `bias1` is 1 where the correction is off."""
+    by = " / (1−β₁ᵗ)" if corrected else ""
+    gradient = (1.0 - b1) / bias1
+    l2_part = (Part("l2", f"L2 through the adaptive step −step ⊙ (1−β₁) λθ{by}",
+                    r"-\text{step} \odot " + _over(r"(1-\beta_1)\, \lambda\theta_{t-1}", corrected),
+                    -eff * gradient * (l2 * s.theta)),) if l2 else ()
     if look_ahead_m is not None:
-        return (Part("momentum", "adapted momentum (look-ahead) −step ⊙ β₁ m̂_t",
-                     r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, \beta_1 \hat m_t", -eff * (b1 / bias1) * look_ahead_m),
-                Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
-                     r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
-                     -eff * ((1.0 - b1) / bias1) * s.grad))
-    return (Part("momentum", "adapted momentum −step ⊙ β₁ mₜ₋₁ / (1−β₁ᵗ)",
-                 r"-\text{step} \odot \frac{\beta_1 m_{t-1}}{1-\beta_1^t}", -eff * (b1 / bias1) * m_prev),
-            Part("gradient", "adapted gradient −step ⊙ (1−β₁) g / (1−β₁ᵗ)",
-                 r"-\text{step} \odot \frac{(1-\beta_1) g_t}{1-\beta_1^t}", -eff * ((1.0 - b1) / bias1) * s.grad))
+        step = r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, "
+        return (Part("momentum", "adapted momentum (look-ahead) −step ⊙ β₁ m̂_t", step + r"\beta_1 \hat m_t",
+                     -eff * (b1 / bias1) * look_ahead_m),
+                Part("gradient", f"adapted gradient −step ⊙ (1−β₁) g{by}",
+                     step + _over(r"(1-\beta_1) g_t", corrected), -eff * gradient * s.grad), *l2_part)
+    return (Part("momentum", f"adapted momentum −step ⊙ β₁ mₜ₋₁{by}",
+                 r"-\text{step} \odot " + _over(r"\beta_1 m_{t-1}", corrected), -eff * (b1 / bias1) * m_prev),
+            Part("gradient", f"adapted gradient −step ⊙ (1−β₁) {'∇f' if l2 else 'g'}{by}",
+                 r"-\text{step} \odot " + _over(r"(1-\beta_1) \nabla f(\theta_{t-1})" if l2 else r"(1-\beta_1) g_t",
+                                                corrected), -eff * gradient * s.grad), *l2_part)
+
+
+UNCORRECTED = ("Bias correction is off (b = 0): m and v are used as they are, not bias-corrected; in the first "
+               "steps they are still near their start at 0.")
+
+
+def _hat_label(moment: str, corrected: bool) -> str:
+    return f"bias-corrected {moment} moment" if corrected else f"{moment} moment, not bias-corrected (b = 0)"
+
+
+def _hat_line(s: StepData, name: str, raw: str, beta: float, value, corrected: bool, hat) -> str:
+    t = s.t
+    if not corrected:
+        return rf"\hat {name}_{{{t}}} = {raw} = {vec(hat)}\ \ (b = 0)"
+    return rf"\hat {name}_{{{t}}} = \frac{{{raw}}}{{1-\beta_{1 if name == 'm' else 2}^{{{t}}}}} = " \
+           rf"\frac{{{vec(value)}}}{{1 - {num(beta)}^{{{t}}}}} = {vec(hat)}"
 
 
 def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explanation:
     lr, b1, b2, eps = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["eps"]
+    corrected = s.hp.get("bias_correction", 1.0) != 0.0
+    l2 = 0.0 if decoupled else s.hp.get("weight_decay", 0.0)  # Adam's and AMSGrad's L2 in the gradient
     t, k = int(s.state.count), s.k
     m_prev, m, v_prev, v = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.nu), _v(s.state.nu)
-    bias1, bias2 = 1.0 - b1**t, 1.0 - b2**t
+    grad = s.grad + l2 * s.theta if l2 else s.grad
+    bias1, bias2 = (1.0 - b1**t, 1.0 - b2**t) if corrected else (1.0, 1.0)
     second = _v(s.state.nu_max) if amsgrad else v
     m_hat, v_hat = m / bias1, second / bias2
     eff = lr / (np.sqrt(second) / math.sqrt(bias2) + eps)  # torch's order: sqrt(v) / sqrt(1 - β₂ᵗ) + ε
-    parts = _split_m_hat(s, eff, b1, bias1, m_prev, look_ahead_m=m if nadam else None)
-    lines = list(_moment_lines(s, b1, b2, m_prev, m, v_prev, v))
+    parts = _split_m_hat(s, eff, b1, bias1, m_prev, look_ahead_m=m if nadam else None, corrected=corrected, l2=l2)
+    lines = list(_moment_lines(s, b1, b2, m_prev, m, v_prev, v, grad, l2))
     rows = [StateRow(_sub("m", k), "first moment before", m_prev), StateRow(_sub("m", t), "first moment", m),
             StateRow(_sub("v", k), "second moment before", v_prev), StateRow(_sub("v", t), "second moment", v)]
+    if l2:
+        rows.insert(0, StateRow(_sub("g", t), "gradient with L2, ∇f + λθ (what m and v average)", grad))
     if amsgrad:
         vmax_prev = _v(s.prev.nu_max)
         lines.append(rf"v^{{\max}}_{{{t}}} = \max(v^{{\max}}_{{{k}}}, v_{{{t}}}) = \max({vec(vmax_prev)}, {vec(v)}) "
                      rf"= {vec(second)}")
         rows.append(StateRow(rf"v^{{\max}}_{{{t}}}", "running maximum of v", second))
     v_name = rf"v^{{\max}}_{{{t}}}" if amsgrad else f"v_{{{t}}}"
-    lines += [rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = \frac{{{vec(m)}}}{{1 - {num(b1)}^{{{t}}}}} "
-              rf"= {vec(m_hat)}",
-              rf"\hat v_{{{t}}} = \frac{{{v_name}}}{{1-\beta_2^{{{t}}}}} = "
-              rf"\frac{{{vec(second)}}}{{1 - {num(b2)}^{{{t}}}}} = {vec(v_hat)}",
+    lines += [_hat_line(s, "m", f"m_{{{t}}}", b1, m, corrected, m_hat),
+              _hat_line(s, "v", v_name, b2, second, corrected, v_hat),
               rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}} = \frac{{{num(lr)}}}{{\sqrt{{{vec(v_hat)}}} + "
               rf"{num(eps)}}} = {vec(eff)}"]
-    rows += [StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
-             StateRow(rf"\hat v_{{{t}}}", "bias-corrected second moment", v_hat),
+    rows += [StateRow(rf"\hat m_{{{t}}}", _hat_label("first", corrected), m_hat),
+             StateRow(rf"\hat v_{{{t}}}", _hat_label("second", corrected), v_hat),
              StateRow(r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", "per-axis step size", eff)]
     step = rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}}"
     applies = r"\hat m_t"
     if nadam:
-        direction = (b1 / bias1) * m + ((1.0 - b1) / bias1) * s.grad
-        applies = r"\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}"
-        lines.append(_theta(s, rf"- {step} \odot \left(\beta_1 \hat m_{{{t}}} + \frac{{(1-\beta_1)\, g_{{{t}}}}}"
-                               rf"{{1-\beta_1^{{{t}}}}}\right)",
+        direction = (b1 / bias1) * m + ((1.0 - b1) / bias1) * grad
+        gradient_term = _over(r"(1-\beta_1)\, g_t", corrected)
+        applies = r"\beta_1 \hat m_t + " + gradient_term
+        at_t = (rf"\frac{{(1-\beta_1)\, g_{{{t}}}}}{{1-\beta_1^{{{t}}}}}" if corrected
+                else rf"(1-\beta_1)\, g_{{{t}}}")
+        lines.append(_theta(s, rf"- {step} \odot \left(\beta_1 \hat m_{{{t}}} + {at_t}\right)",
                             rf"- {vec(eff)} \odot {vec(direction)}"))
     elif decoupled:
         wd = s.hp["weight_decay"]
@@ -367,7 +409,12 @@ def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explan
                             rf"- {num(lr * wd)}\, {vec(s.theta)} - {vec(eff)} \odot {vec(m_hat)}"))
     else:
         lines.append(_theta(s, rf"- {step} \odot \hat m_{{{t}}}", rf"- {vec(eff)} \odot {vec(m_hat)}"))
-    return Explanation(parts, tuple(rows), tuple(lines), eff, r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", applies)
+    notes = () if corrected else (UNCORRECTED,)
+    if l2:
+        notes += (f"L2 in the gradient (λ = {text(l2)}): λθ joins the gradient before m and v, so the adaptive "
+                  "step rescales the decay too (AdamW's decay is not rescaled).",)
+    return Explanation(parts, tuple(rows), tuple(lines), eff, r"\frac{\eta}{\sqrt{\hat v_t}+\epsilon}", applies,
+                       {}, notes)
 
 
 def adam(s: StepData) -> Explanation:
@@ -388,27 +435,29 @@ def adamw(s: StepData) -> Explanation:
 
 def adamax(s: StepData) -> Explanation:
     lr, b1, b2, eps = s.hp["lr"], s.hp["beta1"], s.hp["beta2"], s.hp["eps"]
+    corrected = s.hp.get("bias_correction", 1.0) != 0.0
     t, k = int(s.state.count), s.k
     m_prev, m, u_prev, u = _v(s.prev.mu), _v(s.state.mu), _v(s.prev.u), _v(s.state.u)
-    bias1 = 1.0 - b1**t
+    bias1 = 1.0 - b1**t if corrected else 1.0
     m_hat = m / bias1
     eff = lr / u
     return Explanation(
-        parts=_split_m_hat(s, eff, b1, bias1, m_prev),
+        parts=_split_m_hat(s, eff, b1, bias1, m_prev, corrected=corrected),
         state=(StateRow(_sub("m", t), "first moment", m), StateRow(_sub("u", k), "infinity norm before", u_prev),
                StateRow(_sub("u", t), "infinity norm (max of decayed |g|)", u),
-               StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
+               StateRow(rf"\hat m_{{{t}}}", _hat_label("first", corrected), m_hat),
                StateRow(r"\frac{\eta}{u_t}", "per-axis step size", eff)),
         lines=(_gradient_line(s),
                rf"m_{{{t}}} = \beta_1 m_{{{k}}} + (1-\beta_1)\, g_{{{t}}} = {num(b1)}\, {vec(m_prev)} + "
                rf"{num(1.0 - b1)}\, {vec(s.grad)} = {vec(m)}",
                rf"u_{{{t}}} = \max(\beta_2 u_{{{k}}},\, |g_{{{t}}}| + \epsilon) = \max({num(b2)}\, {vec(u_prev)},\, "
                rf"|{vec(s.grad)}| + {num(eps)}) = {vec(u)}",
-               rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = "
-               rf"\frac{{{vec(m)}}}{{1 - {num(b1)}^{{{t}}}}} = {vec(m_hat)}",
+               _hat_line(s, "m", f"m_{{{t}}}", b1, m, corrected, m_hat),
                rf"\frac{{\eta}}{{u_{{{t}}}}} = \frac{{{num(lr)}}}{{{vec(u)}}} = {vec(eff)}",
                _theta(s, rf"- \frac{{\eta}}{{u_{{{t}}}}} \odot \hat m_{{{t}}}", rf"- {vec(eff)} \odot {vec(m_hat)}")),
         effective_step=eff, effective_step_latex=r"\frac{\eta}{u_t}", applies_to=r"\hat m_t",
+        notes=() if corrected else ("Bias correction is off (b = 0): m is used as it is, not bias-corrected; in "
+                                    "the first steps it is still near its start at 0.",),
     )
 
 

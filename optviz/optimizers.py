@@ -364,11 +364,27 @@ class AdamState(NamedTuple):
     nu_max: Array | None
 
 
+def _check_switch(name: str, value) -> None:
+    if _MODE.get() != "checked":
+        _require((value == 0.0) | (value == 1.0), name, value, "must be 0 (off) or 1 (on)")
+
+
+def _bias(beta_pow, beta, count, bias_correction):
+    """1 - β^t, or 1 where bias correction is off. `bias_correction` is 1 or 0 (or per-start
+    values of them): times 1.0 the power is exact, so the default is the plain 1 - β^t."""
+    power = beta**count if beta_pow is None else beta_pow(count)
+    if isinstance(bias_correction, np.ndarray):
+        return 1.0 - bias_correction * power
+    return 1.0 - power if bias_correction else 1.0
+
+
 def adam(
     lr: float = 0.001,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    bias_correction: float = 1.0,
     *,
     amsgrad: bool = False,
     nesterov: bool = False,
@@ -378,26 +394,37 @@ def adam(
     $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
     $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\, m / (\sqrt{v/(1-\beta_2^t)} + \epsilon)$.
 
+    `weight_decay` λ is torch's Adam(weight_decay=λ): L2 regularisation coupled into the gradient,
+    $g \leftarrow g + \lambda\theta$ before the moments, so the adaptive step rescales the decay too
+    (AdamW below decouples it). `bias_correction` 1 (on, Adam as published) or 0 (off: $m$ and $v$
+    are used as they are, the form before Kingma & Ba's correction; Hugging Face's AdamW has the same
+    switch, `correct_bias`): from zero moments the first steps are then off by $(1-\beta_1)/\sqrt{1-\beta_2}$.
+
     `amsgrad=True` (Reddi et al. 2018, as torch): the running max of the raw $v$, then bias-corrected.
     `nesterov=True` is Nadam in Dozat's form as in Ruder's overview:
     $\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v} + \epsilon}
     \,(\beta_1 \hat m + \frac{(1-\beta_1) g}{1-\beta_1^t})$.
     """
     _check_moments(lr, beta1, beta2, eps)
+    _check_nonnegative("weight_decay", weight_decay)
+    _check_switch("bias_correction", bias_correction)
     beta1_pow, beta2_pow = _power(beta1), _power(beta2)
+    coupled = isinstance(weight_decay, np.ndarray) or weight_decay != 0.0  # 0: the gradient as it is, bit for bit
 
     def init(params):
         zeros = _zeros(params)
         return AdamState(0, zeros, zeros, zeros if amsgrad else None)
 
     def update(grads, state, params):
+        if coupled:
+            grads = grads + weight_decay * params
         count = state.count + 1
         mu = beta1 * state.mu + (1.0 - beta1) * grads
         nu = beta2 * state.nu + (1.0 - beta2) * grads * grads
         nu_max = _maximum(state.nu_max, nu) if amsgrad else None
-        bias1 = 1.0 - (beta1**count if beta1_pow is None else beta1_pow(count))
-        bias2 = 1.0 - (beta2**count if beta2_pow is None else beta2_pow(count))
-        denom = _sqrt(nu_max if amsgrad else nu) / (math.sqrt(bias2) if beta2_pow is None else np.sqrt(bias2)) + eps
+        bias1 = _bias(beta1_pow, beta1, count, bias_correction)
+        bias2 = _bias(beta2_pow, beta2, count, bias_correction)
+        denom = _sqrt(nu_max if amsgrad else nu) / _sqrt(bias2) + eps
         if nesterov:
             direction = (beta1 / bias1) * mu + ((1.0 - beta1) / bias1) * grads
             delta = -lr * direction / denom
@@ -418,13 +445,18 @@ class AdamaxState(NamedTuple):
     u: Array
 
 
-def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+def adamax(
+    lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, bias_correction: float = 1.0
+) -> Optimizer:
     r"""Adamax (Kingma & Ba 2015, §7.1), as torch.optim.Adamax:
 
     $m \leftarrow \beta_1 m + (1-\beta_1) g$, $u \leftarrow \max(\beta_2 u, |g| + \epsilon)$,
     $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\, m / u$.
+
+    `bias_correction` 0 drops the $1-\beta_1^t$ ($u$ has none: a maximum is not biased towards 0).
     """
     _check_moments(lr, beta1, beta2, eps)
+    _check_switch("bias_correction", bias_correction)
     beta1_pow = _power(beta1)
 
     def init(params):
@@ -435,7 +467,7 @@ def adamax(lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: flo
         count = state.count + 1
         mu = beta1 * state.mu + (1.0 - beta1) * grads
         u = _maximum(beta2 * state.u, abs(grads) + eps)
-        bias1 = 1.0 - (beta1**count if beta1_pow is None else beta1_pow(count))
+        bias1 = _bias(beta1_pow, beta1, count, bias_correction)
         return (-lr / bias1) * mu / u, AdamaxState(count, mu, u)
 
     return Optimizer(init, update, elementwise=True)
@@ -458,7 +490,8 @@ def _check_fraction(name: str, value) -> None:
 
 
 def adamw(
-    lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.01
+    lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.01,
+    bias_correction: float = 1.0,
 ) -> Optimizer:
     r"""AdamW (Loshchilov & Hutter 2019), as torch.optim.AdamW: Adam's step on the gradient alone,
     and a decoupled weight decay that shrinks the parameters by $\eta\lambda$ each step:
@@ -468,9 +501,10 @@ def adamw(
     with $m$, $v$ as in Adam (the decay never enters them). torch multiplies the parameters first
     and adds Adam's step to the product; the delta here is the same sum. The decay pulls every
     path towards the origin, not towards the loss's minimum: the end point is a compromise.
+    `bias_correction` as in Adam.
     """
     _check_nonnegative("weight_decay", weight_decay)
-    inner = adam(lr, beta1, beta2, eps)  # validates the rest
+    inner = adam(lr, beta1, beta2, eps, bias_correction=bias_correction)  # validates the rest
 
     def update(grads, state, params):
         delta, state = inner.update(grads, state, params)

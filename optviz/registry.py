@@ -37,6 +37,7 @@ class HParam:
     symbol: str = ""
     help: str = ""
     step: float = 0.001  # slider resolution of a linear hyperparameter
+    integer: bool = False  # whole numbers only (a switch: 0 off, 1 on); a link's fraction is rounded
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -46,7 +47,7 @@ class HParam:
 
     @property
     def number(self) -> Number:
-        return Number(self.low, self.high, self.scale, self.step if self.scale == "linear" else 0.0)
+        return Number(self.low, self.high, self.scale, self.step if self.scale == "linear" else 0.0, self.integer)
 
     @property
     def log(self) -> bool:
@@ -82,6 +83,20 @@ def decay(name: str, default: float, symbol: str, help: str, low: float = 0.0, h
 MOMENTUM = decay("momentum", 0.9, r"\gamma", "momentum: the fraction of the last step kept")
 BETA1 = decay("beta1", 0.9, r"\beta_1", "decay of the first-moment (mean) average")
 BETA2 = decay("beta2", 0.999, r"\beta_2", "decay of the second-moment (squared) average", low=0.5)
+
+
+def switch(name: str, symbol: str, help: str) -> HParam:
+    """An on/off option as a number, 1 (on, the default) or 0 (off): it keeps the sliders, the links,
+    the sweeps and the per-start values that every hyperparameter has."""
+    return HParam(name, 1, 0, 1, symbol=symbol, help=help, step=1, integer=True)
+
+
+BIAS_CORRECTION = switch("bias_correction", r"b",
+                         "bias correction, 1 on (Adam as published), 0 off: the averages m and v start at 0, "
+                         "and without dividing by 1 − βᵗ the first steps are too short or too long")
+L2 = HParam("weight_decay", 0.0, 0.0, 1.0, symbol=r"\lambda",
+            help="L2 in the gradient (torch's Adam weight_decay): g + λθ enters m and v, so the adaptive step "
+            "rescales the decay too (AdamW's decay is not)")
 
 
 def eps(default: float) -> HParam:
@@ -130,6 +145,9 @@ class OptimizerSpec:
 
 _ADAM_MOMENTS = r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\ "
 _BIAS = r"\hat m_t = \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t} \\ "
+# The Adam family's switch b: 1 divides by 1 - β^t, 0 leaves the averages as they are.
+_BIAS_SWITCH = r"\hat m_t = \frac{m_t}{1-b\,\beta_1^t},\quad \hat v_t = \frac{v_t}{1-b\,\beta_2^t} \\ "
+_L2_GRADIENT = r"g_t = \nabla f(\theta_{t-1}) + \lambda\, \theta_{t-1} \\ "
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     s.key: s
@@ -207,8 +225,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adam",
             "Adam",
             opt.adam,
-            (lr(0.001), BETA1, BETA2, eps(1e-8)),
-            _ADAM_MOMENTS + _BIAS + r"\theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+            (lr(0.001), BETA1, BETA2, eps(1e-8), L2, BIAS_CORRECTION),
+            _L2_GRADIENT + _ADAM_MOMENTS + _BIAS_SWITCH
+            + r"\theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR",
             PALETTE["purple"],
             explain=ex.adam,
@@ -217,11 +236,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "amsgrad",
             "AMSGrad",
             opt.amsgrad,
-            (lr(0.001), BETA1, BETA2, eps(1e-8)),
-            _ADAM_MOMENTS
+            (lr(0.001), BETA1, BETA2, eps(1e-8), L2, BIAS_CORRECTION),
+            _L2_GRADIENT
+            + _ADAM_MOMENTS
             + r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t) \\ "
-            + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} "
-            + r"\frac{m_t}{\sqrt{v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
+            + r"\theta_t = \theta_{t-1} - \frac{\eta}{1-b\,\beta_1^t} "
+            + r"\frac{m_t}{\sqrt{v^{\max}_t/(1-b\,\beta_2^t)} + \epsilon}",
             "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR",
             PALETTE["sky_blue"],
             explain=ex.amsgrad,
@@ -231,9 +251,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adamax",
             "Adamax",
             opt.adamax,
-            (lr(0.002), BETA1, BETA2, eps(1e-8)),
+            (lr(0.002), BETA1, BETA2, eps(1e-8), BIAS_CORRECTION),
             r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ u_t = \max(\beta_2 u_{t-1},\, |g_t| + \epsilon) \\ "
-            r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
+            r"\theta_t = \theta_{t-1} - \frac{\eta}{1-b\,\beta_1^t}\, \frac{m_t}{u_t}",
             "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization, ICLR, section 7.1",
             PALETTE["grey"],
             explain=ex.adamax,
@@ -243,11 +263,11 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "nadam",
             "Nadam",
             opt.nadam,
-            (lr(0.002), BETA1, BETA2, eps(1e-8)),
+            (lr(0.002), BETA1, BETA2, eps(1e-8), BIAS_CORRECTION),
             _ADAM_MOMENTS
-            + _BIAS
+            + _BIAS_SWITCH
             + r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}"
-            + r"\left(\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}\right)",
+            + r"\left(\beta_1 \hat m_t + \frac{(1-\beta_1)\, g_t}{1-b\,\beta_1^t}\right)",
             "Dozat (2016), Incorporating Nesterov Momentum into Adam, ICLR workshop; as written in "
             "Ruder (2016), An overview of gradient descent optimization algorithms",
             PALETTE["orange"],
@@ -260,8 +280,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             opt.adamw,
             (lr(0.001), BETA1, BETA2, eps(1e-8),
              HParam("weight_decay", 0.01, 0.0, 1.0, symbol=r"\lambda",
-                    help="decoupled weight decay: each step shrinks the parameters by the fraction lr × λ")),
-            _ADAM_MOMENTS + _BIAS
+                    help="decoupled weight decay: each step shrinks the parameters by the fraction lr × λ"),
+             BIAS_CORRECTION),
+            _ADAM_MOMENTS + _BIAS_SWITCH
             + r"\theta_t = \theta_{t-1} - \eta\lambda\,\theta_{t-1} "
             + r"- \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
             "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR",

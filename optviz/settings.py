@@ -32,7 +32,7 @@ The one policy for values that come from a link (also in the README's "Sharing a
 - a value a person could have set in the UI, typed exact values included, is kept exactly:
   any number inside its range, on a slider position or not (`0.00123`, `noise=0.33`, `steps=255`);
 - a number outside its range is clamped to the nearest end; a fraction where a whole number is
-  needed (steps, seed, speed) is rounded;
+  needed (steps, seed, speed, a switch such as bias_correction) is rounded;
 - a malformed value (not a number, not finite, too long) is replaced by the default, which for
   start, steps and hyperparameters is the surface's preset;
 - a value that only exists on a discrete list goes to the nearest allowed one where the list is

@@ -80,6 +80,11 @@ _RULES = [
      {"lr": 0.5, "rho": 0.95, "eps": 1e-4}),
     ("adam", "adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}, "Adam", {"lr": 0.05, "betas": [0.8, 0.99]}),
     ("amsgrad", "amsgrad", {"lr": 0.05}, "Adam", {"lr": 0.05, "amsgrad": True}),
+    # L2 in the gradient (torch's weight_decay for Adam, "coupled"): g + wd theta enters the moments.
+    ("adam-l2", "adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.3}, "Adam",
+     {"lr": 0.05, "betas": [0.8, 0.99], "weight_decay": 0.3}),
+    ("amsgrad-l2", "amsgrad", {"lr": 0.05, "weight_decay": 0.1}, "Adam",
+     {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
     ("adamax", "adamax", {"lr": 0.05, "beta1": 0.85}, "Adamax", {"lr": 0.05, "betas": [0.85, 0.999]}),
     ("adamw", "adamw", {"lr": 0.05, "weight_decay": 0.1}, "AdamW", {"lr": 0.05, "weight_decay": 0.1}),
     ("adamw-strong-decay", "adamw", {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.5}, "AdamW",

@@ -225,7 +225,7 @@ def test_sweeping_the_second_of_three_runs_keeps_the_others():
     at = clean(app({"surface": "beale", "opt": "sgd,adam,nesterov"}))
     before = state(at).runs
     at.selectbox(key="sweep.run").set_value(1).run()
-    assert at.selectbox(key="sweep.name").options == ["lr", "beta1", "beta2", "eps"]
+    assert at.selectbox(key="sweep.name").options == ["lr", "beta1", "beta2", "eps", "weight_decay", "bias_correction"]
     at.button(key="sweep.go").click().run()
     s = state(clean(at))
     assert s.runs[0] == before[0] and s.runs[4] == before[2] and len(s.runs) == 5
@@ -251,6 +251,38 @@ def test_sweeping_any_hyperparameter_with_typed_values():
     at.text_input(key="sweep.values").input("0.5, 1.5").run()
     at.button(key="sweep.go").click().run()
     assert any("must lie in" in w.value for w in clean(at).sidebar.warning)
+
+
+def test_adams_bias_correction_is_a_slider_of_off_and_on_and_l2_a_slider_from_zero():
+    at = clean(app(one_run_query("bowl", "adam", lr="0.1")))
+    switch = at.select_slider(key="r0.bias_correction")
+    assert list(switch.options) == ["0", "1"] and switch.value == 1
+    assert at.select_slider(key="r0.weight_decay").value == 0.0
+    switch.set_value(0).run()
+    at.select_slider(key="r0.weight_decay").set_value(0.1).run()
+    clean(at)
+    run = state(at).runs[0]
+    assert run.hparam("bias_correction") == 0 and run.hparam("weight_decay") == 0.1
+    assert link(at)["r0.bias_correction"] == "0" and link(at)["r0.weight_decay"] == "0.1"
+    s = state(at)
+    assert_path(drawn(at)["r0"], run, "bowl", s.start, s.steps)
+
+
+def test_sweeping_adams_bias_correction_makes_a_run_with_it_off_and_one_with_it_on():
+    at = clean(app(one_run_query("ravine", "adam", lr="0.3")))
+    at.selectbox(key="sweep.name").set_value("bias_correction").run()
+    at.button(key="sweep.go").click().run()
+    clean(at)
+    s = state(at)
+    assert [r.hparam("bias_correction") for r in s.runs] == [0, 1]
+    assert link(at)["r0.bias_correction"] == "0" and link(at)["r1.bias_correction"] == "1"
+    for i, run in enumerate(s.runs):
+        assert_path(drawn(at)[f"r{i}"], run, "ravine", s.start, s.steps)
+    at.radio(key="sweep.mode").set_value("typed").run()
+    at.text_input(key="sweep.values").input("0, 0.5").run()
+    at.button(key="sweep.go").click().run()
+    assert any("is a switch: 0 (off) or 1 (on); 0.5 is not" in w.value for w in clean(at).sidebar.warning)
+    assert state(at).runs == s.runs
 
 
 def test_sweeping_a_decay_rate_by_factors_acts_on_one_minus_beta():
@@ -437,7 +469,11 @@ def test_old_links_open_the_same_view_in_the_app(link_v1):
     assert s.surface == view["surface"] and list(s.optimizers) == view["optimizers"]
     assert s.steps == view["steps"] and s.seed == view["seed"] and list(s.start) == view["start"]
     for run in s.runs:
-        assert run.hparam_dict == view["hparams"][run.optimizer]
+        recorded = view["hparams"][run.optimizer]
+        # Hyperparameters added since (Adam's weight_decay and bias_correction) take their defaults: the old rule.
+        added = {name: v for name, v in run.hparam_dict.items() if name not in recorded}
+        assert added == {name: OPTIMIZERS[run.optimizer].defaults[name] for name in added}
+        assert {name: v for name, v in run.hparam_dict.items() if name in recorded} == recorded
         assert run.noise == view["noise"] and run.batch_size == view["batch_size"]
         assert run.schedules == () and not run.hidden and run.label == ""
     lines = drawn(at, "scatter3d" if view["view"] == "3d" else "scatter")

@@ -216,6 +216,8 @@ def test_zero_steps():
 
 def hparam_values(spec):
     def draw(h):
+        if h.integer:  # a switch: 0 or 1
+            return st.sampled_from(h.grid()).map(float)
         if h.log:
             return st.floats(np.log10(h.low), np.log10(h.high)).map(lambda e: float(10.0**e))
         return st.floats(h.low, h.high)

@@ -216,6 +216,26 @@ def test_weight_decay_parts_by_hand():
     assert set(np.abs(lion.parts_dict["sign"])) <= {0.01}
 
 
+SWITCHED = [("adam", {"bias_correction": 0}), ("amsgrad", {"bias_correction": 0}), ("nadam", {"bias_correction": 0}),
+            ("adamax", {"bias_correction": 0}), ("adamw", {"bias_correction": 0, "weight_decay": 0.1}),
+            ("adam", {"weight_decay": 0.3}), ("amsgrad", {"weight_decay": 0.3, "bias_correction": 0})]
+
+
+@pytest.mark.parametrize(("key", "settings"), SWITCHED, ids=[f"{k}-{sorted(s)}" for k, s in SWITCHED])
+def test_the_adam_switch_and_l2_parts_add_up_and_show_in_the_rule(key, settings):
+    t = simulate("beale", key, None, 12, record_state=True, lr=0.05, **settings)
+    for k in (0, 1, 6, 11):
+        i = inspect(t, k)
+        vectors = [p.vector for p in i.parts]
+        assert _close(np.sum(vectors, axis=0), t.record.updates[k], vectors), (k, i.parts_dict)
+        if settings.get("bias_correction") == 0:
+            assert "1-\\beta_1^" not in i.latex and "not bias-corrected" in " ".join(i.notes)
+        if key in ("adam", "amsgrad") and settings.get("weight_decay"):
+            wd, theta = settings["weight_decay"], t.path[k]
+            assert num((t.record.grads[k] + wd * theta)[0]) in i.latex  # the gradient the moments see
+            assert "l2" in i.parts_dict and "L2" in " ".join(i.notes)
+
+
 def test_newton_lands_on_the_saddle_point_and_says_why():
     t = simulate("saddle", "newton", (0.7, -0.4), 2, record_state=True, lr=1.0)
     i = inspect(t, 0)
@@ -359,6 +379,9 @@ def test_substituted_rules_parse_in_katex(tmp_path):
             texts += [inspect(t, k).latex for k in (0, 3)]
             texts += [layout(inspect(t, k).lines) for k in (0, 3)]  # as the panel shows it
         texts.append(OPTIMIZERS[key].rule)
+    for key, settings in SWITCHED:  # bias correction off, L2 in the gradient
+        t = simulate("beale", key, None, 4, record_state=True, lr=0.05, **settings)
+        texts += [layout(inspect(t, k).lines) for k in (0, 3)]
     bundled = _streamlit_katex()
     assert bundled is not None, "Streamlit's static bundle has no katex.*.js: st.latex renders elsewhere now"
     module = tmp_path / "katex.mjs"  # an ES module; node reads .mjs as one whatever the package says

@@ -202,6 +202,89 @@ def test_adamw_is_adam_plus_a_decoupled_decay():
     np.testing.assert_array_equal(no_decay[1], adam_d2)
 
 
+# --- Adam's bias correction switch and its L2 term in the gradient ------------------------------
+# Step 1 from m_0 = v_0 = 0: m_1 = (1 - b1) g, v_1 = (1 - b2) g^2. With the correction m_hat = g,
+# v_hat = g^2 and the step is -lr g / (|g| + eps); without it the step is
+# -lr (1 - b1) g / (sqrt(1 - b2) |g| + eps): (1 - b1) / sqrt(1 - b2) = 0.1 / 0.0316 = 3.16 times lr.
+M1 = 0.1 * G1[0]
+V1 = 0.001 * G1[0] ** 2
+M2 = 0.9 * M1 + 0.1 * G2[0]
+V2 = 0.999 * V1 + 0.001 * G2[0] ** 2
+
+
+def test_adam_without_bias_correction_by_hand():
+    d1, d2, _ = two_steps(optimizers.adam(lr=0.1, bias_correction=0))
+    np.testing.assert_allclose(d1, -0.1 * M1 / (np.sqrt(V1) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(d1), 0.1 * 0.1 / math.sqrt(0.001), rtol=1e-6)  # 3.16 lr on each axis
+    np.testing.assert_allclose(d2, -0.1 * M2 / (np.sqrt(V2) + 1e-8), rtol=1e-12)
+    # On (the default, 1) is Adam as before, to the last bit.
+    np.testing.assert_array_equal(two_steps(optimizers.adam(lr=0.1, bias_correction=1))[1],
+                                  two_steps(optimizers.adam(lr=0.1))[1])
+
+
+def test_the_adam_family_without_bias_correction_by_hand():
+    eps = 1e-8
+    # AMSGrad: the running max of the raw v, not divided by 1 - b2^t.
+    g2 = np.array([[0.01, 3.0]])
+    d2 = two_steps(optimizers.amsgrad(lr=0.1, bias_correction=0), G1, g2)[1]
+    m2x, v1x = 0.9 * 0.2 + 0.1 * 0.01, 0.004
+    assert d2[0] == pytest.approx(-0.1 * m2x / (math.sqrt(v1x) + eps), rel=1e-12)
+    # Nadam: direction b1 m + (1 - b1) g, no division by 1 - b1^t.
+    d1, d2, _ = two_steps(optimizers.nadam(lr=0.1, bias_correction=0))
+    np.testing.assert_allclose(d1, -0.1 * (0.9 * M1 + 0.1 * G1[0]) / (np.sqrt(V1) + eps), rtol=1e-12)
+    np.testing.assert_allclose(d2, -0.1 * (0.9 * M2 + 0.1 * G2[0]) / (np.sqrt(V2) + eps), rtol=1e-12)
+    # Adamax corrects only m: without it the first step is -lr (1 - b1) g / (|g| + eps), a tenth of lr.
+    d1, d2, _ = two_steps(optimizers.adamax(lr=0.1, bias_correction=0))
+    np.testing.assert_allclose(d1, -0.1 * M1 / (np.abs(G1[0]) + eps), rtol=1e-12)
+    u2 = np.array([max(0.999 * (2 + eps), 1 + eps), max(0.999 * (4 + eps), 3 + eps)])
+    np.testing.assert_allclose(d2, -0.1 * M2 / u2, rtol=1e-12)
+    # AdamW: Adam's uncorrected step plus the decoupled decay.
+    d1 = two_steps(optimizers.adamw(lr=0.1, weight_decay=0.5, bias_correction=0))[0]
+    np.testing.assert_allclose(d1, -0.1 * M1 / (np.sqrt(V1) + eps) - 0.05 * P0[0], rtol=1e-12)
+
+
+def test_bias_correction_is_a_switch():
+    for factory in (optimizers.adam, optimizers.amsgrad, optimizers.nadam, optimizers.adamax, optimizers.adamw):
+        for bad in (0.5, -1.0, 2.0, float("nan")):
+            with pytest.raises(ValueError, match=r"bias_correction.*must be 0 \(off\) or 1 \(on\)"):
+                factory(bias_correction=bad)
+    for key in ("adam", "amsgrad", "nadam", "adamax", "adamw"):
+        h = OPTIMIZERS[key].hparam("bias_correction")
+        assert h.default == 1 and h.grid() == (0, 1) and not h.contains(0.5)
+    assert "bias_correction" not in OPTIMIZERS["radam"].defaults  # its rectification presumes the correction
+
+
+def test_bias_correction_per_start_values_give_each_start_its_own_path():
+    one = [simulate("ravine", "adam", (-4.0, 1.0), 30, lr=0.3, bias_correction=c).path for c in (0.0, 1.0)]
+    both = simulate("ravine", "adam", (-4.0, 1.0), 30, lr=0.3, bias_correction=np.array([0.0, 1.0]))
+    assert not np.array_equal(one[0], one[1])
+    for i in range(2):
+        np.testing.assert_array_equal(both.path[:, i], one[i])
+
+
+def test_adam_with_l2_in_the_gradient_by_hand():
+    """torch.optim.Adam(weight_decay=wd): g <- g + wd theta before the moments (coupled, L2)."""
+    eps, wd = 1e-8, 0.5
+    d1, d2, state = two_steps(optimizers.adam(lr=0.1, weight_decay=wd))
+    g1 = G1[0] + wd * P0[0]  # (2.5, -3.5)
+    np.testing.assert_allclose(d1, -0.1 * g1 / (np.abs(g1) + eps), rtol=1e-12)  # still -lr sign(g~)
+    theta1 = P0[0] + d1
+    g2 = G2[0] + wd * theta1
+    m2, v2 = 0.9 * 0.1 * g1 + 0.1 * g2, 0.999 * 0.001 * g1**2 + 0.001 * g2**2
+    np.testing.assert_allclose(state.mu[0], m2, rtol=1e-12)
+    np.testing.assert_allclose(d2, -0.1 / (1 - 0.81) * m2 / (np.sqrt(v2) / math.sqrt(1 - 0.999**2) + eps),
+                               rtol=1e-12)
+    # AMSGrad takes it the same way; 0 (the default) is Adam as before, to the last bit.
+    np.testing.assert_allclose(two_steps(optimizers.amsgrad(lr=0.1, weight_decay=wd))[0], d1, rtol=1e-12)
+    np.testing.assert_array_equal(two_steps(optimizers.adam(lr=0.1, weight_decay=0.0))[1],
+                                  two_steps(optimizers.adam(lr=0.1))[1])
+    with pytest.raises(ValueError, match=r"weight_decay.*-0\.1"):
+        optimizers.adam(weight_decay=-0.1)
+    for key in ("adam", "amsgrad"):
+        h = OPTIMIZERS[key].hparam("weight_decay")
+        assert h.default == 0.0 and h.low == 0.0
+
+
 def test_radam_warms_up_by_rectification():
     """With beta2 = 0.999, rho_t = 4.99 at t = 5 and 5.99 at t = 6: five momentum-SGD steps on
     m_hat, then the rectified adaptive step. A constant gradient makes m_hat = g exactly."""

@@ -20,6 +20,8 @@ MSE = SURFACES["mse"]
 
 def sweep_values(h):
     """Three values inside the slider's range, around the default."""
+    if h.integer:  # a switch: off, on and the default
+        return np.array([h.low, h.high, h.default], dtype=float)
     if h.log:
         return np.array([h.default / 3, h.default, min(h.default * 3, h.high)])
     return np.clip(np.array([h.default - 0.2, h.default, h.default + 0.05]), h.low, h.high)
@@ -120,7 +122,8 @@ def test_run_is_a_frozen_hashable_value_with_every_hyperparameter():
     a = Run("adam", {"lr": 0.1})
     b = Run("adam", [("lr", 0.1), ("beta1", 0.9)])
     assert a == b and hash(a) == hash(b) and len({a, b}) == 1
-    assert dict(a.hparams) == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert dict(a.hparams) == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0,
+                               "bias_correction": 1}
     assert [n for n, _ in a.hparams] == sorted(n for n, _ in a.hparams)
     with pytest.raises(AttributeError):
         a.noise = 1.0

@@ -196,6 +196,12 @@ def test_old_links_open_the_same_view(link):
     state = parse_query(link["query"])
     view, recorded = _view(state), link["view"]
     if link["complete"]:
+        # Hyperparameters added since (Adam's weight_decay and bias_correction) take their defaults,
+        # which keep the rule the link was made with (the paths below, to the last bit, say so).
+        for key, values in view["hparams"].items():
+            added = {name: v for name, v in values.items() if name not in recorded["hparams"][key]}
+            assert added == {name: OPTIMIZERS[key].defaults[name] for name in added}, key
+            view["hparams"][key] = {name: v for name, v in values.items() if name not in added}
         assert view == recorded
         for key in state.optimizers:  # and the same paths
             t = simulate(state.surface, key, state.start, state.steps, seed=state.seed, noise=state.noise,
@@ -239,6 +245,8 @@ def test_the_old_links_cover_every_surface_and_optimizer():
 def typed_values(draw):
     key = draw(st.sampled_from(list(OPTIMIZERS)))
     h = draw(st.sampled_from(OPTIMIZERS[key].hparams))
+    if h.integer:  # a switch: 0 or 1 (a fraction is rounded, with a notice)
+        return key, h, draw(st.integers(int(h.low), int(h.high)))
     return key, h, draw(st.floats(h.low, h.high, allow_nan=False))
 
 
@@ -252,3 +260,23 @@ def test_any_value_in_range_is_kept_exactly_without_a_notice(typed, noise, steps
     assert state.notices == ()
     assert state.hparams[key][h.name] == value and state.noise == noise and state.steps == steps
     assert parse_query(to_query(state)) == state
+
+
+def test_the_adam_switch_and_l2_in_links():
+    """Old links have neither: bias correction on, no L2 (the rule they were made with). A link with
+    them keeps them; a fraction of a switch is rounded, with a notice."""
+    old = parse_query({"surface": "ravine", "opt": "adam,amsgrad", "adam.lr": "0.1"})
+    for run in old.runs:
+        assert run.hparam("bias_correction") == 1 and run.hparam("weight_decay") == 0.0
+    runs = (Run("adam", {"lr": 0.1, "bias_correction": 0, "weight_decay": 0.25}),
+            Run("adamax", {"bias_correction": 0}), Run("adamw", {"weight_decay": 0.1, "bias_correction": 0}))
+    state = ViewState(surface="ravine", runs=runs, start=(-4.0, 1.0), steps=100)
+    query = to_query(state)
+    assert query["r0.bias_correction"] == "0" and query["r0.weight_decay"] == "0.25"
+    back = parse_query(query)
+    assert back.notices == () and back.runs == state.runs
+    half = parse_query({**query, "r0.bias_correction": "0.7"})
+    assert half.runs[0].hparam("bias_correction") == 1
+    assert any("r0.bias_correction" in n and "whole number" in n for n in half.notices)
+    legacy = parse_query({"surface": "ravine", "opt": "nadam", "nadam.bias_correction": "0"})
+    assert legacy.notices == () and legacy.runs[0].hparam("bias_correction") == 0
