@@ -51,12 +51,12 @@ OUTCOMES = (CONVERGED, INSIDE_AT_THE_END, NOT_YET, DIVERGED, ESCAPED, CYCLES)
 
 CYCLE_QUARTERS = 4
 CYCLE_MIN_STEPS = 5
-CYCLE_STEADY = 0.95
+CYCLE_STEADY = 0.99
 CYCLE_BACK_AND_FORTH = 0.25
 CYCLE_RULE = (
     'A run without noise or mini-batches that is outside the tolerance at the end "cycles" when it moves back '
     "and forth without settling: in the last quarter of its steps (at least 5 steps) the steps are as long "
-    "in total as in the quarter before, within 5 %, and the quarter's first and last points lie less than "
+    "in total as in the quarter before, within 1 %, and the quarter's first and last points lie less than "
     "a quarter of that length apart."
 )
 """When a run cycles, stated once: `_cycles` applies it, the results table's help quotes it. Step

@@ -125,3 +125,11 @@ def test_a_short_run_or_a_noisy_one_is_not_called_cycling():
 def test_the_cycle_rule_is_stated_next_to_the_others():
     assert '"cycles"' in RESULTS_HELP[OUTCOME]
     assert "back and forth" in RESULTS_HELP[OUTCOME]
+
+
+@pytest.mark.parametrize("steps", [40, 100, 250, 1000])
+def test_a_slow_spiral_is_not_a_cycle(steps):
+    # Heavy ball with momentum 0.99 swings across the ravine every few steps while its swings shrink by
+    # half a percent a step: it arrives, slowly, and is never said to cycle, however long it is watched.
+    t = simulate("ravine", "momentum", (-5.0, -2.0), steps, lr=0.45, momentum=0.99)
+    assert t.outcome != "cycles"
