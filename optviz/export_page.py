@@ -28,7 +28,7 @@ _CSS = """<style>
 .optviz-head code.formula { display: block; background: #f4f4f4; padding: 6px 8px; margin: 6px 0;
   white-space: pre-wrap; }
 .optviz-head math.formula { font-family: 'DejaVu Math TeX Gyre', 'STIX Two Math', 'Latin Modern Math', math;
-  font-size: 1.25rem; margin: 8px 0; text-align: left; }
+  font-size: 1.25rem; margin: 8px 0; }
 .optviz-head table { border-collapse: collapse; font-size: 0.9rem; margin: 8px 0; }
 .optviz-head th, .optviz-head td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 .optviz-head .swatch { display: inline-block; width: 12px; height: 12px; border: 1px solid #000;
