@@ -18,12 +18,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
+	-bash scripts/ensure-fonts.sh
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 test: lint
+	bash scripts/ensure-fonts.sh
 ifeq ($(E2E),0)
 	$(BIN)/python -m pytest -m "not e2e"
 else

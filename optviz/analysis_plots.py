@@ -5,7 +5,7 @@ Basin map (`basin_figure`): one heatmap panel per run, side by side, over the su
 Each category of cell is its own heatmap trace holding NaN elsewhere (so each has one colour, its
 own hover words and a legend entry that hides it in every panel): per minimum "converged" (full
 colour) and "inside at the end" (a pale tint of it: there at the last step, not yet for long
-enough to count as converged), then "not yet", "escaped" and "diverged" in greys. The "steps"
+enough to count as converged), then "not yet", "cycles", "escaped" and "diverged" in greys. The "steps"
 mode colours converged cells by the step they converged at (one colour scale shared by the
 panels) and keeps the greys for the rest. Minima are stars labelled A, B, ... A click on a cell
 reports the cell centre's x and y (float64, the exact start the map ran): the app can make it
@@ -27,12 +27,12 @@ import numpy as np
 from surfaces import Surface, get_surface
 
 from .basins import BasinResult
-from .engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES, min_stay
+from .engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES, min_stay
 from .sensitivity import Pick, Sensitivity
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 MINIMUM_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4")
-GREYS = {NOT_YET: "#dcdcdc", INSIDE_AT_THE_END: "#a9a9a9", ESCAPED: "#7a7a7a", DIVERGED: "#2b2b2b"}
+GREYS = {NOT_YET: "#dcdcdc", INSIDE_AT_THE_END: "#a9a9a9", CYCLES: "#c2c2c2", ESCAPED: "#7a7a7a", DIVERGED: "#2b2b2b"}
 STEPS_COLORSCALE = "Viridis"
 GAP_FLOOR = 1e-16  # gaps below this (or ≤ 0 through rounding) are drawn on the floor; hover shows the value
 MAX_COLUMNS = 3
@@ -185,8 +185,8 @@ def _category_specs(surf: Surface, mode: str) -> list[dict]:
     else:
         specs.append({"key": "converged", "name": "converged", "color": None})
         specs.append({"key": "inside", "name": "at a minimum at the end only", "color": GREYS[INSIDE_AT_THE_END]})
-    specs += [{"key": name.replace(" ", "-"), "name": name, "color": GREYS[name]} for name in (NOT_YET, ESCAPED,
-                                                                                                DIVERGED)]
+    specs += [{"key": name.replace(" ", "-"), "name": name, "color": GREYS[name]} for name in (NOT_YET, CYCLES,
+                                                                                                ESCAPED, DIVERGED)]
     return specs
 
 
@@ -219,6 +219,7 @@ def _categories(surf: Surface, b: BasinResult, mode: str) -> list[dict]:
         add("not-yet", not_yet & (b.nearest == k), b.distance,
             f"{words}; nearest {minimum_name(surf, k)}, %{{z:.3g}} away")
     add("not-yet", not_yet & (b.nearest < 0), 1, words)
+    add("cycles", b.outcome == code[CYCLES], 1, f"bounces without settling after {b.steps_run} steps")
     add("escaped", b.outcome == code[ESCAPED], b.stopped_at, "left the plotted domain at step %{z} "
         "(the surface is unbounded below)")
     add("diverged", b.outcome == code[DIVERGED], b.stopped_at, "diverged at step %{z}")

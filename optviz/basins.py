@@ -25,7 +25,7 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from .engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
+from .engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
 from .limits import MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_PATH_POINTS
 from .runs import Run
 
@@ -87,10 +87,10 @@ class BasinResult:
 
     def shares(self) -> dict[str, float]:
         """Fraction of the starts per minimum ("minimum 0", ...) and per outcome that reached no
-        minimum ("not yet", "diverged", "escaped"); the fractions sum to 1."""
+        minimum ("not yet", "cycles", "diverged", "escaped"); the fractions sum to 1."""
         n = self.minimum.size
         out = {f"minimum {k}": float(np.sum(self.minimum == k)) / n for k in range(int(self.minimum.max()) + 1)}
-        for name in (NOT_YET, DIVERGED, ESCAPED):
+        for name in (NOT_YET, CYCLES, DIVERGED, ESCAPED):
             count = np.sum((self.minimum < 0) & (self.outcome == OUTCOMES.index(name)))
             if count:
                 out[name] = float(count) / n

@@ -33,7 +33,8 @@ INSIDE_AT_THE_END = "inside at the end"
 NOT_YET = "not yet"
 DIVERGED = "diverged"
 ESCAPED = "escaped"
-OUTCOMES = (CONVERGED, INSIDE_AT_THE_END, NOT_YET, DIVERGED, ESCAPED)
+CYCLES = "cycles"
+OUTCOMES = (CONVERGED, INSIDE_AT_THE_END, NOT_YET, DIVERGED, ESCAPED, CYCLES)
 """`Trajectory.outcome`, one per start:
 
 - "converged": `CONVERGENCE_RULE` holds (from `converged_at`);
@@ -43,8 +44,26 @@ OUTCOMES = (CONVERGED, INSIDE_AT_THE_END, NOT_YET, DIVERGED, ESCAPED)
   bounded below, or overflowed inside the domain;
 - "escaped": on a surface unbounded below (`f_min is None`), the path left the closed box
   `surface.domain` (the plotted range); this wins over "diverged" when the path later also
-  reaches the escape radius and is frozen there.
+  reaches the escape radius and is frozen there;
+- "cycles": outside the tolerance at the last step and `CYCLE_RULE` holds: the run bounces for
+  ever rather than arriving (GD at η = 2/L on the ravine jumps between y = ±2).
 """
+
+CYCLE_QUARTERS = 4
+CYCLE_MIN_STEPS = 5
+CYCLE_STEADY = 0.99
+CYCLE_BACK_AND_FORTH = 0.25
+CYCLE_RULE = (
+    'A run without noise or mini-batches that is outside the tolerance at the end "cycles" when it moves back '
+    "and forth without settling: in the last quarter of its steps (at least 5 steps) the steps are as long "
+    "in total as in the quarter before, within 1 %, and the quarter's first and last points lie less than "
+    "a quarter of that length apart."
+)
+"""When a run cycles, stated once: `_cycles` applies it, the results table's help quotes it. Step
+lengths and the distance travelled are compared with each other, so the rule holds at any scale;
+a slow arrival moves one way (its first and last points are far apart), a shrinking zig-zag takes
+shorter steps, a growing one longer steps. Noise and mini-batches keep a run moving without a
+cycle, so their runs stay "not yet"."""
 
 
 def min_stay(steps: int) -> int:
@@ -544,7 +563,7 @@ def simulate(
             _run_one(surf, hyper, path, steps, noise_draws)
         else:
             kept = _run_many(surf, hyper, path, steps, noise_draws, sampler, recorder)
-        end = _finish(surf, path, tol, kept)
+        end = _finish(surf, path, tol, kept, stochastic=bool(noise) or batch_size is not None)
 
     def along(a):  # (T, n, ...) -> (T, ...) for a single start
         return a[:, 0] if single else a
@@ -688,7 +707,28 @@ def _escaped_at(surf: Surface, path: np.ndarray) -> np.ndarray:
     return first
 
 
-def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None) -> _Ending:
+def _cycles(path: np.ndarray) -> np.ndarray:
+    """Per start, whether `CYCLE_RULE`'s motion holds over the path's last two quarters."""
+    last, n = path.shape[0] - 1, path.shape[1]
+    q = last // CYCLE_QUARTERS
+    if q < CYCLE_MIN_STEPS:
+        return np.zeros(n, dtype=bool)
+    first = last - 2 * q  # steps first .. last - 1: the quarter before, then the last quarter
+    before, after = np.zeros(n), np.zeros(n)
+    for rows in _blocks(2 * q, n):  # a basin map's 40,000 starts: no (steps, n) temporaries
+        a, b = path[first + rows.start : first + rows.stop], path[first + rows.start + 1 : first + rows.stop + 1]
+        lengths = _norm(b[..., 0] - a[..., 0], b[..., 1] - a[..., 1])
+        split = min(max(q - rows.start, 0), len(lengths))
+        before += lengths[:split].sum(axis=0)
+        after += lengths[split:].sum(axis=0)
+    net = path[last] - path[last - q]
+    apart = _norm(net[:, 0], net[:, 1])
+    steady = (after >= CYCLE_STEADY * before) & (CYCLE_STEADY * after <= before)
+    return (before > 0) & np.isfinite(after) & steady & (apart < CYCLE_BACK_AND_FORTH * after)
+
+
+def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None,
+            stochastic: bool = False) -> _Ending:
     """Freeze what blew up, then loss, gradient norm, distances and each start's outcome."""
     escaped_at = _escaped_at(surf, path)
     diverged_at = _diverged_at(surf, path)
@@ -737,11 +777,13 @@ def _finish(surf: Surface, path: np.ndarray, tol: float, kept: tuple | None) -> 
     converged_at = np.where((inside_since >= 0) & (last - inside_since >= min_stay(last)), inside_since, -1)
     nearest = np.where(diverged | escaped, -1, nearest)
     code = np.full(n, OUTCOMES.index(NOT_YET))
+    if not stochastic:
+        code[_cycles(path) & (inside_since < 0) & ~diverged & ~escaped] = OUTCOMES.index(CYCLES)
     code[inside_since >= 0] = OUTCOMES.index(INSIDE_AT_THE_END)
     code[converged_at >= 0] = OUTCOMES.index(CONVERGED)
     code[blown_up] = OUTCOMES.index(DIVERGED)
     code[escaped] = OUTCOMES.index(ESCAPED)
-    # An object array of the five shared str objects: 8 bytes a start (a '<U17' array takes 68),
+    # An object array of the six shared str objects: 8 bytes a start (a '<U17' array takes 68),
     # and `t.outcome == "escaped"` still compares element by element.
     outcome = np.array(OUTCOMES, dtype=object)[code]
     return _Ending(loss, grad_norm, distance, nearest, diverged_at, escaped_at, inside_since, converged_at, outcome)

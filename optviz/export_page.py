@@ -1,16 +1,19 @@
 """The standalone HTML export made self-explanatory: a page that says what it shows.
 
 `plotting.standalone_html` gives the animation (plotly.js embedded, works offline); this adds,
-above it, the surface's title, its formula (LaTeX source: the page loads nothing from the web, so
-no MathJax), its description, every run's settings (optimizer, hyperparameters, noise, batch,
-schedules; the shared surface, start, steps and seed) from `export.view_settings`, and a link back
-to the live view that reproduces it.
+above it, the surface's title, its formula (as MathML, which browsers draw without a script: the
+page loads nothing from the web, so no MathJax), its description, every run's settings (optimizer,
+hyperparameters, noise, batch, schedules; the shared surface, start, steps and seed) from
+`export.view_settings`, and a link back to the live view that reproduces it.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
+
+from latex2mathml.converter import convert as latex_to_mathml
 
 from surfaces import Surface
 
@@ -24,6 +27,8 @@ _CSS = """<style>
 .optviz-head h1 { font-size: 1.5rem; margin: 0.2rem 0; }
 .optviz-head code.formula { display: block; background: #f4f4f4; padding: 6px 8px; margin: 6px 0;
   white-space: pre-wrap; }
+.optviz-head math.formula { font-family: 'DejaVu Math TeX Gyre', 'STIX Two Math', 'Latin Modern Math', math;
+  font-size: 1.25rem; margin: 8px 0; }
 .optviz-head table { border-collapse: collapse; font-size: 0.9rem; margin: 8px 0; }
 .optviz-head th, .optviz-head td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 .optviz-head .swatch { display: inline-block; width: 12px; height: 12px; border: 1px solid #000;
@@ -37,6 +42,18 @@ def _value(v) -> str:
     if isinstance(v, float):
         return format_number(v)
     return str(v)
+
+
+def formula_html(latex: str) -> str:
+    """The formula as MathML Core; the LaTeX source in a code block only where the converter cannot
+    read it or leaves a command it does not know (shown as "\\name", which is no better than the source)."""
+    try:
+        math = latex_to_mathml(latex, display="block")
+    except Exception:  # the converter's errors are not one class; any of them means "cannot read it"
+        math = ""
+    if not math or "\\" in re.sub(r"<[^>]+>", "", math):
+        return f"<code class='formula'>{html.escape(latex)}</code>"
+    return math.replace("<math ", "<math class='formula' ", 1)
 
 
 def header_html(surface: Surface, trajectories: Sequence[Trajectory], labels: Sequence[str],
@@ -55,7 +72,7 @@ def header_html(surface: Surface, trajectories: Sequence[Trajectory], labels: Se
             f"<td>{e(run['schedules'] or '—')}</td></tr>")
     return (
         f"{_CSS}<div class='optviz-head'><h1>{e(surface.title)}</h1>"
-        f"<code class='formula'>{e(surface.latex)}</code><p>{e(surface.description)}</p>"
+        f"{formula_html(surface.latex)}<p>{e(surface.description)}</p>"
         f"<p>Surface <b>{e(surface.key)}</b>, start ({e(start)}), {settings['steps']} steps, seed {settings['seed']}."
         f"</p><table><thead><tr><th>run</th><th>optimizer</th><th>hyperparameters</th><th>noise σ</th>"
         f"<th>batch</th><th>schedules</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -10,11 +10,18 @@ over the steps (always the first and the last) and capped at `MAX_FRAMES`, the i
 
 A point outside the plot is not drawn (the path breaks there, as in the live view); a diverged
 path ends at its last finite point.
+
+The legend's font is DejaVu Sans (Debian's fonts-dejavu-core: the Dockerfile and `make test` install
+it through scripts/ensure-fonts.sh), or another font in `FONT_FILES` that draws Greek letters;
+Pillow's own font has none and drew "η" and "γ" as empty boxes. Without any of them, a character
+the font cannot draw is spelled out ("η" -> "eta", "β₁" -> "beta1"), never drawn as a box.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +38,65 @@ MAX_SIDE = 640
 MAX_BYTES = 4_000_000
 LEVELS = 18
 LEGEND_ROW = 18
+FONT_SIZE = 13
+FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian, Ubuntu: fonts-dejavu-core
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # Fedora
+    "/Library/Fonts/Arial Unicode.ttf",  # macOS
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "C:/Windows/Fonts/arial.ttf",
+)
+"""Fonts tried in order for the legend: the first that opens and draws every letter of `GREEK_PROBE`."""
+GREEK_PROBE = "ηγβ₁"
+_NO_CHARACTER = "\u0378"  # unassigned: a font draws its missing-glyph box for it
+
+
+@functools.cache
+def _ink(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> bytes | None:
+    """The pixels of `char` drawn alone in `font`; None where the font cannot even encode it."""
+    image = Image.new("L", (4 * FONT_SIZE, 2 * FONT_SIZE), 0)
+    try:
+        ImageDraw.Draw(image).text((2, 2), char, fill=255, font=font)
+    except (UnicodeEncodeError, ValueError):  # a bitmap font's encoding has no such character
+        return None
+    return image.tobytes()
+
+
+def has_glyph(font, char: str) -> bool:
+    """Whether `font` draws `char` as itself: not its missing-glyph box (the one it draws for an
+    unassigned code point) and not nothing."""
+    ink = _ink(font, char)
+    return ink is not None and any(ink) and ink != _ink(font, _NO_CHARACTER)
+
+
+@functools.cache
+def legend_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The first of `FONT_FILES` that draws Greek letters, else Pillow's own (see `drawable`)."""
+    for path in FONT_FILES:
+        try:
+            font = ImageFont.truetype(path, FONT_SIZE)
+        except OSError:
+            continue
+        if all(has_glyph(font, c) for c in GREEK_PROBE):
+            return font
+    return ImageFont.load_default(size=FONT_SIZE)
+
+
+def _spelled(char: str) -> str:
+    name = unicodedata.name(char, "")
+    for prefix, case in (("GREEK SMALL LETTER ", str.lower), ("GREEK CAPITAL LETTER ", str.capitalize)):
+        if name.startswith(prefix):
+            return case(name.removeprefix(prefix).split()[0])
+    plain = unicodedata.normalize("NFKD", char)  # "₁" -> "1"
+    if plain != char:
+        return plain
+    return {"—": "-", "–": "-", "−": "-", "·": "*", "×": "x"}.get(char, "?")
+
+
+def drawable(text: str, font) -> str:
+    """`text` with each character `font` cannot draw spelled out in ones it can ("η" -> "eta")."""
+    return "".join(c if c.isspace() or has_glyph(font, c) else _spelled(c) for c in text)
 
 
 def _viridis(values: np.ndarray) -> np.ndarray:
@@ -92,7 +158,8 @@ def animation_gif(surface: Surface, runs: Sequence[tuple[str, str, Trajectory]],
     max_frames = int(min(max(max_frames, 2), MAX_FRAMES))
     base = background(surface, size)
     legend_h = LEGEND_ROW * len(runs) + 6
-    font = ImageFont.load_default(size=13)
+    font = legend_font()
+    names = [drawable(label, font) for label, _, _ in runs]
     steps = max(t.steps for _, _, t in runs)
     pixels = [_pixels(surface, t.path, size) for _, _, t in runs]
     frames = []
@@ -100,12 +167,12 @@ def animation_gif(surface: Surface, runs: Sequence[tuple[str, str, Trajectory]],
         image = Image.new("RGB", (size, size + legend_h), "white")
         image.paste(base, (0, legend_h))
         draw = ImageDraw.Draw(image)
-        for i, ((label, color, t), (px, inside)) in enumerate(zip(runs, pixels, strict=True)):
+        for i, ((_, color, t), (px, inside)) in enumerate(zip(runs, pixels, strict=True)):
             y = 3 + i * LEGEND_ROW
             casing = _casing(color)
             draw.line([(6, y + 8), (30, y + 8)], fill=casing, width=6)
             draw.line([(6, y + 8), (30, y + 8)], fill=color, width=4)
-            draw.text((36, y + 1), label, fill="black", font=font)
+            draw.text((36, y + 1), names[i], fill="black", font=font)
             last = min(k, _last_index(t))
             segment = []
             for j in range(last + 1):

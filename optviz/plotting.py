@@ -781,6 +781,12 @@ def standalone_html(figure: dict, title: str) -> str:
 
 SYMLOG_FRACTION = 0.01  # symlog's linear zone: 1% of the surface's range of f over the plot
 WORK_AXES = {"steps": "step", "samples": "samples seen", "epochs": "epochs"}
+WORK_LOG_RATIO = 10.0
+"""A step chart's horizontal axis turns logarithmic when one run's work (samples seen or epochs at
+its last step) exceeds another's by more than this factor: on the mini-batch lesson's epochs axis
+SGD's 250 steps at b = 1 are one epoch of 240 points and GD's are 250, and a linear axis squeezed
+SGD's whole curve into the first 0.4 % of the width. On a log axis each run of 250 steps spans as
+many decades as the others; the start (work 0) has no place on it and is left out."""
 
 
 def work_axis(t: Trajectory, axis: str = "steps") -> np.ndarray:
@@ -892,9 +898,12 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
     """Lines against the step. `axis` is "log", "linear" or "symlog" (y drawn as symlog(y, scale),
     ticks and hover at the real values). Each line stops where its run diverged (the frozen tail
     the engine keeps is not drawn) with a ✕ and "diverged at step k" at its last value; on an
-    unbounded surface a ○ "escaped (step j)" marks where the run left the plot."""
+    unbounded surface a ○ "escaped (step j)" marks where the run left the plot. The horizontal
+    axis is logarithmic when the runs' work differs by more than `WORK_LOG_RATIO`."""
     data = []
     drawn = []
+    work = [float(s.x[-1]) for s in series if s.x is not None and len(s.x) > 1]
+    log_x = len(work) > 1 and min(work) > 0 and max(work) > WORK_LOG_RATIO * min(work)
     for s in series:
         real = s.values[: s.end].copy()
         if axis == "log":
@@ -902,6 +911,8 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
         y = symlog(real, scale) if axis == "symlog" else real
         drawn.append(real)
         steps = np.arange(s.end) if s.x is None else np.asarray(s.x)[: s.end]
+        first = int(np.count_nonzero(steps <= 0)) if log_x else 0  # work 0 has no place on a log axis
+        kept = slice(first, None)
         name = s.style.name
         if s.escaped_at is not None:
             name += f" — escaped (step {s.escaped_at})"
@@ -911,12 +922,12 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
         line = {
             "type": "scatter", "mode": "lines", "name": name, "legendgroup": s.style.key,
             # numpy arrays: plotly validates them in bulk and sends them as compact typed arrays
-            "x": steps, "y": display_values(y, linear=axis != "log"),
+            "x": steps[kept], "y": display_values(y[kept], linear=axis != "log"),
             "line": {"color": s.style.color, "width": 2, "dash": s.style.dash},
             "hovertemplate": f"<b>{s.style.name}</b><br>{x_title} %{{x}}<br>{y_title} {hover_value}<extra></extra>",
         }
         if axis == "symlog":
-            line["customdata"] = display_values(real, linear=False)  # hover only: 4 significant digits
+            line["customdata"] = display_values(real[kept], linear=False)  # hover only: 4 significant digits
         data.append(line)
         marks = []
         if s.escaped_at is not None and s.escaped_at < s.end:
@@ -927,7 +938,7 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
             marks.append((s.end - 1, "line-ns", f"followed to step {s.end - 1}; step {s.diverged_at} "
                                                  "was beyond 100× the plot"))
         for step, symbol, label in marks:
-            if not np.isfinite(y[step]):
+            if not np.isfinite(y[step]) or step < first:
                 continue
             data.append({
                 "type": "scatter", "mode": "markers", "name": label, "legendgroup": s.style.key,
@@ -954,7 +965,8 @@ def _step_chart(series: Sequence[StepSeries], *, title: str, y_title: str, axis:
             "title": {"text": title, "font": {"size": 15}},
             "height": height, "font": FONT,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
-            "xaxis": {"title": {"text": x_title}, "automargin": True},
+            "xaxis": {"title": {"text": f"{x_title} (log scale)" if log_x else x_title}, "automargin": True,
+                      **({"type": "log", "minorloglabels": "none"} if log_x else {})},
             "yaxis": {**yaxis, "automargin": True},
             "legend": {"orientation": "h", "x": 0, "xref": "container", "y": 0, "yref": "container",
                        "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},

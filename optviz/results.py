@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from surfaces import Surface
 
-from .engine import CONVERGED, CONVERGENCE_RULE, DIVERGED, ESCAPED, INSIDE_AT_THE_END, Trajectory
+from .engine import CONVERGED, CONVERGENCE_RULE, CYCLE_RULE, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, Trajectory
 
 LINE = "line"
 RUN = "run"
@@ -32,7 +32,8 @@ RESULTS_HELP: dict[str, str] = {
     DISTANCE: "How far the last point lies from the nearest known minimum (blank for a run that diverged).",
     OUTCOME: CONVERGENCE_RULE[:-1] + "; a run within the tolerance at the last step but not for that long "
     'is "inside the tolerance at the end", one outside it "not yet", one whose values blew up has '
-    '"diverged", and one that left the plot of a surface without a lowest point has "escaped".',
+    '"diverged", one that left the plot of a surface without a lowest point has "escaped"; '
+    + CYCLE_RULE[0].lower() + CYCLE_RULE[1:],
     MINIMUM: "Which of the surface's minima the run converged to or is inside the tolerance of at the end "
     "(blank for a run that diverged or escaped).",
 }
@@ -61,6 +62,8 @@ def outcome_words(t: Trajectory, surface: Surface | None = None) -> str:
         return f"diverged at step {s['diverged_at']}"
     if outcome == ESCAPED:
         return f"escaped the plot at step {s['escaped_at']}"
+    if outcome == CYCLES:
+        return CYCLES
     if surface is not None and surface.f_min is None:
         return "not yet: still inside the plot"
     return "not yet"
@@ -78,6 +81,8 @@ def _minimum(surface: Surface, t: Trajectory) -> str:
         return ""
     m = surface.minima[int(t.nearest_minimum)]
     name = f"{_point(m.x, m.y)} {'global' if m.is_global else 'local'}"
+    if t.outcome == CYCLES:  # it will not arrive: "yet" would promise it
+        return f"none (nearest {name})"
     return name if t.outcome in (CONVERGED, INSIDE_AT_THE_END) else f"none yet (nearest {name})"
 
 

@@ -334,19 +334,22 @@ def test_work_axis_on_the_regression(axis):
     clean(at)
     s = state(at)
     assert s.axis == axis and link(at)["axis"] == axis
-    title = {"samples": "samples seen", "epochs": "epochs", "steps": "step"}[axis]
+    # GD's work is 240 times SGD's: the work axes are logarithmic (plotting.WORK_LOG_RATIO), without work 0
+    log = axis != "steps"
+    title = {"samples": "samples seen (log scale)", "epochs": "epochs (log scale)", "steps": "step"}[axis]
     for key in ("loss_chart", "x_chart"):
         spec = step_charts(at)[key]
         assert spec["layout"]["xaxis"]["title"]["text"] == title
+        assert spec["layout"]["xaxis"].get("type") == ("log" if log else None)
         for i, run in enumerate(s.runs):
             t = run.simulate("mse", s.start, s.steps, s.seed)
             expected = {"samples": t.samples_seen, "epochs": t.epochs, "steps": np.arange(t.steps + 1)}[axis]
             assert not t.diverged
-            np.testing.assert_allclose(chart(at, key)[f"r{i}"]["x"], expected)
+            np.testing.assert_allclose(chart(at, key)[f"r{i}"]["x"], expected[1:] if log else expected)
     n = SURFACES["mse"].n_samples
-    if axis == "epochs":  # GD: one step per epoch; SGD b=1: n steps per epoch; b=16: n // 16
+    if axis == "epochs":  # GD: one step per epoch; SGD b=1: n steps per epoch; b=16: n // 16 (step 0 left out)
         x = {i: chart(at, "loss_chart")[f"r{i}"]["x"] for i in range(3)}
-        assert x[0][1] == 1 and x[1][n] == 1 and x[2][n // 16] == 1
+        assert x[0][0] == 1 and x[1][n - 1] == 1 and x[2][n // 16 - 1] == 1
     assert state(clean(app(link(at)))).axis == axis
 
 

@@ -118,3 +118,37 @@ def test_filenames_from_a_view_state_or_a_mapping():
         export_filename({"runs": []}, "csv")
     with pytest.raises(ValueError, match="kind"):
         export_filename(view, "")
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees: the page without its styles, scripts, tags and MathML markup (math's
+    text, the tokens, stays)."""
+    import html
+
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _formula_surfaces():
+    from surfaces import SURFACES
+    from surfaces.formula import formula_surface
+
+    functions = ("sin(x)+cos(y)+tan(x/9)+asin(x/9)+acos(y/9)+atan(x)+sinh(x/9)+cosh(y/9)+tanh(x)",
+                 "exp(-x^2)+log(x^2+1)+log10(y^2+1)+sqrt(x^2+1)+abs(y)+pi*x/3+1e-5*x*y-(x-y)/(x^2+2)")
+    return [*SURFACES.values(), *(formula_surface(text) for text in functions)]
+
+
+@pytest.mark.parametrize("surface", _formula_surfaces(), ids=lambda s: s.key[:20])
+def test_the_html_export_renders_its_formula_as_math(surface):
+    """The page showed the formula's LaTeX source ("0.1\\,x^2 + 2\\,y^2"); it must be math that the
+    browser draws offline (MathML), with no LaTeX command left in the visible text."""
+    from optviz.export_page import header_html
+
+    t = simulate(surface, "sgd", steps=5, lr=0.01)
+    head = header_html(surface, [t], ["GD η=0.01"], ["#0072b2"], "http://localhost:8501/?x=1")
+    math = re.search(r'<math [^>]*display="block".*?</math>', head, re.S)
+    assert math and "<mi>x</mi>" in math.group(0)
+    assert not re.search(r"[\\^_{}]", _visible_text(math.group(0))), math.group(0)  # no LaTeX left in it
+    text = _visible_text(head)
+    assert "\\" not in text, text  # (a custom surface's title is the text as typed: x^2 there is the user's)
+    assert "GD η=0.01" in text

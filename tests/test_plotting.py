@@ -468,3 +468,45 @@ def test_step_charts_travel_in_float32_only_where_that_draws_the_same_chart():
             assert line["y"].dtype == np.float32
     x_line = next(tr for tr in plotting.coordinate_figure(styled, 0)["data"] if tr["legendgroup"] == "adam")
     np.testing.assert_allclose(x_line["y"], runs["adam"].path[:, 0], rtol=1e-7)
+
+
+def _minibatch_lesson_charts(axis):
+    from optviz.lessons import get_lesson
+
+    lesson = get_lesson("gd-sgd-minibatch")
+    styled = [(plotting.PathStyle(key=f"r{i}", name=label, color="#0072b2"), t)
+              for i, (label, t) in enumerate(lesson.compute().items())]
+    surface = SURFACES[lesson.view.surface]
+    return styled, [plotting.loss_figure(surface, styled, axis), plotting.distance_figure(styled, axis),
+                    plotting.coordinate_figure(styled, 0, axis), plotting.coordinate_figure(styled, 1, axis)]
+
+
+@pytest.mark.parametrize("axis", ["epochs", "samples"])
+def test_the_work_axis_shows_every_run_of_the_minibatch_lesson(axis):
+    """SGD's 250 steps at b = 1 are about 1 epoch of 240 points, GD's 250 epochs: on a linear axis SGD's
+    whole curve was squeezed into the first 0.4 % of the width. Each run's curve must span a readable
+    share of the axis (a quarter), and the axis must say how it is scaled."""
+    styled, charts = _minibatch_lesson_charts(axis)
+    assert len(styled) == 3
+    for chart in charts:
+        lines = [d for d in chart["data"] if d["mode"] == "lines"]
+        assert len(lines) == 3
+        xaxis = chart["layout"]["xaxis"]
+        log = xaxis.get("type") == "log"
+        xs = [np.asarray(d["x"], dtype=float) for d in lines]
+        if log:
+            assert all((x > 0).all() for x in xs)  # a log axis cannot place step 0
+            assert "log scale" in xaxis["title"]["text"]
+            xs = [np.log10(x) for x in xs]
+        lo, hi = min(x.min() for x in xs), max(x.max() for x in xs)
+        for line, x in zip(lines, xs, strict=True):
+            assert np.ptp(x) >= 0.25 * (hi - lo), (chart["layout"]["title"]["text"], line["name"])
+
+
+def test_runs_with_one_batch_size_keep_a_linear_work_axis_from_step_0():
+    ts = [simulate("mse", "sgd", steps=100, lr=lr, batch_size=16) for lr in (0.05, 0.1)]
+    styled = [(plotting.PathStyle(key=f"r{i}", name=f"{i}", color="#0072b2"), t) for i, t in enumerate(ts)]
+    chart = plotting.loss_figure(SURFACES["mse"], styled, "epochs")
+    assert chart["layout"]["xaxis"].get("type", "linear") == "linear"
+    assert chart["layout"]["xaxis"]["title"]["text"] == "epochs"
+    assert all(float(d["x"][0]) == 0.0 for d in chart["data"] if d["mode"] == "lines")

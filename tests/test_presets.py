@@ -163,7 +163,9 @@ def test_beale_rmsprop_and_adadelta_need_rho_0999(key, rho):
     """"with rho=0.9 they settle into a cycle around the minimum that is wider than the tolerance,
     with rho=0.99 they are thrown in and out of it; neither has converged at step 500\""""
     t = run("beale", key, rho=rho)
-    assert t.outcome == "not yet" and t.nearest_minimum == 0
+    # RMSProp's cycle is steady over the last half of the run (engine.CYCLE_RULE); Adadelta's swings
+    # still grow by about a fifth a quarter, and with rho=0.99 both are thrown about: "not yet".
+    assert t.outcome == ("cycles" if (key, rho) == ("rmsprop", 0.9) else "not yet") and t.nearest_minimum == 0
     if rho == 0.9:
         assert np.all(t.distance[-100:] > t.tol)
         last = t.path[-100:]  # a cycle: the same few points again and again
@@ -240,7 +242,7 @@ def test_ravine_gd_zig_zags_across_and_crawls_along():
     assert _x_run_back(gd) == 0.0
     assert gd.converged and gd.converged_at > 60
     assert run("ravine", "sgd", lr=0.6).outcome == "diverged"
-    assert run("ravine", "sgd", lr=0.5).outcome == "not yet"  # the edge: y bounces for ever
+    assert run("ravine", "sgd", lr=0.5).outcome == "cycles"  # the edge: y bounces for ever
 
 
 def _y_reversals(t):

@@ -96,3 +96,40 @@ def test_help_has_one_sentence_per_column_and_states_the_rule_once():
 def test_the_module_is_pure():
     code = "import sys, optviz.results; sys.exit(any(m in sys.modules for m in ('streamlit', 'plotly')))"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_a_run_that_bounces_for_ever_cycles_and_its_neighbours_do_not():
+    # The ravine's steep curvature is L = 4: GD at eta = 2/L maps y to -y, so from the ravine lesson's
+    # start it jumps between y = 2 and y = -2 at every step and never arrives.
+    ravine, start = SURFACES["ravine"], (-5.0, -2.0)
+    L = float(np.max(np.linalg.eigvalsh(ravine.hessian(np.array(start)))))
+    at, under, over = (simulate("ravine", "sgd", start, 250, lr=c * 2 / L) for c in (1.0, 0.95, 1.05))
+    assert np.allclose(np.abs(at.path[-20:, 1]), 2.0)
+    assert at.outcome == "cycles"
+    assert under.outcome == "converged" and over.outcome == "diverged"
+    slow = simulate("ravine", "sgd", start, 250, lr=0.01)  # still arriving along the floor
+    assert slow.outcome == "not yet"
+    rows = results_rows(ravine, [("GD at 2/L", at), ("GD slow", slow)])
+    assert rows[0][OUTCOME] == "cycles" and rows[1][OUTCOME] == "not yet"
+    # The outcome is per start and vectorized like the others (a sweep of eta from one start).
+    sweep = simulate("ravine", "sgd", start, 250, lr=np.array([0.01, 0.95, 1.0, 1.05]) * 2 / L)
+    assert list(sweep.outcome) == ["not yet", "converged", "cycles", "diverged"]
+
+
+def test_a_short_run_or_a_noisy_one_is_not_called_cycling():
+    # Too few steps to tell a cycle from a slow arrival; noise bounces a run without any cycle.
+    assert simulate("ravine", "sgd", (-5.0, -2.0), 12, lr=0.5).outcome == "not yet"
+    assert simulate("ravine", "sgd", (-5.0, -2.0), 250, lr=0.5, noise=0.5).outcome != "cycles"
+
+
+def test_the_cycle_rule_is_stated_next_to_the_others():
+    assert '"cycles"' in RESULTS_HELP[OUTCOME]
+    assert "back and forth" in RESULTS_HELP[OUTCOME]
+
+
+@pytest.mark.parametrize("steps", [40, 100, 250, 1000])
+def test_a_slow_spiral_is_not_a_cycle(steps):
+    # Heavy ball with momentum 0.99 swings across the ravine every few steps while its swings shrink by
+    # half a percent a step: it arrives, slowly, and is never said to cycle, however long it is watched.
+    t = simulate("ravine", "momentum", (-5.0, -2.0), steps, lr=0.45, momentum=0.99)
+    assert t.outcome != "cycles"
