@@ -70,9 +70,12 @@ class Session:
         self.shown_query: str | None = None  # the query string the server last put in the page's URL
 
     @classmethod
-    async def open(cls, base: str, query: dict | str = "", *, open_timeout: float = 30) -> Session:
+    async def open(cls, base: str, query: dict | str = "", *, open_timeout: float = 30,
+                   headers: dict[str, str] | None = None) -> Session:
+        """`headers`: sent with the websocket's upgrade request (e.g. the Cookie a proxy's stickiness reads)."""
         url = base.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
-        ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=open_timeout)
+        ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=open_timeout,
+                                      additional_headers=headers)
         return cls(ws, query if isinstance(query, str) else urlencode(query))
 
     async def close(self) -> None:
