@@ -66,8 +66,8 @@ def nginx_config(upstreams: list[str], listen: str, run_dir: Path | None = None)
         access = f"access_log {run_dir}/access.log optviz;"
     servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
     temp_lines = "".join(f"    {t}\n" for t in temp)
-    return f"""# Written by scripts/serve.py. deploy/nginx.conf (docker compose) is its `--print-config --upstream app1:8501
-# --upstream app2:8501`: regenerate it rather than edit it (tests/test_deploy.py checks they agree).
+    return f"""# Written by scripts/serve.py. deploy/nginx.conf (docker compose) is its `--print-config
+# --upstream app1:8501 --upstream app2:8501`: regenerate it, don't edit it (tests/test_deploy.py compares).
 worker_processes 1;
 {files[0]}
 {files[1]}

@@ -20,8 +20,6 @@ import base64
 import re
 import socket
 import struct
-import subprocess
-import sys
 import time
 import urllib.request
 from collections import defaultdict
@@ -30,9 +28,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from benchmarks.load_test import VARIED_LR, lr_options
-from benchmarks.ws_client import Session
-from scripts.serve import COOKIE, free_port, nginx_binary
+from benchmarks.load_test import VARIED_LR, class_links, lr_options
+from benchmarks.ws_client import Session, proxy_server
+from scripts.serve import COOKIE, nginx_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS_PER_REPLICA = 5
@@ -81,45 +79,6 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-class Served:
-    """`scripts/serve.py --replicas N` on a free loopback port; stopped by SIGTERM, as Ctrl-C would."""
-
-    def __init__(self, replicas: int, run_dir: Path):
-        nginx_binary()  # a missing nginx fails here with what to run (scripts/ensure-nginx.sh)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.run_dir = run_dir
-        self.out = run_dir / "serve.out"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.out, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts" / "serve.py"), "--replicas", str(replicas), "--port",
-                 str(self.port), "--address", "127.0.0.1", "--run-dir", str(run_dir)],
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while not self._ready():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"scripts/serve.py did not start:\n{self.out.read_text()[-3000:]}")
-            time.sleep(0.3)
-
-    def _ready(self) -> bool:
-        try:
-            return get(self.base + "/_stcore/health")[0] == 200
-        except OSError:
-            return False
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            return self.proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return -9
-
-
 async def _session(base: str, cookie: str, link: str) -> tuple[list, int]:
     """A tab: its websocket (with the cookie), a first run, a changed learning rate, a plain rerun, HTTP
     requests in between, then a reconnect and one more run. Returns the runs and the HTTP statuses' sum."""
@@ -151,10 +110,8 @@ async def _class(base: str, cookies: list[str], link: str):
 @pytest.mark.concurrency
 @pytest.mark.timeout(180)
 def test_sessions_through_the_proxy_stay_on_their_replica(tmp_path):
-    from benchmarks.load_test import class_links
-
-    served = Served(2, tmp_path / "run")
-    try:
+    nginx_binary()  # a missing nginx fails here with what to run (scripts/ensure-nginx.sh)
+    with proxy_server(2, tmp_path / "run") as served:
         ports = upstream_ports(served.run_dir)
         assert len(ports) == 2
         # New browsers, each getting its cookie with the page: nginx spreads them over both replicas.
@@ -174,8 +131,7 @@ def test_sessions_through_the_proxy_stay_on_their_replica(tmp_path):
         results = asyncio.run(_class(served.base, list(chosen), link))
         time.sleep(0.5)  # nginx logs a websocket when it closes
         log = access_log(served.run_dir)
-    finally:
-        code = served.stop()
+    code = served.proc.returncode
 
     failed = [(i, r.status, r.exceptions) for i, (runs, _) in enumerate(results) for r in runs if not r.ok]
     assert not failed, failed
@@ -190,7 +146,7 @@ def test_sessions_through_the_proxy_stay_on_their_replica(tmp_path):
     assert len(served_sessions) == 2, served_sessions
 
     # Stopped cleanly: the script exited 0 and nothing listens any more, neither nginx nor a replica.
-    assert code == 0, served.out.read_text()[-3000:]
-    assert not [p for p in [served.port, *ports] if listening(p)]
+    assert code == 0, (served.run_dir / 'serve.out').read_text()[-3000:]
+    assert not [p for p in [int(served.base.rsplit(":", 1)[1]), *ports] if listening(p)]
     for replica_log in served.run_dir.glob("replica-*.log"):
         assert "Traceback" not in replica_log.read_text(), replica_log.read_text()[-3000:]
