@@ -221,7 +221,10 @@ def serve(replicas: int, address: str, port: int, run_dir: Path, health_timeout:
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C reaches every process of the terminal's group at once; SIGINT is set here too because a shell
+    # that starts this in the background leaves it ignored.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
     try:
         ports = [free_port() for _ in range(replicas)]
         for i, p in enumerate(ports, start=1):
@@ -253,6 +256,7 @@ def serve(replicas: int, address: str, port: int, run_dir: Path, health_timeout:
         return 1
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
         stop(children)
 
 
