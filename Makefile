@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 # E2E=0 skips the browser tests (for machines where Chromium cannot be installed).
 E2E ?= 1
+# make serve: how many replicas behind nginx (default: one per core) and the address nginx listens on.
+REPLICAS ?= $(shell nproc 2>/dev/null || echo 1)
+ADDRESS ?= 0.0.0.0
 
-.PHONY: run test lint bench e2e screenshot clean
+.PHONY: run serve test lint bench e2e screenshot clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +24,17 @@ run: $(VENV)/.runtime
 	-bash scripts/ensure-fonts.sh
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
+# REPLICAS Streamlit processes on loopback ports behind nginx on PORT, sticky by a cookie; Ctrl-C stops all.
+serve: $(VENV)/.runtime
+	bash scripts/ensure-nginx.sh
+	$(BIN)/python scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 test: lint
 	bash scripts/ensure-fonts.sh
+	bash scripts/ensure-nginx.sh
 ifeq ($(E2E),0)
 	$(BIN)/python -m pytest -m "not e2e"
 else

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import optviz.runs  # noqa: E402
+from benchmarks.budget import record  # noqa: E402
 from optviz.figure_component import figure_from_element  # noqa: E402
 from optviz.registry import OPTIMIZERS  # noqa: E402
 
@@ -80,6 +81,7 @@ def main() -> None:
     print(f"  cold: a new session, caches empty  {f:7.1f} ms")
     print(f"  cold: same session, caches cleared {c:7.1f} ms")
     print(f"  rerun, nothing changed             {w:7.1f} ms   aim < 150 ms: {'met' if w < 150 else 'NOT met'}")
+    record("app.change_rerun_vs_new_session", s / f)
     print(f"  rerun after one lr slider moved    {s:7.1f} ms   ratio to cold (new session) {s / f:4.2f}, "
           f"(same session) {s / c:4.2f}   aim < 0.33: {'met' if s / f < 0.33 else 'NOT met'}")
     total = (trajectory_bytes + chart_bytes) / 1e6

@@ -39,6 +39,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from budget import record
 from wire import WireCounter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -388,6 +389,8 @@ def main() -> None:
     print(f"  first-load bytes <= half of 16.8 MB (8.4 MB): {o_load.wire / 1e6:.2f} MB on the wire")
     ratio = median(loads["optviz"]) / median(loads["baseline"])
     print(f"  first page settled no later than the baseline's: ratio {ratio:.2f}")
+    record("browser.change_settled_vs_baseline", median(later["optviz"]) / median(later["baseline"]))
+    record("browser.first_page_vs_baseline", ratio)
     print(f"  first change after a load no slower than later ones: {first_ms:.0f} vs {later_ms:.0f} ms "
           f"(second change: {median(second_change['optviz']) * 1e3:.0f} ms)")
     print("  page errors: " + ", ".join(f"{n} {len(errors[n])}" for n in names))

@@ -32,21 +32,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import statistics
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.ws_client import RunResult, Session, open_and_run, rss_bytes, streamlit_server
+from benchmarks.budget import record
+from benchmarks.ws_client import ROOT, RunResult, Session, open_and_run, proxy_server, rss_bytes, streamlit_server
 from optviz.registry import DEFAULT_SELECTION, OPTIMIZERS
 from optviz.share import parse_query, to_query
 
 MB = 2**20
+TRIVIAL_APP = Path(__file__).resolve().parent / "trivial_app.py"
+TRIVIAL_KEY = "lr"  # its one slider
 VARIED = "adam"  # the optimizer whose learning rate the links and the widget changes vary
 VARIED_LR = f"r{DEFAULT_SELECTION.index(VARIED)}.lr"  # its run's learning rate: link parameter and widget key
 TIMEOUT = 300
@@ -165,37 +170,53 @@ async def _widget_change(sessions: list[Session]) -> Phase:
     return Phase(list(results), applied)
 
 
-async def _class_round(server, n: int, spread: float = 0.0) -> Round:
-    pid = server.proc.pid
-    rss_idle = rss_bytes(pid)
-    cpu0 = cpu_seconds(pid)
+async def _class_round(server, n: int, spread: float = 0.0, *, change: bool = True) -> Round:
+    """`server`: one Streamlit process (streamlit_server) or replicas behind nginx (proxy_server); CPU and
+    RSS are summed over its Streamlit processes."""
+    pids = server.pids()
+
+    def rss() -> int:
+        return sum(map(rss_bytes, pids))
+
+    def cpu() -> float:
+        return sum(map(cpu_seconds, pids))
+
+    rss_idle = rss()
+    cpu0 = cpu()
     sessions, first = await _first_load(server.base, class_links(n), spread)
-    first.cpu = cpu_seconds(pid) - cpu0
-    rss_loaded = rss_bytes(pid)
-    cpu0 = cpu_seconds(pid)
-    change = await _widget_change(sessions)
-    change.cpu = cpu_seconds(pid) - cpu0
-    rss_changed = rss_bytes(pid)
+    first.cpu = cpu() - cpu0
+    rss_loaded = rss()
+    cpu0 = cpu()
+    changed = await _widget_change(sessions) if change else Phase()
+    changed.cpu = cpu() - cpu0
+    rss_changed = rss()
     await asyncio.gather(*(s.close() for s in sessions))
-    return Round(n, spread, rss_idle, rss_loaded, rss_changed, first, change)
+    return Round(n, spread, rss_idle, rss_loaded, rss_changed, first, changed)
 
 
-async def _new_vs_rerun(base: str, rounds: int) -> dict:
-    link = urlencode(teacher_query())
+async def _new_vs_rerun(base: str, rounds: int, link: str | None = None, key: str = VARIED_LR) -> dict:
+    """New sessions of an already-computed link, reruns of the same view in an open session, and reruns after
+    the select slider `key` moved one notch further each time (so optviz computes a run it had not), alternating."""
+    link = urlencode(teacher_query()) if link is None else link
     keeper, warm = await open_and_run(base, link, timeout=TIMEOUT)  # computes the view: now it is cached
     assert warm.ok, warm
     await keeper.rerun(timeout=TIMEOUT)  # the keeper now holds every cacheable message, as a browser tab does
-    new, rerun = [], []
-    for _ in range(rounds):
+    widget = keeper.widgets[key].proto
+    options = list(widget.options)  # st.select_slider's, as formatted; the current one at index default[0]
+    new, rerun, change = [], [], []
+    for i in range(rounds):
         s, r = await open_and_run(base, link, timeout=TIMEOUT)
         await s.close()
         new.append(r)
         rerun.append(await keeper.rerun(timeout=TIMEOUT))
+        value = options[(int(widget.default[0]) + 1 + i) % len(options)]
+        change.append(await keeper.rerun(widgets=[keeper.widget_value(key, value)], timeout=TIMEOUT))
     await keeper.close()
-    bad = [r for r in new + rerun if not r.ok]
+    bad = [r for r in new + rerun + change if not r.ok]
     t_new = statistics.median(r.seconds for r in new)
     t_rerun = statistics.median(r.seconds for r in rerun)
     return {"rounds": rounds, "new_s": t_new, "rerun_s": t_rerun, "ratio": t_new / t_rerun,
+            "change_s": statistics.median(r.seconds for r in change),
             "new_bytes": statistics.median(r.bytes for r in new),
             "rerun_bytes": statistics.median(r.bytes for r in rerun),
             "failed": len(bad)}
@@ -273,7 +294,139 @@ def report(rounds: list[Round], side: dict | None, memory: dict | None) -> str:
     return "\n".join(lines)
 
 
-async def main_async(sizes: list[int], side_rounds: int, memory_sessions: int, spread: tuple[int, float]) -> str:
+def _progress(label: str, r: Round, log: str) -> None:
+    when = "at once" if not r.spread else f"over {r.spread:g} s"
+    print(f"  {label}{r.n:3d} sessions {when}: first load median {r.first.median():.2f} s, p95 {r.first.p95():.2f} s, "
+          f"exceptions {r.first.exceptions + r.change.exceptions}; change median {r.change.median():.2f} s; "
+          f"RSS {r.rss_idle / MB:.0f} → {r.rss_changed / MB:.0f} MB", flush=True)
+    for res in r.first.results + r.change.results:
+        for e in res.exceptions[:1]:
+            print("    exception:", e)
+    if "Traceback" in log:
+        print("    the server logged a traceback:\n" + log[-3000:])
+
+
+@dataclass
+class ReplicaRow:
+    app: str  # "trivial app" or "optviz"
+    replicas: int
+    round: Round
+    per_replica: list[int]  # websocket sessions each replica served (nginx's access log); one process: [n]
+
+
+def _sessions_per_replica(server) -> list[int]:
+    log = getattr(server, "run_dir", None)
+    if log is None:
+        return []
+    counts: dict[str, int] = {}
+    for line in (log / "access.log").read_text().splitlines():
+        if "/_stcore/stream " in line and " 101 " in line:
+            upstream = line.rsplit("upstream=", 1)[1].split()[0]
+            counts[upstream] = counts.get(upstream, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
+@contextlib.contextmanager
+def _served(replicas: int, app: Path | None = None):
+    """One Streamlit process (`app`, default optviz), or optviz's replicas behind nginx (scripts/serve.py)."""
+    if replicas == 1:
+        with streamlit_server(app or ROOT / "app.py") as server:
+            yield server
+    else:
+        with tempfile.TemporaryDirectory(prefix="optviz-load-") as tmp, proxy_server(replicas, Path(tmp)) as proxy:
+            yield proxy
+
+
+async def _replica_rounds(replicas: list[int], at_once: int, spread: tuple[int, float]) -> list[ReplicaRow]:
+    """The class of the issue on the trivial app (one process), then on optviz with each number of replicas:
+    `at_once` sessions at the same instant, then `spread[0]` arriving over `spread[1]` s; each on fresh servers."""
+    rows = []
+    with _served(1, TRIVIAL_APP) as server:
+        r = await _class_round(server, at_once, change=False)
+        _progress("trivial app, 1 process: ", r, server.log())
+    rows.append(ReplicaRow("trivial app", 1, r, [at_once]))
+    plan = [(k, at_once, 0.0) for k in replicas] + ([(k, *spread) for k in replicas] if spread[0] and spread[1] else [])
+    for k, n, arrival in plan:
+        with _served(k) as server:
+            r = await _class_round(server, n, arrival)
+            log = server.log()
+            per = _sessions_per_replica(server) or [n]
+        _progress(f"optviz, {k} replica{'s' if k > 1 else ''}: ", r, log)
+        rows.append(ReplicaRow("optviz", k, r, per))
+    return rows
+
+
+def replica_report(rows: list[ReplicaRow], side: dict | None, trivial_side: dict | None) -> str:
+    trivial = next((row.round for row in rows if row.app == "trivial app"), None)
+    lines = [
+        "| app | replicas | sessions | arriving | finished (load + change) | exceptions | "
+        "first load median / p95 (s) | p95 ÷ the trivial app's | widget change median / p95 (s) | "
+        "sessions per replica | server CPU per session, first load (s) | RSS of all replicas, idle → loaded (MB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        r, f, c = row.round, row.round.first, row.round.change
+        arriving = "at once" if not r.spread else f"over {r.spread:g} s"
+        vs = f"{f.p95() / trivial.first.p95():.2f}×" if trivial and not r.spread else "–"
+        how = "1 process" if row.replicas == 1 else f"{row.replicas}, behind nginx"
+        lines.append(
+            f"| {row.app} | {how} | {r.n} | {arriving} | {f.finished}/{r.n} + {c.finished}/{len(c.results)} | "
+            f"{f.exceptions + c.exceptions} | {_fmt_s(f.median())} / {_fmt_s(f.p95())} | {vs} | "
+            f"{_fmt_s(c.median()) if c.results else '–'} / {_fmt_s(c.p95()) if c.results else '–'} | "
+            f"{' + '.join(map(str, row.per_replica))} | {f.cpu / r.n:.2f} | "
+            f"{r.rss_idle / MB:.0f} → {r.rss_loaded / MB:.0f} |")
+    if side and trivial_side:
+        lines += [
+            "",
+            f"One process each, alternating, median of {side['rounds']}: a new session of an already-computed link, "
+            "a rerun of the same view in an open session, and a rerun after the slider moved one notch (optviz: "
+            "Adam's learning rate, a run it had not computed; the trivial app: its one slider):",
+            "",
+            "| app | new session | rerun | rerun after a slider change |",
+            "|---|---|---|---|",
+            f"| optviz | {side['new_s'] * 1e3:.0f} ms | {side['rerun_s'] * 1e3:.0f} ms | "
+            f"{side['change_s'] * 1e3:.0f} ms |",
+            f"| trivial app | {trivial_side['new_s'] * 1e3:.0f} ms | {trivial_side['rerun_s'] * 1e3:.0f} ms | "
+            f"{trivial_side['change_s'] * 1e3:.0f} ms |",
+            f"| optviz ÷ trivial | **{side['new_s'] / trivial_side['new_s']:.2f}×** | "
+            f"{side['rerun_s'] / trivial_side['rerun_s']:.2f}× | "
+            f"**{side['change_s'] / trivial_side['change_s']:.2f}×** |",
+        ]
+        if trivial_side["failed"]:
+            lines.append(f"\n**{trivial_side['failed']} of the trivial app's runs failed or showed an exception.**")
+    return "\n".join(lines)
+
+
+def record_figures(rows: list[ReplicaRow], side: dict | None, trivial_side: dict | None,
+                   rounds: list[Round] = ()) -> None:
+    """The budget's figures (benchmarks/budget.toml), each a ratio to what it is compared with in this run."""
+    at_once = {row.replicas: row.round.first.p95() for row in rows if row.app == "optviz" and not row.round.spread}
+    spread = {row.replicas: row.round.first.p95() for row in rows if row.app == "optviz" and row.round.spread}
+    trivial = next((row.round.first.p95() for row in rows if row.app == "trivial app"), None)
+    if trivial and 1 in at_once:
+        record("load.at_once.p95.1_replica_vs_trivial", at_once[1] / trivial)
+    if trivial and 2 in at_once:
+        record("load.at_once.p95.2_replicas_vs_trivial", at_once[2] / trivial)
+    if {1, 2} <= set(at_once):
+        record("load.at_once.p95.2_replicas_vs_1_replica", at_once[2] / at_once[1])
+    if {1, 2} <= set(spread):
+        record("load.arriving.p95.2_replicas_vs_1_replica", spread[2] / spread[1])
+    if 2 in spread:
+        record("load.arriving.p95.2_replicas", spread[2])
+    if side:
+        record("load.new_session_vs_rerun", side["ratio"])
+    if side and trivial_side:
+        record("load.new_session_vs_trivial", side["new_s"] / trivial_side["new_s"])
+        record("load.change_rerun_vs_trivial", side["change_s"] / trivial_side["change_s"])
+    failed = sum(r.first.exceptions + r.change.exceptions for r in [*rounds, *(row.round for row in rows)])
+    failed += sum(s["failed"] for s in (side, trivial_side) if s)
+    if rows or side or rounds:
+        record("load.failed_runs", failed)
+
+
+async def main_async(sizes: list[int], side_rounds: int, memory_sessions: int, spread: tuple[int, float],
+                     replicas: list[int] = (), replica_sessions: int = 45,
+                     replica_spread: tuple[int, float] = (30, 15.0)) -> str:
     rounds = []
     plan = [(n, 0.0) for n in sizes] + ([spread] if spread[0] and spread[1] else [])
     for n, arrival in plan:
@@ -281,22 +434,25 @@ async def main_async(sizes: list[int], side_rounds: int, memory_sessions: int, s
             r = await _class_round(server, n, arrival)
             log = server.log()
         rounds.append(r)
-        when = "at once" if not arrival else f"over {arrival:g} s"
-        print(f"  {n:3d} sessions {when}: first load median {r.first.median():.2f} s, p95 {r.first.p95():.2f} s, "
-              f"exceptions {r.first.exceptions + r.change.exceptions}; change median {r.change.median():.2f} s; "
-              f"RSS {r.rss_idle / MB:.0f} → {r.rss_changed / MB:.0f} MB", flush=True)
-        for res in r.first.results + r.change.results:
-            for e in res.exceptions[:1]:
-                print("    exception:", e)
-        if "Traceback" in log:
-            print("    the server logged a traceback:\n" + log[-3000:])
-    side = memory = None
+        _progress("", r, log)
+    side = memory = trivial_side = None
     with streamlit_server() as server:
         if side_rounds:
             side = await _new_vs_rerun(server.base, side_rounds)
         if memory_sessions:
             memory = await _memory_per_session(server, memory_sessions)
-    return report(rounds, side, memory)
+    if side_rounds and replicas:
+        with streamlit_server(TRIVIAL_APP) as server:
+            trivial_side = await _new_vs_rerun(server.base, side_rounds, link="", key=TRIVIAL_KEY)
+    rows = await _replica_rounds(list(replicas), replica_sessions, replica_spread) if replicas else []
+    record_figures(rows, side, trivial_side, rounds)
+    out = report(rounds, side, memory) if rounds or memory else ""
+    if rows:
+        out += ("\n\n" if out else "") + REPLICAS_HEADING + "\n\n" + replica_report(rows, side, trivial_side)
+    return out
+
+
+REPLICAS_HEADING = "### One replica per core: 1 and 2 replicas, against the trivial app on one process"
 
 
 def main() -> None:
@@ -306,13 +462,21 @@ def main() -> None:
     parser.add_argument("--memory-sessions", type=int, default=30, help="sessions for memory per session (0: skip)")
     parser.add_argument("--spread-sessions", type=int, default=30, help="then this many sessions arriving ...")
     parser.add_argument("--spread", type=float, default=15.0, help="... evenly over this many seconds (0: skip)")
+    parser.add_argument("--replicas", default="1,2", help="then optviz on these numbers of replicas, more than one "
+                        "behind nginx (scripts/serve.py), against the trivial app on one process ('' skips)")
+    parser.add_argument("--replica-sessions", type=int, default=45, help="sessions at once against the replicas")
+    parser.add_argument("--replica-spread-sessions", type=int, default=30, help="then this many arriving ...")
+    parser.add_argument("--replica-spread", type=float, default=15.0, help="... over this many seconds (0: skip)")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sessions.split(",") if s.strip()]
-    print(f"load test: fresh servers, sessions at once: {sizes}; then {args.spread_sessions} over {args.spread:g} s",
-          flush=True)
+    replicas = [int(s) for s in args.replicas.split(",") if s.strip()]
+    print(f"load test: fresh servers, sessions at once: {sizes}; then {args.spread_sessions} over {args.spread:g} s; "
+          f"replicas {replicas}: {args.replica_sessions} at once, {args.replica_spread_sessions} over "
+          f"{args.replica_spread:g} s", flush=True)
     spread = (args.spread_sessions, args.spread)
-    table = asyncio.run(main_async(sizes, args.side_rounds, args.memory_sessions, spread))
+    table = asyncio.run(main_async(sizes, args.side_rounds, args.memory_sessions, spread, replicas,
+                                   args.replica_sessions, (args.replica_spread_sessions, args.replica_spread)))
     print()
     print(table)
     if args.markdown:

@@ -8,8 +8,12 @@ itself. The benchmarks that start a server or a browser run under the shared loc
 (/tmp/optviz-browser.lock, through `flock`) so that they do not measure each other; set
 OPTVIZ_NO_LOCK=1 when the caller already holds it.
 
+The benchmarks record their ratios (benchmarks/budget.py); at the end each is judged against its ceiling in
+benchmarks/budget.toml: printed last, loudly, and put at the top of RESULTS.md. A figure over its ceiling
+makes the run exit non-zero (after RESULTS.md is written).
+
 Usage: .venv/bin/python benchmarks/results.py [--only core,app,browser,load] [--out FILE]
-       [--load-sessions 5,15,30,60]
+       [--load-sessions 5,15,30,60] [--load-args "--replica-sessions 45 ..."]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +32,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import budget  # noqa: E402
+
 LOCK = "/tmp/optviz-browser.lock"
 
 
@@ -90,9 +99,13 @@ def main() -> None:
     parser.add_argument("--only", default="core,app,analysis,export,browser,load")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--load-sessions", default="5,15,30,60")
+    parser.add_argument("--load-args", default="", help="more arguments for load_test.py, e.g. '--replicas 1,2'")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     header = machine()  # the date and the load when the run starts
+    ceilings = budget.load_budget()  # a broken budget file fails before an hour of benchmarks, not after
+    figures_file = Path(tempfile.mkdtemp(prefix="optviz-figures-")) / "figures.jsonl"
+    os.environ[budget.FIGURES_ENV] = str(figures_file)  # the benchmarks inherit it and record their figures
 
     sections = []
     failed = []
@@ -120,14 +133,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             table_path = Path(tmp) / "load.md"
             output, seconds, code = run("Load test", _command("load_test.py", "--sessions", args.load_sessions,
-                                                              "--markdown", str(table_path), locked=True))
+                                                              *shlex.split(args.load_args), "--markdown",
+                                                              str(table_path), locked=True))
             table = table_path.read_text() if table_path.exists() else "(no table: the load test failed)"
         if code:
             failed.append("load_test.py")
         progress = "\n".join(line for line in output.splitlines() if line.startswith("  "))
         sections.append(
             "## Load test: a class opening a link on one server\n\n"
-            f"`benchmarks/load_test.py --sessions {args.load_sessions}`, {seconds:.0f} s"
+            f"`benchmarks/load_test.py --sessions {args.load_sessions} {args.load_args}`, {seconds:.0f} s"
             f"{'' if code == 0 else f' **(exited with code {code})**'}. Each size on a fresh server; the sessions "
             "of a size ask for their first run at the same instant (two thirds on the teacher's link, one third on "
             "links that differ by Adam's learning rate), then all move Adam's learning-rate slider at once; the last "
@@ -137,6 +151,9 @@ def main() -> None:
             f"session keeps is the last line.\n\n{table}\n\nAs it ran:\n\n```\n{progress}\n```\n"
         )
 
+    verdicts = budget.judge(budget.read_figures(figures_file), ceilings)
+    shutil.rmtree(figures_file.parent, ignore_errors=True)
+    over = [v for v in verdicts if v.over]
     end_load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     text = "\n".join([
         "# Benchmark results",
@@ -146,14 +163,24 @@ def main() -> None:
         "",
         *header,
         "",
+        "## Budget",
+        "",
+        "Each figure against its ceiling in `benchmarks/budget.toml` (over it: a regression; the aim is the target). "
+        + (f"**{len(over)} over budget.**" if over else "None over budget."),
+        "",
+        budget.table(verdicts),
+        "",
         *sections,
         f"Load average (1, 5, 15 min) at the end: {end_load}.",
         "",
     ])
     args.out.write_text(text)
     print(f"\nwrote {args.out}")
-    if failed:
-        sys.exit(f"failed: {', '.join(failed)}")
+    print("\n=== Budget (benchmarks/budget.toml): each figure against its ceiling\n" + budget.loud(verdicts))
+    if over:
+        print("\n" + "!" * 72 + f"\n!!! OVER BUDGET: {', '.join(v.name for v in over)}\n" + "!" * 72)
+    if failed or over:
+        sys.exit(f"failed: {', '.join(failed)}" if failed else f"{len(over)} figure(s) over budget")
 
 
 if __name__ == "__main__":

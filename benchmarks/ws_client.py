@@ -70,9 +70,12 @@ class Session:
         self.shown_query: str | None = None  # the query string the server last put in the page's URL
 
     @classmethod
-    async def open(cls, base: str, query: dict | str = "", *, open_timeout: float = 30) -> Session:
+    async def open(cls, base: str, query: dict | str = "", *, open_timeout: float = 30,
+                   headers: dict[str, str] | None = None) -> Session:
+        """`headers`: sent with the websocket's upgrade request (e.g. the Cookie a proxy's stickiness reads)."""
         url = base.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
-        ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=open_timeout)
+        ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=open_timeout,
+                                      additional_headers=headers)
         return cls(ws, query if isinstance(query, str) else urlencode(query))
 
     async def close(self) -> None:
@@ -195,6 +198,59 @@ class Server:
 
     def log(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
+
+    def pids(self) -> list[int]:
+        """The Streamlit processes that serve the sessions."""
+        return [self.proc.pid]
+
+
+@dataclass
+class Proxy:
+    """`scripts/serve.py`: replicas behind nginx. Its run dir holds nginx.conf, access.log and each replica's log."""
+
+    base: str
+    proc: subprocess.Popen
+    run_dir: Path
+
+    def log(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.run_dir.glob("replica-*.log")))
+
+    def pids(self) -> list[int]:
+        children = []
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            children += [int(c) for c in task.read_text().split()]
+        return [c for c in children if b"streamlit" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+@contextlib.contextmanager
+def proxy_server(replicas: int, run_dir: Path, *, timeout: float = 120) -> Iterator[Proxy]:
+    """`make serve`'s script with `replicas` replicas, nginx on a free loopback port; waits until nginx answers on
+    /_stcore/health (the script starts it once every replica does); stopped at the end by SIGTERM, as Ctrl-C."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with open(run_dir / "serve.out", "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--replicas", str(replicas),
+                                 "--port", str(port), "--address", "127.0.0.1", "--run-dir", str(run_dir)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    proxy = Proxy(f"http://127.0.0.1:{port}", proc, run_dir)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"scripts/serve.py did not start:\n{(run_dir / 'serve.out').read_text()[-3000:]}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(proxy.base + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            time.sleep(0.2)
+        yield proxy
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextlib.contextmanager
