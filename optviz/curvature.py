@@ -327,3 +327,80 @@ def measured_rate(path, target, window: int = 20, floor: float = 1e-10) -> float
         return None
     slope = np.polyfit(steps, np.log(errors[steps]), 1)[0]
     return float(np.exp(slope))
+
+
+# --- what the panel shows -----------------------------------------------------------------------------------
+
+
+def best_on_grid(eigenvalues: Sequence[float], method: str, lr_range: tuple[float, float],
+                 n: int = 161, rounds: int = 3) -> tuple[float, float, float]:
+    """(η, β, rate): the setting with the lowest `linear_rate` found on a grid over `lr_range` (log) and
+    β in [0, 0.99], refined `rounds` times around the best cell. For Nesterov, whose optimum has no
+    closed form as simple as Polyak's, this is how the panel finds its best pair."""
+    lo, hi = math.log10(lr_range[0]), math.log10(lr_range[1])
+    b_lo, b_hi = 0.0, 0.99
+    for _ in range(rounds):
+        lrs, betas = np.meshgrid(np.logspace(lo, hi, n), np.linspace(b_lo, b_hi, n))
+        rate = linear_rate(eigenvalues, lrs, method, betas)
+        j, i = np.unravel_index(np.argmin(rate), rate.shape)
+        best = (float(lrs[j, i]), float(betas[j, i]), float(rate[j, i]))
+        dl, db = 2 * (hi - lo) / (n - 1), 2 * (b_hi - b_lo) / (n - 1)
+        lo, hi = math.log10(best[0]) - dl, math.log10(best[0]) + dl
+        b_lo, b_hi = max(best[1] - db, 0.0), min(best[1] + db, 0.99)
+    return best
+
+
+def map_range(model: LocalModel) -> tuple[float, float]:
+    """The learning rates an (η, β) map spans: from a hundredth of GD's largest stable η to 2.5 times it
+    (heavy ball's boundary reaches 2 times it as β → 1), over the positive curvatures."""
+    top = 2.0 / float(np.max(model.positive_eigenvalues))
+    return 0.01 * top, 2.5 * top
+
+
+def region_map(model: LocalModel, method: str, n_lr: int = 160, n_beta: int = 100):
+    """(lrs, betas, regions): `classify` over the map's grid, on the positive curvatures only (a negative
+    one escapes at every (η, β): the panel says so in words). ValueError without a positive curvature."""
+    if not len(model.positive_eigenvalues):
+        raise ValueError("no curvature is positive here: every (η, β) moves away from this point")
+    lo, hi = map_range(model)
+    lrs, betas = np.geomspace(lo, hi, n_lr), np.linspace(0.0, 0.99, n_beta)
+    grid_lr, grid_beta = np.meshgrid(lrs, betas)
+    return lrs, betas, classify(model.positive_eigenvalues, grid_lr, method, grid_beta)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One line of the panel: a named (η, β) and the linear rate the model predicts for it."""
+
+    name: str
+    lr: float
+    beta: float | None  # None: plain gradient descent
+    rate: float
+    button: str = ""  # "optimal_lr" or "optimal_pair": the panel offers to use it
+
+
+def settings_for(model: LocalModel, method: str, lr: float, beta: float = 0.0) -> list[Setting]:
+    """What the panel lists for a run of `method` at (η, β): the run's own setting and its rate, the
+    largest stable η (at the run's β), and the optimal η (GD) or (η, β) (heavy ball, Nesterov) with their
+    rates. Where the model has no positive curvature there is nothing stable to list but the run itself."""
+    b = None if method == GD else float(beta)
+    rows = [Setting("this run", float(lr), b, linear_rate(model.eigenvalues, lr, method, beta or 0.0))]
+    if not len(model.positive_eigenvalues):
+        return rows
+    lam_max = float(np.max(model.positive_eigenvalues))
+    top = max_stable_lr(lam_max, method, beta or 0.0)
+    rows.append(Setting("largest stable η (the boundary)", top, b, linear_rate(model.eigenvalues, top, method,
+                                                                               beta or 0.0)))
+    if not model.convex:
+        return rows
+    gd_lr, _ = optimal_gd(model.lam_min, model.lam_max)
+    rows.append(Setting("optimal η for gradient descent", gd_lr, None, linear_rate(model.eigenvalues, gd_lr),
+                        "optimal_lr"))
+    if method == HEAVY_BALL:
+        hb_lr, hb_beta, _ = optimal_heavy_ball(model.lam_min, model.lam_max)
+        rows.append(Setting("optimal (η, β) for heavy ball", hb_lr, hb_beta,
+                            linear_rate(model.eigenvalues, hb_lr, HEAVY_BALL, hb_beta), "optimal_pair"))
+    elif method == NESTEROV:
+        nag_lr, nag_beta, rate = best_on_grid(model.eigenvalues, NESTEROV, map_range(model))
+        rows.append(Setting("best (η, β) for Nesterov (searched)", nag_lr, nag_beta, rate, "optimal_pair"))
+    return rows

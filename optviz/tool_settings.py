@@ -7,6 +7,8 @@ these declarations, and the link reader validates and clamps them under the one 
     basin.by=steps               basin map: colour by the minimum reached (left out) or the steps to converge
     sens.show=steps              sensitivity: final loss gap (left out) or steps to converge, per learning rate
     sens.tune=lowest_loss        sensitivity: the tuner's criterion (fastest_escape on unbounded surfaces only)
+    curv.at=step                 curvature: the model at the start (left out) or at the inspector's step
+    curv.run=2                   curvature: which shown run (1 = the first, left out) the numbers are for
 
 Which runs a tool shows are the view's shown runs (`r<i>.hidden`), and a map always covers the
 plotted domain, so neither needs a setting of its own; the view's start, steps and seed (already in
@@ -27,7 +29,9 @@ from .scales import Number
 from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS
 from .settings import Setting
 
-TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity"}
+TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity", "curvature": "Curvature"}
+CURVATURE_AT = {"start": "The start", "step": "The inspected step"}
+CURVATURE_RUN = Number(1, limits.MAX_RUNS, "linear", 1, integer=True)
 BASIN_MODES = {"minimum": "Minimum reached", "steps": "Steps to converge"}
 METRICS = {"gap": "Final loss gap", "steps": "Steps to converge"}
 CRITERION_LABELS = {FEWEST_STEPS: "Fewest steps", LOWEST_LOSS: "Lowest final loss", FASTEST_ESCAPE: "Fastest escape"}
@@ -64,5 +68,11 @@ TOOL_SETTINGS: tuple[Setting, ...] = (
     _tool_setting("tune_criterion", "sens.tune", "choice", "Tune for", FEWEST_STEPS, widget="radio",
                   choices=lambda ctx: criteria_for(ctx.surface), labels=lambda ctx: CRITERION_LABELS,
                   active=_open("sensitivity")),
+    _tool_setting("curvature_at", "curv.at", "choice", "The model at", "start", widget="radio",
+                  choices=lambda ctx: tuple(CURVATURE_AT), labels=lambda ctx: CURVATURE_AT, active=_open("curvature"),
+                  help="The Hessian's eigen-directions at this point: the local quadratic model of the surface."),
+    # Drawn by the panel as a list of the shown runs (their labels are not the setting's to know).
+    _tool_setting("curvature_run", "curv.run", "number", "For the run", 1, number=lambda ctx: CURVATURE_RUN,
+                  input_format="%d", active=_open("curvature")),
 )
 DEFAULTS = {s.key: s.omit for s in TOOL_SETTINGS}  # ViewState's field defaults (none of them depends on the surface)

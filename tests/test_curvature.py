@@ -197,3 +197,31 @@ def test_ellipse_axes_follow_the_eigenvectors():
     np.testing.assert_allclose(q, q[0], rtol=1e-12)  # one level of the model
     assert model.semi_axes()[0] / model.semi_axes()[1] == pytest.approx(math.sqrt(model.condition))
     assert cv.local_model("saddle", (0, 0)).ellipse() is None
+
+
+def test_settings_for_list_the_closed_forms_with_their_rates():
+    model = cv.local_model("ravine", (1.0, 1.0))
+    rows = {r.name: r for r in cv.settings_for(model, cv.HEAVY_BALL, 0.1, 0.9)}
+    assert rows["this run"].rate == cv.linear_rate(model.eigenvalues, 0.1, cv.HEAVY_BALL, 0.9)
+    assert rows["largest stable η (the boundary)"].lr == pytest.approx(0.95)
+    assert rows["largest stable η (the boundary)"].rate == pytest.approx(1.0)
+    assert rows["optimal η for gradient descent"].lr == pytest.approx(2 / 4.2)
+    pair = rows["optimal (η, β) for heavy ball"]
+    assert (pair.lr, pair.beta, pair.rate) == pytest.approx(cv.optimal_heavy_ball(0.2, 4.0), rel=1e-6)
+
+
+def test_nesterovs_searched_pair_beats_every_heavy_ball_free_grid_point():
+    model = cv.local_model("ravine", (0.0, 0.0))
+    lr, beta, rate = cv.best_on_grid(model.eigenvalues, cv.NESTEROV, cv.map_range(model))
+    lrs, betas = np.meshgrid(np.geomspace(*cv.map_range(model), 50), np.linspace(0, 0.99, 50))
+    assert rate <= cv.linear_rate(model.eigenvalues, lrs, cv.NESTEROV, betas).min() + 1e-12
+    assert rate < cv.optimal_gd(0.2, 4.0)[1]  # momentum's point: faster than the best plain GD
+    traj = simulate("ravine", "nesterov", (-5.0, -2.0), 300, lr=lr, momentum=beta)
+    assert cv.measured_rate(traj.path, (0, 0), window=60, floor=1e-300) == pytest.approx(rate, rel=3e-2)
+
+
+def test_region_map_needs_a_positive_curvature():
+    lrs, betas, regions = cv.region_map(cv.local_model("saddle", (0, 0)), cv.HEAVY_BALL)
+    assert regions.shape == (len(betas), len(lrs))
+    with pytest.raises(ValueError, match="no curvature is positive"):
+        cv.region_map(cv.local_model("himmelblau", (-0.270845, -0.923039)), cv.GD)
