@@ -385,7 +385,8 @@ def _band_label(text: str, y: float, where: str) -> dict:
 
 # --- the curvature lens (optviz.curvature) ---------------------------------------------------------------
 
-REGION_COLORS = {"monotone": "#1b9e77", "oscillating": "#e6ab02", "diverging": "#4d4d4d"}
+# Pale regions, so that the runs' marks (in their own, saturated colours) stand out on every one of them.
+REGION_COLORS = {"monotone": "#b7e1c4", "oscillating": "#fbe3a4", "diverging": "#8c8c8c"}
 REGION_NAMES = {"monotone": "converges monotonically", "oscillating": "converges, oscillating",
                 "diverging": "diverges"}
 AXIS_COLORS = ("#d95f02", "#7570b3")  # the flatter and the steeper eigen-direction
@@ -403,12 +404,12 @@ def curvature_figure(surface: Surface | str, model, *, height: int = 440) -> dic
     """The surface's contour with the local quadratic model at `model.point` (an
     `optviz.curvature.LocalModel`): its level ellipse where both curvatures are positive, and its two
     principal axes, each labelled with its curvature λ (a negative one drawn dashed: the escape direction).
-    The longer axis is drawn a sixth of the domain long; the other in the ratio the model gives."""
+    The longer semi-axis is drawn a quarter of the domain's shorter side long, the other in the model's ratio."""
     surf = get_surface(surface)
     (x0, x1), (y0, y1) = surf.domain
     xs, ys = np.linspace(x0, x1, CONTOUR_GRID), np.linspace(y0, y1, CONTOUR_GRID)
     p = np.asarray(model.point, dtype=float)
-    length = min(x1 - x0, y1 - y0) / 6.0
+    length = min(x1 - x0, y1 - y0) / 4.0
     data: list[dict] = [{"type": "contour", "x": xs, "y": ys, "z": _contour_values(surf, xs, ys),
                          "colorscale": "Greys", "reversescale": True, "showscale": False, "ncontours": 24,
                          "contours": {"coloring": "lines"}, "line": {"width": 1}, "hoverinfo": "skip",
@@ -475,7 +476,7 @@ def regions_figure(lrs: np.ndarray, betas: np.ndarray, regions: np.ndarray, *, m
     if boundary is not None:
         bl, bb = boundary
         data.append({"type": "scatter", "mode": "lines", "x": np.log10(bl), "y": bb, "name": "largest stable η",
-                     "line": {"color": "white", "width": 2, "dash": "dot"}, "hoverinfo": "skip"})
+                     "line": {"color": "black", "width": 1.5, "dash": "dot"}, "hoverinfo": "skip"})
     for label, lr, beta, color, same in marks:
         data.append({"type": "scatter", "mode": "markers+text", "x": [math.log10(lr)], "y": [beta],
                      "text": [label], "textposition": "top center", "name": label, "showlegend": False,
@@ -491,7 +492,7 @@ def regions_figure(lrs: np.ndarray, betas: np.ndarray, regions: np.ndarray, *, m
               "clickmode": "event", "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
               "xaxis": {"title": {"text": "learning rate η"}, "range": [lx.min(), lx.max()], "tickvals": ticks,
                         "ticktext": [f"{10 ** t:.3g}" for t in ticks], "showgrid": False, "zeroline": False},
-              "yaxis": {"title": {"text": "momentum β"}, "range": [float(betas[0]), float(betas[-1])],
+              "yaxis": {"title": {"text": "momentum β (the run's γ)"}, "range": [float(betas[0]), float(betas[-1])],
                         "showgrid": False, "zeroline": False},
               "uirevision": "curvature_map"}
     if layout["title"] is None:
@@ -521,4 +522,24 @@ def prediction_figure(steps: np.ndarray, errors: np.ndarray, predicted: float, a
     if shown.any():
         low = max(float(errors[shown].min()), float(errors[shown].max()) * 1e-16)
         layout["yaxis"]["range"] = [math.log10(low), math.log10(float(errors[shown].max())) + 0.2]
+    return {"data": data, "layout": layout}
+
+
+def milestones_figure(ms, *, label: str, color: str, height: int = 320) -> dict:
+    """The error of a run on an exactly quadratic surface split along the eigenvectors
+    (`optviz.curvature.Milestones`): per direction its signed coordinate per step (each follows its own
+    curvature, the flat one slowly, the steep one fast or swinging), with the distance to the minimum."""
+    steps = np.arange(len(ms.coords))
+    data = []
+    for i in range(2):
+        data.append({"type": "scatter", "mode": "lines+markers", "x": steps, "y": ms.coords[:, i],
+                     "name": f"along λ{'₁₂'[i]} = {float(ms.eigenvalues[i]):.4g}", "marker": {"size": 4},
+                     "line": {"color": AXIS_COLORS[i], "width": 2}})
+    data.append({"type": "scatter", "mode": "lines", "x": steps, "y": np.linalg.norm(ms.error, axis=-1),
+                 "name": f"{label}: distance to the minimum", "line": {"color": color, "width": 1.5, "dash": "dot"}})
+    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "x unified",
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+              "xaxis": {"title": {"text": "step"}},
+              "yaxis": {"title": {"text": "error along each direction"}, "zeroline": True, "zerolinecolor": "#999"}}
     return {"data": data, "layout": layout}

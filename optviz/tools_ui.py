@@ -259,13 +259,14 @@ def _on_map_click(position: int, run: Run, on_set_hparams) -> None:
 
 
 def _rate_words(rate: float) -> str:
+    """ρ and what it means, short enough for a narrow column."""
     if not np.isfinite(rate):
         return "—"
     if rate < 1.0 - 1e-9:
-        return f"{rate:.4g} (the error × {rate:.4g} per step)"
+        return f"{rate:.4g} · converges"
     if rate <= 1.0 + 1e-9:
-        return f"{rate:.4g} (on the edge: no contraction)"
-    return f"{rate:.4g} (grows × {rate:.4g} per step)"
+        return f"{rate:.4g} · the edge"
+    return f"{rate:.4g} · grows"
 
 
 def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set_hparams, draw: Draw) -> None:
@@ -328,6 +329,8 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
         st.dataframe([{"Setting": r.name, "η": f"{r.lr:.4g}", "β": "—" if r.beta is None else f"{r.beta:.4g}",
                        "Predicted rate ρ": _rate_words(r.rate)} for r in rows],
                      hide_index=True, width="stretch", key="curvature_table")
+        st.caption("ρ: the error is multiplied by at most ρ per step, near this point (the worse of the two "
+                   "directions). β is the run's momentum, γ in its update rule.")
         if run.schedule_dict:
             st.caption("This run has schedules: the rates are for its base η and β, step 1's.")
         buttons = {r.button: r for r in rows if r.button}
@@ -348,6 +351,25 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
             st.success(ss.pop("curvature_note"))
     _curvature_map(surface, model, runs, position, shown_method, on_set_hparams, quadratic)
     _prediction(surface, model, runs, position, start, steps, seed, shown_method, quadratic)
+    if quadratic:
+        _milestones(surface, runs[position], start, steps, seed)
+
+
+def _milestones(surface, labelled, start, steps: int, seed: int) -> None:
+    """On an exactly quadratic surface: the run's error split along the eigenvectors, step by step."""
+    label, run = labelled
+    traj = run.simulate(surface, tuple(float(v) for v in start), steps, seed)
+    end = int(traj.diverged_at) if traj.diverged_at >= 0 else traj.steps + 1
+    try:
+        ms = cv.milestones(surface, traj.path[:end])
+    except ValueError:  # a singular Hessian: no one point to measure from
+        return
+    st.markdown(f"##### The error along each eigen-direction: {label}")
+    figure = analysis_plots.milestones_figure(ms, label=label, color=run.spec.color)
+    plotly_chart(figure, key="curvature_milestones", height=int(figure["layout"]["height"]))
+    st.caption("θ_t − θ* = (its part along the flat direction) + (its part along the steep one), exactly, at every "
+               "step: each part follows its own curvature. Gradient descent multiplies the part along λ by 1 − ηλ "
+               "per step; momentum mixes in the last step's.")
 
 
 def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadratic) -> None:

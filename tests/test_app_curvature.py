@@ -149,3 +149,20 @@ def test_where_no_curvature_is_positive_there_is_no_map_and_the_words_say_escape
     at = opened({"surface": "himmelblau", "opt": "momentum", "x0": "-0.27", "y0": "-0.92"})  # the central maximum
     assert any("No map here: no curvature is positive" in i.value for i in at.info)
     assert any("escape" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("surface", ["ravine", "mse", "saddle"])
+def test_the_milestones_chart_on_a_quadratic_surface_is_the_cores_split(surface):
+    at = opened({"surface": surface, "opt": "momentum", "steps": "50"})
+    run = parse_query(query(at)).visible_runs[0][1]
+    traj = run.simulate(surface, (at.session_state["x0"], at.session_state["y0"]), 50, 0)
+    end = int(traj.diverged_at) if traj.diverged_at >= 0 else 51
+    ms = cv.milestones(surface, traj.path[:end])
+    figure = chart(at, "curvature_milestones")
+    for i in range(2):
+        np.testing.assert_allclose(decode(figure["data"][i]["y"]), ms.coords[:, i], rtol=1e-6, atol=1e-12)
+
+
+def test_no_milestones_chart_off_the_quadratics():
+    at = opened({"surface": "rosenbrock", "opt": "momentum", "steps": "50"})
+    assert not [e for e in at.get("bidi_component") if (e.proto.id or "").endswith("-curvature_milestones")]
