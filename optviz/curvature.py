@@ -73,6 +73,7 @@ class LocalModel:
     hessian: np.ndarray  # (2, 2), symmetric
     eigenvalues: np.ndarray  # (2,) ascending
     eigenvectors: np.ndarray  # (2, 2), columns
+    exact_hessian: bool = True  # False: from central differences of the gradient (no analytic Hessian)
 
     @property
     def lam_min(self) -> float:
@@ -122,19 +123,30 @@ class LocalModel:
         return np.sqrt(2.0 * c / self.eigenvalues)
 
 
-def local_model(surface: Surface | str, point) -> LocalModel:
-    """The quadratic model of `surface` at `point` from its analytic Hessian (ValueError without one)."""
-    surf = get_surface(surface)
-    if surf.hessian is None:
-        raise ValueError(f"{surf.title} has no Hessian, so there is no quadratic model of it")
+def gradient_differences(surface: Surface, point, rel_step: float = 1e-5) -> np.ndarray:
+    """The Hessian at `point` by central differences of the analytic gradient (symmetrised): for a surface
+    built without a Hessian (a typed formula). Step `rel_step` times the domain's larger side."""
     p = np.asarray(point, dtype=float).reshape(2)
-    hessian = np.asarray(surf.hessian(p), dtype=float).reshape(2, 2)
+    h = rel_step * surface.extent
+    columns = [(np.asarray(surface.grad(p + h * e), dtype=float) - np.asarray(surface.grad(p - h * e), dtype=float))
+               / (2 * h) for e in np.eye(2)]
+    hessian = np.stack(columns, axis=-1)
+    return 0.5 * (hessian + hessian.T)
+
+
+def local_model(surface: Surface | str, point) -> LocalModel:
+    """The quadratic model of `surface` at `point` from its analytic Hessian, or from differences of its
+    gradient where it has none (`LocalModel.exact_hessian` says which); ValueError where it is not finite."""
+    surf = get_surface(surface)
+    p = np.asarray(point, dtype=float).reshape(2)
+    exact = surf.hessian is not None
+    hessian = (np.asarray(surf.hessian(p), dtype=float).reshape(2, 2) if exact else gradient_differences(surf, p))
     if not np.all(np.isfinite(hessian)):
         raise ValueError(f"the Hessian of {surf.title} is not finite at ({p[0]:.4g}, {p[1]:.4g})")
     hessian = 0.5 * (hessian + hessian.T)
     eigenvalues, eigenvectors = np.linalg.eigh(hessian)
     return LocalModel(p, float(surf.f(p)), np.asarray(surf.grad(p), dtype=float).reshape(2), hessian,
-                      eigenvalues, eigenvectors)
+                      eigenvalues, eigenvectors, exact)
 
 
 def is_quadratic(surface: Surface | str, rtol: float = 1e-9) -> bool:

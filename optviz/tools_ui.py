@@ -280,9 +280,6 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
     c2.selectbox("For the run", list(range(1, len(runs) + 1)), key="curvature_run",
                  format_func=lambda i: runs[i - 1][0], **KEEP)
     label, run = runs[position]
-    if surface.hessian is None:
-        st.info("This surface has no Hessian, so there is no quadratic model of it.")
-        return
     point, where = curvature_point(surface, runs, start, steps, seed)
     try:
         model = cv.local_model(surface, point)
@@ -293,7 +290,9 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
     st.caption(("The surface is exactly quadratic: the model below is the surface itself, everywhere."
                 if quadratic else
                 "The map and the numbers are the local quadratic model at this point: they hold near it, "
-                "and change as the run moves.") + f" Model at {where}.")
+                "and change as the run moves.") + f" Model at {where}."
+               + ("" if model.exact_hessian else " This surface has no analytic Hessian: it is taken from "
+                  "central differences of the gradient."))
     left, right = st.columns([3, 2])
     with left:
         figure = analysis_plots.curvature_figure(surface, model)

@@ -166,3 +166,22 @@ def test_the_milestones_chart_on_a_quadratic_surface_is_the_cores_split(surface)
 def test_no_milestones_chart_off_the_quadratics():
     at = opened({"surface": "rosenbrock", "opt": "momentum", "steps": "50"})
     assert not [e for e in at.get("bidi_component") if (e.proto.id or "").endswith("-curvature_milestones")]
+
+
+def test_the_panel_on_a_typed_formula_and_on_own_data():
+    from surfaces import get_surface
+    from tests.test_app_tools import CSV, paste
+
+    at = opened({"surface": "custom", "f": "x**2 + y**2 - x*y", "opt": "momentum"})
+    surface = get_surface(at.session_state["surface"])
+    model = cv.local_model(surface, (at.session_state["x0"], at.session_state["y0"]))
+    assert f"λ₁ = `{model.lam_min:.4g}`, λ₂ = `{model.lam_max:.4g}`" in markdown(at)
+    assert (model.lam_min, model.lam_max) == pytest.approx((1.0, 3.0))  # [[2, −1], [−1, 2]]
+    assert not model.exact_hessian and any("central differences" in c.value for c in at.caption)
+    at = paste(clean(app({"surface": "mse", "opt": "sgd"})), CSV)
+    choose_tool(at, "curvature")
+    surface = get_surface(at.session_state["surface"])
+    assert surface.key != "mse" and cv.is_quadratic(surface)
+    model = cv.local_model(surface, (at.session_state["x0"], at.session_state["y0"]))
+    assert f"λ₁ = `{model.lam_min:.4g}`, λ₂ = `{model.lam_max:.4g}`" in markdown(at)
+    assert chart(at, "curvature_milestones")["data"]

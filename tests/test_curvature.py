@@ -225,3 +225,15 @@ def test_region_map_needs_a_positive_curvature():
     assert regions.shape == (len(betas), len(lrs))
     with pytest.raises(ValueError, match="no curvature is positive"):
         cv.region_map(cv.local_model("himmelblau", (-0.270845, -0.923039)), cv.GD)
+
+
+def test_a_surface_without_a_hessian_gets_one_from_differences_of_its_gradient():
+    import dataclasses
+
+    bare = dataclasses.replace(SURFACES["rosenbrock"], hessian=None)
+    for p in points_of(bare):
+        model = cv.local_model(bare, p)
+        exact = cv.local_model("rosenbrock", p)
+        assert not model.exact_hessian and exact.exact_hessian
+        np.testing.assert_allclose(model.eigenvalues, exact.eigenvalues, rtol=1e-6, atol=1e-6 * exact.scale)
+    assert not cv.is_quadratic(dataclasses.replace(SURFACES["bowl"], hessian=None))  # no exactness claimed
