@@ -412,8 +412,9 @@ def curvature_figure(surface: Surface | str, model, *, height: int = 440) -> dic
     length = min(x1 - x0, y1 - y0) / 4.0
     data: list[dict] = [{"type": "contour", "x": xs, "y": ys, "z": _contour_values(surf, xs, ys),
                          "colorscale": "Greys", "reversescale": True, "showscale": False, "ncontours": 24,
-                         "contours": {"coloring": "lines"}, "line": {"width": 1}, "hoverinfo": "skip",
-                         "name": "loss"}]
+                         "contours": {"coloring": "lines"}, "line": {"width": 1}, "name": "loss",
+                         # hoverable: plotly reports clicks only on a trace that hovers
+                         "hovertemplate": "(%{x:.3g}, %{y:.3g})<br><i>click: the model here</i><extra></extra>"}]
     if model.convex:
         ring = p + (model.ellipse() - p) * length
         data.append({"type": "scatter", "mode": "lines", "x": ring[:, 0], "y": ring[:, 1], "name": "quadratic model",
@@ -486,10 +487,10 @@ def regions_figure(lrs: np.ndarray, betas: np.ndarray, regions: np.ndarray, *, m
                      "hovertemplate": f"<b>{label}</b><br>η = {lr:.4g}, β = {beta:.4g}<extra></extra>"})
     decades = range(math.floor(lx.min()), math.ceil(lx.max()) + 1)
     ticks = [d + math.log10(m) for d in decades for m in (1, 2, 5) if lx.min() <= d + math.log10(m) <= lx.max()]
-    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 40 if title else 20, "b": 50},
+    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 40 if title else 20, "b": 80},
               "title": {"text": title, "font": {"size": 14}} if title else None,
               "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "closest",
-              "clickmode": "event", "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+              "clickmode": "event", "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
               "xaxis": {"title": {"text": "learning rate η"}, "range": [lx.min(), lx.max()], "tickvals": ticks,
                         "ticktext": [f"{10 ** t:.3g}" for t in ticks], "showgrid": False, "zeroline": False},
               "yaxis": {"title": {"text": "momentum β (the run's γ)"}, "range": [float(betas[0]), float(betas[-1])],

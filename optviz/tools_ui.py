@@ -226,7 +226,11 @@ def curvature_point(surface: Surface, runs, start, steps: int, seed: int) -> tup
     from .inspector_ui import RUN_KEY, STEP_KEY, InspectableRun, recorded_run  # the inspector's own cache
 
     start = np.asarray(start, dtype=float)
-    if value("curvature_at", surface) != "step":
+    at = value("curvature_at", surface)
+    if at == "point":
+        point = np.array([value("curvature_x", surface), value("curvature_y", surface)])
+        return point, f"the point ({point[0]:.4g}, {point[1]:.4g})"
+    if at != "step":
         return start, f"the start ({start[0]:.4g}, {start[1]:.4g})"
     n = int(st.session_state.get(RUN_KEY) or 0)
     if not 1 <= n <= len(runs):
@@ -238,6 +242,20 @@ def curvature_point(surface: Surface, runs, start, steps: int, seed: int) -> tup
     k = int(min(max(int(st.session_state.get(STEP_KEY) or 0), 0), max(last, 0)))
     theta = np.asarray(traj.path[k], dtype=float)
     return theta, f"θ_{k} of {label} ({theta[0]:.4g}, {theta[1]:.4g})"
+
+
+def _on_run_pick() -> None:
+    pick = st.session_state.get("curvature_run_pick")
+    if isinstance(pick, int):
+        st.session_state["curvature_run"] = pick
+
+
+def _on_point_click(surface_key: str) -> None:
+    """A click on the tool's contour: the model moves to that point (and the link carries it)."""
+    point = clicked_point(st.session_state.get("curvature_view"))
+    if point is not None and SURFACES[surface_key].contains(point):
+        st.session_state["curvature_at"] = "point"
+        st.session_state["curvature_x"], st.session_state["curvature_y"] = float(point[0]), float(point[1])
 
 
 def _set(on_set_hparams, position: int, run: Run, values: dict, note: str) -> None:
@@ -277,8 +295,12 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
     position = min(value("curvature_run", surface), len(runs)) - 1
     if ss.get("curvature_run") != position + 1:
         ss["curvature_run"] = position + 1
-    c2.selectbox("For the run", list(range(1, len(runs) + 1)), key="curvature_run",
-                 format_func=lambda i: runs[i - 1][0], **KEEP)
+    # The list has a key of its own: the browser keeps a list's choice as its label, and a label changes
+    # with the run's η (a click on the map); the setting keeps the run's number, whatever the list sent.
+    if ss.get("curvature_run_pick") != position + 1:
+        ss["curvature_run_pick"] = position + 1
+    c2.selectbox("For the run", list(range(1, len(runs) + 1)), key="curvature_run_pick",
+                 format_func=lambda i: runs[i - 1][0], on_change=_on_run_pick, **KEEP)
     label, run = runs[position]
     point, where = curvature_point(surface, runs, start, steps, seed)
     try:
@@ -293,10 +315,12 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
                 "and change as the run moves.") + f" Model at {where}."
                + ("" if model.exact_hessian else " This surface has no analytic Hessian: it is taken from "
                   "central differences of the gradient."))
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         figure = analysis_plots.curvature_figure(surface, model)
-        plotly_chart(figure, key="curvature_view", height=int(figure["layout"]["height"]))
+        plotly_view(figure, key="curvature_view", height=int(figure["layout"]["height"]),
+                    on_click=lambda key=surface.key: _on_point_click(key))
+        st.caption("Click the contour to model the surface at another point.")
     method = cv.method_for(run.optimizer)
     hp = run.hparam_dict
     with right:

@@ -97,7 +97,7 @@ def test_use_the_optimal_eta_sets_the_gd_runs_slider_and_the_link():
 def test_use_the_optimal_pair_sets_the_momentum_runs_eta_and_beta_and_the_link():
     at = opened({"surface": "ravine", "opt": "sgd,momentum"})
     assert at.button(key="curvature_use_pair").disabled  # plain GD has no β
-    at.selectbox(key="curvature_run").set_value(2).run()
+    at.selectbox(key="curvature_run_pick").set_value(2).run()
     clean(at)
     assert query(at)["curv.run"] == "2"
     at.button(key="curvature_use_pair").click().run()
@@ -185,3 +185,14 @@ def test_the_panel_on_a_typed_formula_and_on_own_data():
     model = cv.local_model(surface, (at.session_state["x0"], at.session_state["y0"]))
     assert f"λ₁ = `{model.lam_min:.4g}`, λ₂ = `{model.lam_max:.4g}`" in markdown(at)
     assert chart(at, "curvature_milestones")["data"]
+
+
+def test_a_link_to_a_point_models_that_point_and_clamps_one_outside_the_domain():
+    at = opened({"surface": "rosenbrock", "opt": "sgd", "curv.at": "point", "curv.x": "1", "curv.y": "-0.5"})
+    model = cv.local_model("rosenbrock", (1.0, -0.5))
+    assert f"λ₁ = `{model.lam_min:.4g}`, λ₂ = `{model.lam_max:.4g}`" in markdown(at)
+    q = query(at)
+    assert (q["curv.at"], float(q["curv.x"]), float(q["curv.y"])) == ("point", 1.0, -0.5)
+    at = opened({"surface": "rosenbrock", "opt": "sgd", "curv.at": "point", "curv.x": "50", "curv.y": "-0.5"})
+    assert float(query(at)["curv.x"]) == SURFACES["rosenbrock"].domain[0][1]
+    assert any("curv.x" in w.value for w in at.warning)
