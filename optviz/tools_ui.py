@@ -33,6 +33,7 @@ from surfaces import SURFACES, Surface
 from . import analysis_plots, limits
 from . import curvature as cv
 from .basins import MAX_WORK, basin_map, grid_starts
+from .engine import CONVERGED, INSIDE_AT_THE_END
 from .figure_component import clicked_point, plotly_chart, plotly_view
 from .runs import Run
 from .sensitivity import CRITERIA, lr_sensitivity, tune
@@ -437,7 +438,9 @@ def _prediction(surface, model, runs, position, start, steps, seed, method, quad
         at_target = model
     else:
         k = int(traj.nearest_minimum)
-        if k < 0:
+        if k < 0 or traj.outcome not in (CONVERGED, INSIDE_AT_THE_END):
+            # far from a minimum the model there says nothing about the steps taken
+            st.caption(f"{label} does not end near a minimum: no rate to compare with the model's there.")
             return
         m = surface.minima[k]
         target = np.array([m.x, m.y])

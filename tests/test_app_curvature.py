@@ -196,3 +196,12 @@ def test_a_link_to_a_point_models_that_point_and_clamps_one_outside_the_domain()
     at = opened({"surface": "rosenbrock", "opt": "sgd", "curv.at": "point", "curv.x": "50", "curv.y": "-0.5"})
     assert float(query(at)["curv.x"]) == SURFACES["rosenbrock"].domain[0][1]
     assert any("curv.x" in w.value for w in at.warning)
+
+
+def test_no_prediction_chart_for_a_run_that_ends_far_from_a_minimum():
+    at = opened({"surface": "rosenbrock", "opt": "sgd", "steps": "20"})  # 20 steps of GD: nowhere near (1, 1)
+    run = parse_query(query(at)).visible_runs[0][1]
+    traj = run.simulate("rosenbrock", (at.session_state["x0"], at.session_state["y0"]), 20, 0)
+    assert traj.outcome not in ("converged", "inside at the end")
+    assert not [e for e in at.get("bidi_component") if (e.proto.id or "").endswith("-curvature_prediction")]
+    assert any("does not end near a minimum" in c.value for c in at.caption)
