@@ -288,6 +288,7 @@ def open_lesson(key: str) -> None:
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    ss["lessons_panel"] = False  # the panel closes, so the page shows the lesson's chart, not the cards
     if lesson_view.notices:
         ss["link_notices"] = [f"lesson {key}: {n}" for n in lesson_view.notices]
 

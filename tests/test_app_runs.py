@@ -546,3 +546,34 @@ def test_a_lesson_opens_from_the_gallery_and_a_change_leaves_it():
 def test_an_unknown_lesson_is_a_notice():
     at = clean(app({"lesson": "no-such-lesson", "surface": "ravine"}))
     assert any("unknown lesson" in w.value for w in at.warning) and state(at).surface == "ravine"
+
+
+def test_a_lessons_labels_follow_a_changed_learning_rate():
+    """Issue 19.2: in the ravine lesson, GD's η raised from 0.4: the legend and the results table
+    say the new η (a lesson's labels are derived from its runs, never frozen in the file)."""
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    lr = at.select_slider(key="r0.lr")
+    assert lr.value == 0.4
+    new = next(v for v in lr.options if float(v) == 0.5)
+    lr.set_value(new).run()
+    s = state(clean(at))
+    assert s.runs[0].hparam("lr") == 0.5
+    names = {g: line["name"] for g, line in drawn(at).items()}
+    assert "η=0.5" in names["r0"] and "0.4" not in names["r0"], names
+    assert names["r0"] == labels(s.runs)[0]
+    table = at.dataframe[0].value
+    rows = list(table["Run"]) if "Run" in table.columns else list(table.iloc[:, 1])
+    assert any("η=0.5" in str(r) for r in rows) and not any("η=0.4" in str(r) for r in rows), rows
+
+
+def test_opening_a_lesson_closes_the_lessons_panel():
+    """Issue 19.9: Open in a lesson's card closes the panel, so the page shows the chart, not 17 cards."""
+    at = clean(app({"surface": "bowl"}))
+    at.session_state["lessons_panel"] = True
+    at.run()
+    assert [b for b in at.button if b.key and b.key.startswith("lesson.")]  # the cards are shown
+    at.button(key="lesson.ravine-zigzag").click().run()
+    clean(at)
+    assert link(at)["lesson"] == "ravine-zigzag"
+    assert not at.session_state["lessons_panel"]
+    assert not [b for b in at.button if b.key and b.key.startswith("lesson.")]  # closed: no cards built
