@@ -517,10 +517,11 @@ def test_each_lesson_opens_from_its_link_and_shows_what_it_claims(lesson):
     # What is drawn is the lesson's runs, and on those the lesson's claims hold.
     cell = "scatter3d" if s.view == "3d" else "scatter"
     lines = drawn(at, cell)
+    names = labels(s.runs)  # automatic, as in any view (issue 19.2)
     for i, run in s.visible_runs:
-        assert lines[f"r{i}"]["name"] == run.label
+        assert lines[f"r{i}"]["name"] == names[i]
         assert_path(lines[f"r{i}"], run, s.surface, s.start, s.steps, s.seed)
-    runs = {r.label: r.simulate(s.surface, s.start, s.steps, s.seed) for r in s.runs}
+    runs = {n: r.simulate(s.surface, s.start, s.steps, s.seed) for n, r in zip(lesson.names, s.runs, strict=True)}
     assert check(lesson, runs) == []
 
 
