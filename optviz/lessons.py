@@ -316,6 +316,16 @@ def seed_words(lesson: Lesson, seed: int) -> str:
     return f"Seed {seed}: no run here draws anything at random, so every seed gives the same paths."
 
 
+README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/lessons.toml -->"
+README_END = "<!-- end of lessons -->"
+
+
+def readme_list(lessons: Sequence[Lesson]) -> str:
+    """The README's list of lessons: key, title and question of each, in the file's order (every
+    number a lesson quotes stays in the file, where its claims check it)."""
+    return "".join(f"- `{x.key}`: **{x.title}**. {x.question}\n" for x in lessons)
+
+
 # --- reading and validating ------------------------------------------------------------------
 
 

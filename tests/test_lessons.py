@@ -6,6 +6,7 @@ import json
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from optviz.lessons import (
     parse_lessons,
     read_lessons_file,
 )
+from optviz.presets import PRESETS
 from optviz.runs import labels, symbol
 from surfaces import SURFACES
 
@@ -464,3 +466,35 @@ def test_the_vocabulary_of_claims_is_documented():
     for axis in lessons_module.AXES:
         assert f'"{axis}"' in doc, axis
     assert "lesson=<key>" in doc
+
+
+# --- the README quotes the file (issue 22.5) --------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readmes_lesson_list_is_written_from_the_lesson_file():
+    """The README's list between its lesson markers is `readme_list` of the file (run
+    scripts/readme_lessons.py after changing a lesson): every key, in order, nothing else."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split(lessons_module.README_BEGIN, 1)[1].split(lessons_module.README_END, 1)[0]
+    assert section == "\n" + lessons_module.readme_list(LESSONS)
+    assert re.findall(r"(?m)^- `([a-z0-9-]+)`:", section) == KEYS
+
+
+def test_the_readmes_numbers_for_gd_on_the_bowl():
+    """"GD on the bowl beyond lr = 2/L = 1 ... with lr = 1.05 it is thrown off at step 58": the
+    numbers the README quotes, computed on the bowl's preset view (2/L = 1: f = x² + y², L = 2)."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    match = re.search(r"GD on the bowl beyond lr = 2/L = ([\d.]+), where each step lands farther out than the last: "
+                      r"with lr = ([\d.]+) it is thrown off at step (\d+)", text)
+    assert match, "the README's sentence on GD on the bowl changed: update this test with it"
+    limit, lr, step = float(match[1]), float(match[2]), int(match[3])
+    preset = PRESETS["bowl"]
+    assert limit == 2 / np.linalg.eigvalsh(SURFACES["bowl"].hessian(np.zeros(2))).max()
+    at_limit = simulate("bowl", "sgd", preset.start, preset.steps, lr=limit)
+    assert not at_limit.diverged and np.allclose(np.abs(at_limit.path), np.abs(at_limit.path[0]))  # bounces
+    above = simulate("bowl", "sgd", preset.start, preset.steps, lr=lr)
+    assert above.diverged and int(above.diverged_at) == step
+    d = np.linalg.norm(above.path[:step], axis=1)
+    assert np.all(np.diff(d) > 0)
