@@ -578,3 +578,18 @@ def test_opening_a_lesson_closes_the_lessons_panel():
     assert link(at)["lesson"] == "ravine-zigzag"
     assert not at.session_state["lessons_panel"]
     assert not [b for b in at.button if b.key and b.key.startswith("lesson.")]  # closed: no cards built
+
+
+def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
+    """Issue 22.4: the lesson box names the seed (and that it draws the batches), states the
+    convergence rule next to the outcomes, and puts a run's note after its automatic label."""
+    from optviz.engine import CONVERGENCE_RULE
+
+    at = clean(app({"lesson": "gd-sgd-minibatch"}))
+    captions = " ".join(c.value for c in at.caption)
+    assert "Seed 0: it draws the mini-batches" in captions and CONVERGENCE_RULE in captions
+    s = state(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{labels(s.runs)[0]}**: the whole data set" in text
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    assert "no run here draws anything at random" in " ".join(c.value for c in at.caption)
