@@ -12,13 +12,17 @@ from their settings (`optviz.runs.labels`), as in any other view, so a label fol
 and never shows a number the run does not have. A run has a `name`, the id its claims use (never
 shown), and may add a `note`: words the lesson box shows after the run's automatic label ("the
 whole data set"), which may not contain a digit, so that a note cannot freeze a setting either.
+`run_notes(lesson, runs)` gives the notes for the runs a view shows (a note stays with its run while
+the run keeps the lesson's optimizer and gradient source); `seed_words(lesson, seed)` says in one
+sentence what the seed draws. `readme_list(lessons)` is the README's list of lessons
+(scripts/readme_lessons.py writes it between `README_BEGIN` and `README_END`; a test checks it).
 
 The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` table each:
 
     [[lessons]]
     key = "gd-sgd-minibatch"          # the lesson's name in a link: ?lesson=gd-sgd-minibatch
     title = "..."
-    look = "..."                      # what to look for: 2-3 sentences
+    look = "..."                      # what to look for: 2-3 sentences, at most about 90 words
     question = "...?"                 # one question for the class
     surface = "mse"                   # a key of surfaces.SURFACES
     start = [-1.0, 1.2]               # optional: the surface's own start
