@@ -30,6 +30,7 @@ from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
 from optviz.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
 from optviz.gif import animation_gif
+from optviz.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
 from optviz.lessons import load_lessons, run_notes, seed_words
 from optviz.presets import preset_for
 from optviz.results import LINE as RESULT_LINE
@@ -594,6 +595,10 @@ if lesson is not None:
         notes = run_notes(lesson, state.runs)
         if notes:
             st.markdown("  \n".join(f"**{run_names[i]}**: {note}" for i, note in notes.items()))
+        if lesson.picture == "gradient-spread" and surface.has_data:
+            spread = gradient_spread(surface, state.start, SPREAD_BATCH, state.seed)
+            plotly_chart(spread_figure(spread), key="lesson_picture", height=360)
+            st.caption(spread.words())
         st.markdown(f"**Question for the class:** {lesson.question}")
         st.caption(f"{seed_words(lesson, state.seed)} {CONVERGENCE_RULE}", help=RESULTS_HELP[RESULT_OUTCOME])
         b1, b2 = st.columns([1, 4])

@@ -32,6 +32,8 @@ The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` t
     contour = "lines"                 # optional: "filled" | "lines"
     axis = "epochs"                   # optional: "steps" | "samples" | "epochs" (data surfaces)
     charts = ["coordinates"]          # optional, charts to show first: "loss" | "distance" | "coordinates"
+    picture = "gradient-spread"       # optional, drawn in the lesson box at the view's start (data surfaces):
+                                      # single points' gradients against mini-batch means (optviz.gradient_spread)
 
     compares = [["gd", "sgd"]]       # optional: groups of runs the text compares (see "Fair" below)
 
@@ -114,6 +116,7 @@ VIEWS = ("both", "3d", "contour")
 CONTOURS = ("filled", "lines")
 AXES = ("steps", "samples", "epochs")
 CHARTS = ("loss", "distance", "coordinates")
+PICTURES = ("gradient-spread",)  # optional pictures in the lesson box (optviz.gradient_spread)
 SERIES = ("loss", "distance", "step", "x", "y")
 COORDINATES = ("x", "y")
 EVENTS = (CONVERGED, ESCAPED, DIVERGED)
@@ -123,7 +126,7 @@ MAX_LESSON_STEPS = 5000
 RISE_RTOL = 1e-12
 
 _LESSON_FIELDS = {"key", "title", "look", "question", "surface", "start", "steps", "seed", "view", "contour",
-                  "axis", "charts", "runs", "claims", "compares"}
+                  "axis", "charts", "runs", "claims", "compares", "picture"}
 _RUN_FIELDS = {"name", "note"}  # a lesson run's own fields; the rest is `Run.from_dict`'s
 
 
@@ -266,6 +269,7 @@ class Lesson:
     names: tuple[str, ...] = ()  # each run's name (claims use it), in the order of view.runs
     notes: tuple[str, ...] = ()  # each run's words after its automatic label ("" for none)
     compares: tuple[tuple[str, ...], ...] = ()  # groups of runs (by name) the text compares
+    picture: str | None = None  # one of PICTURES, drawn in the lesson box
 
     def __post_init__(self):
         if not self.names:  # a lesson built in code: runs named r0, r1, ...
@@ -526,8 +530,11 @@ def parse_lesson(data, where: str = "lesson") -> Lesson:
         if not isinstance(group, list) or len(group) < 2:
             raise LessonError(f"{where}: each group in compares names at least two runs, got {group!r}")
         compares.append(tuple(_choice(where, "run name in compares", n, names) for n in group))
+    picture = _choice(where, "picture", data["picture"], PICTURES) if "picture" in data else None
+    if picture == "gradient-spread" and not surface.has_data:
+        raise LessonError(f"{where}: the gradient-spread picture needs a data surface; {surface_key} has none")
     view_ = LessonView(surface_key, tuple(runs), start, steps, seed, view, contour, axis, charts)
-    return Lesson(key, title, look, question, view_, claims, tuple(names), tuple(notes), tuple(compares))
+    return Lesson(key, title, look, question, view_, claims, tuple(names), tuple(notes), tuple(compares), picture)
 
 
 def parse_lessons(data) -> tuple[Lesson, ...]:

@@ -593,3 +593,18 @@ def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
     assert f"**{labels(s.runs)[0]}**: the whole data set" in text
     at = clean(app({"lesson": "ravine-zigzag"}))
     assert "no run here draws anything at random" in " ".join(c.value for c in at.caption)
+
+
+def test_the_noise_floor_lesson_shows_single_points_against_mini_batches():
+    """Issue 22.3: the picture of the per-sample gradients at the start next to the batch means,
+    with its caption computed from it (the view's start and seed)."""
+    from optviz.gradient_spread import SPREAD_BATCH, gradient_spread
+
+    at = clean(app({"lesson": "noise-floor"}))
+    s = state(at)
+    charts = step_charts(at)
+    assert "lesson_picture" in charts
+    names = [t["name"] for t in charts["lesson_picture"]["data"]]
+    assert names[1] == "one point's step (SGD)" and names[2] == f"a mini-batch's step (b={SPREAD_BATCH})"
+    words = gradient_spread(SURFACES[s.surface], s.start, SPREAD_BATCH, s.seed).words()
+    assert words in [c.value for c in at.caption]

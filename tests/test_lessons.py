@@ -431,6 +431,8 @@ BROKEN = [
     (("runs", 0, "label"), "GD η=0.4", r"run 1: a lesson's run has no label: its label is automatic"),
     (("runs", 0, "note"), "η=0.4", r"run 1 \('a'\): a note may not contain a digit"),
     (("compares",), [["a"]], r"each group in compares names at least two runs"),
+    (("picture",), "cat", r"unknown picture 'cat'; known: gradient-spread"),
+    (("picture",), "gradient-spread", r"the gradient-spread picture needs a data surface; two_minima has none"),
     (("compares",), [["a", "c"]], r"unknown run name in compares 'c'"),
     (("runs", 0, "batch_size"), 4, r"a batch size needs a data surface; two_minima has none"),
     (("runs", 0, "colour"), "red", r"unknown run field\(s\): colour"),
