@@ -60,29 +60,36 @@ def gradient_spread(surface: Surface, point, batch_size: int = SPREAD_BATCH, see
 
 
 def spread_figure(spread: GradientSpread, height: int = 360) -> dict:
-    """The step directions −g of single points, of mini-batch means and of the full batch, with the
-    line through 0 where a step leaves the loss unchanged (steps on the full gradient's side go
-    downhill), as a plain plotly figure dict (the app draws it with `figure_component.plotly_chart`)."""
+    """The step directions −g of single points (uphill ones apart), of mini-batch means and of the
+    full batch, with the line through 0 where a step leaves the loss unchanged, on equal axes (so
+    the angles are true), as a plain plotly figure dict (drawn by `figure_component.plotly_chart`)."""
     single, batch, full = -spread.samples, -spread.batches, -spread.full
-    reach = float(np.abs(np.concatenate([single, batch, full[None]])).max()) * 1.05
+    uphill = ~spread.downhill(spread.samples)
+    every = np.concatenate([single, batch, full[None], np.zeros((1, 2))])
+    low, high = every.min(axis=0), every.max(axis=0)
+    pad = 0.08 * (high - low).max()
+    low, high = low - pad, high + pad
     normal = full / (np.linalg.norm(full) or 1.0)
-    edge = np.array([-normal[1], normal[0]]) * reach * 1.5
+    edge = np.array([-normal[1], normal[0]]) * 2.0 * float(np.abs(np.concatenate([low, high])).max())
+    point = {"type": "scatter", "mode": "markers"}
     data = [
         {"type": "scatter", "x": [-edge[0], edge[0]], "y": [-edge[1], edge[1]], "mode": "lines",
          "line": {"color": "#888888", "dash": "dash", "width": 1}, "hoverinfo": "skip",
          "name": "no change in the loss (first order)"},
-        {"type": "scatter", "x": single[:, 0], "y": single[:, 1], "mode": "markers", "name": "one point's step (SGD)",
+        {**point, "x": single[~uphill, 0], "y": single[~uphill, 1], "name": "one point's step (SGD), downhill",
          "marker": {"color": "#9e9e9e", "size": 5, "opacity": 0.6}},
-        {"type": "scatter", "x": batch[:, 0], "y": batch[:, 1], "mode": "markers",
-         "name": f"a mini-batch's step (b={spread.batch_size})",
+        {**point, "x": single[uphill, 0], "y": single[uphill, 1], "name": "one point's step (SGD), uphill",
+         "marker": {"color": "#cc79a7", "size": 6, "symbol": "x"}},
+        {**point, "x": batch[:, 0], "y": batch[:, 1], "name": f"a mini-batch's step (b={spread.batch_size})",
          "marker": {"color": "#d55e00", "size": 9, "symbol": "diamond"}},
         {"type": "scatter", "x": [0.0, float(full[0])], "y": [0.0, float(full[1])], "mode": "lines+markers",
          "name": "the full batch's step (GD)", "line": {"color": "#000000", "width": 3},
          "marker": {"size": [0, 12], "symbol": "star"}},
     ]
+    axis = {"zeroline": True, "constrain": "domain"}
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
               "title": {"text": "Step directions −g at the start, before η", "font": {"size": 14}},
-              "xaxis": {"title": {"text": "along x"}, "range": [-reach, reach], "zeroline": True},
-              "yaxis": {"title": {"text": "along y"}, "range": [-reach, reach], "scaleanchor": "x", "zeroline": True},
-              "legend": {"orientation": "h", "y": -0.2}}
+              "xaxis": {**axis, "title": {"text": "along x"}, "range": [low[0], high[0]]},
+              "yaxis": {**axis, "title": {"text": "along y"}, "range": [low[1], high[1]], "scaleanchor": "x"},
+              "legend": {"orientation": "h", "y": -0.25}}
     return {"data": data, "layout": layout}

@@ -40,9 +40,15 @@ def test_at_the_lessons_start_single_points_go_uphill_and_batches_do_not(key):
 def test_the_figure_draws_every_step_direction():
     s = gradient_spread(MSE, MSE.start)
     fig = spread_figure(s)
-    line, single, batch, full = fig["data"]
-    np.testing.assert_allclose(single["x"], -s.samples[:, 0])
+    line, down, up, batch, full = fig["data"]
+    uphill = ~s.downhill(s.samples)
+    assert 0 < uphill.sum() < len(uphill)
+    np.testing.assert_allclose(up["x"], -s.samples[uphill, 0])
+    np.testing.assert_allclose(down["y"], -s.samples[~uphill, 1])
     np.testing.assert_allclose(batch["y"], -s.batches[:, 1])
+    for axis, k in (("xaxis", 0), ("yaxis", 1)):  # every step and 0 inside the plot
+        low, high = fig["layout"][axis]["range"]
+        assert low < min(0, (-s.samples[:, k]).min()) and high > max(0, (-s.samples[:, k]).max())
     assert full["x"][1] == pytest.approx(-s.full[0])
     edge = np.array([line["x"][1], line["y"][1]])
     assert abs(edge @ s.full) < 1e-9 * np.linalg.norm(edge) * np.linalg.norm(s.full)  # the no-change line
