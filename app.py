@@ -25,13 +25,16 @@ from optviz import runs as runs_mod
 from optviz import settings as decl
 from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.custom_surface_ui import render_surface_inputs
+from optviz.engine import CONVERGENCE_RULE
 from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
 from optviz.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
 from optviz.gif import animation_gif
-from optviz.lessons import load_lessons
+from optviz.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
+from optviz.lessons import load_lessons, run_notes, seed_words
 from optviz.presets import preset_for
 from optviz.results import LINE as RESULT_LINE
+from optviz.results import OUTCOME as RESULT_OUTCOME
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.runs import Run
 from optviz.schedules import SCHEDULES
@@ -293,6 +296,7 @@ def open_lesson(key: str) -> None:
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    ss["lessons_panel"] = False  # the panel closes, so the page shows the lesson's chart, not the cards
     if lesson_view.notices:
         ss["link_notices"] = [f"lesson {key}: {n}" for n in lesson_view.notices]
 
@@ -592,7 +596,16 @@ if lesson is not None:
     with st.container(border=True, key="lesson_text"):
         st.markdown(f"#### :material/school: {lesson.title}")
         st.markdown(lesson.look)
+        # The runs' labels are the view's automatic ones (they follow a change); a lesson adds words only.
+        notes = run_notes(lesson, state.runs)
+        if notes:
+            st.markdown("  \n".join(f"**{run_names[i]}**: {note}" for i, note in notes.items()))
+        if lesson.picture == "gradient-spread" and surface.has_data:
+            spread = gradient_spread(surface, state.start, SPREAD_BATCH, state.seed)
+            plotly_chart(spread_figure(spread), key="lesson_picture", height=360)
+            st.caption(spread.words())
         st.markdown(f"**Question for the class:** {lesson.question}")
+        st.caption(f"{seed_words(lesson, state.seed)} {CONVERGENCE_RULE}", help=RESULTS_HELP[RESULT_OUTCOME])
         b1, b2 = st.columns([1, 4])
         if not lesson_is_shown:
             st.caption("You have changed the lesson's view.")

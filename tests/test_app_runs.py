@@ -556,10 +556,11 @@ def test_each_lesson_opens_from_its_link_and_shows_what_it_claims(lesson):
     # What is drawn is the lesson's runs, and on those the lesson's claims hold.
     cell = "scatter3d" if s.view == "3d" else "scatter"
     lines = drawn(at, cell)
+    names = labels(s.runs)  # automatic, as in any view (issue 19.2)
     for i, run in s.visible_runs:
-        assert lines[f"r{i}"]["name"] == run.label
+        assert lines[f"r{i}"]["name"] == names[i]
         assert_path(lines[f"r{i}"], run, s.surface, s.start, s.steps, s.seed)
-    runs = {r.label: r.simulate(s.surface, s.start, s.steps, s.seed) for r in s.runs}
+    runs = {n: r.simulate(s.surface, s.start, s.steps, s.seed) for n, r in zip(lesson.names, s.runs, strict=True)}
     assert check(lesson, runs) == []
 
 
@@ -585,3 +586,64 @@ def test_a_lesson_opens_from_the_gallery_and_a_change_leaves_it():
 def test_an_unknown_lesson_is_a_notice():
     at = clean(app({"lesson": "no-such-lesson", "surface": "ravine"}))
     assert any("unknown lesson" in w.value for w in at.warning) and state(at).surface == "ravine"
+
+
+def test_a_lessons_labels_follow_a_changed_learning_rate():
+    """Issue 19.2: in the ravine lesson, GD's η raised from 0.4: the legend and the results table
+    say the new η (a lesson's labels are derived from its runs, never frozen in the file)."""
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    lr = at.select_slider(key="r0.lr")
+    assert lr.value == 0.4
+    new = next(v for v in lr.options if float(v) == 0.5)
+    lr.set_value(new).run()
+    s = state(clean(at))
+    assert s.runs[0].hparam("lr") == 0.5
+    names = {g: line["name"] for g, line in drawn(at).items()}
+    assert "η=0.5" in names["r0"] and "0.4" not in names["r0"], names
+    assert names["r0"] == labels(s.runs)[0]
+    table = at.dataframe[0].value
+    rows = list(table["Run"]) if "Run" in table.columns else list(table.iloc[:, 1])
+    assert any("η=0.5" in str(r) for r in rows) and not any("η=0.4" in str(r) for r in rows), rows
+
+
+def test_opening_a_lesson_closes_the_lessons_panel():
+    """Issue 19.9: Open in a lesson's card closes the panel, so the page shows the chart, not 17 cards."""
+    at = clean(app({"surface": "bowl"}))
+    at.session_state["lessons_panel"] = True
+    at.run()
+    assert [b for b in at.button if b.key and b.key.startswith("lesson.")]  # the cards are shown
+    at.button(key="lesson.ravine-zigzag").click().run()
+    clean(at)
+    assert link(at)["lesson"] == "ravine-zigzag"
+    assert not at.session_state["lessons_panel"]
+    assert not [b for b in at.button if b.key and b.key.startswith("lesson.")]  # closed: no cards built
+
+
+def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
+    """Issue 22.4: the lesson box names the seed (and that it draws the batches), states the
+    convergence rule next to the outcomes, and puts a run's note after its automatic label."""
+    from optviz.engine import CONVERGENCE_RULE
+
+    at = clean(app({"lesson": "gd-sgd-minibatch"}))
+    captions = " ".join(c.value for c in at.caption)
+    assert "Seed 0: it draws the mini-batches" in captions and CONVERGENCE_RULE in captions
+    s = state(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{labels(s.runs)[0]}**: the whole data set" in text
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    assert "no run here draws anything at random" in " ".join(c.value for c in at.caption)
+
+
+def test_the_noise_floor_lesson_shows_single_points_against_mini_batches():
+    """Issue 22.3: the picture of the per-sample gradients at the start next to the batch means,
+    with its caption computed from it (the view's start and seed)."""
+    from optviz.gradient_spread import SPREAD_BATCH, gradient_spread
+
+    at = clean(app({"lesson": "noise-floor"}))
+    s = state(at)
+    charts = step_charts(at)
+    assert "lesson_picture" in charts
+    names = [t["name"] for t in charts["lesson_picture"]["data"]]
+    assert "one point's step (SGD), uphill" in names and f"a mini-batch's step (b={SPREAD_BATCH})" in names
+    words = gradient_spread(SURFACES[s.surface], s.start, SPREAD_BATCH, s.seed).words()
+    assert words in [c.value for c in at.caption]

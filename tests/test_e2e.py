@@ -1826,6 +1826,22 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     app.assert_clean()
 
 
+def test_opening_a_lesson_closes_the_panel_and_shows_the_chart(app):
+    """Issue 19.9: Open in a lesson's card closes the lessons panel (17+ cards), so the lesson's text
+    and chart are what the page shows, and the panel's cards are gone from it."""
+    app.open({"surface": "bowl"})
+    page = app.page
+    page.locator(".st-key-lessons_panel summary").click()
+    card = page.locator(".st-key-lesson-ravine-zigzag button:visible").first
+    card.wait_for(state="visible")
+    card.click()
+    app.wait_query(lambda q: q.get("lesson") == "ravine-zigzag", "the lesson's link")
+    app.wait("() => !document.querySelector('.st-key-lesson-ravine-zigzag')"
+             " && !document.querySelector('.st-key-lessons_panel details[open]')")
+    page.locator(".st-key-lesson_text").wait_for(state="visible")
+    app.assert_clean()
+
+
 def test_the_ravine_lesson_opened_from_its_link(app, tmp_path):
     """?lesson=ravine-zigzag: the lesson's text, its three runs on the contour map (the view the
     lesson asks for); with OPTVIZ_DOCS set, saved as docs/lessons.png."""
