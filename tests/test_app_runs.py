@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import InitialValue
 
 from optviz import OPTIMIZERS, plotting, sparkline
 from optviz.figure_component import figure_from_element
@@ -157,6 +159,104 @@ def test_removing_every_run_is_a_message():
     at.button(key="remove.0").click().run()
     clean(at)
     assert any("Add a run" in i.value for i in at.info)
+
+
+# --- panels that pick a run: the sweep's and the inspector's boxes (issue 19) -----------------------
+
+
+class Page:
+    """What the browser holds of the select boxes that pick a run: the label each last showed (a
+    select box travels as its label, not its position). The page keeps that label until the server
+    sets the box again, and sends it with every rerun; AppTest sends the label of the box's current
+    value instead, so a test run through `Page.run` sends what a browser would."""
+
+    def __init__(self, at: AppTest, keys=("sweep.run", "inspect_run")):
+        self.at, self.keys = at, keys
+        self.held = {k: self._shown(at.selectbox(key=k)) for k in keys}
+
+    @staticmethod
+    def _shown(box) -> str:
+        if box.proto.set_value and box.proto.HasField("raw_value"):
+            return box.proto.raw_value
+        return box.options[box.index]
+
+    def run(self, action=None) -> AppTest:
+        at, picked = self.at, {}
+        for k in self.keys:
+            box = at.selectbox(key=k)
+            if not isinstance(box._value, InitialValue):  # the person picked a run: the page sends it
+                picked[k] = box.options[box.index]
+                continue
+
+            class Held(type(box)):
+                @property
+                def _widget_state(self, held=self.held[k]):
+                    return WidgetState(id=self.id, string_value=held)
+
+            box.__class__ = Held
+        (action or at).run()
+        clean(at)
+        for k in self.keys:
+            box = at.selectbox(key=k)
+            self.held[k] = self._shown(box) if box.proto.set_value else picked.get(k, self.held[k])
+        return at
+
+
+def assert_boxes_name_the_runs(at: AppTest):
+    names = labels(state(at).runs)
+    shown = [names[i] for i, _ in state(at).visible_runs]
+    assert at.selectbox(key="sweep.run").options == names
+    assert at.selectbox(key="inspect_run").options == ["— off —", *shown]
+    for key in ("sweep.run", "inspect_run"):
+        box = at.selectbox(key=key)
+        assert isinstance(box.value, int) and 0 <= box.value < len(box.options)
+
+
+def test_sweeping_twice_in_a_lesson_keeps_the_page():
+    page = Page(clean(app({"lesson": "three-learning-rates"})))
+    page.run(page.at.button(key="sweep.go").click())
+    assert len(state(page.at).runs) == 5
+    page.run(page.at.button(key="sweep.go").click())
+    assert len(state(page.at).runs) == 7
+    assert_boxes_name_the_runs(page.at)
+    # the page now holds the current label of the picked run
+    assert page.held["sweep.run"] in page.at.selectbox(key="sweep.run").options
+
+
+def test_removing_a_run_then_sweeping_keeps_the_page():
+    page = Page(clean(app({"lesson": "three-learning-rates"})))
+    page.run(page.at.button(key="remove.0").click())
+    assert len(state(page.at).runs) == 2
+    before = state(page.at).runs
+    page.run(page.at.button(key="sweep.go").click())
+    assert_boxes_name_the_runs(page.at)
+    assert len(state(page.at).runs) == 4 and state(page.at).runs[3] == before[1]
+
+
+def test_the_picked_run_removed_then_a_sweep_sweeps_a_run_that_exists():
+    at = clean(app({"lesson": "three-learning-rates"}))
+    at.selectbox(key="sweep.run").set_value(2).run()
+    at.selectbox(key="inspect_run").set_value(3).run()
+    page = Page(clean(at))
+    page.run(at.button(key="remove.2").click())
+    assert_boxes_name_the_runs(at)
+    assert at.selectbox(key="inspect_run").value == 0  # the inspected run is gone: the inspector is off
+    before = state(at).runs
+    page.run(at.button(key="sweep.go").click())
+    assert_boxes_name_the_runs(at)
+    assert len(state(at).runs) == 4 and before[0] not in state(at).runs[3:]
+
+
+def test_picks_follow_their_run_when_runs_before_them_go():
+    at = clean(app({"lesson": "three-learning-rates"}))
+    at.selectbox(key="sweep.run").set_value(2).run()
+    at.selectbox(key="inspect_run").set_value(3).run()
+    page = Page(clean(at))
+    picked = state(at).runs[2]
+    page.run(at.button(key="remove.0").click())
+    assert_boxes_name_the_runs(at)
+    assert state(at).runs[at.selectbox(key="sweep.run").value] == picked
+    assert state(at).runs[at.selectbox(key="inspect_run").value - 1] == picked
 
 
 # --- hide ------------------------------------------------------------------------------------------
