@@ -202,7 +202,10 @@ class Page:
         return at
 
 
-def assert_boxes_name_the_runs(at: AppTest):
+def assert_boxes_name_the_runs(page: Page):
+    """The boxes offer the current runs, their values are positions in them, and the page shows
+    the label of that position."""
+    at = page.at
     names = labels(state(at).runs)
     shown = [names[i] for i, _ in state(at).visible_runs]
     assert at.selectbox(key="sweep.run").options == names
@@ -210,17 +213,17 @@ def assert_boxes_name_the_runs(at: AppTest):
     for key in ("sweep.run", "inspect_run"):
         box = at.selectbox(key=key)
         assert isinstance(box.value, int) and 0 <= box.value < len(box.options)
+        assert page.held[key] == box.options[box.value]
 
 
 def test_sweeping_twice_in_a_lesson_keeps_the_page():
     page = Page(clean(app({"lesson": "three-learning-rates"})))
     page.run(page.at.button(key="sweep.go").click())
     assert len(state(page.at).runs) == 5
+    assert_boxes_name_the_runs(page)
     page.run(page.at.button(key="sweep.go").click())
     assert len(state(page.at).runs) == 7
-    assert_boxes_name_the_runs(page.at)
-    # the page now holds the current label of the picked run
-    assert page.held["sweep.run"] in page.at.selectbox(key="sweep.run").options
+    assert_boxes_name_the_runs(page)
 
 
 def test_removing_a_run_then_sweeping_keeps_the_page():
@@ -229,7 +232,7 @@ def test_removing_a_run_then_sweeping_keeps_the_page():
     assert len(state(page.at).runs) == 2
     before = state(page.at).runs
     page.run(page.at.button(key="sweep.go").click())
-    assert_boxes_name_the_runs(page.at)
+    assert_boxes_name_the_runs(page)
     assert len(state(page.at).runs) == 4 and state(page.at).runs[3] == before[1]
 
 
@@ -239,11 +242,11 @@ def test_the_picked_run_removed_then_a_sweep_sweeps_a_run_that_exists():
     at.selectbox(key="inspect_run").set_value(3).run()
     page = Page(clean(at))
     page.run(at.button(key="remove.2").click())
-    assert_boxes_name_the_runs(at)
+    assert_boxes_name_the_runs(page)
     assert at.selectbox(key="inspect_run").value == 0  # the inspected run is gone: the inspector is off
     before = state(at).runs
     page.run(at.button(key="sweep.go").click())
-    assert_boxes_name_the_runs(at)
+    assert_boxes_name_the_runs(page)
     assert len(state(at).runs) == 4 and before[0] not in state(at).runs[3:]
 
 
@@ -254,9 +257,12 @@ def test_picks_follow_their_run_when_runs_before_them_go():
     page = Page(clean(at))
     picked = state(at).runs[2]
     page.run(at.button(key="remove.0").click())
-    assert_boxes_name_the_runs(at)
+    assert_boxes_name_the_runs(page)
     assert state(at).runs[at.selectbox(key="sweep.run").value] == picked
     assert state(at).runs[at.selectbox(key="inspect_run").value - 1] == picked
+    page.run(at.toggle(key="r0.hidden").set_value(True))  # a run hidden before it: the inspector stays on it
+    assert_boxes_name_the_runs(page)
+    assert state(at).visible_runs[at.selectbox(key="inspect_run").value - 1][1] == picked
 
 
 # --- hide ------------------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ def test_labels_are_automatic_editable_and_the_same_in_legend_charts_and_table()
                     "r2.batch": "16"}))
     names = [drawn(at)[f"r{i}"]["name"] for i in range(3)]
     assert names == labels(state(at).runs) and len(set(names)) == 3
-    assert names[0].endswith("full batch") and names[1].endswith("b=1") and names[2].endswith("b=16")
+    assert [n.split(" η=")[0] for n in names] == ["GD", "SGD", "Mini-batch SGD b=16"]  # full batch, 1, 16 points
     at.text_input(key="r1.label").input("SGD, one sample").run()
     clean(at)
     assert drawn(at)["r1"]["name"] == "SGD, one sample"

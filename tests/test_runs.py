@@ -161,10 +161,8 @@ def test_batch_size_on_an_analytic_surface_is_refused_when_run():
 
 def test_automatic_labels():
     assert Run("adam", {"lr": 0.1}).auto_label == "Adam η=0.1"
-    assert Run("sgd", batch_size=1).auto_label == "SGD b=1"
     assert Run("momentum", {"momentum": 0.99}, schedules={"momentum": Ramp(0.5, 100)}).auto_label == \
         "Momentum γ: 0.5→0.99"
-    assert Run("sgd", noise=0.5).auto_label == "SGD σ=0.5"
     assert Run("nesterov").auto_label == "NAG"
     assert Run("adam", {"beta1": 0.8}).auto_label == "Adam β₁=0.8"
     assert Run("adam", label="  my Adam ").display_label == "my Adam"
@@ -173,18 +171,47 @@ def test_automatic_labels():
     assert short_name(OPTIMIZERS["sgd"]) == "SGD" and short_name(OPTIMIZERS["adam"]) == "Adam"
 
 
+def test_the_plain_gradient_step_is_named_by_its_gradient_source():
+    """Full batch (or no data) is GD, one point SGD, b points mini-batch; noise is noisy GD, never SGD."""
+    assert Run("sgd").auto_label == "GD"
+    assert Run("sgd", batch_size=1).auto_label == "SGD"
+    assert Run("sgd", batch_size=16).auto_label == "Mini-batch SGD b=16"
+    assert Run("sgd", noise=0.5).auto_label == "Noisy GD σ=0.5"
+    assert Run("sgd", {"lr": 0.03}).auto_label == "GD η=0.03"  # full-batch descent on Beale is not "SGD η=0.03"
+    assert Run("momentum", batch_size=16).auto_label == "Momentum, mini-batch b=16"
+    assert Run("momentum", batch_size=1).auto_label == "Momentum, stochastic b=1"
+    assert Run("adam", noise=0.25).auto_label == "Adam, noise σ=0.25"
+    assert labels([Run("momentum"), Run("momentum", batch_size=16)]) == ["Momentum, full batch",
+                                                                         "Momentum, mini-batch b=16"]
+
+
 def test_view_labels_tell_runs_apart():
-    assert labels(sweep_factors(Run("adam"), "lr")) == ["Adam η=0.0003333", "Adam η=0.001", "Adam η=0.003"]
+    assert labels(sweep_factors(Run("adam"), "lr")) == ["Adam η=0.000333", "Adam η=0.001", "Adam η=0.003"]
     gd_sgd = [Run("sgd"), Run("sgd", batch_size=1), Run("sgd", batch_size=16)]
-    assert labels(gd_sgd) == ["SGD full batch", "SGD b=1", "SGD b=16"]
+    assert labels(gd_sgd) == ["GD", "SGD", "Mini-batch SGD b=16"]
     assert labels([Run("adam"), Run("adam")]) == ["Adam", "Adam (2)"]
-    assert labels([Run("sgd", label="GD"), Run("sgd", batch_size=1)]) == ["GD", "SGD b=1"]
+    assert labels([Run("sgd", label="GD one"), Run("sgd", batch_size=1)]) == ["GD one", "SGD"]
+    assert labels([Run("sgd", label="  typed  η=0.0003333 "), Run("sgd")]) == ["typed  η=0.0003333", "GD"]
     views = [sweep(Run("momentum"), "momentum", [0.5, 0.9, 0.99]),
              [Run("momentum", {"momentum": 0.99}), Run("momentum", {"momentum": 0.99},
                                                        schedules={"momentum": Ramp(0.5, 100)})]]
     for runs in views:
         texts = labels(runs)
         assert len(set(texts)) == len(texts), texts
+
+
+def test_every_label_names_eta_when_the_views_runs_differ_in_it():
+    """Not only among runs of one optimizer: GD η=0.4 swept beside Momentum, or one η for all runs
+    (RMSProp's default 0.01 kept its η off the label while Adam's showed)."""
+    assert labels([Run("sgd", {"lr": 0.1}), Run("momentum", {"lr": 0.01}), Run("nesterov", {"lr": 0.01})]) == \
+        ["GD η=0.1", "Momentum η=0.01", "NAG η=0.01"]
+    assert labels([Run("rmsprop", {"lr": 0.01}), Run("adam", {"lr": 0.01})]) == ["RMSProp η=0.01", "Adam η=0.01"]
+    swept = [*sweep(Run("sgd"), "lr", [0.4 / 3, 0.4, 1.2]), Run("momentum", {"lr": 0.4})]
+    assert labels(swept) == ["GD η=0.133", "GD η=0.4", "GD η=1.2", "Momentum η=0.4"]
+    # three significant digits, more only where two values would read alike
+    assert labels(sweep(Run("adam"), "lr", [0.01, 0.01001])) == ["Adam η=0.01", "Adam η=0.01001"]
+    assert labels([Run("adam", {"lr": 1e-5})]) == ["Adam η=1e-5"]
+    assert labels(sweep(Run("sgd"), "lr", [1000.0, 2.5])) == ["GD η=1000", "GD η=2.5"]
 
 
 def test_sweeps_and_one_learning_rate_for_all():
