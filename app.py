@@ -163,12 +163,13 @@ SWEEP_RUN = "sweep.run"
 RUN_PICKS = (SWEEP_RUN, inspector_ui.RUN_KEY)
 
 
-def run_pick_options(runs) -> dict[str, list[str]]:
-    """Each picker's options as the page shows them (its labels), for these runs."""
+def run_pick_options(runs) -> dict[str, tuple[list[str], list[int | None]]]:
+    """Each picker's options as the page shows them (labels), and the run (its position in the
+    view's runs; None: off) each option stands for."""
     names = runs_mod.labels(runs)
-    return {SWEEP_RUN: names, inspector_ui.RUN_KEY: [inspector_ui.OFF, *(n for n, r in zip(names, runs,
-                                                                                          strict=True)
-                                                                       if not r.hidden)]}
+    shown = [i for i, r in enumerate(runs) if not r.hidden]
+    return {SWEEP_RUN: (names, list(range(len(runs)))),
+            inspector_ui.RUN_KEY: ([inspector_ui.OFF, *(names[i] for i in shown)], [None, *shown])}
 
 
 def pick_position(value, options) -> int:
@@ -182,22 +183,25 @@ def pick_position(value, options) -> int:
 
 
 def settle_run_picks() -> None:
-    """Each pick made a position in the current runs' options, and written back (so that the page
-    shows it) whenever the label the page holds is no longer that option's."""
+    """Each pick made the position of the run it stood for when last drawn (a run hidden before the
+    inspected one moves it), or its first option; and written back, so that the page shows it,
+    whenever the label the page holds is no longer that option's."""
     ss = st.session_state
     values = {k: v for k, v in current_values().items() if k not in RUN_PICKS}
     runs = [share.run_from_values(values, i, SURFACES[ss["surface"]]) for i in range(values["runs"])]
-    drawn = ss.setdefault("run_picks_drawn", {})  # each picker's options as last drawn
-    for key, options in run_pick_options(runs).items():
+    drawn = ss.setdefault("run_picks_drawn", {})  # each picker's options and their runs, as last drawn
+    for key, (options, runs_at) in run_pick_options(runs).items():
         if key in ss and options:  # no runs: no sweep box
-            value, before = ss[key], drawn.get(key, options)
-            held = value if isinstance(value, str) else (
-                before[value] if isinstance(value, int) and 0 <= value < len(before) else None)
-            # The label the page holds names the run it showed (a run hidden before it moves its position).
-            now = options.index(held) if held in options else pick_position(value, options)
+            value = ss[key]
+            before, before_runs = drawn.get(key, (options, runs_at))
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(before):
+                held, run = before[value], before_runs[value]
+                now = runs_at.index(run) if run in runs_at else pick_position(value, options)
+            else:  # a label the page sent that the options did not have, or a stray value
+                held, now = value, pick_position(value, options)
             if value != now or held != options[now]:
                 ss[key] = now
-        drawn[key] = options
+        drawn[key] = (options, runs_at)
 
 
 def set_runs(runs, moved: Mapping[int, int] | None = None) -> None:
@@ -320,11 +324,12 @@ def on_same_lr() -> None:
     ss = st.session_state
     lr = float(ss["lr_for_all"])
     runs, clamped = [], []
-    for r in state_from_widgets().runs:
+    before = state_from_widgets().runs
+    for r, name in zip(before, runs_mod.labels(before), strict=True):
         if "lr" in r.hparam_dict:
             number = r.spec.hparam("lr").number
             if not number.contains(lr):
-                clamped.append(runs_mod.short_name(r.spec))
+                clamped.append(name)
             r = runs_mod.same_lr([r], number.clamp(lr))[0]
         runs.append(r)
     set_runs(runs)
@@ -719,7 +724,7 @@ with coords[1]:
 
 render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
                    on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs),
-                   draw=draw)
+                   draw=draw, colors=[style.color for style, _ in styled])
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]

@@ -22,6 +22,7 @@ from optviz import OPTIMIZERS, plotting, sparkline
 from optviz.figure_component import figure_from_element
 from optviz.lessons import check, load_lessons
 from optviz.presets import preset_for
+from optviz.results import LINE as RESULT_LINE
 from optviz.runs import Run, labels
 from optviz.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
 from optviz.settings import MAX_RUNS, default_optimizer
@@ -263,6 +264,17 @@ def test_picks_follow_their_run_when_runs_before_them_go():
     page.run(at.toggle(key="r0.hidden").set_value(True))  # a run hidden before it: the inspector stays on it
     assert_boxes_name_the_runs(page)
     assert state(at).visible_runs[at.selectbox(key="inspect_run").value - 1][1] == picked
+
+
+def test_the_sweeps_pick_stays_on_its_run_when_labels_change_or_collide():
+    at = clean(app({"surface": "himmelblau", "r0.opt": "sgd", "r0.lr": "0.001", "r1.opt": "sgd"}))
+    other = next(v for v in at.select_slider(key="r0.lr").options if v not in (0.001, state(at).runs[1].hparam("lr")))
+    at.select_slider(key="r1.lr").set_value(other).run()
+    at.selectbox(key="sweep.run").set_value(1).run()
+    page = Page(clean(at))
+    page.run(at.select_slider(key="r0.lr").set_value(other))  # now both runs have one η: "GD η=…", "GD η=… (2)"
+    assert_boxes_name_the_runs(page)
+    assert at.selectbox(key="sweep.run").value == 1 and page.held["sweep.run"].endswith("(2)")
 
 
 # --- hide ------------------------------------------------------------------------------------------
@@ -591,11 +603,27 @@ def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeyp
 
 def test_run_styles_tell_runs_of_one_optimizer_apart():
     styles = plotting.run_styles([f"r{i}" for i in range(4)], list("abcd"), ["sgd", "sgd", "sgd", "momentum"])
-    assert len({s.color for s in styles[:3]}) == 3 and len({s.dash for s in styles[:3]}) == 3
-    assert len({s.symbol for s in styles[:3]}) == 3
-    assert styles[0].color == OPTIMIZERS["sgd"].color and styles[3].color == OPTIMIZERS["momentum"].color
-    assert plotting.run_styles(["r0"], ["a"], ["momentum"])[0] == plotting.PathStyle(
-        "r0", "a", styles[3].color, styles[3].dash, styles[3].symbol)  # a later run restyles no earlier one
+    assert len({s.color for s in styles}) == 4 and len({s.dash for s in styles}) == 4
+    assert len({s.symbol for s in styles}) == 4
+    assert plotting.run_styles(["r0", "r1"], ["a", "b"], ["momentum", "sgd"])[:1] == plotting.run_styles(
+        ["r0"], ["a"], ["momentum"])  # a later run restyles no earlier one
+
+
+def test_gd_sgd_and_minibatch_keep_one_colour_each_in_every_chart_the_table_and_the_tools():
+    at = clean(app({"lesson": "gd-sgd-minibatch", "tool": "sensitivity"}))
+    colours = [drawn(at)[f"r{i}"]["line"]["color"] for i in range(3)]
+    assert len(set(colours)) == 3
+    assert [chart(at, "loss_chart")[f"r{i}"]["line"]["color"] for i in range(3)] == colours
+    swatches = [svg for svg in svgs(at) if any(c in svg for c in colours)]
+    for c in colours:  # the run editor's swatch
+        assert any(c in svg for svg in swatches), c
+    results = next(d.value for d in at.dataframe if RESULT_LINE in d.value.columns)
+    table = list(results[RESULT_LINE])  # the results table's swatches (data URLs)
+    for c, url in zip(colours, table, strict=True):
+        assert c in sparkline.svg_of_data_url(url), c
+    sensitivity = step_charts(at)["sensitivity_view"]
+    lines = [t for t in sensitivity["data"] if str(t.get("mode", "")).startswith("lines")]
+    assert [t["line"]["color"] for t in lines] == colours
 
 
 def test_the_share_link_is_readable():

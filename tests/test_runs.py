@@ -1,13 +1,27 @@
 """Runs and the core under them: per-start hyperparameter arrays, Run values, sweeps, labels,
 the samples-seen and epoch axes, and opt-in state recording."""
 
+import re
+
 import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
 from optviz.engine import _EpochSampler, _start_generators
+from optviz.lessons import load_lessons
 from optviz.presets import PRESETS
-from optviz.runs import Run, labels, same_lr, short_name, simulate_run, simulate_sweep, sweep, sweep_factors, symbol
+from optviz.runs import (
+    Run,
+    labels,
+    same_lr,
+    short_name,
+    short_number,
+    simulate_run,
+    simulate_sweep,
+    sweep,
+    sweep_factors,
+    symbol,
+)
 from optviz.schedules import Constant, Cosine, Ramp, StepDecay, Warmup
 from surfaces import SURFACES
 
@@ -359,3 +373,28 @@ def test_nesterov_records_its_look_ahead_points():
     np.testing.assert_allclose(r.eval_points[1:], t.path[1:20] - r.states.momentum_step[:-1], rtol=1e-15)
     # the update is the momentum part plus a gradient step from the look-ahead point
     np.testing.assert_allclose(r.updates[1:], -r.states.momentum_step[:-1] - 0.01 * r.grads[1:], rtol=1e-13)
+
+
+LESSONS = load_lessons()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_every_lessons_runs_read_well_without_their_written_labels(lesson):
+    """A lesson's labels derived by `labels` (its `label` fields dropped): unique without "(2)",
+    GD / SGD / mini-batch named by gradient source, η on every run when the runs differ in η, and
+    numbers short (3 significant digits where they suffice)."""
+    runs = [r.replace(label="") for r in lesson.view.runs]
+    texts = labels(runs)
+    assert len(set(texts)) == len(texts) and not any(re.search(r"\(\d+\)$", t) for t in texts), texts
+    with_lr = [(r, t) for r, t in zip(runs, texts, strict=True) if "lr" in r.hparam_dict]
+    if len({r.hparam("lr") for r, _ in with_lr}) > 1:
+        for r, t in with_lr:
+            eta = symbol(r.spec.hparam("lr").symbol, "lr")  # η, or Rprop's first step Δ₀
+            assert f"{eta}={short_number(r.hparam('lr'))}" in t.split(), (t, r.hparam("lr"))
+    for r, t in zip(runs, texts, strict=True):
+        if r.optimizer == "sgd":
+            name = {None: "Noisy GD" if r.noise else "GD", 1: "SGD"}.get(r.batch_size, "Mini-batch SGD")
+            assert t.split(" η=")[0].split(" σ=")[0].split(" b=")[0] == name, t
+        for number in re.findall(r"=(-?[\d.]+(?:e-?\d+)?)", t):
+            mantissa = number.split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+            assert len(mantissa) <= 3, (t, number)
