@@ -88,6 +88,7 @@ def current_values() -> dict[str, object]:
 
 
 def state_from_widgets() -> ViewState:
+    settle_run_picks()
     return ViewState.from_values(current_values())
 
 
@@ -153,13 +154,78 @@ def on_exact_change() -> None:
 # --- runs: add, duplicate, remove, sweep, one learning rate for all ------------------------------
 
 
-def set_runs(runs) -> None:
-    """Replace the view's runs (their widgets' values follow)."""
+# The panels that pick one of the view's runs keep a position: the sweep's box in the view's runs,
+# the inspector's (inspector_ui.RUN_KEY) 1 + a position in the shown runs, 0 off. A select box
+# travels between page and server as the label it shows, and the page keeps the label it last
+# showed until the server sets the box: after a sweep, a removal or a changed η had changed the
+# labels, it sent a label that named no run (Streamlit then hands back that text: the traceback
+# of "Sweep twice") or another run. So every reading of the view first settles each pick against
+# the runs as they are (`settle_run_picks`, in `state_from_widgets`: before any widget exists), and
+# `set_runs` moves each pick with its run.
+SWEEP_RUN = "sweep.run"
+RUN_PICKS = (SWEEP_RUN, inspector_ui.RUN_KEY)
+
+
+def run_pick_options(runs) -> dict[str, tuple[list[str], list[int | None]]]:
+    """Each picker's options as the page shows them (labels), and the run (its position in the
+    view's runs; None: off) each option stands for."""
+    names = runs_mod.labels(runs)
+    shown = [i for i, r in enumerate(runs) if not r.hidden]
+    return {SWEEP_RUN: (names, list(range(len(runs)))),
+            inspector_ui.RUN_KEY: ([inspector_ui.OFF, *(names[i] for i in shown)], [None, *shown])}
+
+
+def pick_position(value, options) -> int:
+    """The position in `options` a picker's value names: a position in range, or a label the page
+    sent that is one of the options; 0 (the first option) otherwise."""
+    if isinstance(value, str):
+        return options.index(value) if value in options else 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return value if 0 <= value < len(options) else 0
+
+
+def settle_run_picks() -> None:
+    """Each pick made the position of the run it stood for when last drawn (a run hidden before the
+    inspected one moves it), or its first option; and written back, so that the page shows it,
+    whenever the label the page holds is no longer that option's."""
+    ss = st.session_state
+    values = {k: v for k, v in current_values().items() if k not in RUN_PICKS}
+    runs = [share.run_from_values(values, i, SURFACES[ss["surface"]]) for i in range(values["runs"])]
+    drawn = ss.setdefault("run_picks_drawn", {})  # each picker's options and their runs, as last drawn
+    for key, (options, runs_at) in run_pick_options(runs).items():
+        if key in ss and options:  # no runs: no sweep box
+            value = ss[key]
+            before, before_runs = drawn.get(key, (options, runs_at))
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(before):
+                held, run = before[value], before_runs[value]
+                now = runs_at.index(run) if run in runs_at else pick_position(value, options)
+            else:  # a label the page sent that the options did not have, or a stray value
+                held, now = value, pick_position(value, options)
+            if value != now or held != options[now]:
+                ss[key] = now
+        drawn[key] = (options, runs_at)
+
+
+def set_runs(runs, moved: Mapping[int, int] | None = None) -> None:
+    """Replace the view's runs (their widgets' values follow). `moved` maps the old position of each
+    run that stays to its new one (None: every run keeps its position); a picked run that is gone
+    leaves its picker at its first option."""
     ss = st.session_state
     state = ViewState.from_values(current_values())
     for key in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[key]
-    load_values(replace(state, runs=tuple(runs)).values())
+    new = replace(state, runs=tuple(runs))
+    load_values(new.values())
+    ss.get("run_picks_drawn", {}).clear()  # the picks below are positions in the new runs
+    moved = {i: i for i in range(len(new.runs))} if moved is None else moved
+    if SWEEP_RUN in ss:
+        ss[SWEEP_RUN] = moved.get(pick_position(ss[SWEEP_RUN], runs_mod.labels(state.runs)), 0)
+    if ss.get(inspector_ui.RUN_KEY):
+        old_shown, new_shown = [i for i, _ in state.visible_runs], [i for i, _ in new.visible_runs]
+        position = moved.get(old_shown[ss[inspector_ui.RUN_KEY] - 1]) if ss[inspector_ui.RUN_KEY] <= len(
+            old_shown) else None
+        ss[inspector_ui.RUN_KEY] = new_shown.index(position) + 1 if position in new_shown else 0
 
 
 def say(message: str) -> None:
@@ -201,13 +267,13 @@ def on_duplicate_run(index: int) -> None:
     if len(runs) >= decl.MAX_RUNS:
         return say(f"A view holds at most {decl.MAX_RUNS} runs: remove one first.")
     runs.insert(index + 1, runs[index].replace(hidden=False))
-    set_runs(runs)
+    set_runs(runs, {i: i + (i > index) for i in range(len(runs) - 1)})
 
 
 def on_remove_run(index: int) -> None:
     runs = list(state_from_widgets().runs)
     runs.pop(index)
-    set_runs(runs)
+    set_runs(runs, {i: i - (i > index) for i in range(len(runs) + 1) if i != index})
 
 
 def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
@@ -244,7 +310,7 @@ def on_sweep() -> None:
     """The chosen run becomes one run per value of the chosen hyperparameter, in its place."""
     ss = st.session_state
     runs = list(state_from_widgets().runs)
-    index = min(int(ss.get("sweep.run", 0)), len(runs) - 1)
+    index = ss.get(SWEEP_RUN, 0)  # settled by state_from_widgets
     run = runs[index]
     name = ss.get("sweep.name") or "lr"
     if name not in run.hparam_dict:
@@ -257,7 +323,8 @@ def on_sweep() -> None:
     if len(runs) - 1 + len(swept) > decl.MAX_RUNS:
         return say(f"Sweep not made: {len(swept)} runs would make {len(runs) - 1 + len(swept)}, "
                    f"more than the {decl.MAX_RUNS} a view holds.")
-    set_runs([*runs[:index], *swept, *runs[index + 1:]])
+    set_runs([*runs[:index], *swept, *runs[index + 1:]],
+             {i: i if i <= index else i + len(swept) - 1 for i in range(len(runs))})
 
 
 def on_same_lr() -> None:
@@ -265,11 +332,12 @@ def on_same_lr() -> None:
     ss = st.session_state
     lr = float(ss["lr_for_all"])
     runs, clamped = [], []
-    for r in state_from_widgets().runs:
+    before = state_from_widgets().runs
+    for r, name in zip(before, runs_mod.labels(before), strict=True):
         if "lr" in r.hparam_dict:
             number = r.spec.hparam("lr").number
             if not number.contains(lr):
-                clamped.append(runs_mod.short_name(r.spec))
+                clamped.append(name)
             r = runs_mod.same_lr([r], number.clamp(lr))[0]
         runs.append(r)
     set_runs(runs)
@@ -445,16 +513,8 @@ def sweep_controls(runs, names) -> None:
     """One place for sweeps (not one per run: the sidebar stays short at 8 runs): pick a run and one
     of its hyperparameters; the run becomes one run per value, in its place."""
     ss = st.session_state
-    try:  # the run picked for a sweep: an index into the current runs (anything else resets it)
-        picked = int(ss.get("sweep.run", 0))
-    except (TypeError, ValueError):
-        picked = 0
-    picked = picked if 0 <= picked < len(runs) else 0
-    # Written to session state only to repair it: a write marks the widget's message as new on
-    # this run, and an unchanged widget should be the message the page already holds.
-    if "sweep.run" in ss and ss["sweep.run"] != picked:
-        ss["sweep.run"] = picked
-    st.selectbox("Run", range(len(runs)), index=picked, key="sweep.run", format_func=lambda i: names[i])
+    picked = ss.get(SWEEP_RUN, 0)  # settled against these runs by state_from_widgets
+    st.selectbox("Run", range(len(runs)), index=picked, key=SWEEP_RUN, format_func=lambda i: names[i])
     hparams = [h.name for h in runs[picked].spec.hparams]
     name = ss.get("sweep.name")
     if name not in hparams:  # first drawn, or the run's optimizer has other hyperparameters
@@ -507,6 +567,9 @@ if "initialised" not in st.session_state:
         st.session_state["link_state"] = st.session_state["lesson_state"]
     elif lesson_key is not None:
         st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
+    settle_run_picks()  # a link's inspect_run beyond its runs is off from the first page, and its link says so
+    st.session_state["link_state"] = replace(st.session_state["link_state"],
+                                             inspect_run=st.session_state.get(inspector_ui.RUN_KEY, 0))
     st.session_state["initialised"] = True
     settle_session_state()
 
@@ -679,7 +742,7 @@ with coords[1]:
 
 render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
                    on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs),
-                   draw=draw)
+                   draw=draw, colors=[style.color for style, _ in styled])
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]

@@ -34,6 +34,7 @@ from .inspector import StepInspection, inspect, inspectable_steps
 from .settings import index_of
 
 RUN_KEY, STEP_KEY = "inspect_run", "inspect_step"
+OFF = "— off —"  # the run picker's first option
 # How each kind of arrow is drawn (all in the run's colour): the update taken solid and thick,
 # the gradient step dotted, the parts dashed (momentum) or dash-dotted (the others).
 ARROW_DASH = {"update": "solid", "gradient_step": "dot", "momentum": "dash", "velocity": "dash"}
@@ -189,7 +190,7 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
     state table on the right."""
     ss = st.session_state
     options = list(range(len(runs) + 1))
-    labels = {0: "— off —", **{i + 1: r.label for i, r in enumerate(runs)}}
+    labels = {0: OFF, **{i + 1: r.label for i, r in enumerate(runs)}}
     with st.container(border=True, key="inspector_panel"):
         left, right = st.columns([2, 3])
         left.markdown("#### :material/search: Why did it move?")

@@ -54,7 +54,7 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 class PathStyle:
     """Who a path belongs to: its legend group and name, and how it is drawn in every chart (the
     3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol
-    (`optviz.styles`: runs of one optimizer share its colour family and differ by shade and dash)."""
+    (`optviz.styles`: each run of a view has its own colour, with the dash as a second cue)."""
 
     key: str
     name: str
@@ -78,9 +78,9 @@ def _casing_colour(color: str) -> str:
 
 
 def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
-    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of an
-    optimizer gets its colour at shade n, dash n and the marker of that dash. A run's style
-    depends on the runs before it only, so hiding or adding a later run restyles no other."""
+    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of the
+    view gets the n-th run colour, dash and marker, whatever its optimizer. A run's style depends on
+    its place only, so hiding or adding a later run restyles no other."""
     from .styles import styles_for_runs
 
     return [PathStyle(key, name, st.color, st.dash, st.marker, st.outline)

@@ -153,7 +153,8 @@ def _on_apply(labels, lrs, on_apply_lrs) -> None:
         f"{label} lr = {lr:g}" for label, lr in zip(labels, lrs, strict=True) if lr is not None)
 
 
-def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw) -> None:
+def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw,
+                      colors: Sequence[str] | None = None) -> None:
     ss = st.session_state
     c1, c2 = st.columns(2)
     for key, where in (("sensitivity_metric", c1), ("tune_criterion", c2)):
@@ -172,8 +173,10 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
         return
     criterion = value("tune_criterion", surface)
     picks = tune([r for _, r in results], criterion)
+    color_of = dict(zip((label for label, _ in runs), colors, strict=True)) if colors is not None else None
     figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=value("sensitivity_metric", surface),
-                                               names=[label for label, _ in results], picks=picks)
+                                               names=[label for label, _ in results], picks=picks,
+                                               colors=[color_of[label] for label, _ in results] if color_of else None)
     plotly_chart(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
     st.caption(f"Tune: {CRITERIA[criterion]}. ★ marks each run's pick.")
     rows = []
@@ -194,8 +197,10 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
 
 def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,
                        on_start: Callable[[float, float], None],
-                       on_apply_lrs: Callable[[list[float | None]], None], draw: Draw) -> None:
-    """The tool chooser and the chosen tool (see the module docstring)."""
+                       on_apply_lrs: Callable[[list[float | None]], None], draw: Draw,
+                       colors: Sequence[str] | None = None) -> None:
+    """The tool chooser and the chosen tool (see the module docstring); `colors`: each run's colour
+    in the view's charts (`plotting.run_styles`), so that a run keeps it in the tools."""
     st.markdown("#### Analysis tools")
     _ready("tool", surface)
     draw(SETTINGS["tool"], on_change=_on_tool_change, label_visibility="collapsed")
@@ -205,4 +210,4 @@ def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start,
     if tool == "basins":
         basin_panel(surface, runs, steps, seed, on_start, draw)
     elif tool == "sensitivity":
-        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw)
+        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw, colors)

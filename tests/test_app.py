@@ -115,14 +115,17 @@ def test_a_run_of_every_optimizer(group):
             into = casings if t.get("meta") == plotting.CASING else colours
             into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
-    # one run of each optimizer: the optimizer's colour, everywhere; beneath each path its casing
-    assert colours == {g: {OPTIMIZERS[k].color} for g, k in optimizer.items()}
-    assert casings == {g: {styles.casing_for(OPTIMIZERS[k].color)} for g, k in optimizer.items()}
+    # each run its own colour (the view's i-th run colour, whatever its optimizer), everywhere;
+    # beneath each path its casing
+    colour = {g: styles.run_style(int(g[1:])).color for g in optimizer}
+    assert len({(c, styles.run_style(int(g[1:])).dash) for g, c in colour.items()}) == len(colour)
+    assert colours == {g: {colour[g]} for g in optimizer}
+    assert casings == {g: {styles.casing_for(colour[g])} for g in optimizer}
     charts = step_charts(at)
     assert charts
     for chart in charts.values():
         for t in chart["data"]:
-            assert t["line"]["color"] == OPTIMIZERS[optimizer[t["legendgroup"]]].color
+            assert t["line"]["color"] == colour[t["legendgroup"]]
 
 
 def test_share_link_round_trip_reproduces_the_view():
@@ -489,7 +492,12 @@ def test_the_first_change_after_a_load_resends_only_the_widgets_it_changed(query
     # sweep is by factors), so Streamlit discards the state the page reports for it and sends it
     # back forced on every rerun (the same ~200 bytes each time, in the browser too)
     assert changed == {"r0.lr", "r0.label", "inspect_run", "sweep.run", "sweep.values"}, changed
-    assert not [k for k, p in after.items() if p.set_value and k != "sweep.values"]
+    # A run picker whose picked run's label changed is set to the new label (the page would otherwise
+    # hold, and send back, a label no option has: issue 19); nothing else is forced.
+    relabelled = {k for k in ("sweep.run", "inspect_run")
+                  if first[k].options[first[k].default] != after[k].options[after[k].default]}
+    assert {k for k, p in after.items() if p.set_value and k != "sweep.values"} == relabelled
+    assert all(after[k].raw_value == after[k].options[after[k].default] for k in relabelled)
     # ... and a second change resends what it changed and nothing else (the forced values field is
     # now the message of the run before)
     lr = at.select_slider(key="r0.lr")

@@ -8,13 +8,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, plotting, simulate
+from optviz import OPTIMIZERS, plotting, simulate, styles
 from optviz import explain as ex
 from optviz.export_page import export_html
 from optviz.figure_component import figure_from_element
 from optviz.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from optviz.inspector import inspect
 from optviz.present import FIGURE_HEIGHT
+from optviz.share import parse_query
 from surfaces import SURFACES
 from tests.apptest_support import app
 
@@ -58,6 +59,10 @@ def recorded(opt: str, steps: int, surface: str = "beale"):
     return simulate(surface, opt, tuple(preset.start), steps, record_state=True, **preset.hparams_for(opt))
 
 
+def app_state(at: AppTest):
+    return parse_query({k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()})
+
+
 def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
     """What the panel and the figure show equals the recorded state of step k."""
     assert not at.exception
@@ -90,7 +95,8 @@ def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
     update = next(tr for tr in traces if tr["name"] == "update taken")
     np.testing.assert_allclose([update["x"][0], update["y"][0]], t.path[k], rtol=1e-12)
     np.testing.assert_allclose([update["x"][1], update["y"][1]], t.path[k + 1], rtol=1e-9, atol=1e-12)
-    assert update["line"]["color"] == OPTIMIZERS[opt].color
+    shown = [i for i, r in enumerate(app_state(at).runs) if not r.hidden]
+    assert update["line"]["color"] == styles.run_style(shown[at.session_state["inspect_run"] - 1]).color
     names = {tr["name"] for tr in traces}
     for arrow in insp.arrows():
         if np.all(np.isfinite(arrow.end)):
