@@ -347,6 +347,9 @@ def _label(run: Run, names: set[str], digits: Mapping[str, int], say_full_batch:
         if isinstance(schedule, Ramp):
             words.append(schedule.describe(sym, value))  # "γ: 0.5→0.99" names the value itself
             continue
+        if h.integer and (h.low, h.high) == (0, 1):  # a switch reads as words: "bias correction off"
+            words.append(f"{h.name.replace('_', ' ')} {'on' if value else 'off'}")
+            continue
         words.append(f"{sym}={short_number(value, digits.get(h.name, 3))}")
         if schedule is not None:
             words.append(schedule.describe(sym, value))

@@ -401,3 +401,10 @@ def test_every_lessons_runs_read_well_without_their_written_labels(lesson):
         for number in re.findall(r"=(-?[\d.]+(?:e-?\d+)?)", t):
             mantissa = number.split("e")[0].replace("-", "").replace(".", "").lstrip("0")
             assert len(mantissa) <= 3, (t, number)
+
+
+def test_a_switch_reads_as_words_in_a_label():
+    """An on/off hyperparameter (Adam's bias correction) is named in words, not as "bias_correction=0"."""
+    off, on = labels([Run("adam", {"bias_correction": 0}), Run("adam")])
+    assert off == "Adam bias correction off" and on == "Adam bias correction on"
+    assert labels([Run("adam", {"bias_correction": 0})]) == ["Adam bias correction off"]
