@@ -272,7 +272,7 @@ def on_same_lr() -> None:
 # --- lessons -----------------------------------------------------------------------------------------
 # A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
 # its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
-# lesson's (the camera and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
+# lesson's (the camera, presentation mode and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
 # opens that lesson's view, whatever other view parameters it carries (those display fields excepted).
 
 LESSONS = {lesson.key: lesson for lesson in load_lessons()}
@@ -283,7 +283,7 @@ def open_lesson(key: str) -> None:
     lesson_view = share.lesson_state(LESSONS[key].view)
     for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[k]
-    # The camera and the open analysis tool stay as they are: they show the view, they are not the lesson's.
+    # The camera, presentation mode and the open analysis tool stay: they show the view, they are not the lesson's.
     load_values({**lesson_view.values(), **share.display_values(ss)})
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
@@ -492,7 +492,7 @@ if "initialised" not in st.session_state:
     load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
     st.session_state["link_state"] = link_state
-    if lesson_key in LESSONS:  # the lesson's view; the link's other view parameters are not read
+    if lesson_key in LESSONS:  # the lesson's view; of the link's other view parameters only the display fields
         st.session_state["link_notices"] = []
         open_lesson(lesson_key)
         st.session_state["link_state"] = st.session_state["lesson_state"]

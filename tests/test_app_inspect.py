@@ -261,3 +261,50 @@ def test_html_export_names_its_settings_and_links_back():
             assert f"{key} = " in page
     assert "seed 0" in page and "250 steps" in page
     assert not re.search(r"<script[^>]+src=[\"']https?://", page)  # offline: nothing fetched
+
+
+# --- issue 19: a lecture in presentation mode -----------------------------------------------------------
+
+
+def link(at: AppTest) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def test_a_lesson_opens_in_presentation_mode_and_stays_through_the_switch():
+    at = app({"lesson": "ravine-zigzag", "present": "1"})
+    assert not at.exception and at.session_state["present"] == 1
+    assert "stSidebar" in css(at) and trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[1]
+    assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == "1"
+    assert not any("changed the lesson" in c.value for c in at.caption)
+    for level in (2, 0, 1):  # presentation on, off and on again: the lesson stays, in the link too
+        at.radio(key="present").set_value(level).run()
+        assert not at.exception and at.session_state["lesson"] == "ravine-zigzag"
+        assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == str(level)
+        assert not any("changed the lesson" in c.value for c in at.caption)
+        assert trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[level]
+
+
+def test_in_presentation_each_runs_learning_rate_is_on_the_page():
+    """A teacher changes η during the lecture without leaving presentation mode."""
+    from optviz.share import parse_query
+
+    at = app({"lesson": "ravine-zigzag", "present": "1"})
+    shown = parse_query(link(at)).visible_runs
+    strip = {w.key: w for w in at.select_slider if (w.key or "").startswith("present_strip.")}
+    assert set(strip) == {f"present_strip.r{i}.lr" for i, r in shown if "lr" in r.hparam_dict}, strip
+    control = strip["present_strip.r0.lr"]
+    old = control.value
+    new = next(float(v) for v in control.options if float(v) != float(old) and float(v) > float(old))
+    control.set_value(new).run()
+    assert not at.exception and at.session_state["present"] == 1
+    view = parse_query(link(at))
+    assert view.runs[0].hparam("lr") == new and float(link(at)["r0.lr"]) == new
+    assert at.session_state["r0.lr"] == new  # the sidebar's slider follows
+    figure, _ = trajectory_figure(at)
+    assert any(f"η={new:g}" in (t.get("name") or "") for t in figure["data"]), [t.get("name") for t in figure["data"]]
+    # And the other way: the sidebar's slider changed, the strip shows it.
+    at.select_slider(key="r0.lr").set_value(old).run()
+    assert not at.exception and float(at.select_slider(key="present_strip.r0.lr").value) == float(old)
+    # Out of presentation the strip is gone (the sidebar has the controls).
+    at.radio(key="present").set_value(0).run()
+    assert not at.exception and not [w for w in at.select_slider if (w.key or "").startswith("present_strip.")]

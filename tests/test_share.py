@@ -252,3 +252,16 @@ def test_any_value_in_range_is_kept_exactly_without_a_notice(typed, noise, steps
     assert state.notices == ()
     assert state.hparams[key][h.name] == value and state.noise == noise and state.steps == steps
     assert parse_query(to_query(state)) == state
+
+
+def test_presentation_is_a_display_field_like_the_camera():
+    """Presentation mode says how the view is shown, not which paths it computes (issue 19)."""
+    from dataclasses import replace
+
+    from optviz.share import DISPLAY_FIELDS, display_values, same_paths
+
+    state = default_state("ravine")
+    assert "present" in DISPLAY_FIELDS
+    assert same_paths(state, replace(state, present=1)) and same_paths(replace(state, present=2), state)
+    assert not same_paths(state, replace(state, steps=state.steps + 1))
+    assert display_values({"present": 1, "steps": 40}) == {"present": 1}
