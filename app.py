@@ -296,6 +296,33 @@ def on_close_lesson() -> None:
     st.session_state.pop("lesson", None)
 
 
+PRESENT_STRIP = "present_strip."  # the presentation strip's controls: this prefix and the run's setting key
+
+
+def on_strip_change(key: str) -> None:
+    """A control of the presentation strip sets the run's own setting (the sidebar's slider, the link)."""
+    st.session_state[key] = st.session_state[PRESENT_STRIP + key]
+
+
+def presentation_strip(where, shown, names) -> None:
+    """Presentation mode folds the sidebar away: each shown run's η stays a click away (a popover,
+    so the chart keeps the screen), a control of its own key bound both ways to the run's setting,
+    so that a lecture changes η without leaving presentation (Play is under the chart)."""
+    ss = st.session_state
+    strip = where.popover("η of each run", icon=":material/tune:", key="present_strip", width="content",
+                          help="Change a run's learning rate η without leaving presentation mode.")
+    for i, run in shown:
+        if "lr" not in run.hparam_dict:
+            continue
+        setting = next(s for s in decl.run_settings(i, run.optimizer, SURFACES[ss["surface"]])
+                       if s.key == decl.run_key(i, "lr"))
+        mirror = replace(setting, key=PRESENT_STRIP + setting.key, label=f"η · {names[i]}",
+                         help=f"The learning rate η of {names[i]}, as in the sidebar.")
+        if ss.get(mirror.key) != run.hparam("lr"):  # the sidebar's slider or a sweep changed it
+            ss[mirror.key] = run.hparam("lr")
+        draw(mirror, strip.container(width=320), on_change=on_strip_change, args=(setting.key,))
+
+
 def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
@@ -585,9 +612,14 @@ if lessons_panel.open:
 
 if lesson is not None:
     with st.container(border=True, key="lesson_text"):
-        st.markdown(f"#### :material/school: {lesson.title}")
-        st.markdown(lesson.look)
-        st.markdown(f"**Question for the class:** {lesson.question}")
+        if state.present:  # a line above the chart, which fills the screen; the text a click away
+            st.markdown(f"**:material/school: {lesson.title}.** **Question for the class:** {lesson.question}")
+            with st.expander("What to look for"):
+                st.markdown(lesson.look)
+        else:
+            st.markdown(f"#### :material/school: {lesson.title}")
+            st.markdown(lesson.look)
+            st.markdown(f"**Question for the class:** {lesson.question}")
         b1, b2 = st.columns([1, 4])
         if not lesson_is_shown:
             st.caption("You have changed the lesson's view.")
@@ -595,9 +627,11 @@ if lesson is not None:
         b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
 st.markdown(present.page_css(state.present), unsafe_allow_html=True)
-heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
+heading = st.columns([2, 4, 1], vertical_alignment="center") if state.present else (st.container(), st.container())
 heading[0].markdown(f"### {surface.title}")
 heading[1].latex(surface.latex)
+if state.present:
+    presentation_strip(heading[2], state.visible_runs, run_names)
 if not state.present:
     st.caption(surface.description)
 for notice in ss.get("link_notices", []):

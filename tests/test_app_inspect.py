@@ -284,6 +284,15 @@ def test_a_lesson_opens_in_presentation_mode_and_stays_through_the_switch():
         assert trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[level]
 
 
+def r0_path(at: AppTest) -> np.ndarray:
+    """Run 0's path on the contour cell, as drawn (the casing beneath it left out)."""
+    from tests.apptest_support import decode
+
+    trace = next(t for t in trajectory_figure(at)[0]["data"] if t.get("legendgroup") == "r0" and t["type"] == "scatter"
+                 and str(t.get("mode", "")).startswith("lines") and t.get("meta") != plotting.CASING)
+    return np.column_stack([decode(trace["x"]), decode(trace["y"])])
+
+
 def test_in_presentation_each_runs_learning_rate_is_on_the_page():
     """A teacher changes η during the lecture without leaving presentation mode."""
     from optviz.share import parse_query
@@ -294,14 +303,16 @@ def test_in_presentation_each_runs_learning_rate_is_on_the_page():
     assert set(strip) == {f"present_strip.r{i}.lr" for i, r in shown if "lr" in r.hparam_dict}, strip
     control = strip["present_strip.r0.lr"]
     old = control.value
+    before = r0_path(at)
     new = next(float(v) for v in control.options if float(v) != float(old) and float(v) > float(old))
     control.set_value(new).run()
     assert not at.exception and at.session_state["present"] == 1
     view = parse_query(link(at))
     assert view.runs[0].hparam("lr") == new and float(link(at)["r0.lr"]) == new
     assert at.session_state["r0.lr"] == new  # the sidebar's slider follows
-    figure, _ = trajectory_figure(at)
-    assert any(f"η={new:g}" in (t.get("name") or "") for t in figure["data"]), [t.get("name") for t in figure["data"]]
+    after = simulate(view.surface, "sgd", view.start, view.steps, lr=new).path  # what the chart draws now
+    assert view.runs[0].optimizer == "sgd" and not np.array_equal(r0_path(at), before)
+    np.testing.assert_allclose(r0_path(at)[: len(after)], after[: len(r0_path(at))], rtol=1e-6, atol=1e-6)
     # And the other way: the sidebar's slider changed, the strip shows it.
     at.select_slider(key="r0.lr").set_value(old).run()
     assert not at.exception and float(at.select_slider(key="present_strip.r0.lr").value) == float(old)
