@@ -665,12 +665,19 @@ uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,
                                      state.contour, state.speed, ss.get("figure_camera"), uirevision, 640)
 inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
-                                            state.seed) for style, run in styled]
+                                            state.seed, casing=style.casing) for style, run in styled]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
 figure, encoded, height = present.decorate(figure, encoded, state.present,
-                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure)
-plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
-inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
+                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure,
+                                           show_step=None if inspection is None else inspection.k)
+# Presenting a step: the chart and the inspector's numbers side by side, on one screen.
+beside = bool(state.present) and bool(ss.get(inspector_ui.RUN_KEY))
+chart_area, panel_area = st.columns([3, 2]) if beside else (st.container(), st.container())
+with chart_area:
+    plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
+with panel_area:
+    inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view, compact=beside,
+                                  height=present.numbers_height(state.present))
 
 # Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
 # of one run sends that run's lines only.
