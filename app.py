@@ -611,18 +611,23 @@ if lessons_panel.open:
                           help=f"Opens the lesson's view (link: ?lesson={item.key}).")
 
 if lesson is not None:
-    with st.container(border=True, key="lesson_text"):
-        if state.present:  # a line above the chart, which fills the screen; the text a click away
-            st.markdown(f"**:material/school: {lesson.title}.** **Question for the class:** {lesson.question}")
-            with st.expander("What to look for"):
-                st.markdown(lesson.look)
+    # In presentation mode, one line above the chart (which fills the screen): text and buttons a click away.
+    with st.container(border=not state.present, key="lesson_text"):
+        if state.present:
+            changed = "" if lesson_is_shown else " (you have changed its view)"
+            more = st.expander(f":material/school: **{lesson.title}**: the question for the class, what to look for"
+                               + changed)
+            more.markdown(f"**Question for the class:** {lesson.question}")
+            more.markdown(lesson.look)
+            b1, b2 = more.columns([1, 4])
         else:
             st.markdown(f"#### :material/school: {lesson.title}")
             st.markdown(lesson.look)
             st.markdown(f"**Question for the class:** {lesson.question}")
-        b1, b2 = st.columns([1, 4])
+            b1, b2 = st.columns([1, 4])
         if not lesson_is_shown:
-            st.caption("You have changed the lesson's view.")
+            if not state.present:
+                st.caption("You have changed the lesson's view.")
             b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
         b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
@@ -667,12 +672,15 @@ figure, encoded = trajectory_payload(surface.key, styled, state.start, state.ste
 inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
                                             state.seed, casing=style.casing) for style, run in styled]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
-figure, encoded, height = present.decorate(figure, encoded, state.present,
-                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure,
-                                           show_step=None if inspection is None else inspection.k)
-# Presenting a step: the chart and the inspector's numbers side by side, on one screen.
+arrows, arrows_key = inspector_ui.arrows_for(inspection, inspect_runs) if state.view != "3d" else ([], {})
+figure, encoded, height = present.decorate(figure, encoded, state.present, arrows, encode_figure,
+                                           show_step=None if inspection is None else inspection.k,
+                                           extra_layout=arrows_key, extra_bottom=inspector_ui.KEY_BAND,
+                                           above=present.LESSON_LINE if lesson is not None else 0)
+# Presenting a step: the chart and the inspector's numbers side by side, on one screen (the chart
+# wide enough to keep its cells side by side: figure.js NARROW).
 beside = bool(state.present) and bool(ss.get(inspector_ui.RUN_KEY))
-chart_area, panel_area = st.columns([3, 2]) if beside else (st.container(), st.container())
+chart_area, panel_area = st.columns([2, 1]) if beside else (st.container(), st.container())
 with chart_area:
     plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
 with panel_area:

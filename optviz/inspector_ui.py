@@ -115,6 +115,22 @@ def arrow_scale(insp: StepInspection, domain) -> float:
         decade *= 10
 
 
+KEY_LEGEND = "legend2"
+KEY_BAND = 76  # px under the plot for the key: the contour's x axis title, then up to two rows of entries
+
+
+def key_layout(insp: StepInspection | None, domain) -> dict:
+    """The layout entries of the arrows' key: a horizontal legend under the plot whose title states
+    the scale; {} when nothing is inspected."""
+    if insp is None:
+        return {}
+    # traceorder "normal": one legend group would be a column; the entries go in rows instead.
+    return {KEY_LEGEND: {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom",
+                         "yref": "container", "itemclick": False, "itemdoubleclick": False, "traceorder": "normal",
+                         "title": {"text": f"Step k = {insp.k}, arrows ×{arrow_scale(insp, domain):g}:",
+                                   "side": "left"}}}
+
+
 def arrow_casing(path_casing: str) -> str:
     """The casing beneath an arrow: the other of black and white than its run's path's casing, so
     that an arrow drawn over its own path does not melt into it."""
@@ -141,9 +157,9 @@ def arrow_traces(insp: StepInspection, color: str, domain=None, path_casing: str
     drawn = "" if scale == 1 else f" (drawn ×{scale:g})"
     casing_color = arrow_casing(path_casing)
     traces: list[dict] = []
-    # The key is the legend's group: its title states the scale (plotly shows the group's title once).
+    # The key is a legend of its own under the plot (KEY_LEGEND, `key_layout`), apart from the runs'.
     common = {"type": "scatter", "xaxis": "x", "yaxis": "y", "legendgroup": "inspector", "cliponaxis": True,
-              "legendgrouptitle": {"text": f"step k = {insp.k}, arrows ×{scale:g}:"}}
+              "legend": KEY_LEGEND}
     if insp.effective_step is not None and _finite(insp.effective_step, insp.theta):
         (cx, cy), (hx, hy) = insp.theta, scale * np.abs(insp.effective_step)
         traces.append({
@@ -327,12 +343,12 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
                            "are not drawn.", icon=":material/warning:")
 
 
-def arrows_for(insp: StepInspection | None, runs: Sequence[InspectableRun]) -> list[dict]:
-    """The traces to add to the trajectory view for the session's inspection (none when off)."""
-    if insp is None:
-        return []
+def arrows_for(insp: StepInspection | None, runs: Sequence[InspectableRun]) -> tuple[list[dict], dict]:
+    """The traces to add to the trajectory view for the session's inspection, and the layout of their
+    key (none when off)."""
     n = int(st.session_state.get(RUN_KEY) or 0)
-    if not 1 <= n <= len(runs):
-        return []
+    if insp is None or not 1 <= n <= len(runs):
+        return [], {}
     run = runs[n - 1]
-    return arrow_traces(insp, run.color, SURFACES[run.surface].domain, run.casing)
+    domain = SURFACES[run.surface].domain
+    return arrow_traces(insp, run.color, domain, run.casing), key_layout(insp, domain)

@@ -14,7 +14,7 @@ from optviz.export_page import export_html
 from optviz.figure_component import figure_from_element
 from optviz.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from optviz.inspector import inspect
-from optviz.present import FIGURE_HEIGHT
+from optviz.present import FIGURE_HEIGHT, LESSON_LINE
 from surfaces import SURFACES
 from tests.apptest_support import app
 
@@ -279,7 +279,7 @@ def link(at: AppTest) -> dict[str, str]:
 def test_a_lesson_opens_in_presentation_mode_and_stays_through_the_switch():
     at = app({"lesson": "ravine-zigzag", "present": "1"})
     assert not at.exception and at.session_state["present"] == 1
-    assert "stSidebar" in css(at) and trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[1]
+    assert "stSidebar" in css(at) and trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[1] - LESSON_LINE
     assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == "1"
     assert not any("changed the lesson" in c.value for c in at.caption)
     for level in (2, 0, 1):  # presentation on, off and on again: the lesson stays, in the link too
@@ -287,7 +287,8 @@ def test_a_lesson_opens_in_presentation_mode_and_stays_through_the_switch():
         assert not at.exception and at.session_state["lesson"] == "ravine-zigzag"
         assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == str(level)
         assert not any("changed the lesson" in c.value for c in at.caption)
-        assert trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[level]
+        # In presentation mode the lesson's line takes its height from the chart's: the chart still fits the screen.
+        assert trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[level] - (LESSON_LINE if level else 0)
 
 
 def r0_path(at: AppTest) -> np.ndarray:
@@ -350,10 +351,9 @@ def test_the_main_chart_shows_the_inspected_step():
 
 def arrow_scale_of(figure: dict) -> float:
     """The scale the arrows are drawn at, as the chart states it ("arrows ×20")."""
-    titles = [t["legendgrouptitle"]["text"] for t in inspector_traces(figure) if t.get("legendgrouptitle")]
-    assert titles, "the key does not state the arrows' scale"
-    found = re.search(r"arrows ×([0-9.e+]+)", titles[0])
-    assert found, titles
+    key = figure["layout"].get(inspector_traces(figure)[0].get("legend", "legend"), {})
+    found = re.search(r"arrows ×([0-9.e+]+)", key.get("title", {}).get("text", ""))
+    assert found, ("the key does not state the arrows' scale", key)
     return float(found.group(1))
 
 
@@ -380,7 +380,7 @@ def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
         np.testing.assert_allclose([t["x"][0], t["y"][0]], start, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose([t["x"][1], t["y"][1]], end, rtol=1e-9, atol=1e-12)
         longest = max(longest, float(np.hypot(*((end - start) / span))))
-        assert t["showlegend"] and t["legendgroup"] == "inspector"  # the key: its line style and what it is
+        assert t["showlegend"] and t["legend"] != "legend"  # the key, apart from the runs': its style and what it is
         # Beneath it, a casing in a colour that is not the run's path's casing: it stands out from its path.
         casing = next(c for c in traces if c.get("meta") == plotting.CASING and c["name"] == a.label)
         assert casing["line"]["width"] >= t["line"]["width"] + 2 and casing["line"]["dash"] == t["line"]["dash"]
