@@ -316,10 +316,13 @@ def presentation_strip(where, shown, names) -> None:
             continue
         setting = next(s for s in decl.run_settings(i, run.optimizer, SURFACES[ss["surface"]])
                        if s.key == decl.run_key(i, "lr"))
-        mirror = replace(setting, key=PRESENT_STRIP + setting.key, label=f"η · {names[i]}",
+        # Drawn first with the run's η as its default (nothing forced on a link's first page, see
+        # draw()); written only to follow a change made elsewhere (the sidebar, a sweep).
+        lr = run.hparam("lr")
+        mirror = replace(setting, key=PRESENT_STRIP + setting.key, label=f"η · {names[i]}", default=lambda ctx, v=lr: v,
                          help=f"The learning rate η of {names[i]}, as in the sidebar.")
-        if ss.get(mirror.key) != run.hparam("lr"):  # the sidebar's slider or a sweep changed it
-            ss[mirror.key] = run.hparam("lr")
+        if mirror.key in ss and ss[mirror.key] != lr:
+            ss[mirror.key] = lr
         draw(mirror, strip.container(width=320), on_change=on_strip_change, args=(setting.key,))
 
 
