@@ -349,7 +349,9 @@
     const margin = Object.assign({ l: 10, r: 10, t: 40, b: 10 }, layout.margin);
     const AXIS_BAND = 64, BAR_BAND = 72;  // px under the contour: its x axis, then its colour bar
     margin.r = Math.max(margin.r, 38);
-    margin.b = hasXY ? AXIS_BAND + BAR_BAND : margin.b;
+    // The inspector's key (a legend of its own at the figure's foot) keeps a band under the colour bar.
+    const KEY_BAND = layout.legend2 ? 140 : 0;
+    margin.b = hasXY ? AXIS_BAND + BAR_BAND + KEY_BAND : margin.b;
     out.margin = margin;
     out.modebar = Object.assign({}, layout.modebar, { orientation: "v" });
     const inner = width - margin.l - margin.r;
