@@ -348,7 +348,7 @@ def on_same_lr() -> None:
 # --- lessons -----------------------------------------------------------------------------------------
 # A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
 # its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
-# lesson's (the camera and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
+# lesson's (the camera, presentation mode and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
 # opens that lesson's view, whatever other view parameters it carries (those display fields excepted).
 
 LESSONS = {lesson.key: lesson for lesson in load_lessons()}
@@ -359,7 +359,7 @@ def open_lesson(key: str) -> None:
     lesson_view = share.lesson_state(LESSONS[key].view)
     for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[k]
-    # The camera and the open analysis tool stay as they are: they show the view, they are not the lesson's.
+    # The camera, presentation mode and the open analysis tool stay: they show the view, they are not the lesson's.
     load_values({**lesson_view.values(), **share.display_values(ss)})
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
@@ -371,6 +371,36 @@ def open_lesson(key: str) -> None:
 
 def on_close_lesson() -> None:
     st.session_state.pop("lesson", None)
+
+
+PRESENT_STRIP = "present_strip."  # the presentation strip's controls: this prefix and the run's setting key
+
+
+def on_strip_change(key: str) -> None:
+    """A control of the presentation strip sets the run's own setting (the sidebar's slider, the link)."""
+    st.session_state[key] = st.session_state[PRESENT_STRIP + key]
+
+
+def presentation_strip(where, shown, names) -> None:
+    """Presentation mode folds the sidebar away: each shown run's η stays a click away (a popover,
+    so the chart keeps the screen), a control of its own key bound both ways to the run's setting,
+    so that a lecture changes η without leaving presentation (Play is under the chart)."""
+    ss = st.session_state
+    strip = where.popover("η of each run", icon=":material/tune:", key="present_strip", width="content",
+                          help="Change a run's learning rate η without leaving presentation mode.")
+    for i, run in shown:
+        if "lr" not in run.hparam_dict:
+            continue
+        setting = next(s for s in decl.run_settings(i, run.optimizer, SURFACES[ss["surface"]])
+                       if s.key == decl.run_key(i, "lr"))
+        # Drawn first with the run's η as its default (nothing forced on a link's first page, see
+        # draw()); written only to follow a change made elsewhere (the sidebar, a sweep).
+        lr = run.hparam("lr")
+        mirror = replace(setting, key=PRESENT_STRIP + setting.key, label=f"η · {names[i]}", default=lambda ctx, v=lr: v,
+                         help=f"The learning rate η of {names[i]}, as in the sidebar.")
+        if mirror.key in ss and ss[mirror.key] != lr:
+            ss[mirror.key] = lr
+        draw(mirror, strip.container(width=320), on_change=on_strip_change, args=(setting.key,))
 
 
 def on_camera_preset() -> None:
@@ -561,7 +591,7 @@ if "initialised" not in st.session_state:
     load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
     st.session_state["link_state"] = link_state
-    if lesson_key in LESSONS:  # the lesson's view; the link's other view parameters are not read
+    if lesson_key in LESSONS:  # the lesson's view; of the link's other view parameters only the display fields
         st.session_state["link_notices"] = []
         open_lesson(lesson_key)
         st.session_state["link_state"] = st.session_state["lesson_state"]
@@ -656,29 +686,42 @@ if lessons_panel.open:
                           help=f"Opens the lesson's view (link: ?lesson={item.key}).")
 
 if lesson is not None:
-    with st.container(border=True, key="lesson_text"):
-        st.markdown(f"#### :material/school: {lesson.title}")
-        st.markdown(lesson.look)
+    # In presentation mode, one line above the chart (which fills the screen): text and buttons a click away.
+    with st.container(border=not state.present, key="lesson_text"):
+        if state.present:
+            changed = "" if lesson_is_shown else " (you have changed its view)"
+            box = st.expander(f":material/school: **{lesson.title}**: the question for the class, what to look for"
+                              + changed)
+            box.markdown(f"**Question for the class:** {lesson.question}")
+        else:
+            box = st.container()
+            box.markdown(f"#### :material/school: {lesson.title}")
+        box.markdown(lesson.look)
         # The runs' labels are the view's automatic ones (they follow a change); a lesson adds words only.
         notes = run_notes(lesson, state.runs)
         if notes:
-            st.markdown("  \n".join(f"**{run_names[i]}**: {note}" for i, note in notes.items()))
+            box.markdown("  \n".join(f"**{run_names[i]}**: {note}" for i, note in notes.items()))
         if lesson.picture == "gradient-spread" and surface.has_data:
             spread = gradient_spread(surface, state.start, SPREAD_BATCH, state.seed)
-            plotly_chart(spread_figure(spread), key="lesson_picture", height=360)
-            st.caption(spread.words())
-        st.markdown(f"**Question for the class:** {lesson.question}")
-        st.caption(f"{seed_words(lesson, state.seed)} {CONVERGENCE_RULE}", help=RESULTS_HELP[RESULT_OUTCOME])
-        b1, b2 = st.columns([1, 4])
+            with box:
+                plotly_chart(spread_figure(spread), key="lesson_picture", height=360)
+            box.caption(spread.words())
+        if not state.present:
+            box.markdown(f"**Question for the class:** {lesson.question}")
+        box.caption(f"{seed_words(lesson, state.seed)} {CONVERGENCE_RULE}", help=RESULTS_HELP[RESULT_OUTCOME])
+        b1, b2 = box.columns([1, 4])
         if not lesson_is_shown:
-            st.caption("You have changed the lesson's view.")
+            if not state.present:
+                st.caption("You have changed the lesson's view.")
             b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
         b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
 st.markdown(present.page_css(state.present), unsafe_allow_html=True)
-heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
+heading = st.columns([2, 4, 1], vertical_alignment="center") if state.present else (st.container(), st.container())
 heading[0].markdown(f"### {surface.title}")
 heading[1].latex(surface.latex)
+if state.present:
+    presentation_strip(heading[2], state.visible_runs, run_names)
 if not state.present:
     st.caption(surface.description)
 for notice in ss.get("link_notices", []):
@@ -712,12 +755,22 @@ uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,
                                      state.contour, state.speed, ss.get("figure_camera"), uirevision, 640)
 inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
-                                            state.seed) for style, run in styled]
+                                            state.seed, casing=style.casing) for style, run in styled]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
-figure, encoded, height = present.decorate(figure, encoded, state.present,
-                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure)
-plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
-inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
+arrows, arrows_key = inspector_ui.arrows_for(inspection, inspect_runs) if state.view != "3d" else ([], {})
+figure, encoded, height = present.decorate(figure, encoded, state.present, arrows, encode_figure,
+                                           show_step=None if inspection is None else inspection.k,
+                                           extra_layout=arrows_key, extra_bottom=inspector_ui.KEY_BAND,
+                                           above=present.LESSON_LINE if lesson is not None else 0)
+# Presenting a step: the chart and the inspector's numbers side by side, on one screen (the chart
+# wide enough to keep its cells side by side: figure.js NARROW).
+beside = bool(state.present) and bool(ss.get(inspector_ui.RUN_KEY))
+chart_area, panel_area = st.columns([2, 1]) if beside else (st.container(), st.container())
+with chart_area:
+    plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
+with panel_area:
+    inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view, compact=beside,
+                                  height=present.numbers_height(state.present))
 
 # Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
 # of one run sends that run's lines only.

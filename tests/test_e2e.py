@@ -1523,8 +1523,12 @@ JS_CONTROL_BOXES = """() => {
 
 JS_INSPECTOR = """() => {
   const gd = document.querySelector('div.optviz-plot');
-  const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken');
-  return t ? {x: Array.from(t.x), y: Array.from(t.y), color: t.line.color} : null;
+  const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken'
+                                             && d.meta !== 'casing');
+  const key = ((gd.layout.legend2 || {}).title || {}).text || '';
+  const scale = /arrows ×([0-9.e+]+)/.exec(key);
+  return t ? {x: Array.from(t.x), y: Array.from(t.y), color: t.line.color, scale: scale ? Number(scale[1]) : null,
+              step: gd._optvizControls.step} : null;
 }"""
 
 
@@ -1625,8 +1629,12 @@ def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
     def arrow_at(k):
         drawn = page.evaluate(JS_INSPECTOR)
         assert drawn is not None, "no 'update taken' arrow on the contour view"
-        assert drawn["x"] == pytest.approx(adam.path[k : k + 2, 0].tolist(), rel=1e-9, abs=1e-12)
-        assert drawn["y"] == pytest.approx(adam.path[k : k + 2, 1].tolist(), rel=1e-9, abs=1e-12)
+        # From θ_k towards θ_k+1, magnified by the scale the key states (issue 19).
+        assert drawn["scale"] is not None, "the key does not state the arrows' scale"
+        end = adam.path[k] + drawn["scale"] * (adam.path[k + 1] - adam.path[k])
+        assert drawn["x"] == pytest.approx([adam.path[k, 0], end[0]], rel=1e-9, abs=1e-12)
+        assert drawn["y"] == pytest.approx([adam.path[k, 1], end[1]], rel=1e-9, abs=1e-12)
+        assert drawn["step"] == k  # the main chart shows the inspected step
         assert inspect(adam, k).latex  # the step exists in the core too
         return drawn
 
@@ -1648,6 +1656,73 @@ def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
     arrow_at(3)
     page.screenshot(path=str(DOCS / "inspector-page.png"))
     app.assert_clean()
+
+
+def test_a_lecture_in_presentation_mode_at_720p(browser, app_url):
+    """Issue 19: a lesson opens in presentation mode, η changes and Play runs without leaving it, and
+    an inspected step shows in the main chart, its numbers beside it on the one 1280x720 screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        app = App(context.new_page(), app_url).open({"lesson": "ravine-zigzag", "present": "1"})
+        page = app.page
+        assert page.locator('[data-testid="stSidebar"]').is_hidden()
+        q = app.query()
+        assert q["lesson"] == "ravine-zigzag" and q["present"] == "1"
+        boxes = page.evaluate(JS_CONTROL_BOXES)  # the lesson's line above, the chart and Play still on the screen
+        assert 0 <= boxes["plot"][1] and boxes["plot"][3] <= 720 + 0.5, boxes
+        page.screenshot(path=str(DOCS / "presentation-lesson-720p.png"))
+        # η of run 0, from the page: the popover beside the formula.
+        page.locator(".st-key-present_strip button").first.click()
+        lr = app.range_input("present_strip.r0.lr")
+        lr.wait_for(state="visible")
+        old = lr.get_attribute("aria-valuetext")
+        app.press(lr, "ArrowRight", 1)
+        q = app.wait_query(lambda q: q.get("r0.lr") not in (None, old), "a new r0.lr")
+        assert q["present"] == "1" and float(q["r0.lr"]) > float(old)
+        app.wait_drawn()
+        assert page.locator('[data-testid="stSidebar"]').is_hidden()
+        page.screenshot(path=str(DOCS / "presentation-eta-720p.png"))
+        page.keyboard.press("Escape")
+        # Play, under the chart.
+        before = page.evaluate(JS_SLIDER)["active"]
+        page.locator(PLAY_BUTTON, has_text="Play").click()
+        app.wait(f"(last) => ({JS_STEP})() !== last", arg=before)
+        page.locator(PLAY_BUTTON, has_text="Pause").click()
+        app.wait(f"() => !({JS_ANIMATING})()")
+        app.assert_clean()
+
+        # The inspector in presentation mode: the main chart at step k, the numbers beside it.
+        app.open({**LIGHT, "present": "1", "inspect_run": "2", "inspect_step": "3"})
+        app.wait("() => (document.querySelector('div.optviz-plot')._optvizControls || {}).step === 3")
+        drawn = page.evaluate(JS_INSPECTOR)
+        assert drawn is not None and drawn["step"] == 3 and drawn["scale"] >= 1
+        adam_path = page.evaluate("""() => {
+          const gd = document.querySelector('div.optviz-plot');
+          const t = gd.data.find((d) => d.type === 'scatter' && d.legendgroup === 'r1' && d.meta !== 'casing'
+                                        && String(d.mode).startsWith('lines'));
+          return {x: Array.from(t.x), y: Array.from(t.y)};
+        }""")
+        assert len(adam_path["x"]) == 4, "the main chart does not show the path up to the inspected step"
+        boxes = page.evaluate("""() => {
+          const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+          const gd = document.querySelector('div.optviz-plot');
+          return {plot: r(gd), controls: r(gd.nextElementSibling),
+                  panel: r(document.querySelector('.st-key-inspector_panel')),
+                  numbers: r(document.querySelector('.st-key-inspector_numbers')),
+                  rule: r(document.querySelector('.st-key-inspector_numbers .katex-display')),
+                  key: [...gd.querySelectorAll('g.legend, g.legend2')].map(r)};
+        }""")
+        for name in ("plot", "controls", "panel", "numbers"):
+            box = boxes[name]
+            assert box[1] >= 0 and box[3] <= 720 + 0.5 and box[2] <= 1280 + 0.5, (name, boxes)
+        assert boxes["rule"][1] < 720 - 40, ("the rule's numbers are below the screen", boxes)
+        assert boxes["panel"][0] >= boxes["plot"][2] - 1, ("the numbers are not beside the chart", boxes)
+        assert len(boxes["key"]) == 2, ("the arrows' key is not on the chart", boxes)
+        page.screenshot(path=str(DOCS / "presentation-inspector-720p.png"))
+        app.assert_clean()
+    finally:
+        context.close()
 
 
 def test_the_exported_html_names_its_settings_and_links_back(app, tmp_path):

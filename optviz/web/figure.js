@@ -293,7 +293,15 @@
     return ctl;
   }
 
-  // A new figure under the controls: it is drawn at its last step, so the controls go there.
+  // The step a figure opens at: its animation's "show" (the step the inspector looks at), else the last.
+  function openingStep(anim, last) {
+    const k = anim && Number(anim.show);
+    return anim && anim.show !== undefined && anim.show !== null && Number.isFinite(k)
+      ? Math.max(0, Math.min(last, Math.round(k))) : null;
+  }
+
+  // A new figure under the controls: it is drawn at its last step, so the controls go there (the
+  // caller then draws the opening step, if the figure names one: ctl.show(openingStep(...))).
   function setControlsFigure(ctl, gd, data, anim) {
     ctl.data = data;
     ctl.anim = anim && Array.isArray(anim.steps) && Array.isArray(anim.traces) ? anim : null;
@@ -341,7 +349,9 @@
     const margin = Object.assign({ l: 10, r: 10, t: 40, b: 10 }, layout.margin);
     const AXIS_BAND = 64, BAR_BAND = 72;  // px under the contour: its x axis, then its colour bar
     margin.r = Math.max(margin.r, 38);
-    margin.b = hasXY ? AXIS_BAND + BAR_BAND : margin.b;
+    // The inspector's key (a legend of its own at the figure's foot) keeps a band under the colour bar.
+    const KEY_BAND = layout.legend2 ? 140 : 0;
+    margin.b = hasXY ? AXIS_BAND + BAR_BAND + KEY_BAND : margin.b;
     out.margin = margin;
     out.modebar = Object.assign({}, layout.modebar, { orientation: "v" });
     const inner = width - margin.l - margin.r;
@@ -397,12 +407,17 @@
     return draw(Plotly, gd, plotted, fit.layout, frames, config).then(() => {
       quietInterruptedAnimations(gd);
       keepStaticCartesianTraces(gd);
-      if (ctl) setControlsFigure(ctl, gd, raw, fig.animation);
+      if (ctl) {
+        setControlsFigure(ctl, gd, raw, fig.animation);
+        const opening = openingStep(ctl.anim, ctl.last);
+        if (opening !== null) return ctl.show(opening);
+      }
+      return undefined;
     });
   }
 
   root.optvizFigure = {
     decodeArray, decodeTrace, withArrays, expandFrames, frameAt, keepStaticCartesianTraces, quietInterruptedAnimations,
-    isAnimating, draw, mountControls, setControlsFigure, fitLayout, NARROW, show,
+    isAnimating, draw, mountControls, setControlsFigure, openingStep, fitLayout, NARROW, show,
   };
 })(typeof globalThis !== "undefined" ? globalThis : window);

@@ -218,10 +218,13 @@
     ov.drawn = msg.id;
     if (ctl && fig.animation) {
       F.setControlsFigure(ctl, gd, data, fig.animation);
+      const opening = F.openingStep(ctl.anim, ctl.last);
       if (resume !== null && msg === ov.latest) {
         // A change made while playing keeps playing, with the new paths, from the same step.
         ctl.step = Math.min(resume, ctl.last);
         ctl.start();
+      } else if (opening !== null && msg === ov.latest) {
+        await ctl.show(opening);  // the step the inspector looks at, not the last one
       }
     }
     if (firstDraw) {
