@@ -407,7 +407,7 @@
   // The layout with its title `row` px from the top (under the toolbar), or as it is for row 0.
   function withTitleRow(layout, row) {
     if (!row || !layout.title) return layout;
-    const title = Object.assign({}, layout.title);
+    const title = Object.assign({}, typeof layout.title === "string" ? { text: layout.title } : layout.title);
     const size = (title.font && title.font.size) || ((layout.font && layout.font.size) || 13) + 2;
     const margin = Object.assign({ l: 80, r: 80, t: 100, b: 80 }, layout.margin);
     const t = Math.max(margin.t, row + Math.ceil(1.4 * size) + TITLE_GAP);
