@@ -112,7 +112,7 @@ def test_a_run_of_every_optimizer(group):
     casings: dict[str, set] = {}
     for t in trajectory_figure(at)["data"]:
         if t.get("legendgroup"):
-            into = casings if t.get("meta") == plotting.CASING else colours
+            into = casings if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING) else colours
             into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
     # one run of each optimizer: the optimizer's colour, everywhere; beneath each path its casing

@@ -837,9 +837,16 @@ JS_3D_PATH_COLOURS = """() => {
 JS_3D_CASING_COLOUR = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
   const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
+  // The larger markers beneath the moving markers are their casing (plotting.MARKER_CASING): probed too.
+  const marks = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'marker casing' ? i : -1))
+    .filter((i) => i >= 0);
   if (colour !== null) window.__casingColours = window.__casingColours || idx.map((i) => gd.data[i].line.color);
+  if (colour !== null) window.__markColours = window.__markColours || marks.map((i) => gd.data[i].marker.color);
   await Plotly.restyle(gd, {'line.color': colour === null ? window.__casingColours : colour}, idx);
-  if (colour === null) window.__casingColours = undefined;
+  if (marks.length) {
+    await Plotly.restyle(gd, {'marker.color': colour === null ? window.__markColours : colour}, marks);
+  }
+  if (colour === null) { window.__casingColours = undefined; window.__markColours = undefined; }
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
 }"""
 CASING_PROBE = "#ff00ff"
