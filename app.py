@@ -474,7 +474,9 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
             where.number_input(setting.label, min_value=cast(number.low), max_value=cast(number.high),
                                step=cast(step) or 1, format=setting.input_format, value=cast(value), **common)
         else:
-            where.select_slider(setting.label, options=number.positions(value), value=value,
+            # A finger needs notches far enough apart (the trajectory view reports a touch screen).
+            touch = bool(view_event(ss.get("trajectory_view"), "touch"))
+            where.select_slider(setting.label, options=number.positions(value, touch=touch), value=value,
                                 format_func=decl.format_number, **common)
         return
     if setting.kind == "text":

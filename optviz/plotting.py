@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import plotly
+from numpy.lib.stride_tricks import sliding_window_view
 
 from surfaces import Surface
 
@@ -34,6 +35,7 @@ PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 MAX_FRAMES = 150
 GRID_3D = 100
 GRID_2D = 140
+ENVELOPE_REFINE = 4  # f's samples per cell side of the 3-D mesh: see _lower_envelope
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
 # The generic presets (eye positions in plotly's scene coordinates: the box spans ±aspect/2
 # around the origin and the camera looks at SCENE_CENTER). Each surface gets its own through
@@ -103,6 +105,7 @@ PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
 LINE_OPACITY_3D = 0.99  # short of 1: plotly.js's transparent pass, drawn after the opaque surface
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
+MARKER_CASING = "marker casing"  # the `meta` of the larger marker beneath a 3-D moving marker
 
 
 def dash_px(dash: str, width: float) -> str:
@@ -178,11 +181,40 @@ def surface_grid(surface: Surface) -> SurfaceGrid:
         return xs, ys, z
 
     with np.errstate(all="ignore"):
-        x3, y3, z3 = grid(GRID_3D)
+        x3, y3, z3 = _lower_envelope(surface, GRID_3D)
         x2, y2, z2 = grid(GRID_2D)
-    lo, hi = z_range(z2)
+    lo, hi = z_range(np.concatenate([z2.ravel(), z3.ravel()]))  # the mesh reaches down to the minima
     # Values beyond the drawn range (a pole of 1/x) are drawn at its edge; NaN (no value) stays a gap.
     return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi))
+
+
+def _lower_envelope(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 3-D mesh: n × n nodes, each at the lowest (transformed) f within one grid cell of it.
+
+    A mesh through f's values at its nodes lies above the floor of a valley narrower than a cell
+    (Rosenbrock's, in log scale): where the valley passes between nodes the mesh rose into
+    saw-teeth up to a quarter of the z range high across it, and the paths along the floor went
+    into their troughs and out of sight. With each node at the minimum over the cells around it
+    (f sampled ENVELOPE_REFINE times finer, plus the surface's known minima), every corner of the
+    cell holding a point lies at or below f there, so the mesh (any interpolation between the
+    corners) lies at or below the true surface, up to that finer sampling: a valley is drawn at
+    its depth, and a wall at most one cell (1/(n-1) of the plot) nearer the valley than it is.
+    A node where f has no value (NaN) stays a gap."""
+    (x0, x1), (y0, y1) = surface.domain
+    k = ENVELOPE_REFINE
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    fine_x, fine_y = np.linspace(x0, x1, (n - 1) * k + 1), np.linspace(y0, y1, (n - 1) * k + 1)
+    fine = z_transform(surface, surface.f(np.stack(np.meshgrid(fine_x, fine_y), axis=-1)))
+    at_nodes = fine[::k, ::k]
+    low = np.pad(np.where(np.isnan(fine), np.inf, fine), k, constant_values=np.inf)
+    # The minimum over the (2k + 1)² fine samples around each node, one axis at a time.
+    low = sliding_window_view(low, 2 * k + 1, axis=0)[::k].min(axis=-1)
+    low = sliding_window_view(low, 2 * k + 1, axis=1)[:, ::k].min(axis=-1)
+    gx, gy = np.meshgrid(xs, ys)
+    for m in surface.minima:
+        near = (np.abs(gx - m.x) <= xs[1] - xs[0]) & (np.abs(gy - m.y) <= ys[1] - ys[0])
+        low = np.where(near, np.minimum(low, z_transform(surface, m.value)), low)
+    return xs, ys, np.where(np.isnan(at_nodes), np.nan, np.minimum(low, at_nodes))
 
 
 def z_range(z: np.ndarray) -> tuple[float, float]:
@@ -275,9 +307,9 @@ def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> Display
     when it is back. A diverged path ends at its divergence step: the engine holds it at its
     last good point from there on, and that frozen tail is not drawn.
 
-    z is on the surface's transformed scale and lifted above the surface. Near a minimum the
-    mesh, drawn between grid nodes, lies above the true surface (most visibly in the funnels of
-    a log scale), so z is lifted above whichever is higher."""
+    z is on the surface's transformed scale and lifted above the surface, or above the drawn
+    mesh where that is higher (it lies at or below the true surface up to the finer sampling of
+    `_lower_envelope`)."""
     path = np.asarray(t.path, dtype=float)
     diverged_at = int(t.diverged_at) if bool(t.diverged) else None
     end = len(path) if diverged_at is None else max(diverged_at, 1)
@@ -395,13 +427,16 @@ def optimizer_traces(
             "opacity": LINE_OPACITY_3D, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
-        traces.append({
-            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y), "z": point(z),
-            "marker": {"color": style.color, "size": 6, "symbol": _symbol_3d(style.symbol),
-                       "line": {"color": "white", "width": 1}},
-            "showlegend": False, "hoverinfo": "skip", **common,
-        })
-        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1, "end": d.end})
+        path_index = len(anim) - 1
+        # WebGL draws no marker outline: the moving marker lies on a larger one in the casing colour
+        # (MARKER_CASING), both short of opaque like the path, so drawn in order over the surface.
+        for color, size, meta in ((style.casing, 6 + CASING_EXTRA_3D, {"meta": MARKER_CASING}), (style.color, 6, {})):
+            traces.append({
+                "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y),
+                "z": point(z), "marker": {"color": color, "size": size, "symbol": _symbol_3d(style.symbol)},
+                "opacity": LINE_OPACITY_3D, "showlegend": False, "hoverinfo": "skip", **meta, **common,
+            })
+            anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": path_index, "end": d.end})
         if mark:
             mx, my, mz = mark_arrays(x, y, z)
             traces.append({

@@ -112,7 +112,7 @@ def test_a_run_of_every_optimizer(group):
     casings: dict[str, set] = {}
     for t in trajectory_figure(at)["data"]:
         if t.get("legendgroup"):
-            into = casings if t.get("meta") == plotting.CASING else colours
+            into = casings if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING) else colours
             into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
     # each run its own colour (the view's i-th run colour, whatever its optimizer), everywhere;
@@ -556,3 +556,27 @@ def test_a_link_s_first_page_shows_the_link_s_values_in_every_widget():
     assert checked["r1.label"] == "heavy ball" and checked["r2.hidden"] is True
     assert checked["r4.lr"] == "0.123" and checked["inspect_step"] == 7  # a slider again: "exact" is not in links
     assert checked["r4.sched.lr"] != at.selectbox(key="r4.sched.lr").format_func("constant")
+
+
+def test_on_a_touch_screen_the_sliders_offer_notches_a_finger_can_hit():
+    """Issue 19: a tap on a phone's learning-rate slider jumped η from 0.4 to 0.9 (73 notches,
+    3 px apart). Once the trajectory view reports a touch screen (view.js: `(pointer: coarse)`),
+    every numeric slider offers at most scales.TOUCH_POSITIONS notches, and keeps its value."""
+    from optviz.scales import TOUCH_POSITIONS
+
+    at = app({"surface": "ravine", "opt": "sgd,adam", "r0.lr": "0.4"})
+    lr = hp(at, "sgd", "lr")
+    fine = {s.key: len(s.options) for s in at.select_slider}
+    assert fine[lr] > 3 * TOUCH_POSITIONS // 2  # the mouse's fine grid: 12 a decade
+    at.session_state["trajectory_view"] = {"touch": True}
+    at.run()
+    assert_clean(at)
+    sliders = {s.key: s for s in at.select_slider}
+    numbers = [k for k in sliders if k in fine and fine[k] > TOUCH_POSITIONS]
+    assert lr in numbers and hp(at, "adam", "lr") in numbers
+    for key in numbers:
+        assert len(sliders[key].options) <= TOUCH_POSITIONS + 1, (key, len(sliders[key].options))  # + the value
+    assert sliders[lr].value == 0.4 and query_value(at, lr) == "0.4"
+    sliders[lr].set_value(0.5).run()  # the next notch up
+    assert_clean(at)
+    assert query_value(at, lr) == "0.5"

@@ -749,9 +749,16 @@ JS_3D_PATH_COLOURS = """() => {
 JS_3D_CASING_COLOUR = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
   const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
+  // The larger markers beneath the moving markers are their casing (plotting.MARKER_CASING): probed too.
+  const marks = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'marker casing' ? i : -1))
+    .filter((i) => i >= 0);
   if (colour !== null) window.__casingColours = window.__casingColours || idx.map((i) => gd.data[i].line.color);
+  if (colour !== null) window.__markColours = window.__markColours || marks.map((i) => gd.data[i].marker.color);
   await Plotly.restyle(gd, {'line.color': colour === null ? window.__casingColours : colour}, idx);
-  if (colour === null) window.__casingColours = undefined;
+  if (marks.length) {
+    await Plotly.restyle(gd, {'marker.color': colour === null ? window.__markColours : colour}, marks);
+  }
+  if (colour === null) { window.__casingColours = undefined; window.__markColours = undefined; }
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
 }"""
 CASING_PROBE = "#ff00ff"
@@ -1433,6 +1440,24 @@ JS_CONTROL_BOXES = """() => {
           ticks: [...ctl.querySelectorAll('.optviz-ticks span')].map(r)};
 }"""
 
+# Each step chart's title and toolbar (issue 19: on phones and the tablet the toolbar covered the
+# loss and distance charts' titles). Drawn charts only: every one that has its title.
+JS_CHART_TITLES = """() => [...document.querySelectorAll('div.optviz-chart')].map((gd) => {
+  const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const title = gd.querySelector('.gtitle');
+  return {title: title ? r(title) : null, text: title ? title.textContent : null,
+          modebar: [...gd.querySelectorAll('.modebar')].map(r), chart: r(gd)};
+})"""
+
+# A select slider's notches: its positions (the range input's max + 1, by index) over its width.
+JS_NOTCHES = """(keys) => Object.fromEntries(keys.map((key) => {
+  const box = document.querySelector('.st-key-' + key), input = box && box.querySelector('input[type=range]');
+  const width = box ? box.getBoundingClientRect().width : 0;
+  const notches = input ? Number(input.max) - Number(input.min) : 0;
+  return [key, {width, notches, px: notches > 0 ? width / notches : null}];
+}))"""
+MIN_NOTCH_PX = 10  # a touch slider's notches at least this far apart (a finger's tap lands within one)
+
 JS_INSPECTOR = """() => {
   const gd = document.querySelector('div.optviz-plot');
   const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken'
@@ -1474,6 +1499,14 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
                 assert not _overlap(a, b), ("controls overlap", a, b, boxes)
         ticks = boxes["ticks"]
         assert not any(_overlap(a, b) for a, b in itertools.pairwise(ticks)), ("tick labels", boxes)
+        # The step charts (loss, distance, x(t), y(t)): no toolbar over a title.
+        app.wait("() => document.querySelectorAll('div.optviz-chart .gtitle').length >= 4")
+        app.wait_idle()
+        charts = page.evaluate(JS_CHART_TITLES)
+        assert len(charts) >= 4 and all(c["title"] and c["modebar"] for c in charts), charts
+        for c in charts:
+            assert not any(_overlap(bar, c["title"]) for bar in c["modebar"]), ("toolbar over a chart's title", c)
+            assert c["chart"][0] - 1 <= c["title"][0] and c["title"][2] <= c["chart"][2] + 1, ("title cut", c)
         if touch:  # the picture shows the trajectory view from its legend down (under Streamlit's header)
             page.evaluate("""() => {
               const gd = document.querySelector('div.optviz-plot');
@@ -1516,6 +1549,18 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
         pause.tap() if touch else pause.click()
         app.wait(f"() => !({JS_ANIMATING})()")
         app.assert_clean()
+        if touch:
+            # Issue 19: the learning rate's 73 notches lay 3 px apart, a tap jumped η from 0.4 to 0.9.
+            # The view reports the touch screen, and the sliders offer notches a finger can hit.
+            page.locator('[data-testid="stExpandSidebarButton"]').first.tap()
+            page.locator(".st-key-run-0 summary").first.tap()  # the first run's settings
+            page.locator(".st-key-r0-lr input[type=range]").wait_for()
+            app.wait_idle()
+            notches = page.evaluate(JS_NOTCHES, ["steps", "r0-lr"])
+            for key, n in notches.items():
+                assert n["width"] > 100 and n["px"] and n["px"] >= MIN_NOTCH_PX, ("notches too close", key, notches)
+            page.screenshot(path=str(DOCS / f"screen-{name}-sidebar.png"))
+            app.assert_clean()
         if os.environ.get("OPTVIZ_VIEW_SHOTS"):  # the whole view, controls included, to look at
             page.set_viewport_size({"width": viewport["width"], "height": 3000})
             page.wait_for_timeout(1500)

@@ -392,6 +392,39 @@
     return { layout: out, data: outData, narrow: true, plotHeight: plotH };
   }
 
+  // --- a chart's title and its toolbar ----------------------------------------------------------
+
+  // plotly.js puts the toolbar in the chart's top right corner, on the title's row: on a chart
+  // narrower than both (a phone; a tablet's two columns) it covered the title. There the title
+  // gets a row of its own under the toolbar; the chart keeps its height (its Streamlit element
+  // has a fixed one), the plot area gives up the few px.
+  const TITLE_GAP = 4;  // px between the toolbar and the title
+
+  // The px from the chart's top at which its title clears the toolbar, or 0 if they do not meet.
+  function titleRow(gd) {
+    const title = gd.querySelector(".gtitle"), bars = gd.querySelectorAll(".modebar");
+    if (!title || !bars.length) return 0;
+    const t = title.getBoundingClientRect(), top = gd.getBoundingClientRect().top;
+    let below = 0;
+    for (const bar of bars) {
+      const b = bar.getBoundingClientRect();
+      const meet = b.width > 0 && b.left < t.right && t.left < b.right && b.top < t.bottom && t.top < b.bottom;
+      if (meet) below = Math.max(below, b.bottom - top);
+    }
+    return below > 0 ? Math.ceil(below) + TITLE_GAP : 0;
+  }
+
+  // The layout with its title `row` px from the top (under the toolbar), or as it is for row 0.
+  function withTitleRow(layout, row) {
+    if (!row || !layout.title) return layout;
+    const title = Object.assign({}, typeof layout.title === "string" ? { text: layout.title } : layout.title);
+    const size = (title.font && title.font.size) || ((layout.font && layout.font.size) || 13) + 2;
+    const margin = Object.assign({ l: 80, r: 80, t: 100, b: 80 }, layout.margin);
+    const t = Math.max(margin.t, row + Math.ceil(1.4 * size) + TITLE_GAP);
+    Object.assign(title, { yref: "container", y: 1, yanchor: "top", pad: Object.assign({}, title.pad, { t: row }) });
+    return Object.assign({}, layout, { title, margin: Object.assign({}, margin, { t }) });
+  }
+
   // The exported HTML page: draw a compact figure once, with its frames and its controls.
   function show(Plotly, gd, fig) {
     const decoded = new Map();
@@ -418,6 +451,7 @@
 
   root.optvizFigure = {
     decodeArray, decodeTrace, withArrays, expandFrames, frameAt, keepStaticCartesianTraces, quietInterruptedAnimations,
-    isAnimating, draw, mountControls, setControlsFigure, openingStep, fitLayout, NARROW, show,
+    isAnimating, draw, mountControls, setControlsFigure, openingStep, fitLayout, NARROW, show, titleRow,
+    withTitleRow,
   };
 })(typeof globalThis !== "undefined" ? globalThis : window);
