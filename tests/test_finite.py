@@ -1,0 +1,116 @@
+"""Every number that becomes JSON for the browser goes through one policy (optviz.web.finite_for_json):
+a gap where a data array has no value, a clipped surface whose colour bar says so, ranges from finite
+values only, and in tests (OPTVIZ_STRICT_JSON) an error naming where a builder left a non-finite
+number. The whole-app fuzzer is tests/test_fuzz_finite.py; these are the cases it, and a class, found."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from optviz import custom, plotting, simulate, web
+from optviz.runs import Run
+from surfaces import SURFACES
+from tests.apptest_support import app, assert_finite_json, assert_page_finite, clean
+
+
+@pytest.fixture
+def strict(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_STRICT_JSON", "1")  # web.STRICT_ENV
+
+
+# --- the encoder ----------------------------------------------------------------------------------
+
+
+def test_the_encoder_makes_gaps_of_non_finite_array_values_and_null_of_other_non_finite_numbers():
+    long = np.array([0.0, np.inf, 2.0, np.nan, -np.inf, 5.0, 6.0, 7.0, 8.0], dtype=np.float32)
+    short = np.array([1.0, np.nan, np.inf])
+    obj = json.loads(web.to_json({"x": long, "y": short, "range": [float("nan"), 1.0], "n": np.float64("inf")},
+                                 strict=False))
+    assert obj["y"] == [1.0, None, None] and obj["range"] == [None, 1.0] and obj["n"] is None
+    decoded = np.frombuffer(__import__("base64").b64decode(obj["x"]["bdata"]), dtype=obj["x"]["dtype"])
+    assert np.isnan(decoded[[1, 3, 4]]).all() and decoded[[0, 2, 5]].tolist() == [0, 2, 5]
+
+
+def test_the_strict_encoder_names_where_a_number_is_not_finite():
+    with pytest.raises(web.NonFiniteError, match=r"\.layout\.yaxis\.range\[1\]"):
+        web.to_json({"layout": {"yaxis": {"range": [0, float("inf")]}}}, strict=True)
+    with pytest.raises(web.NonFiniteError, match=r"\.data\[0\]\.z: 1 infinite"):
+        web.to_json({"data": [{"z": np.array([1.0, np.inf])}]}, strict=True)
+    # NaN in a data array is a gap, on purpose: allowed.
+    web.to_json({"data": [{"x": [1.0, float("nan")], "y": np.array([np.nan, 1.0])}]}, strict=True)
+
+
+def test_assert_finite_json_sees_inside_typed_arrays_of_a_payload():
+    from optviz.figure_component import decode_payload, encode_payload
+
+    spec = web.typed_array_spec(np.array([1.0, np.inf] * 4, dtype=np.float32))
+    with pytest.raises(AssertionError, match="infinite"):
+        assert_finite_json({"data": [{"y": spec}]})
+    figure = {"data": [{"type": "scatter", "x": np.arange(10.0), "y": np.full(10, 1e39)}], "layout": {}}
+    assert_finite_json(decode_payload(encode_payload(figure, 300)))  # float64 1e39 is finite
+
+
+# --- the surface, the paths --------------------------------------------------------------------------
+
+
+OVERFLOW = "exp(exp(exp(exp(x))))"
+
+
+def test_the_surface_of_an_overflowing_formula_is_clipped_finite_and_says_so():
+    surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
+    grid = plotting.surface_grid(surface)
+    lo, hi = grid.z_range
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi <= plotting.Z_LIMIT and grid.clipped
+    figure = plotting.trajectory_figure(surface, grid, [], steps=10)
+    assert_finite_json(figure)
+    contour = next(t for t in figure["data"] if t["type"] == "contour")
+    assert "clipped" in contour["colorbar"]["title"]["text"] and "clipped" in contour["hovertemplate"]
+    # A surface that is not clipped says nothing of the kind.
+    plain = plotting.surface_grid(SURFACES["bowl"])
+    assert not plain.clipped and plotting.clip_note(plain) == ""
+
+
+@pytest.mark.parametrize("height", [1e20, -3e35, 1e300])
+def test_a_flat_surface_far_from_zero_gets_a_range_that_is_not_empty(height):
+    lo, hi = plotting.z_range(np.full(50, height))
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi and max(abs(lo), abs(hi)) <= plotting.Z_LIMIT
+
+
+def test_a_path_whose_loss_overflows_float32_is_drawn_finite_up_to_its_last_finite_point():
+    surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
+    grid = plotting.surface_grid(surface)
+    t = simulate(surface, "sgd", np.array([0.5, 0.0]), 20)
+    assert t.loss[0] > plotting.F32_MAX  # finite in float64, beyond float32
+    style = plotting.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
+    traces, _ = plotting.optimizer_traces(surface, grid, t, style, "both")
+    assert_finite_json({"data": traces})
+
+
+# --- the app ---------------------------------------------------------------------------------------
+
+
+def type_formula(at, text: str, xr: str = "-3, 3", yr: str = "-3, 3"):
+    at.text_input(key="formula_text").set_value(text)
+    at.text_input(key="formula_xr").set_value(xr)
+    at.text_input(key="formula_yr").set_value(yr)
+    return at.button[[b.label for b in at.button].index("Draw this surface")].click().run()
+
+
+def test_the_formula_exp_exp_exp_exp_x_typed_shows_the_view(strict):
+    at = clean(app({"surface": "custom"}))
+    clean(type_formula(at, OVERFLOW))
+    assert not at.error
+    assert custom.is_formula(at.session_state["surface"]) and OVERFLOW in at.session_state["surface"]
+    assert_page_finite(at)
+
+
+def test_a_run_that_starts_where_f_overflows_says_so_in_words():
+    from optviz.results import results_rows
+
+    surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
+    t = Run("sgd").simulate(surface.key, (2.0, 0.0), 20, 0)
+    row = results_rows(surface, [("SGD", t)])[0]
+    assert "overflow" in row["final loss"] and "nan" not in row["final loss"] and "-1" not in row["final loss"]
