@@ -53,7 +53,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from .base import Surface, pack
+from .base import Surface, pack, pack_hessian
 from .limits import (
     MAX_DOMAIN_ABS,
     MAX_FORMULA_CHARS,
@@ -137,6 +137,7 @@ class Formula:
     f: object  # (..., 2) -> (...)
     grad: object  # (..., 2) -> (..., 2)
     value_and_grad: object  # (..., 2) -> ((...), (..., 2))
+    hessian: object = None  # (..., 2) -> (..., 2, 2), built on its first call (Newton's method asks for it)
 
 
 # --- text -> checked tree ------------------------------------------------------------------
@@ -529,8 +530,21 @@ def compile_formula(text: str) -> Formula:
     def grad(p):
         return value_and_grad(p)[1]
 
+    second: list = []  # the lambdified second derivatives, made once, when a Hessian is first asked for
+
+    def hessian(p):
+        if not second:
+            parts = [sympy.diff(gx, X), sympy.diff(gx, Y), sympy.diff(gy, Y)]
+            second.append(sympy.lambdify((X, Y), parts, modules="numpy", cse=True, docstring_limit=0))
+        x, y = _coords(p)
+        with np.errstate(all="ignore"):
+            h = [_finite_or_nan(t, np.shape(x)) for t in _call(second[0], x, y, parts=3)]
+            # NaN in every entry where f, its gradient or any entry has no value, as grad does.
+            bad = np.isnan(f(p)) | np.isnan(h[0]) | np.isnan(h[1]) | np.isnan(h[2])
+            return pack_hessian(*(np.where(bad, np.nan, t) for t in h))
+
     return Formula(text=text, expr=expr, gradient=(gx, gy), latex=_to_latex(root), f=f, grad=grad,
-                   value_and_grad=value_and_grad)
+                   value_and_grad=value_and_grad, hessian=hessian)
 
 
 # --- the domain and the surface ------------------------------------------------------------
@@ -628,6 +642,7 @@ def formula_surface(
         f=formula.f,
         grad=formula.grad,
         value_and_grad=formula.value_and_grad,
+        hessian=formula.hessian,
         domain=domain,
         minima=(),
         f_min=None,

@@ -114,3 +114,32 @@ def test_a_run_that_starts_where_f_overflows_says_so_in_words():
     t = Run("sgd").simulate(surface.key, (2.0, 0.0), 20, 0)
     row = results_rows(surface, [("SGD", t)])[0]
     assert "overflow" in row["final loss"] and "nan" not in row["final loss"] and "-1" not in row["final loss"]
+
+
+# --- found by the fuzzer (tests/test_fuzz_finite.py) --------------------------------------------------
+
+
+def test_newton_on_a_typed_formula_opens_the_view_with_its_exact_hessian():
+    at = clean(app({"surface": "custom", "f": "x**2 + 3*y**2 + x*y", "opt": "newton"}))
+    assert_page_finite(at)
+    surface = SURFACES[at.session_state["surface"]]
+    p = np.array([[0.3, -1.2], [2.0, 1.0]])
+    np.testing.assert_allclose(surface.hessian(p), [[[2.0, 1.0], [1.0, 6.0]]] * 2)
+    t = simulate(surface, "newton", np.array([1.0, 1.0]), 3)
+    np.testing.assert_allclose(t.path[-1], [0.0, 0.0], atol=1e-12)  # a quadratic: one exact step
+
+
+def test_a_hessian_where_the_formula_has_no_value_is_nan():
+    surface = SURFACES[custom.formula_surface_key("log(x) + y**2", (-1, 3), (-2, 2))]
+    h = surface.hessian(np.array([[-0.5, 0.0], [2.0, 1.0]]))
+    assert np.isnan(h[0]).all() and np.allclose(h[1], [[-0.25, 0.0], [0.0, 2.0]])
+
+
+def test_a_sensitivity_curve_of_values_far_from_zero_and_close_together_gets_ticks():
+    from optviz.analysis_plots import sensitivity_figure
+    from optviz.sensitivity import lr_sensitivity
+
+    surface = SURFACES[custom.formula_surface_key("((x / 1e9))**-3", (-3, 3), (-3, 3))]
+    run = Run("adadelta", (("eps", 1e-8), ("lr", 1e-3), ("rho", 0.5)))
+    sweep = lr_sensitivity(surface, run, surface.start, steps=30, points=6)
+    assert_finite_json(sensitivity_figure([sweep], metric="gap"))
