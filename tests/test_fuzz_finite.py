@@ -243,7 +243,8 @@ def type_formula(at, text: str, xr: str, yr: str):
 
 @pytest.fixture(scope="module")
 def formula_page():
-    return clean(app({"surface": "custom", "opt": "sgd,momentum,adam"}))
+    # The basin map is open: each formula is drawn by it too (the sensitivity curve: the test below).
+    return clean(app({"surface": "custom", "opt": "sgd,momentum,adam", "tool": "basins"}))
 
 
 @APP_SETTINGS
@@ -254,6 +255,7 @@ def test_any_formula_typed_into_the_app_gives_the_view_or_a_message(formula_page
     type_formula(at, text, xr, yr)
     clean(at)
     accepted = formula_surface_or_message(text, xr, yr) is not None
+    event("drawn" if accepted else "refused with a message")
     assert bool(at.error) != accepted, [e.value for e in at.error]
     assert _view_shown(at)
     assert_page_finite(at)
@@ -276,4 +278,13 @@ def test_any_data_pasted_into_the_app_give_the_view_or_a_message(data):
 def test_any_link_gives_a_view_whose_figures_are_finite(query):
     at = clean(app(query))
     assert _view_shown(at)
+    assert_page_finite(at)
+
+
+@pytest.mark.parametrize("text", [OVERFLOW, "1/x + y", "((x / 1e9))**-3", "x**-10*1e9 + sinh(y*1e3)", "log(x*y)"])
+def test_hostile_formulas_with_the_sensitivity_curve_open(text):
+    at = clean(app({"surface": "custom", "opt": "sgd,adam,newton", "tool": "sensitivity"}))
+    clean(type_formula(at, text, "-3, 3", "-3, 3"))
+    assert not at.error and text in at.session_state["surface"]
+    assert any((e.proto.id or "").endswith("-sensitivity_view") for e in at.get("bidi_component"))
     assert_page_finite(at)
