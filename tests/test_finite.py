@@ -10,8 +10,9 @@ import json
 import numpy as np
 import pytest
 
-from optviz import custom, plotting, simulate, web
+from optviz import OPTIMIZERS, custom, limits, plotting, simulate, web
 from optviz.runs import Run
+from optviz.share import parse_query
 from surfaces import SURFACES
 from tests.apptest_support import app, assert_finite_json, assert_page_finite, clean
 
@@ -143,3 +144,17 @@ def test_a_sensitivity_curve_of_values_far_from_zero_and_close_together_gets_tic
     run = Run("adadelta", (("eps", 1e-8), ("lr", 1e-3), ("rho", 0.5)))
     sweep = lr_sensitivity(surface, run, surface.start, steps=30, points=6)
     assert_finite_json(sensitivity_figure([sweep], metric="gap"))
+
+
+def test_a_1000_step_view_of_24_runs_with_extreme_settings_on_an_overflowing_formula(strict):
+    keys = sorted(OPTIMIZERS)
+    query = {"surface": "custom", "f": OVERFLOW, "steps": str(limits.APP_MAX_STEPS)}
+    for i in range(limits.MAX_RUNS):
+        spec = OPTIMIZERS[keys[i % len(keys)]]
+        query[f"r{i}.opt"] = spec.key
+        for h in spec.hparams:  # every hyperparameter at the top of its range, then at the bottom
+            query[f"r{i}.{h.name}"] = repr(h.high if i < len(keys) else h.low)
+    at = clean(app(query))
+    shown = parse_query({k: at.query_params[k] for k in at.query_params})
+    assert len(shown.runs) == limits.MAX_RUNS and shown.steps == limits.APP_MAX_STEPS
+    assert_page_finite(at)

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, custom, plotting, web
+from optviz import settings as decl
 from optviz.analysis_plots import basin_figure, sensitivity_figure
 from optviz.basins import basin_map
 from optviz.custom_surface_ui import formula_key_from_text
@@ -32,6 +33,7 @@ from optviz.export import to_csv
 from optviz.export_page import export_html
 from optviz.gif import animation_gif
 from optviz.runs import Run
+from optviz.schedules import SCHEDULES
 from optviz.sensitivity import lr_sensitivity
 from surfaces import SURFACES
 from surfaces.formula import ALIASES, FUNCTIONS, FormulaError
@@ -127,8 +129,24 @@ def _extreme(opt: str, which: str) -> Run:
     return Run(opt, tuple(values.items()))
 
 
-RUNS = st.lists(st.tuples(st.sampled_from(sorted(OPTIMIZERS)), st.sampled_from(["low", "high", "default"])),
-                min_size=1, max_size=3).map(lambda picks: [_extreme(o, w) for o, w in picks])
+def _scheduled(run: Run, pick: int, which: str) -> Run:
+    """`run` with one of the schedules the UI offers it (if any), its parameters at one end of their ranges."""
+    offered = [(h, kind) for h, kinds in decl.schedulable(run.optimizer).items() for kind in kinds]
+    if not offered:
+        return run
+    hparam, kind = offered[pick % len(offered)]
+    numbers = decl.schedule_parameter_numbers(kind, run.spec.hparam(hparam))
+    params = {p: n.low if which == "low" else n.high for p, n in numbers.items()}
+    return run.with_schedule(hparam, SCHEDULES[kind](**params))
+
+
+RUN = st.one_of(
+    st.tuples(st.sampled_from(sorted(OPTIMIZERS)), st.sampled_from(["low", "high", "default"])).map(
+        lambda t: _extreme(*t)),
+    st.tuples(st.sampled_from(sorted(OPTIMIZERS)), st.sampled_from(["low", "high", "default"]), st.integers(0, 9),
+              st.sampled_from(["low", "high"])).map(lambda t: _scheduled(_extreme(t[0], t[1]), t[2], t[3])),
+)
+RUNS = st.lists(RUN, min_size=1, max_size=3)
 
 
 # --- the figure-level check --------------------------------------------------------------------------
