@@ -854,8 +854,12 @@ def symlog_scale(surface: Surface, n: int = 101) -> float:
     so that a change of f that is visible on the surface is visible on the loss axis."""
     (x0, x1), (y0, y1) = surface.domain
     f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), axis=-1))
-    span = float(np.max(f) - np.min(f))
-    return SYMLOG_FRACTION * span if span > 0 else 1.0
+    finite = f[np.isfinite(f)]  # where a typed formula has a value
+    if not finite.size:
+        return 1.0
+    with np.errstate(over="ignore"):
+        span = float(finite.max() - finite.min())  # beyond the largest float when f spans ±1e308: capped
+    return SYMLOG_FRACTION * min(span, np.finfo(float).max) if span > 0 else 1.0
 
 
 def _real_label(v: float) -> str:

@@ -6,6 +6,7 @@ number. The whole-app fuzzer is tests/test_fuzz_finite.py; these are the cases i
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -158,3 +159,38 @@ def test_a_1000_step_view_of_24_runs_with_extreme_settings_on_an_overflowing_for
     shown = parse_query({k: at.query_params[k] for k in at.query_params})
     assert len(shown.runs) == limits.MAX_RUNS and shown.steps == limits.APP_MAX_STEPS
     assert_page_finite(at)
+
+
+@pytest.mark.parametrize("text", ["2*sinh(x*236.5)", "-2*sinh(x*236.5) + y"])
+def test_the_loss_chart_of_f_spanning_all_floats_is_finite(text):
+    surface = SURFACES[custom.formula_surface_key(text, (-3, 3), (-3, 3))]
+    scale = plotting.symlog_scale(surface)
+    assert math.isfinite(scale) and scale > 0
+    t = simulate(surface, "sgd", np.asarray(surface.start), 20)
+    style = plotting.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
+    assert_finite_json(plotting.loss_figure(surface, [(style, t)]))
+
+
+def test_the_symlog_scale_ignores_where_f_has_no_value():
+    # log(x) has no value for x <= 0: the scale is 1% of the range of the values it has.
+    surface = SURFACES[custom.formula_surface_key("log(x) - y", (-1, 3), (-2, 2))]
+    (x0, x1), (y0, y1) = surface.domain
+    f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, 101), np.linspace(y0, y1, 101)), axis=-1))
+    assert plotting.symlog_scale(surface) == pytest.approx(plotting.SYMLOG_FRACTION * (np.nanmax(f) - np.nanmin(f)))
+
+
+@pytest.mark.parametrize("text", ["2*sinh(x*236.5)", OVERFLOW])
+def test_the_gif_of_f_spanning_all_floats_is_made(text):
+    from optviz.gif import animation_gif
+
+    surface = SURFACES[custom.formula_surface_key(text, (-3, 3), (-3, 3))]
+    t = simulate(surface, "sgd", np.asarray(surface.start), 10)
+    assert animation_gif(surface, [("SGD", "#1f77b4", t)], max_frames=2, size=120)[:6] == b"GIF89a"
+
+
+def test_the_gif_colours_a_pole_as_the_view_does_clipped_not_flat():
+    from optviz.gif import LEVELS, background
+
+    surface = SURFACES[custom.formula_surface_key("1/(x**2 + y**2)", (-1, 1), (-1, 1))]
+    colours = np.unique(np.asarray(background(surface, 140)).reshape(-1, 3), axis=0)
+    assert len(colours) >= LEVELS // 2  # the pole would otherwise take the whole scale: one colour
