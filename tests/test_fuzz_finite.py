@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -42,9 +43,9 @@ from surfaces.regression import DataError, parse_xy
 from tests.apptest_support import app, assert_finite_json, assert_page_finite, clean
 from tests.test_fuzz import FOCUSED
 
-FORMULA_EXAMPLES = 120
+FORMULA_EXAMPLES = 150
 DATA_EXAMPLES = 40
-APP_FORMULAS = 14
+APP_FORMULAS = 16
 APP_DATA = 8
 APP_LINKS = 8
 FAST = settings(max_examples=FORMULA_EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -67,7 +68,7 @@ def strict_json():
 
 # Large and tiny constants, up to the literal cap and a little beyond it (refused, with a message).
 CONSTANTS = st.sampled_from(["0", "1", "2", "0.5", "3", "10", "1e-9", "1e-300", "5e-324", "1e9", "1e3", "123456789",
-                             f"{MAX_FORMULA_CONSTANT:g}", "1e10", "pi", "e", "0.001", "7.5"])
+                             f"{MAX_FORMULA_CONSTANT:g}", "1e10", "pi", "e", "0.001", "7.5", "236.5", "700", "100"])
 LEAVES = st.one_of(st.sampled_from(["x", "y", "x", "y", "(x*y)", "(x - y)"]), CONSTANTS)
 FUNCTION_NAMES = st.sampled_from(sorted([*FUNCTIONS, *ALIASES]))
 EXPONENTS = st.integers(-MAX_FORMULA_EXPONENT - 2, MAX_FORMULA_EXPONENT + 2).map(str) | st.sampled_from(
@@ -84,7 +85,8 @@ def _extend(inner):
     )
 
 
-FORMULAS = st.recursive(LEAVES, _extend, max_leaves=8)
+# A formula without x or y is refused at once ("nothing to minimize"): most get an x.
+FORMULAS = st.recursive(LEAVES, _extend, max_leaves=8).map(lambda f: f if re.search(r"\b[xy]\b", f) else f"({f})*x")
 # The field's help says "two numbers separated by a comma, the smaller first, within ±10000".
 RANGE_ENDS = st.sampled_from([-10000.0, -1000.0, -3.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 1.0, 3.0, 20.0, 710.0, 10000.0])
 # Mostly ranges the field accepts (so that most formulas get drawn), and some it refuses.
@@ -210,6 +212,7 @@ OVERFLOW = "exp(exp(exp(exp(x))))"
 @example(OVERFLOW, "-3, 3", "-3, 3", [Run("sgd"), Run("momentum")])
 @example("((x / 1e9))**-3", "-3, 3", "-3, 3", [_extreme("adadelta", "low")])  # found: the sweep's ticks overflowed
 @example("x", "-3, 3", "-3, 3", [_extreme("newton", "low")])  # found: Newton on a formula had no Hessian
+@example("(2 * sinh((x * 236.5)))", "-3, 3", "-3, 3", [Run("sgd")])  # f spans all floats: symlog scale, GIF
 def test_any_typed_formula_draws_finite_figures_and_exports(text, xr, yr, runs):
     surface = formula_surface_or_message(text, xr, yr)
     event("drawn" if surface is not None else "refused with a message")
@@ -287,6 +290,13 @@ def test_any_data_pasted_into_the_app_give_the_view_or_a_message(data):
     at.text_area(key="data_paste").set_value(_pasted(x, y))
     at.button(key="data_paste_button").click().run()
     clean(at)
+    try:
+        custom.data_surface(*parse_xy(_pasted(x, y)), False)
+        refused = False
+    except (DataError, ValueError):
+        refused = True
+    event("refused with a message" if refused else "drawn")
+    assert bool(at.error) == refused, [e.value for e in at.error]
     assert _view_shown(at)
     assert_page_finite(at)
 
