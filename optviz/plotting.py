@@ -859,7 +859,9 @@ def symlog_scale(surface: Surface, n: int = 101) -> float:
         return 1.0
     with np.errstate(over="ignore"):
         span = float(finite.max() - finite.min())  # beyond the largest float when f spans ±1e308: capped
-    return SYMLOG_FRACTION * min(span, np.finfo(float).max) if span > 0 else 1.0
+    scale = SYMLOG_FRACTION * min(span, np.finfo(float).max)
+    # A span of a few subnormal numbers (5e-324 * x) has no 1 %: such an f is 0 on any chart.
+    return scale if scale >= np.finfo(float).tiny else 1.0
 
 
 def _real_label(v: float) -> str:

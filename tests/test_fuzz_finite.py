@@ -213,6 +213,7 @@ OVERFLOW = "exp(exp(exp(exp(x))))"
 @example("((x / 1e9))**-3", "-3, 3", "-3, 3", [_extreme("adadelta", "low")])  # found: the sweep's ticks overflowed
 @example("x", "-3, 3", "-3, 3", [_extreme("newton", "low")])  # found: Newton on a formula had no Hessian
 @example("(2 * sinh((x * 236.5)))", "-3, 3", "-3, 3", [Run("sgd")])  # f spans all floats: symlog scale, GIF
+@example("(5e-324)*x", "-3, 3", "-3, 3", [_extreme("adadelta", "low")])  # found: a symlog scale of 0
 def test_any_typed_formula_draws_finite_figures_and_exports(text, xr, yr, runs):
     surface = formula_surface_or_message(text, xr, yr)
     event("drawn" if surface is not None else "refused with a message")

@@ -42,6 +42,8 @@ def typed_array_spec(o: np.ndarray) -> dict | None:
     if o.size < 8 or o.dtype.kind not in "fiu":
         return None
     a = o
+    if a.dtype.kind == "f" and not np.isfinite(a).all():  # see finite_for_json: ±inf is a gap (NaN)
+        a = np.where(np.isinf(a), np.nan, a).astype(a.dtype, copy=False)
     if a.dtype.itemsize == 8 and a.dtype.kind in "iu":  # no int64 in plotly.js
         a = a.astype("i4") if np.abs(a).max() < 2**31 else a.astype("f8")
     a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
@@ -119,25 +121,50 @@ def finite_for_json(obj: Any, strict: bool | None = None) -> Any:
 
 
 def _repaired(o: Any) -> Any:
+    """`o` itself when every number in it is finite (the usual case: nothing is copied), else a
+    copy of the containers on the way to what was repaired."""
     if isinstance(o, dict):
-        return {k: _repaired(v) for k, v in o.items()}
+        out = None
+        for k, v in o.items():
+            r = _repaired(v)
+            if r is not v:
+                out = dict(o) if out is None else out
+                out[k] = r
+        return o if out is None else out
     if isinstance(o, (list, tuple)):
-        return [_repaired(v) for v in o]
+        out = None
+        for i, v in enumerate(o):
+            r = _repaired(v)
+            if r is not v:
+                out = list(o) if out is None else out
+                out[i] = r
+        return o if out is None else out
     if isinstance(o, np.ndarray):
         if o.dtype.kind == "f" and o.size and not np.isfinite(o).all():
             if o.size < 8:  # travels as a list (typed_array_spec): NaN has no JSON, null is a gap
                 return [v if math.isfinite(v) else None for v in o.tolist()]
             return np.where(np.isinf(o), np.nan, o).astype(o.dtype, copy=False)
         return o
-    if isinstance(o, (float, np.floating)) and not math.isfinite(o):
+    if isinstance(o, float) and not math.isfinite(o):  # np.float64 is a float too
+        return None
+    if isinstance(o, np.floating) and not np.isfinite(o):
         return None
     return o
 
 
 def to_json(obj: Any, default=json_default, strict: bool | None = None) -> str:
     """Strict JSON for the browser: numpy arrays as plotly typed arrays, every non-finite number
-    handled by `finite_for_json` (so JSON.parse in the page never meets NaN or Infinity)."""
-    return json.dumps(finite_for_json(obj, strict), separators=(",", ":"), allow_nan=False, default=default)
+    handled by `finite_for_json` (so JSON.parse in the page never meets NaN or Infinity). Costs
+    nothing when all is finite: a typed array repairs itself (`typed_array_spec`), and a NaN in a
+    list or a scalar makes json refuse the first attempt, after which the repaired copy is written."""
+    if strict is None:
+        strict = os.environ.get(STRICT_ENV, "") not in ("", "0")
+    if strict:
+        finite_for_json(obj, strict=True)
+    try:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False, default=default)
+    except ValueError:
+        return json.dumps(_repaired(obj), separators=(",", ":"), allow_nan=False, default=default)
 
 
 def to_json_with_arrays(obj: Any) -> tuple[str, dict[str, dict]]:
