@@ -25,7 +25,8 @@ such a power (`x**x` is allowed, `x**x**x` is not). Refusals take well under a m
 
 The gradient is built symbolically (sympy.diff) and f and the gradient are turned into numpy
 functions by `sympy.lambdify` on those generated expressions (the gradient's components share
-common sub-expressions). The LaTeX is written from the checked tree, as typed (`formula_latex`).
+common sub-expressions). The Hessian (for Newton's method) is built the same way, on its first use.
+The LaTeX is written from the checked tree, as typed (`formula_latex`).
 Building an accepted formula takes about 5-50 ms (the first one about 150 ms more); sympy's
 automatic simplification of contrived formulas with huge constants took up to about 0.5 s in a fuzz
 run of 8,000 random formulas.
@@ -539,7 +540,7 @@ def compile_formula(text: str) -> Formula:
         x, y = _coords(p)
         with np.errstate(all="ignore"):
             h = [_finite_or_nan(t, np.shape(x)) for t in _call(second[0], x, y, parts=3)]
-            # NaN in every entry where f, its gradient or any entry has no value, as grad does.
+            # NaN in every entry where f or any entry has no value, as grad does.
             bad = np.isnan(f(p)) | np.isnan(h[0]) | np.isnan(h[1]) | np.isnan(h[2])
             return pack_hessian(*(np.where(bad, np.nan, t) for t in h))
 
