@@ -317,3 +317,14 @@ def test_hostile_formulas_with_the_sensitivity_curve_open(text):
     assert not at.error and text in at.session_state["surface"]
     assert any((e.proto.id or "").endswith("-sensitivity_view") for e in at.get("bidi_component"))
     assert_page_finite(at)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_data_at_the_caps_draw_finite_figures(standardize):
+    from surfaces.limits import MAX_UPLOAD_ROWS
+
+    i = np.arange(MAX_UPLOAD_ROWS)
+    x = MAX_DATA_ABS - 1e-3 * i  # 10,000 rows, x near-constant at the cap, y jumping between the caps
+    y = np.where(i % 2, MAX_DATA_ABS, -MAX_DATA_ABS)
+    surface = custom.data_surface(*parse_xy(_pasted(x, y)), standardize)
+    draw_everything(surface, [_extreme("sgd", "high"), Run("adam"), _extreme("newton", "low")], steps=200)
