@@ -121,8 +121,16 @@ def dash_px(dash: str, width: float) -> str:
     return ",".join(f"{n * unit:g}px" for n in pattern)
 
 
+F32_MAX = float(np.finfo(np.float32).max)
+
+
 def _f32(a) -> np.ndarray:
-    """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap."""
+    """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap.
+    A finite value beyond float32's range is held at its edge (a cast would make it infinite),
+    which is far outside every drawn range; an infinite one is a gap, as in the encoder."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(invalid="ignore"):
+        a = np.where(np.isinf(a), np.nan, np.clip(a, -F32_MAX, F32_MAX))
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
@@ -154,6 +162,7 @@ def z_title(surface: Surface) -> str:
 
 
 Z_OUTLIER_SPAN = 50.0  # see z_range
+Z_LIMIT = 1e30  # the largest |z| drawn: a typed formula can reach 1e308, which no display shows
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,7 @@ class SurfaceGrid:
     y2: np.ndarray
     z2: np.ndarray  # transformed
     z_range: tuple[float, float]
+    clipped: bool = False  # some values lie beyond z_range (a pole, an overflow): drawn at its edge
 
     @property
     def lift(self) -> float:
@@ -184,8 +194,19 @@ def surface_grid(surface: Surface) -> SurfaceGrid:
         x3, y3, z3 = _lower_envelope(surface, GRID_3D)
         x2, y2, z2 = grid(GRID_2D)
     lo, hi = z_range(np.concatenate([z2.ravel(), z3.ravel()]))  # the mesh reaches down to the minima
-    # Values beyond the drawn range (a pole of 1/x) are drawn at its edge; NaN (no value) stays a gap.
-    return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi))
+    # Values beyond the drawn range (a pole of 1/x, an overflow to inf) are drawn at its edge, and
+    # the colour bar says so (clip_note); NaN (no value) stays a hole.
+    with np.errstate(invalid="ignore"):
+        clipped = bool(np.any((z2 < lo) | (z2 > hi)) or np.any((z3 < lo) | (z3 > hi)))
+    return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi), clipped)
+
+
+def clip_note(grid: SurfaceGrid) -> str:
+    """What the colour bar and the hover add when the drawn surface is clipped, else ""."""
+    if not grid.clipped:
+        return ""
+    lo, hi = grid.z_range
+    return f" (drawn clipped to {lo:.3g} … {hi:.3g})"
 
 
 def _lower_envelope(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -221,17 +242,22 @@ def z_range(z: np.ndarray) -> tuple[float, float]:
     """The z range drawn: the finite values' min and max, unless a few extreme values (a pole, as
     of 1/x near 0) stretch it more than `Z_OUTLIER_SPAN` times the central 98 % of the values:
     then the range is the 1st to 99th percentile widened by half its span on each side. NaN (where
-    a typed formula has no value) is ignored; no finite value at all gives (0, 1)."""
+    a typed formula has no value) is ignored; no finite value at all gives (0, 1). The range
+    stays within ±Z_LIMIT and is never empty: a flat surface gets a span of at least 1e-6 of its
+    height (at 1e20, lo + 1 would be lo again)."""
     finite = np.asarray(z, dtype=float)[np.isfinite(z)]
     if not finite.size:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
-    p1, p99 = (float(v) for v in np.percentile(finite, [1, 99]))
-    central = p99 - p1
-    if central > 0 and hi - lo > Z_OUTLIER_SPAN * central:
-        lo, hi = max(lo, p1 - 0.5 * central), min(hi, p99 + 0.5 * central)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p1, p99 = (float(v) for v in np.percentile(finite, [1, 99]))
+        central = p99 - p1
+        if central > 0 and hi - lo > Z_OUTLIER_SPAN * central:
+            lo, hi = max(lo, p1 - 0.5 * central), min(hi, p99 + 0.5 * central)
+    lo, hi = min(max(lo, -Z_LIMIT), Z_LIMIT), min(max(hi, -Z_LIMIT), Z_LIMIT)
     if hi <= lo:
-        hi = lo + 1.0
+        span = max(1.0, 1e-6 * abs(lo))
+        lo, hi = (hi - span, hi) if hi >= Z_LIMIT else (lo, lo + span)
     return lo, hi
 
 
@@ -508,10 +534,10 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str =
             "contours": {**levels, "coloring": "fill" if contour == "filled" else "lines"},
             "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"} if contour == "filled" else {"width": 1.5},
             "autocontour": False,
-            "showscale": True, "colorbar": {"title": {"text": z_title(surface), "side": "right"}, "len": 0.8,
-                                            "thickness": 12},
+            "showscale": True, "colorbar": {"title": {"text": z_title(surface) + clip_note(grid), "side": "right"},
+                                            "len": 0.8, "thickness": 12},
             "name": "surface", "hovertemplate": "x %{x:.4g}, y %{y:.4g}<br>" + z_title(surface)
-            + " %{z:.4g}<br><i>click: start here</i><extra></extra>",
+            + " %{z:.4g}" + clip_note(grid) + "<br><i>click: start here</i><extra></extra>",
         })
         if len(minima):
             kinds = ["global minimum" if m.is_global else "local minimum" for m in surface.minima]
@@ -869,8 +895,14 @@ def symlog_scale(surface: Surface, n: int = 101) -> float:
     so that a change of f that is visible on the surface is visible on the loss axis."""
     (x0, x1), (y0, y1) = surface.domain
     f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), axis=-1))
-    span = float(np.max(f) - np.min(f))
-    return SYMLOG_FRACTION * span if span > 0 else 1.0
+    finite = f[np.isfinite(f)]  # where a typed formula has a value
+    if not finite.size:
+        return 1.0
+    with np.errstate(over="ignore"):
+        span = float(finite.max() - finite.min())  # beyond the largest float when f spans ±1e308: capped
+    scale = SYMLOG_FRACTION * min(span, np.finfo(float).max)
+    # A span of a few subnormal numbers (5e-324 * x) has no 1 %: such an f is 0 on any chart.
+    return scale if scale >= np.finfo(float).tiny else 1.0
 
 
 def _real_label(v: float) -> str:

@@ -133,9 +133,13 @@ def test_payload_is_strict_json_with_typed_arrays_by_reference():
     assert trace["y"] == [1.5]
 
 
-def test_nan_outside_arrays_is_refused_loudly():
-    with pytest.raises(ValueError):
-        figure_component.encode_payload({"data": [{"x": [float("nan")]}]}, 500)
+def test_nan_never_reaches_the_page_and_outside_arrays_is_refused_loudly_in_tests():
+    # A NaN in a data list is a gap: JSON null, never the NaN that JSON.parse rejects.
+    payload = json.loads(figure_component.encode_payload({"data": [{"x": [float("nan"), 1.0]}]}, 500))
+    assert payload["figure"]["data"][0]["$v"]["x"] == [None, 1.0]
+    # Elsewhere (a range, a level) a non-finite number is a builder's bug: strict mode says where.
+    with pytest.raises(ValueError, match=r"range\[0\]"):
+        web.to_json({"data": [], "layout": {"xaxis": {"range": [float("nan"), 1.0]}}}, strict=True)
 
 
 def test_a_second_payload_sends_only_what_changed_and_resolves_to_the_whole_figure():
