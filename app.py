@@ -25,13 +25,16 @@ from optviz import runs as runs_mod
 from optviz import settings as decl
 from optviz.cached import step_chart, trajectories, trajectory_payload
 from optviz.custom_surface_ui import render_surface_inputs
+from optviz.engine import CONVERGENCE_RULE
 from optviz.export import export_filename, to_csv
 from optviz.export_page import export_html
 from optviz.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
 from optviz.gif import animation_gif
-from optviz.lessons import load_lessons
+from optviz.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
+from optviz.lessons import load_lessons, run_notes, seed_words
 from optviz.presets import preset_for
 from optviz.results import LINE as RESULT_LINE
+from optviz.results import OUTCOME as RESULT_OUTCOME
 from optviz.results import RESULTS_HELP, results_rows
 from optviz.runs import Run
 from optviz.schedules import SCHEDULES
@@ -85,6 +88,7 @@ def current_values() -> dict[str, object]:
 
 
 def state_from_widgets() -> ViewState:
+    settle_run_picks()
     return ViewState.from_values(current_values())
 
 
@@ -150,13 +154,78 @@ def on_exact_change() -> None:
 # --- runs: add, duplicate, remove, sweep, one learning rate for all ------------------------------
 
 
-def set_runs(runs) -> None:
-    """Replace the view's runs (their widgets' values follow)."""
+# The panels that pick one of the view's runs keep a position: the sweep's box in the view's runs,
+# the inspector's (inspector_ui.RUN_KEY) 1 + a position in the shown runs, 0 off. A select box
+# travels between page and server as the label it shows, and the page keeps the label it last
+# showed until the server sets the box: after a sweep, a removal or a changed η had changed the
+# labels, it sent a label that named no run (Streamlit then hands back that text: the traceback
+# of "Sweep twice") or another run. So every reading of the view first settles each pick against
+# the runs as they are (`settle_run_picks`, in `state_from_widgets`: before any widget exists), and
+# `set_runs` moves each pick with its run.
+SWEEP_RUN = "sweep.run"
+RUN_PICKS = (SWEEP_RUN, inspector_ui.RUN_KEY)
+
+
+def run_pick_options(runs) -> dict[str, tuple[list[str], list[int | None]]]:
+    """Each picker's options as the page shows them (labels), and the run (its position in the
+    view's runs; None: off) each option stands for."""
+    names = runs_mod.labels(runs)
+    shown = [i for i, r in enumerate(runs) if not r.hidden]
+    return {SWEEP_RUN: (names, list(range(len(runs)))),
+            inspector_ui.RUN_KEY: ([inspector_ui.OFF, *(names[i] for i in shown)], [None, *shown])}
+
+
+def pick_position(value, options) -> int:
+    """The position in `options` a picker's value names: a position in range, or a label the page
+    sent that is one of the options; 0 (the first option) otherwise."""
+    if isinstance(value, str):
+        return options.index(value) if value in options else 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return value if 0 <= value < len(options) else 0
+
+
+def settle_run_picks() -> None:
+    """Each pick made the position of the run it stood for when last drawn (a run hidden before the
+    inspected one moves it), or its first option; and written back, so that the page shows it,
+    whenever the label the page holds is no longer that option's."""
+    ss = st.session_state
+    values = {k: v for k, v in current_values().items() if k not in RUN_PICKS}
+    runs = [share.run_from_values(values, i, SURFACES[ss["surface"]]) for i in range(values["runs"])]
+    drawn = ss.setdefault("run_picks_drawn", {})  # each picker's options and their runs, as last drawn
+    for key, (options, runs_at) in run_pick_options(runs).items():
+        if key in ss and options:  # no runs: no sweep box
+            value = ss[key]
+            before, before_runs = drawn.get(key, (options, runs_at))
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(before):
+                held, run = before[value], before_runs[value]
+                now = runs_at.index(run) if run in runs_at else pick_position(value, options)
+            else:  # a label the page sent that the options did not have, or a stray value
+                held, now = value, pick_position(value, options)
+            if value != now or held != options[now]:
+                ss[key] = now
+        drawn[key] = (options, runs_at)
+
+
+def set_runs(runs, moved: Mapping[int, int] | None = None) -> None:
+    """Replace the view's runs (their widgets' values follow). `moved` maps the old position of each
+    run that stays to its new one (None: every run keeps its position); a picked run that is gone
+    leaves its picker at its first option."""
     ss = st.session_state
     state = ViewState.from_values(current_values())
     for key in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[key]
-    load_values(replace(state, runs=tuple(runs)).values())
+    new = replace(state, runs=tuple(runs))
+    load_values(new.values())
+    ss.get("run_picks_drawn", {}).clear()  # the picks below are positions in the new runs
+    moved = {i: i for i in range(len(new.runs))} if moved is None else moved
+    if SWEEP_RUN in ss:
+        ss[SWEEP_RUN] = moved.get(pick_position(ss[SWEEP_RUN], runs_mod.labels(state.runs)), 0)
+    if ss.get(inspector_ui.RUN_KEY):
+        old_shown, new_shown = [i for i, _ in state.visible_runs], [i for i, _ in new.visible_runs]
+        position = moved.get(old_shown[ss[inspector_ui.RUN_KEY] - 1]) if ss[inspector_ui.RUN_KEY] <= len(
+            old_shown) else None
+        ss[inspector_ui.RUN_KEY] = new_shown.index(position) + 1 if position in new_shown else 0
 
 
 def say(message: str) -> None:
@@ -198,13 +267,13 @@ def on_duplicate_run(index: int) -> None:
     if len(runs) >= decl.MAX_RUNS:
         return say(f"A view holds at most {decl.MAX_RUNS} runs: remove one first.")
     runs.insert(index + 1, runs[index].replace(hidden=False))
-    set_runs(runs)
+    set_runs(runs, {i: i + (i > index) for i in range(len(runs) - 1)})
 
 
 def on_remove_run(index: int) -> None:
     runs = list(state_from_widgets().runs)
     runs.pop(index)
-    set_runs(runs)
+    set_runs(runs, {i: i - (i > index) for i in range(len(runs) + 1) if i != index})
 
 
 def sweep_values(run: Run, name: str, mode: str, text: str) -> list[float]:
@@ -241,7 +310,7 @@ def on_sweep() -> None:
     """The chosen run becomes one run per value of the chosen hyperparameter, in its place."""
     ss = st.session_state
     runs = list(state_from_widgets().runs)
-    index = min(int(ss.get("sweep.run", 0)), len(runs) - 1)
+    index = ss.get(SWEEP_RUN, 0)  # settled by state_from_widgets
     run = runs[index]
     name = ss.get("sweep.name") or "lr"
     if name not in run.hparam_dict:
@@ -254,7 +323,8 @@ def on_sweep() -> None:
     if len(runs) - 1 + len(swept) > decl.MAX_RUNS:
         return say(f"Sweep not made: {len(swept)} runs would make {len(runs) - 1 + len(swept)}, "
                    f"more than the {decl.MAX_RUNS} a view holds.")
-    set_runs([*runs[:index], *swept, *runs[index + 1:]])
+    set_runs([*runs[:index], *swept, *runs[index + 1:]],
+             {i: i if i <= index else i + len(swept) - 1 for i in range(len(runs))})
 
 
 def on_same_lr() -> None:
@@ -262,11 +332,12 @@ def on_same_lr() -> None:
     ss = st.session_state
     lr = float(ss["lr_for_all"])
     runs, clamped = [], []
-    for r in state_from_widgets().runs:
+    before = state_from_widgets().runs
+    for r, name in zip(before, runs_mod.labels(before), strict=True):
         if "lr" in r.hparam_dict:
             number = r.spec.hparam("lr").number
             if not number.contains(lr):
-                clamped.append(runs_mod.short_name(r.spec))
+                clamped.append(name)
             r = runs_mod.same_lr([r], number.clamp(lr))[0]
         runs.append(r)
     set_runs(runs)
@@ -277,7 +348,7 @@ def on_same_lr() -> None:
 # --- lessons -----------------------------------------------------------------------------------------
 # A lesson opens as a view like any other (its runs, start, steps, seed, and its display choices);
 # its text stays above the charts, and the link says `lesson=<key>`, as long as the view is the
-# lesson's (the camera and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
+# lesson's (the camera, presentation mode and the analysis tool aside: share.DISPLAY_FIELDS). A link with `lesson=<key>`
 # opens that lesson's view, whatever other view parameters it carries (those display fields excepted).
 
 LESSONS = {lesson.key: lesson for lesson in load_lessons()}
@@ -288,17 +359,48 @@ def open_lesson(key: str) -> None:
     lesson_view = share.lesson_state(LESSONS[key].view)
     for k in [k for k in ss if isinstance(k, str) and RUN_KEY.fullmatch(k)]:
         del ss[k]
-    # The camera and the open analysis tool stay as they are: they show the view, they are not the lesson's.
+    # The camera, presentation mode and the open analysis tool stay: they show the view, they are not the lesson's.
     load_values({**lesson_view.values(), **share.display_values(ss)})
     ss["lesson"] = key
     ss["lesson_state"] = lesson_view
     ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
+    ss["lessons_panel"] = False  # the panel closes, so the page shows the lesson's chart, not the cards
     if lesson_view.notices:
         ss["link_notices"] = [f"lesson {key}: {n}" for n in lesson_view.notices]
 
 
 def on_close_lesson() -> None:
     st.session_state.pop("lesson", None)
+
+
+PRESENT_STRIP = "present_strip."  # the presentation strip's controls: this prefix and the run's setting key
+
+
+def on_strip_change(key: str) -> None:
+    """A control of the presentation strip sets the run's own setting (the sidebar's slider, the link)."""
+    st.session_state[key] = st.session_state[PRESENT_STRIP + key]
+
+
+def presentation_strip(where, shown, names) -> None:
+    """Presentation mode folds the sidebar away: each shown run's η stays a click away (a popover,
+    so the chart keeps the screen), a control of its own key bound both ways to the run's setting,
+    so that a lecture changes η without leaving presentation (Play is under the chart)."""
+    ss = st.session_state
+    strip = where.popover("η of each run", icon=":material/tune:", key="present_strip", width="content",
+                          help="Change a run's learning rate η without leaving presentation mode.")
+    for i, run in shown:
+        if "lr" not in run.hparam_dict:
+            continue
+        setting = next(s for s in decl.run_settings(i, run.optimizer, SURFACES[ss["surface"]])
+                       if s.key == decl.run_key(i, "lr"))
+        # Drawn first with the run's η as its default (nothing forced on a link's first page, see
+        # draw()); written only to follow a change made elsewhere (the sidebar, a sweep).
+        lr = run.hparam("lr")
+        mirror = replace(setting, key=PRESENT_STRIP + setting.key, label=f"η · {names[i]}", default=lambda ctx, v=lr: v,
+                         help=f"The learning rate η of {names[i]}, as in the sidebar.")
+        if mirror.key in ss and ss[mirror.key] != lr:
+            ss[mirror.key] = lr
+        draw(mirror, strip.container(width=320), on_change=on_strip_change, args=(setting.key,))
 
 
 def on_camera_preset() -> None:
@@ -379,7 +481,9 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
             where.number_input(setting.label, min_value=cast(number.low), max_value=cast(number.high),
                                step=cast(step) or 1, format=setting.input_format, value=cast(value), **common)
         else:
-            where.select_slider(setting.label, options=number.positions(value), value=value,
+            # A finger needs notches far enough apart (the trajectory view reports a touch screen).
+            touch = bool(view_event(ss.get("trajectory_view"), "touch"))
+            where.select_slider(setting.label, options=number.positions(value, touch=touch), value=value,
                                 format_func=decl.format_number, **common)
         return
     if setting.kind == "text":
@@ -448,16 +552,8 @@ def sweep_controls(runs, names) -> None:
     """One place for sweeps (not one per run: the sidebar stays short at 8 runs): pick a run and one
     of its hyperparameters; the run becomes one run per value, in its place."""
     ss = st.session_state
-    try:  # the run picked for a sweep: an index into the current runs (anything else resets it)
-        picked = int(ss.get("sweep.run", 0))
-    except (TypeError, ValueError):
-        picked = 0
-    picked = picked if 0 <= picked < len(runs) else 0
-    # Written to session state only to repair it: a write marks the widget's message as new on
-    # this run, and an unchanged widget should be the message the page already holds.
-    if "sweep.run" in ss and ss["sweep.run"] != picked:
-        ss["sweep.run"] = picked
-    st.selectbox("Run", range(len(runs)), index=picked, key="sweep.run", format_func=lambda i: names[i])
+    picked = ss.get(SWEEP_RUN, 0)  # settled against these runs by state_from_widgets
+    st.selectbox("Run", range(len(runs)), index=picked, key=SWEEP_RUN, format_func=lambda i: names[i])
     hparams = [h.name for h in runs[picked].spec.hparams]
     name = ss.get("sweep.name")
     if name not in hparams:  # first drawn, or the run's optimizer has other hyperparameters
@@ -504,12 +600,15 @@ if "initialised" not in st.session_state:
     load_values(link_state.values())
     st.session_state["link_notices"] = list(link_state.notices)
     st.session_state["link_state"] = link_state
-    if lesson_key in LESSONS:  # the lesson's view; the link's other view parameters are not read
+    if lesson_key in LESSONS:  # the lesson's view; of the link's other view parameters only the display fields
         st.session_state["link_notices"] = []
         open_lesson(lesson_key)
         st.session_state["link_state"] = st.session_state["lesson_state"]
     elif lesson_key is not None:
         st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
+    settle_run_picks()  # a link's inspect_run beyond its runs is off from the first page, and its link says so
+    st.session_state["link_state"] = replace(st.session_state["link_state"],
+                                             inspect_run=st.session_state.get(inspector_ui.RUN_KEY, 0))
     st.session_state["initialised"] = True
     settle_session_state()
 
@@ -596,20 +695,42 @@ if lessons_panel.open:
                           help=f"Opens the lesson's view (link: ?lesson={item.key}).")
 
 if lesson is not None:
-    with st.container(border=True, key="lesson_text"):
-        st.markdown(f"#### :material/school: {lesson.title}")
-        st.markdown(lesson.look)
-        st.markdown(f"**Question for the class:** {lesson.question}")
-        b1, b2 = st.columns([1, 4])
+    # In presentation mode, one line above the chart (which fills the screen): text and buttons a click away.
+    with st.container(border=not state.present, key="lesson_text"):
+        if state.present:
+            changed = "" if lesson_is_shown else " (you have changed its view)"
+            box = st.expander(f":material/school: **{lesson.title}**: the question for the class, what to look for"
+                              + changed)
+            box.markdown(f"**Question for the class:** {lesson.question}")
+        else:
+            box = st.container()
+            box.markdown(f"#### :material/school: {lesson.title}")
+        box.markdown(lesson.look)
+        # The runs' labels are the view's automatic ones (they follow a change); a lesson adds words only.
+        notes = run_notes(lesson, state.runs)
+        if notes:
+            box.markdown("  \n".join(f"**{run_names[i]}**: {note}" for i, note in notes.items()))
+        if lesson.picture == "gradient-spread" and surface.has_data:
+            spread = gradient_spread(surface, state.start, SPREAD_BATCH, state.seed)
+            with box:
+                plotly_chart(spread_figure(spread), key="lesson_picture", height=360)
+            box.caption(spread.words())
+        if not state.present:
+            box.markdown(f"**Question for the class:** {lesson.question}")
+        box.caption(f"{seed_words(lesson, state.seed)} {CONVERGENCE_RULE}", help=RESULTS_HELP[RESULT_OUTCOME])
+        b1, b2 = box.columns([1, 4])
         if not lesson_is_shown:
-            st.caption("You have changed the lesson's view.")
+            if not state.present:
+                st.caption("You have changed the lesson's view.")
             b1.button("Back to the lesson's view", key="lesson_reopen", on_click=open_lesson, args=(lesson.key,))
         b2.button("Close the lesson", key="lesson_close", on_click=on_close_lesson)
 
 st.markdown(present.page_css(state.present), unsafe_allow_html=True)
-heading = st.columns([2, 3]) if state.present else (st.container(), st.container())
+heading = st.columns([2, 4, 1], vertical_alignment="center") if state.present else (st.container(), st.container())
 heading[0].markdown(f"### {surface.title}")
 heading[1].latex(surface.latex)
+if state.present:
+    presentation_strip(heading[2], state.visible_runs, run_names)
 if not state.present:
     st.caption(surface.description)
 for notice in ss.get("link_notices", []):
@@ -643,12 +764,22 @@ uirevision = f"{surface.key}:{ss.get('camera_nonce', 0)}"
 figure, encoded = trajectory_payload(surface.key, styled, state.start, state.steps, state.seed, state.view,
                                      state.contour, state.speed, ss.get("figure_camera"), uirevision, 640)
 inspect_runs = [inspector_ui.InspectableRun(style.name, style.color, surface.key, run, tuple(state.start), state.steps,
-                                            state.seed) for style, run in styled]
+                                            state.seed, casing=style.casing) for style, run in styled]
 inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
-figure, encoded, height = present.decorate(figure, encoded, state.present,
-                                           inspector_ui.arrows_for(inspection, inspect_runs), encode_figure)
-plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
-inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view)
+arrows, arrows_key = inspector_ui.arrows_for(inspection, inspect_runs) if state.view != "3d" else ([], {})
+figure, encoded, height = present.decorate(figure, encoded, state.present, arrows, encode_figure,
+                                           show_step=None if inspection is None else inspection.k,
+                                           extra_layout=arrows_key, extra_bottom=inspector_ui.KEY_BAND,
+                                           above=present.LESSON_LINE if lesson is not None else 0)
+# Presenting a step: the chart and the inspector's numbers side by side, on one screen (the chart
+# wide enough to keep its cells side by side: figure.js NARROW).
+beside = bool(state.present) and bool(ss.get(inspector_ui.RUN_KEY))
+chart_area, panel_area = st.columns([2, 1]) if beside else (st.container(), st.container())
+with chart_area:
+    plotly_view(key="trajectory_view", height=height, on_camera=on_plot_event, on_click=on_plot_event, encoded=encoded)
+with panel_area:
+    inspector_ui.render_inspector(inspect_runs, inspection, inspect_message, state.view, compact=beside,
+                                  height=present.numbers_height(state.present))
 
 # Drawn by the same component as the trajectory view: one plotly.js for the page, and a change
 # of one run sends that run's lines only.
@@ -673,7 +804,7 @@ with coords[1]:
 
 render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
                    on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs),
-                   draw=draw,
+                   draw=draw, colors=[style.color for style, _ in styled],
                    on_set_hparams=lambda pos, values, idx=tuple(i for i, _ in shown): set_run_hparams(idx[pos], values))
 
 st.markdown("#### Results")

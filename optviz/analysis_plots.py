@@ -361,8 +361,10 @@ def _ticks(lo: float, hi: float, log: bool) -> dict:
     raw = (hi - lo) / 6 or 1.0
     step = 10 ** math.floor(math.log10(raw))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
-    values = np.arange(math.ceil(lo / step), math.floor(hi / step) + 1) * step
-    return {"tickvals": [float(v) for v in values]}
+    first, last = math.ceil(lo / step), math.floor(hi / step)
+    if last - first > 12:  # values far from 0 and closer together than floats tell apart: plotly's own ticks
+        return {}
+    return {"tickvals": [float(k * step) for k in range(first, last + 1)]}
 
 
 def _metric_values(r: Sensitivity, metric: str) -> np.ndarray:

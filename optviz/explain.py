@@ -163,7 +163,7 @@ def _theta(s: StepData, rhs_symbolic: str, rhs_numbers: str) -> str:
 def sgd(s: StepData) -> Explanation:
     lr = s.hp["lr"]
     return Explanation(
-        parts=(Part("gradient", "gradient step −η g", r"-\eta\, g_t", -lr * s.grad),),
+        parts=(Part("gradient", "gradient step", r"-\eta\, g_t", -lr * s.grad),),
         state=(),
         lines=(_gradient_line(s), _theta(s, rf"- \eta\, g_{{{s.t}}}", rf"- {num(lr)}\, {vec(s.grad)}")),
     )
@@ -174,9 +174,10 @@ def momentum(s: StepData) -> Explanation:
     v_prev, v = _v(s.prev.velocity), _v(s.state.velocity)
     t, k = s.t, s.k
     return Explanation(
-        parts=(Part("momentum", "momentum term −ηγ v_{t−1}", r"-\eta\gamma\, v_{t-1}", -(lr * gamma) * v_prev),
-               Part("gradient", "gradient step −η g", r"-\eta\, g_t", -lr * s.grad)),
-        state=(StateRow(_sub("v", k), "velocity before the step (torch's buffer)", v_prev),
+        parts=(Part("momentum", "momentum (the velocity before the step)", r"-\eta\gamma\, v_{t-1}",
+                    -(lr * gamma) * v_prev),
+               Part("gradient", "gradient step", r"-\eta\, g_t", -lr * s.grad)),
+        state=(StateRow(_sub("v", k), "velocity before the step", v_prev),
                StateRow(_sub("v", t), "velocity after the step", v)),
         lines=(_gradient_line(s),
                rf"v_{{{t}}} = \gamma\, v_{{{k}}} + g_{{{t}}} = {num(gamma)}\, {vec(v_prev)} + {vec(s.grad)} = {vec(v)}",
@@ -191,11 +192,11 @@ def nesterov(s: StepData) -> Explanation:
     v_prev, v = _v(s.prev.velocity), _v(s.state.velocity)
     t, k = s.t, s.k
     return Explanation(
-        parts=(Part("look_ahead", "momentum: to the look-ahead point −ηγ v_{t−1}", r"-\eta\gamma\, v_{t-1}",
+        parts=(Part("look_ahead", "momentum, to the look-ahead point", r"-\eta\gamma\, v_{t-1}",
                     to_look_ahead),
-               Part("gradient", "gradient step from the look-ahead point −η ∇f(θ̃)",
+               Part("gradient", "gradient step from the look-ahead point",
                     r"-\eta\, \nabla f(\tilde\theta_{t-1})", -lr * s.grad)),
-        state=(StateRow(_sub("v", k), "velocity before the step (torch's buffer)", v_prev),
+        state=(StateRow(_sub("v", k), "velocity before the step", v_prev),
                StateRow(_sub("v", t), "velocity after the step", v),
                StateRow(_sub(r"\tilde\theta", k), "look-ahead point (where the gradient is taken)", look_ahead)),
         lines=(rf"\tilde\theta_{{{k}}} = \theta_{{{k}}} - \eta\gamma\, v_{{{k}}} = {vec(s.theta)} - "
@@ -206,7 +207,7 @@ def nesterov(s: StepData) -> Explanation:
                rf"\theta_{{{t}}} = \tilde\theta_{{{k}}} - \eta\, \nabla f(\tilde\theta_{{{k}}}) = {vec(look_ahead)} - "
                rf"{num(lr)}\, {vec(s.grad)} = {vec(s.theta_next)}"),
         points={"look_ahead": look_ahead},
-        notes=("The momentum part is η γ v of the previous step, with that step's η and γ (torch's iterate).",)
+        notes=("The momentum part is the velocity before the step times that step's η and γ.",)
         if k > 0 else (),
     )
 
@@ -216,8 +217,8 @@ def qhm(s: StepData) -> Explanation:
     b_prev, b = _v(s.prev.velocity), _v(s.state.velocity)
     t, k = s.t, s.k
     return Explanation(
-        parts=(Part("gradient", "gradient step −η(1−ν) g", r"-\eta(1-\nu)\, g_t", -lr * (1.0 - nu) * s.grad),
-               Part("momentum", "momentum step −ην b_t", r"-\eta\nu\, b_t", -lr * nu * b)),
+        parts=(Part("gradient", "gradient step, weighted by 1 − ν", r"-\eta(1-\nu)\, g_t", -lr * (1.0 - nu) * s.grad),
+               Part("momentum", "momentum step, weighted by ν", r"-\eta\nu\, b_t", -lr * nu * b)),
         state=(StateRow(_sub("b", k), "momentum buffer before (an average of the gradients)", b_prev),
                StateRow(_sub("b", t), "momentum buffer after", b)),
         lines=(_gradient_line(s),
@@ -234,7 +235,7 @@ def qhm(s: StepData) -> Explanation:
 def _adapted(s: StepData, eff: np.ndarray, eff_latex: str, eff_numbers: str, rows, first_lines, applies=r"g_t"):
     t = s.t
     return Explanation(
-        parts=(Part("adapted_gradient", "adapted gradient step −(per-axis step) ⊙ g", rf"-{eff_latex}\, g_t",
+        parts=(Part("adapted_gradient", "gradient step, scaled per axis", rf"-{eff_latex}\, g_t",
                     -eff * s.grad),),
         state=(*rows, StateRow(eff_latex, "per-axis step size", eff)),
         lines=(_gradient_line(s), *first_lines,
@@ -327,20 +328,19 @@ def _split_m_hat(s: StepData, eff, b1: float, bias1: float, m_prev, *, look_ahea
     remembered average contributes and what this step's gradient does (Nadam: β₁ m̂_t and the
     gradient term, its look-ahead form). With L2 in the gradient, g = ∇f + λθ: its λθ share is a
     part of its own (the decay, rescaled by the adaptive step). `bias1` is 1 where the correction is off."""
-    by = " / (1−β₁ᵗ)" if corrected else ""
     gradient = (1.0 - b1) / bias1
-    l2_part = (Part("l2", f"L2 through the adaptive step −step ⊙ (1−β₁) λθ{by}",
+    l2_part = (Part("l2", "L2 decay (λ times θ, in the gradient), scaled per axis",
                     r"-\text{step} \odot " + _over(r"(1-\beta_1)\, \lambda\theta_{t-1}", corrected),
                     -eff * gradient * (l2 * s.theta)),) if l2 else ()
     if look_ahead_m is not None:
         step = r"-\frac{\eta}{\sqrt{\hat v_t}+\epsilon}\, "
-        return (Part("momentum", "adapted momentum (look-ahead) −step ⊙ β₁ m̂_t", step + r"\beta_1 \hat m_t",
+        return (Part("momentum", "momentum part (look-ahead), scaled per axis", step + r"\beta_1 \hat m_t",
                      -eff * (b1 / bias1) * look_ahead_m),
-                Part("gradient", f"adapted gradient −step ⊙ (1−β₁) g{by}",
+                Part("gradient", "gradient part, scaled per axis",
                      step + _over(r"(1-\beta_1) g_t", corrected), -eff * gradient * s.grad), *l2_part)
-    return (Part("momentum", f"adapted momentum −step ⊙ β₁ mₜ₋₁{by}",
+    return (Part("momentum", "momentum part, scaled per axis",
                  r"-\text{step} \odot " + _over(r"\beta_1 m_{t-1}", corrected), -eff * (b1 / bias1) * m_prev),
-            Part("gradient", f"adapted gradient −step ⊙ (1−β₁) {'∇f' if l2 else 'g'}{by}",
+            Part("gradient", "gradient part" + (" (without the L2 term)" if l2 else "") + ", scaled per axis",
                  r"-\text{step} \odot " + _over(r"(1-\beta_1) \nabla f(\theta_{t-1})" if l2 else r"(1-\beta_1) g_t",
                                                 corrected), -eff * gradient * s.grad), *l2_part)
 
@@ -382,7 +382,7 @@ def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explan
         vmax_prev = _v(s.prev.nu_max)
         lines.append(rf"v^{{\max}}_{{{t}}} = \max(v^{{\max}}_{{{k}}}, v_{{{t}}}) = \max({vec(vmax_prev)}, {vec(v)}) "
                      rf"= {vec(second)}")
-        rows.append(StateRow(rf"v^{{\max}}_{{{t}}}", "running maximum of v", second))
+        rows.append(StateRow(rf"v^{{\max}}_{{{t}}}", "running maximum of the second moment", second))
     v_name = rf"v^{{\max}}_{{{t}}}" if amsgrad else f"v_{{{t}}}"
     lines += [_hat_line(s, "m", f"m_{{{t}}}", b1, m, corrected, m_hat),
               _hat_line(s, "v", v_name, b2, second, corrected, v_hat),
@@ -403,7 +403,7 @@ def _adam(s: StepData, *, amsgrad=False, nadam=False, decoupled=False) -> Explan
                             rf"- {vec(eff)} \odot {vec(direction)}"))
     elif decoupled:
         wd = s.hp["weight_decay"]
-        parts = (*parts, Part("weight_decay", "weight decay −ηλ θ", r"-\eta\lambda\, \theta_{t-1}",
+        parts = (*parts, Part("weight_decay", "weight decay, toward the origin", r"-\eta\lambda\, \theta_{t-1}",
                               -(lr * wd) * s.theta))
         lines.append(_theta(s, rf"- \eta\lambda\, \theta_{{{k}}} - {step} \odot \hat m_{{{t}}}",
                             rf"- {num(lr * wd)}\, {vec(s.theta)} - {vec(eff)} \odot {vec(m_hat)}"))
@@ -515,9 +515,9 @@ def qhadam(s: StepData) -> Explanation:
                      rf"- {vec(eff)} \odot [{num(1.0 - nu1)}\, {vec(g)} + {num(nu1)}\, {vec(m_hat)}]")]
     eff_latex = r"\frac{\eta}{\sqrt{(1-\nu_2) g_t^2 + \nu_2 \hat v_t} + \epsilon}"
     return Explanation(
-        parts=(Part("gradient", "adapted gradient −step ⊙ (1−ν₁) g", r"-\text{step} \odot (1-\nu_1)\, g_t",
+        parts=(Part("gradient", "gradient part, scaled per axis", r"-\text{step} \odot (1-\nu_1)\, g_t",
                     -eff * (1.0 - nu1) * g),
-               Part("momentum", "adapted momentum −step ⊙ ν₁ m̂", r"-\text{step} \odot \nu_1 \hat m_t",
+               Part("momentum", "momentum part, scaled per axis", r"-\text{step} \odot \nu_1 \hat m_t",
                     -eff * nu1 * m_hat)),
         state=(StateRow(_sub("m", t), "first moment", m), StateRow(_sub("v", t), "second moment", v),
                StateRow(rf"\hat m_{{{t}}}", "bias-corrected first moment", m_hat),
@@ -542,7 +542,9 @@ def rprop(s: StepData) -> Explanation:
     notes = (f"The gradient's sign flipped along {' and '.join(flipped)}: that coordinate does not move this step.",) \
         if flipped else ()
     return Explanation(
-        parts=(Part("sign", "sign step −sign(g) ⊙ Δ", r"-\mathrm{sign}(g_t) \odot \Delta_t", -np.sign(g_used) * size),),
+        parts=(Part("sign", "step against the gradient's sign, its size per axis",
+                    r"-\mathrm{sign}(g_t) \odot \Delta_t",
+                    -np.sign(g_used) * size),),
         state=(StateRow(_sub(r"\Delta", k), "per-axis step size before", size_prev),
                StateRow(_sub(r"\Delta", t), "per-axis step size", size),
                StateRow(f"g_{{{k}}}", "stored gradient of the last step (0 where its sign had flipped)", g_prev)),
@@ -560,7 +562,8 @@ def signum(s: StepData) -> Explanation:
     m_prev, m = _v(s.prev.mu), _v(s.state.mu)
     t, k = s.t, s.k
     return Explanation(
-        parts=(Part("sign", "sign step −η sign(m)", r"-\eta\, \mathrm{sign}(m_t)", -lr * np.sign(m)),),
+        parts=(Part("sign", "step of size η against the sign of the gradient average", r"-\eta\, \mathrm{sign}(m_t)",
+                     -lr * np.sign(m)),),
         state=(StateRow(_sub("m", k), "gradient average before", m_prev),
                StateRow(_sub("m", t), "gradient average", m)),
         lines=(_gradient_line(s),
@@ -576,8 +579,10 @@ def lion(s: StepData) -> Explanation:
     c = b1 * m_prev + (1.0 - b1) * s.grad
     t, k = s.t, s.k
     return Explanation(
-        parts=(Part("sign", "sign step −η sign(c)", r"-\eta\, \mathrm{sign}(c_t)", -lr * np.sign(c)),
-               Part("weight_decay", "weight decay −ηλ θ", r"-\eta\lambda\, \theta_{t-1}", -lr * (wd * s.theta))),
+        parts=(Part("sign", "step of size η against the sign of the interpolation", r"-\eta\, \mathrm{sign}(c_t)",
+                    -lr * np.sign(c)),
+               Part("weight_decay", "weight decay, toward the origin", r"-\eta\lambda\, \theta_{t-1}",
+                    -lr * (wd * s.theta))),
         state=(StateRow(_sub("c", t), "interpolation whose sign is stepped", c),
                StateRow(_sub("m", k), "momentum before", m_prev), StateRow(_sub("m", t), "momentum after", m)),
         lines=(_gradient_line(s),
@@ -608,7 +613,8 @@ def newton(s: StepData) -> Explanation:
     elif eig[1] < 0:
         notes = ("H + λI is negative definite here: the step heads for a maximum of the quadratic model.",)
     return Explanation(
-        parts=(Part("newton", "Newton step −η (H+λI)⁻¹ g", r"-\eta\, (H_t + \lambda I)^{-1} g_t", -lr * step),),
+        parts=(Part("newton", "Newton step (the gradient through the inverse curvature)",
+                     r"-\eta\, (H_t + \lambda I)^{-1} g_t", -lr * step),),
         state=(StateRow(f"H_{{{t}}}", "Hessian at θ", h),
                StateRow(r"\mathrm{eig}(H_t + \lambda I)", "its eigenvalues (curvatures) with the damping", eig),
                StateRow(r"(H_t + \lambda I)^{-1} g_t", "Newton direction", step)),
@@ -642,10 +648,10 @@ def lbfgs(s: StepData) -> Explanation:
         notes.append("First step: d = −g, step length η·min(1, 1/‖g‖₁).")
     vector = length * direction if taken else np.zeros(2)
     return Explanation(
-        parts=(Part("lbfgs", "quasi-Newton step t·d", r"t_t\, d_t", vector),),
-        state=(StateRow(_sub("d", t), "search direction −H g (two-loop recursion)", direction),
+        parts=(Part("lbfgs", "quasi-Newton step (step length times direction)", r"t_t\, d_t", vector),),
+        state=(StateRow(_sub("d", t), "search direction (from the stored pairs)", direction),
                StateRow(_sub("t", t), "step length", length),
-               StateRow("m", "pairs (s, y) in the history", float(count))),
+               StateRow("m", "pairs of past steps and gradient changes kept", float(count))),
         lines=(_gradient_line(s),
                rf"d_{{{t}}} = -H_{{{t}}}\, g_{{{t}}} = {vec(direction)}\quad (\text{{{count} pairs}})",
                _theta(s, rf"+ t_{{{t}}}\, d_{{{t}}}", rf"+ {num(length if taken else 0.0)}\, {vec(direction)}")),

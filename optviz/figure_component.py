@@ -359,8 +359,9 @@ def plotly_view(figure: Any = None, *, key: str, height: int = 620, on_camera=No
                 encoded: EncodedFigure | None = None):
     """Render the trajectory figure {"data", "layout", "frames", "animation"} in a persistent div.
     Returns the component result whose attributes include `camera` (the last 3-D camera the
-    user set, dict or None) and `click` (trigger: {"x": float, "y": float} when the user clicked
-    a point in a 2-D "xy" cell, else None).
+    user set, dict or None), `click` (trigger: {"x": float, "y": float} when the user clicked
+    a point in a 2-D "xy" cell, else None) and `touch` (True once the page found that its screen's
+    pointer is a finger, `(pointer: coarse)`: phones and tablets; else None).
 
     The key must be stable across reruns and must not contain "__" (Streamlit's event
     delimiter). The live camera survives new figures as long as layout.uirevision stays the same
@@ -377,13 +378,14 @@ def plotly_view(figure: Any = None, *, key: str, height: int = 620, on_camera=No
     if encoded is not None and figure is None:
         layout = next((json.loads(text) for k, _, text in encoded.parts if k == "layout"), {})
         first_camera = ((layout.get("scene") or {}).get("camera"))
-    return _render(VIEW_NAME, figure, key=key, height=height, kind="view", events=("camera", "click"),
-                   encoded=encoded, default={"camera": first_camera},
-                   callbacks={"on_camera_change": on_camera or _noop, "on_click_change": on_click or _noop})
+    return _render(VIEW_NAME, figure, key=key, height=height, kind="view", events=("camera", "click", "touch"),
+                   encoded=encoded, default={"camera": first_camera, "touch": None},
+                   callbacks={"on_camera_change": on_camera or _noop, "on_click_change": on_click or _noop,
+                              "on_touch_change": _noop})
 
 
 def view_event(result: Any, name: str) -> Any:
-    """One field ("camera" or "click") of a plotly_view result, read from session state: Streamlit
+    """One field ("camera", "click" or "touch") of a plotly_view result, read from session state: Streamlit
     hands it back as a mapping or as an object with attributes, depending on how it was stored."""
     if result is None:
         return None

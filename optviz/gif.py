@@ -31,7 +31,7 @@ from surfaces import Surface
 
 from . import colors, styles
 from .engine import Trajectory
-from .plotting import z_transform
+from .plotting import z_range, z_transform
 
 MAX_FRAMES = 60
 MAX_SIDE = 640
@@ -113,9 +113,9 @@ def background(surface: Surface, size: int) -> Image.Image:
     xs, ys = np.linspace(x0, x1, size), np.linspace(y1, y0, size)  # row 0 is the top: the largest y
     with np.errstate(all="ignore"):
         z = z_transform(surface, surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
-    z = np.where(np.isfinite(z), z, np.nanmax(np.where(np.isfinite(z), z, -np.inf)))
-    lo, hi = float(np.min(z)), float(np.max(z))
-    t = np.zeros_like(z) if hi <= lo else (z - lo) / (hi - lo)
+    lo, hi = z_range(z)  # the view's colour range: a pole or an overflow clipped, never the whole scale
+    z = np.clip(np.where(np.isfinite(z), z, hi), lo, hi)
+    t = (z - lo) / (hi - lo)
     banded = (np.floor(np.clip(t, 0, 1 - 1e-12) * LEVELS) + 0.5) / LEVELS
     return Image.fromarray(_viridis(banded), "RGB")
 

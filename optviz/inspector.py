@@ -82,7 +82,7 @@ class StepInspection:
             at = at + p.vector
         out.append(Arrow("update", "update taken", self.theta, self.theta_next))
         if self.gradient_step is not None:
-            out.append(Arrow("gradient_step", "plain gradient step −η g", self.point, self.point + self.gradient_step))
+            out.append(Arrow("gradient_step", "plain gradient step", self.point, self.point + self.gradient_step))
         return out
 
 

@@ -7,12 +7,22 @@ computed runs must show for the text to be true. `load_lessons()` reads and vali
 `check(lesson)` computes the runs and returns the claims that do not hold (an empty list when
 the lesson tells the truth). tests/test_lessons.py checks every lesson of the file.
 
+A lesson's runs carry no label: the legend, the table and the exports label them automatically
+from their settings (`optviz.runs.labels`), as in any other view, so a label follows a change of η
+and never shows a number the run does not have. A run has a `name`, the id its claims use (never
+shown), and may add a `note`: words the lesson box shows after the run's automatic label ("the
+whole data set"), which may not contain a digit, so that a note cannot freeze a setting either.
+`run_notes(lesson, runs)` gives the notes for the runs a view shows (a note stays with its run while
+the run keeps the lesson's optimizer and gradient source); `seed_words(lesson, seed)` says in one
+sentence what the seed draws. `readme_list(lessons)` is the README's list of lessons
+(scripts/readme_lessons.py writes it between `README_BEGIN` and `README_END`; a test checks it).
+
 The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` table each:
 
     [[lessons]]
     key = "gd-sgd-minibatch"          # the lesson's name in a link: ?lesson=gd-sgd-minibatch
     title = "..."
-    look = "..."                      # what to look for: 2-3 sentences
+    look = "..."                      # what to look for: 2-3 sentences, at most about 90 words
     question = "...?"                 # one question for the class
     surface = "mse"                   # a key of surfaces.SURFACES
     start = [-1.0, 1.2]               # optional: the surface's own start
@@ -22,20 +32,35 @@ The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` t
     contour = "lines"                 # optional: "filled" | "lines"
     axis = "epochs"                   # optional: "steps" | "samples" | "epochs" (data surfaces)
     charts = ["coordinates"]          # optional, charts to show first: "loss" | "distance" | "coordinates"
+    picture = "gradient-spread"       # optional, drawn in the lesson box at the view's start (data surfaces):
+                                      # single points' gradients against mini-batch means (optviz.gradient_spread)
 
-    [[lessons.runs]]                  # a run as `Run.from_dict` reads it, with a label
-    label = "GD (full batch)"         # required and unique in the lesson: claims name runs by it
+    compares = [["gd", "sgd"]]       # optional: groups of runs the text compares (see "Fair" below)
+
+    [[lessons.runs]]                  # a run as `Run.from_dict` reads it, without a label
+    name = "gd"                       # required, unique in the lesson, lowercase words without digits: claims
+                                      # name runs by it
+    note = "all the points"           # optional words after the automatic label; no digits
     optimizer = "sgd"
     hparams = { lr = 0.1 }            # every hyperparameter not given takes the registry default
     batch_size = 1                    # optional; also noise, schedules = { lr = { key = "step", ... } }
 
     [[lessons.claims]]
     kind = "rises"
-    run = "GD (full batch)"
+    run = "gd"
     series = "loss"
     max = 0
 
-The vocabulary of claims (`CLAIM_KINDS`). `run` and `than` name runs by label; a *series* is one of
+Fair comparisons. The runs a sentence compares are those of each `sooner` and `lower` claim and
+each group in `compares`; `Lesson.comparisons()` lists them as pairs. tests/test_lessons.py asks
+of each pair that its runs share every setting they both have (η, γ, batch size, noise,
+schedules), or that their automatic labels show each setting that differs.
+
+Seeds. A lesson with a stochastic run (a batch size or gradient noise: `Lesson.stochastic`)
+must keep each claim on at least 90 % of the seeds 0-19 (tests/test_lessons.py runs them all)
+and says "in most runs" where a claim does not hold on every one of them.
+
+The vocabulary of claims (`CLAIM_KINDS`). `run` and `than` name runs by their `name`; a *series* is one of
 "loss" (the full-batch loss), "distance" (to the nearest known minimum), "step" (the length of
 the update from point t to point t + 1), "x" or "y" (the coordinates); a *point* on a series is
 `at = a` (the first point whose `axis` value is >= a), `over = [a, b]` (the mean over the points
@@ -73,7 +98,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,6 +108,7 @@ from surfaces import SURFACES, Surface, get_surface
 
 from .engine import CONVERGED, DIVERGED, ESCAPED, MAX_STEPS, OUTCOMES, Trajectory
 from .runs import Run
+from .runs import labels as run_labels
 
 LESSONS_FILE = Path(__file__).with_name("lessons.toml")
 
@@ -90,15 +116,18 @@ VIEWS = ("both", "3d", "contour")
 CONTOURS = ("filled", "lines")
 AXES = ("steps", "samples", "epochs")
 CHARTS = ("loss", "distance", "coordinates")
+PICTURES = ("gradient-spread",)  # optional pictures in the lesson box (optviz.gradient_spread)
 SERIES = ("loss", "distance", "step", "x", "y")
 COORDINATES = ("x", "y")
 EVENTS = (CONVERGED, ESCAPED, DIVERGED)
 KEY_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+NAME_PATTERN = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a run's name: words, no number to go stale
 MAX_LESSON_STEPS = 5000
 RISE_RTOL = 1e-12
 
 _LESSON_FIELDS = {"key", "title", "look", "question", "surface", "start", "steps", "seed", "view", "contour",
-                  "axis", "charts", "runs", "claims"}
+                  "axis", "charts", "runs", "claims", "compares", "picture"}
+_RUN_FIELDS = {"name", "note"}  # a lesson run's own fields; the rest is `Run.from_dict`'s
 
 
 class LessonError(ValueError):
@@ -237,15 +266,72 @@ class Lesson:
     question: str  # one question for the class
     view: LessonView
     claims: tuple[Claim, ...] = field(default=())
+    names: tuple[str, ...] = ()  # each run's name (claims use it), in the order of view.runs
+    notes: tuple[str, ...] = ()  # each run's words after its automatic label ("" for none)
+    compares: tuple[tuple[str, ...], ...] = ()  # groups of runs (by name) the text compares
+    picture: str | None = None  # one of PICTURES, drawn in the lesson box
+
+    def __post_init__(self):
+        if not self.names:  # a lesson built in code: runs named r0, r1, ...
+            object.__setattr__(self, "names", tuple(f"r{i}" for i in range(len(self.view.runs))))
+        if not self.notes:
+            object.__setattr__(self, "notes", ("",) * len(self.view.runs))
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return tuple(r.label for r in self.view.runs)
+        """The runs' labels as every view shows them: automatic, from their settings."""
+        return tuple(run_labels(self.view.runs))
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether a run draws mini-batches or gradient noise (so its path depends on the seed)."""
+        return any(r.batch_size is not None or r.noise > 0 for r in self.view.runs)
+
+    def run(self, name: str) -> Run:
+        return self.view.runs[self.names.index(name)]
+
+    def comparisons(self) -> list[tuple[str, str]]:
+        """The pairs of runs (by name) that the text compares: each `sooner` and `lower` claim's,
+        and every pair within a group of `compares`."""
+        pairs = [(c.run, c.than) for c in self.claims if c.kind in ("sooner", "lower")]
+        pairs += [(g[i], g[j]) for g in self.compares for i in range(len(g)) for j in range(i + 1, len(g))]
+        return list(dict.fromkeys(pairs))
+
+    def with_seed(self, seed: int) -> Lesson:
+        return replace(self, view=replace(self.view, seed=int(seed)))
 
     def compute(self) -> dict[str, Trajectory]:
-        """Each run's trajectory, by label."""
+        """Each run's trajectory, by name."""
         v = self.view
-        return {r.label: r.simulate(v.surface, v.start, v.steps, v.seed) for r in v.runs}
+        return {n: r.simulate(v.surface, v.start, v.steps, v.seed) for n, r in zip(self.names, v.runs, strict=True)}
+
+
+def run_notes(lesson: Lesson, runs: Sequence[Run]) -> dict[int, str]:
+    """The lesson's notes for the runs of a view, by index: a note stays with the run at its
+    position while that run keeps the lesson's optimizer and gradient source (its η may change)."""
+    out = {}
+    for i, (note, ours) in enumerate(zip(lesson.notes, lesson.view.runs, strict=True)):
+        if note and i < len(runs) and (runs[i].optimizer, runs[i].batch_size) == (ours.optimizer, ours.batch_size):
+            out[i] = note
+    return out
+
+
+def seed_words(lesson: Lesson, seed: int) -> str:
+    """One sentence on the seed the view shows: what it draws, or that nothing is drawn."""
+    if lesson.stochastic:
+        return (f"Seed {seed}: it draws the mini-batches and the noise (the same for every run); another seed "
+                f"gives other draws, and the text says \"in most runs\" where not every seed agrees.")
+    return f"Seed {seed}: no run here draws anything at random, so every seed gives the same paths."
+
+
+README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/lessons.toml -->"
+README_END = "<!-- end of lessons -->"
+
+
+def readme_list(lessons: Sequence[Lesson]) -> str:
+    """The README's list of lessons: key, title and question of each, in the file's order (every
+    number a lesson quotes stays in the file, where its claims check it)."""
+    return "".join(f"- `{x.key}`: **{x.title}**. {x.question}\n" for x in lessons)
 
 
 # --- reading and validating ------------------------------------------------------------------
@@ -286,7 +372,7 @@ def _text(where: str, name: str, value) -> str:
     return " ".join(value.split())
 
 
-def parse_claim(data, where: str, labels: Sequence[str], surface: Surface) -> Claim:
+def parse_claim(data, where: str, names: Sequence[str], surface: Surface) -> Claim:
     """A claim from its table; LessonError naming what is wrong (unknown kind, field, run, series ...)."""
     if not isinstance(data, Mapping):
         raise LessonError(f"{where}: a claim must be a table, got {data!r}")
@@ -306,7 +392,7 @@ def parse_claim(data, where: str, labels: Sequence[str], surface: Surface) -> Cl
     values: dict = {"kind": kind}
     for name in ("run", "than"):
         if name in data:
-            values[name] = _choice(where, f"run label in {name}", data[name], labels)
+            values[name] = _choice(where, f"run name in {name}", data[name], names)
     if "outcome" in data:
         values["outcome"] = _choice(where, "outcome", data["outcome"], OUTCOMES)
     if "between" in data:
@@ -403,28 +489,52 @@ def parse_lesson(data, where: str = "lesson") -> Lesson:
     raw_runs = data["runs"]
     if not isinstance(raw_runs, list) or not raw_runs:
         raise LessonError(f"{where}: runs must be a non-empty list of tables")
-    runs = []
+    runs, names, notes = [], [], []
     for i, raw in enumerate(raw_runs, 1):
         here = f"{where}, run {i}"
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("label"), str) or not raw["label"].strip():
-            raise LessonError(f"{here}: every run needs a label (claims name runs by it)")
+        if not isinstance(raw, Mapping):
+            raise LessonError(f"{here}: a run must be a table, got {raw!r}")
+        if "label" in raw:
+            raise LessonError(f"{here}: a lesson's run has no label: its label is automatic (from its settings, so "
+                              f"it follows a change); name it for the claims with `name`, add words with `note`")
+        name = raw.get("name")
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise LessonError(f"{here}: every run needs a name, lowercase words (no digits) joined by '-' (claims "
+                              f"name runs by it), got {name!r}")
+        note = raw.get("note", "")
+        note = _text(here, "note", note) if note != "" else ""
+        if any(ch.isdigit() for ch in note):
+            raise LessonError(f"{here} ({name!r}): a note may not contain a digit (it would not follow a change "
+                              f"of the run's settings; the automatic label shows them), got {note!r}")
         try:
-            run = Run.from_dict(raw)
+            run = Run.from_dict({k: v for k, v in raw.items() if k not in _RUN_FIELDS})
         except ValueError as err:
-            raise LessonError(f"{here} ({raw.get('label')!r}): {err}") from None
+            raise LessonError(f"{here} ({name!r}): {err}") from None
         if run.batch_size is not None and not surface.has_data:
-            raise LessonError(f"{here} ({run.label!r}): a batch size needs a data surface; {surface_key} has none")
+            raise LessonError(f"{here} ({name!r}): a batch size needs a data surface; {surface_key} has none")
         runs.append(run)
-    labels = [r.label for r in runs]
-    if len(set(labels)) != len(labels):
-        raise LessonError(f"{where}: run labels must be distinct, got {labels}")
+        names.append(name)
+        notes.append(note)
+    if len(set(names)) != len(names):
+        raise LessonError(f"{where}: run names must be distinct, got {names}")
 
     raw_claims = data.get("claims", [])
     if not isinstance(raw_claims, list) or not raw_claims:
         raise LessonError(f"{where}: a lesson needs at least one claim (what its text says, checked)")
-    claims = tuple(parse_claim(c, f"{where}, claim {i}", labels, surface) for i, c in enumerate(raw_claims, 1))
+    claims = tuple(parse_claim(c, f"{where}, claim {i}", names, surface) for i, c in enumerate(raw_claims, 1))
+    raw_compares = data.get("compares", [])
+    if not isinstance(raw_compares, list):
+        raise LessonError(f"{where}: compares must be a list of lists of run names, got {raw_compares!r}")
+    compares = []
+    for group in raw_compares:
+        if not isinstance(group, list) or len(group) < 2:
+            raise LessonError(f"{where}: each group in compares names at least two runs, got {group!r}")
+        compares.append(tuple(_choice(where, "run name in compares", n, names) for n in group))
+    picture = _choice(where, "picture", data["picture"], PICTURES) if "picture" in data else None
+    if picture == "gradient-spread" and not surface.has_data:
+        raise LessonError(f"{where}: the gradient-spread picture needs a data surface; {surface_key} has none")
     view_ = LessonView(surface_key, tuple(runs), start, steps, seed, view, contour, axis, charts)
-    return Lesson(key, title, look, question, view_, claims)
+    return Lesson(key, title, look, question, view_, claims, tuple(names), tuple(notes), tuple(compares), picture)
 
 
 def parse_lessons(data) -> tuple[Lesson, ...]:
@@ -618,7 +728,7 @@ def _check_one(c: Claim, runs: Mapping[str, Trajectory]) -> str | None:
 
 
 def check(lesson: Lesson, runs: Mapping[str, Trajectory] | None = None) -> list[str]:
-    """The lesson's claims that do not hold on its computed runs (or on `runs`, by label), each as
+    """The lesson's claims that do not hold on its computed runs (or on `runs`, by name), each as
     "<lesson>: <claim in words>: but <what was found>"; [] when every claim holds."""
     runs = lesson.compute() if runs is None else runs
     failures = []

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import plotly
+from numpy.lib.stride_tricks import sliding_window_view
 
 from surfaces import Surface
 
@@ -34,6 +35,7 @@ PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 MAX_FRAMES = 150
 GRID_3D = 100
 GRID_2D = 140
+ENVELOPE_REFINE = 4  # f's samples per cell side of the 3-D mesh: see _lower_envelope
 LOG_FLOOR = 1e-2  # log10(f - f* + LOG_FLOOR): the floor keeps the minimum finite
 # The generic presets (eye positions in plotly's scene coordinates: the box spans ±aspect/2
 # around the origin and the camera looks at SCENE_CENTER). Each surface gets its own through
@@ -54,7 +56,7 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 class PathStyle:
     """Who a path belongs to: its legend group and name, and how it is drawn in every chart (the
     3-D and contour paths, the step charts): a colour, a dash pattern and an end-marker symbol
-    (`optviz.styles`: runs of one optimizer share its colour family and differ by shade and dash)."""
+    (`optviz.styles`: each run of a view has its own colour, with the dash as a second cue)."""
 
     key: str
     name: str
@@ -78,9 +80,9 @@ def _casing_colour(color: str) -> str:
 
 
 def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
-    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of an
-    optimizer gets its colour at shade n, dash n and the marker of that dash. A run's style
-    depends on the runs before it only, so hiding or adding a later run restyles no other."""
+    """One style per run of a view, in order (`optviz.styles.styles_for_runs`): the n-th run of the
+    view gets the n-th run colour, dash and marker, whatever its optimizer. A run's style depends on
+    its place only, so hiding or adding a later run restyles no other."""
     from .styles import styles_for_runs
 
     return [PathStyle(key, name, st.color, st.dash, st.marker, st.outline)
@@ -103,6 +105,7 @@ PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
 LINE_OPACITY_3D = 0.99  # short of 1: plotly.js's transparent pass, drawn after the opaque surface
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
+MARKER_CASING = "marker casing"  # the `meta` of the larger marker beneath a 3-D moving marker
 
 
 def dash_px(dash: str, width: float) -> str:
@@ -118,8 +121,16 @@ def dash_px(dash: str, width: float) -> str:
     return ",".join(f"{n * unit:g}px" for n in pattern)
 
 
+F32_MAX = float(np.finfo(np.float32).max)
+
+
 def _f32(a) -> np.ndarray:
-    """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap."""
+    """Display precision: float32 arrays travel as compact base64 typed arrays; NaN draws a gap.
+    A finite value beyond float32's range is held at its edge (a cast would make it infinite),
+    which is far outside every drawn range; an infinite one is a gap, as in the encoder."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(invalid="ignore"):
+        a = np.where(np.isinf(a), np.nan, np.clip(a, -F32_MAX, F32_MAX))
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
@@ -151,6 +162,7 @@ def z_title(surface: Surface) -> str:
 
 
 Z_OUTLIER_SPAN = 50.0  # see z_range
+Z_LIMIT = 1e30  # the largest |z| drawn: a typed formula can reach 1e308, which no display shows
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,7 @@ class SurfaceGrid:
     y2: np.ndarray
     z2: np.ndarray  # transformed
     z_range: tuple[float, float]
+    clipped: bool = False  # some values lie beyond z_range (a pole, an overflow): drawn at its edge
 
     @property
     def lift(self) -> float:
@@ -178,28 +191,73 @@ def surface_grid(surface: Surface) -> SurfaceGrid:
         return xs, ys, z
 
     with np.errstate(all="ignore"):
-        x3, y3, z3 = grid(GRID_3D)
+        x3, y3, z3 = _lower_envelope(surface, GRID_3D)
         x2, y2, z2 = grid(GRID_2D)
-    lo, hi = z_range(z2)
-    # Values beyond the drawn range (a pole of 1/x) are drawn at its edge; NaN (no value) stays a gap.
-    return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi))
+    lo, hi = z_range(np.concatenate([z2.ravel(), z3.ravel()]))  # the mesh reaches down to the minima
+    # Values beyond the drawn range (a pole of 1/x, an overflow to inf) are drawn at its edge, and
+    # the colour bar says so (clip_note); NaN (no value) stays a hole.
+    with np.errstate(invalid="ignore"):
+        clipped = bool(np.any((z2 < lo) | (z2 > hi)) or np.any((z3 < lo) | (z3 > hi)))
+    return SurfaceGrid(x3, y3, np.clip(z3, lo, hi), x2, y2, np.clip(z2, lo, hi), (lo, hi), clipped)
+
+
+def clip_note(grid: SurfaceGrid) -> str:
+    """What the colour bar and the hover add when the drawn surface is clipped, else ""."""
+    if not grid.clipped:
+        return ""
+    lo, hi = grid.z_range
+    return f" (drawn clipped to {lo:.3g} … {hi:.3g})"
+
+
+def _lower_envelope(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 3-D mesh: n × n nodes, each at the lowest (transformed) f within one grid cell of it.
+
+    A mesh through f's values at its nodes lies above the floor of a valley narrower than a cell
+    (Rosenbrock's, in log scale): where the valley passes between nodes the mesh rose into
+    saw-teeth up to a quarter of the z range high across it, and the paths along the floor went
+    into their troughs and out of sight. With each node at the minimum over the cells around it
+    (f sampled ENVELOPE_REFINE times finer, plus the surface's known minima), every corner of the
+    cell holding a point lies at or below f there, so the mesh (any interpolation between the
+    corners) lies at or below the true surface, up to that finer sampling: a valley is drawn at
+    its depth, and a wall at most one cell (1/(n-1) of the plot) nearer the valley than it is.
+    A node where f has no value (NaN) stays a gap."""
+    (x0, x1), (y0, y1) = surface.domain
+    k = ENVELOPE_REFINE
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    fine_x, fine_y = np.linspace(x0, x1, (n - 1) * k + 1), np.linspace(y0, y1, (n - 1) * k + 1)
+    fine = z_transform(surface, surface.f(np.stack(np.meshgrid(fine_x, fine_y), axis=-1)))
+    at_nodes = fine[::k, ::k]
+    low = np.pad(np.where(np.isnan(fine), np.inf, fine), k, constant_values=np.inf)
+    # The minimum over the (2k + 1)² fine samples around each node, one axis at a time.
+    low = sliding_window_view(low, 2 * k + 1, axis=0)[::k].min(axis=-1)
+    low = sliding_window_view(low, 2 * k + 1, axis=1)[:, ::k].min(axis=-1)
+    gx, gy = np.meshgrid(xs, ys)
+    for m in surface.minima:
+        near = (np.abs(gx - m.x) <= xs[1] - xs[0]) & (np.abs(gy - m.y) <= ys[1] - ys[0])
+        low = np.where(near, np.minimum(low, z_transform(surface, m.value)), low)
+    return xs, ys, np.where(np.isnan(at_nodes), np.nan, np.minimum(low, at_nodes))
 
 
 def z_range(z: np.ndarray) -> tuple[float, float]:
     """The z range drawn: the finite values' min and max, unless a few extreme values (a pole, as
     of 1/x near 0) stretch it more than `Z_OUTLIER_SPAN` times the central 98 % of the values:
     then the range is the 1st to 99th percentile widened by half its span on each side. NaN (where
-    a typed formula has no value) is ignored; no finite value at all gives (0, 1)."""
+    a typed formula has no value) is ignored; no finite value at all gives (0, 1). The range
+    stays within ±Z_LIMIT and is never empty: a flat surface gets a span of at least 1e-6 of its
+    height (at 1e20, lo + 1 would be lo again)."""
     finite = np.asarray(z, dtype=float)[np.isfinite(z)]
     if not finite.size:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
-    p1, p99 = (float(v) for v in np.percentile(finite, [1, 99]))
-    central = p99 - p1
-    if central > 0 and hi - lo > Z_OUTLIER_SPAN * central:
-        lo, hi = max(lo, p1 - 0.5 * central), min(hi, p99 + 0.5 * central)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p1, p99 = (float(v) for v in np.percentile(finite, [1, 99]))
+        central = p99 - p1
+        if central > 0 and hi - lo > Z_OUTLIER_SPAN * central:
+            lo, hi = max(lo, p1 - 0.5 * central), min(hi, p99 + 0.5 * central)
+    lo, hi = min(max(lo, -Z_LIMIT), Z_LIMIT), min(max(hi, -Z_LIMIT), Z_LIMIT)
     if hi <= lo:
-        hi = lo + 1.0
+        span = max(1.0, 1e-6 * abs(lo))
+        lo, hi = (hi - span, hi) if hi >= Z_LIMIT else (lo, lo + span)
     return lo, hi
 
 
@@ -275,9 +333,9 @@ def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> Display
     when it is back. A diverged path ends at its divergence step: the engine holds it at its
     last good point from there on, and that frozen tail is not drawn.
 
-    z is on the surface's transformed scale and lifted above the surface. Near a minimum the
-    mesh, drawn between grid nodes, lies above the true surface (most visibly in the funnels of
-    a log scale), so z is lifted above whichever is higher."""
+    z is on the surface's transformed scale and lifted above the surface, or above the drawn
+    mesh where that is higher (it lies at or below the true surface up to the finer sampling of
+    `_lower_envelope`)."""
     path = np.asarray(t.path, dtype=float)
     diverged_at = int(t.diverged_at) if bool(t.diverged) else None
     end = len(path) if diverged_at is None else max(diverged_at, 1)
@@ -395,13 +453,16 @@ def optimizer_traces(
             "opacity": LINE_OPACITY_3D, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
-        traces.append({
-            "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y), "z": point(z),
-            "marker": {"color": style.color, "size": 6, "symbol": _symbol_3d(style.symbol),
-                       "line": {"color": "white", "width": 1}},
-            "showlegend": False, "hoverinfo": "skip", **common,
-        })
-        anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": len(anim) - 1, "end": d.end})
+        path_index = len(anim) - 1
+        # WebGL draws no marker outline: the moving marker lies on a larger one in the casing colour
+        # (MARKER_CASING), both short of opaque like the path, so drawn in order over the surface.
+        for color, size, meta in ((style.casing, 6 + CASING_EXTRA_3D, {"meta": MARKER_CASING}), (style.color, 6, {})):
+            traces.append({
+                "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y),
+                "z": point(z), "marker": {"color": color, "size": size, "symbol": _symbol_3d(style.symbol)},
+                "opacity": LINE_OPACITY_3D, "showlegend": False, "hoverinfo": "skip", **meta, **common,
+            })
+            anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": path_index, "end": d.end})
         if mark:
             mx, my, mz = mark_arrays(x, y, z)
             traces.append({
@@ -473,10 +534,10 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str =
             "contours": {**levels, "coloring": "fill" if contour == "filled" else "lines"},
             "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"} if contour == "filled" else {"width": 1.5},
             "autocontour": False,
-            "showscale": True, "colorbar": {"title": {"text": z_title(surface), "side": "right"}, "len": 0.8,
-                                            "thickness": 12},
+            "showscale": True, "colorbar": {"title": {"text": z_title(surface) + clip_note(grid), "side": "right"},
+                                            "len": 0.8, "thickness": 12},
             "name": "surface", "hovertemplate": "x %{x:.4g}, y %{y:.4g}<br>" + z_title(surface)
-            + " %{z:.4g}<br><i>click: start here</i><extra></extra>",
+            + " %{z:.4g}" + clip_note(grid) + "<br><i>click: start here</i><extra></extra>",
         })
         if len(minima):
             kinds = ["global minimum" if m.is_global else "local minimum" for m in surface.minima]
@@ -834,8 +895,14 @@ def symlog_scale(surface: Surface, n: int = 101) -> float:
     so that a change of f that is visible on the surface is visible on the loss axis."""
     (x0, x1), (y0, y1) = surface.domain
     f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), axis=-1))
-    span = float(np.max(f) - np.min(f))
-    return SYMLOG_FRACTION * span if span > 0 else 1.0
+    finite = f[np.isfinite(f)]  # where a typed formula has a value
+    if not finite.size:
+        return 1.0
+    with np.errstate(over="ignore"):
+        span = float(finite.max() - finite.min())  # beyond the largest float when f spans ±1e308: capped
+    scale = SYMLOG_FRACTION * min(span, np.finfo(float).max)
+    # A span of a few subnormal numbers (5e-324 * x) has no 1 %: such an f is 0 on any chart.
+    return scale if scale >= np.finfo(float).tiny else 1.0
 
 
 def _real_label(v: float) -> str:

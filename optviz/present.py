@@ -58,6 +58,15 @@ def figure_height(present: int) -> int:
     return FIGURE_HEIGHT[level(present)]
 
 
+# Presenting a step, the inspector's panel stands beside the chart: its numbers (rule and table)
+# scroll in a box of this height under its controls, so that the panel ends where the chart does.
+NUMBERS_HEIGHT = {PRESENT_OFF: None, PRESENT_720: 290, PRESENT_1080: 620}
+
+
+def numbers_height(present: int) -> int | None:
+    return NUMBERS_HEIGHT[level(present)]
+
+
 def _scaled(value, factor: float):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value * factor
@@ -122,14 +131,31 @@ def keep_settings(session_state) -> None:
 MODEBAR_BUTTONS = [["toImage", "resetScale2d", "resetCameraDefault3d"]]
 
 
-def decorate(figure: dict, encoded, present: int, extra_traces: list[dict], encode):
+LESSON_LINE = 56  # px: a lesson's line above the chart in presentation mode, which the chart gives up
+
+
+def decorate(figure: dict, encoded, present: int, extra_traces: list[dict], encode, show_step: int | None = None,
+             extra_layout: dict | None = None, extra_bottom: int = 0, above: int = 0):
     """The trajectory figure as shown: toolbar trimmed, the inspector's traces and, in presentation
     mode, larger (the HTML Play/Pause and step slider under the plot follow its font size).
-    Returns (figure, encoded, height); `encode` is the view component's `encode_figure`, which
-    sends each trace to the page once, by its content."""
+    `extra_layout` (the inspector's key, a legend under the plot) joins the layout, with `extra_bottom`
+    px more margin under the plot for it. `above`: px of the screen that a line above the chart takes
+    in presentation mode (LESSON_LINE), taken from the chart's height. `show_step`: the step the view
+    opens at (the inspected one; None: the last), as the animation's "show" (optviz/web/figure.js
+    setControlsFigure). Returns (figure, encoded, height); `encode` is
+    the view component's `encode_figure`, which sends each trace to the page once, by its content."""
     lvl = level(present)
     shown = {**figure, "data": list(figure["data"]) + list(extra_traces),
              "layout": copy.deepcopy(figure["layout"]),
              "config": {**figure.get("config", {}), "modeBarButtons": MODEBAR_BUTTONS}}
+    if extra_layout:
+        shown["layout"].update(extra_layout)
+        margin = shown["layout"].setdefault("margin", {})
+        margin["b"] = margin.get("b", 0) + extra_bottom
+    if show_step is not None and "animation" in figure:
+        shown["animation"] = {**figure["animation"], "show": int(show_step)}
     shown = presentation_figure(shown, lvl)
-    return shown, encode(shown), figure_height(lvl)
+    height = figure_height(lvl) - (above if lvl else 0)
+    if lvl:
+        shown["layout"]["height"] = height
+    return shown, encode(shown), height

@@ -10,6 +10,7 @@ surfaces with several.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from surfaces import Surface
@@ -70,6 +71,9 @@ def outcome_words(t: Trajectory, surface: Surface | None = None) -> str:
 
 
 def _final_loss(t: Trajectory) -> str:
+    if not math.isfinite(float(t.final_loss)):  # f overflowed (or has no value) where the run was held
+        where = "the start" if int(t.diverged_at) <= 0 else f"step {int(t.diverged_at) - 1}"
+        return f"overflowed: f is not a finite number at {where}"
     loss = _number(float(t.final_loss))
     if bool(t.diverged):  # frozen: the last computed point is the one before diverged_at
         return f"{loss} (at step {int(t.diverged_at) - 1})"

@@ -17,6 +17,24 @@ Helpers: `sweep(run, name, values)` and `sweep_factors(run, name, (1/3, 1, 3))` 
 value; `simulate_sweep` runs such a sweep in one vectorized call (per-start hyperparameter arrays,
 equal to the separate runs); `same_lr(runs, lr)` is "one learning rate for all"; `labels(runs)`
 gives each run of a view a label that tells it apart from the others.
+
+Names that teach (`rule_name`, `labels`). A run is named by its rule and its gradient source, not by
+the registry's name alone. The plain gradient step (registry key "sgd") is:
+
+- "GD" on the full batch of a data surface, and on a surface without data;
+- "SGD" with one point per step (b=1), "Mini-batch SGD b=16" with b points;
+- "Noisy GD σ=0.5" with gradient noise σ > 0 (a surface without data: a stand-in for the noise of
+  sampling, not a sample; so not "SGD").
+
+Any other optimizer keeps its short name and says its source after a comma: "Momentum, stochastic
+b=1", "Momentum, mini-batch b=16", "Adam, noise σ=0.5"; "Momentum, full batch" only where the view's
+runs differ in batch size. Then a label names every hyperparameter that tells the view's runs
+apart, on every run that has it: η wherever the runs differ in η (whatever their optimizers: each
+label then shows its η); another one where runs of one optimizer differ in it or a run moved it from
+its default (two optimizers' own defaults, Adagrad's ε and Adam's, are not named). Numbers have 3
+significant digits, more only where two of the view's values would otherwise read alike
+("η=0.000333", never "η=0.0003333"). A label the person typed is kept as typed; "(2)", "(3)" mark
+runs that are truly alike.
 """
 
 from __future__ import annotations
@@ -129,34 +147,13 @@ class Run:
 
     @property
     def auto_label(self) -> str:
-        """The optimizer's short name and what differs from its defaults: "Adam η=0.1",
-        "SGD b=1", "Momentum γ: 0.5→0.99", "Adam η=0.05 η ×0.5 every 30", "SGD σ=0.5"."""
-        return " ".join([short_name(self.spec), *self._setting_words(changed_only=True)])
+        """This run's name and what it moved from its defaults, as alone in a view: "Adam η=0.1",
+        "SGD", "Mini-batch SGD b=16", "Momentum γ: 0.5→0.99", "Adam η=0.05 η ×0.5 every 30", "Noisy GD σ=0.5"."""
+        return _label(self, _named_hparams([self]), {}, False)
 
     @property
     def display_label(self) -> str:
         return self.label or self.auto_label
-
-    def _setting_words(self, changed_only: bool, names: Iterable[str] | None = None) -> list[str]:
-        spec, values, schedules = self.spec, self.hparam_dict, self.schedule_dict
-        words = []
-        for h in spec.hparams:
-            if names is not None and h.name not in names:
-                continue
-            sym, value, schedule = symbol(h.symbol, h.name), values[h.name], schedules.get(h.name)
-            if isinstance(schedule, Ramp):
-                words.append(schedule.describe(sym, value))  # "γ: 0.5→0.99" names the value itself
-                continue
-            if not changed_only or value != h.default:
-                words.append(f"{sym}={value:.4g}")
-            if schedule is not None:
-                words.append(schedule.describe(sym, value))
-        if names is None:
-            if self.batch_size is not None:
-                words.append(f"b={self.batch_size}")
-            if self.noise:
-                words.append(f"σ={self.noise:g}")
-        return words
 
     # --- changing (each returns a new Run) --------------------------------------------------------
 
@@ -285,33 +282,91 @@ def symbol(latex: str, fallback: str) -> str:
     return char + (sub.translate(_SUBSCRIPTS) if sub else "")
 
 
+def short_number(value: float, digits: int = 3) -> str:
+    """`value` to `digits` significant digits, as short as it reads: 0.000333, 0.1, 1000, 1e-5."""
+    rounded = float(f"{float(value):.{digits}g}")
+    text = f"{rounded:.15g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _digits(values: Iterable[float]) -> int:
+    """The fewest significant digits (3 at least) that keep these different values apart."""
+    values = set(values)
+    for digits in range(3, 16):
+        if len({short_number(v, digits) for v in values}) == len(values):
+            return digits
+    return 17
+
+
+def rule_name(run: Run, say_full_batch: bool = False) -> str:
+    """The run's rule with its gradient source (module docstring): "GD", "SGD", "Mini-batch SGD
+    b=16", "Noisy GD σ=0.5"; "Momentum", "Momentum, mini-batch b=16", "Adam, noise σ=0.5", and
+    "Momentum, full batch" when `say_full_batch` (the view's runs differ in batch size)."""
+    b, noise = run.batch_size, short_number(run.noise)
+    if run.optimizer == "sgd":
+        if b is not None:
+            return "SGD" if b == 1 else f"Mini-batch SGD b={b}"
+        return f"Noisy GD σ={noise}" if run.noise else "GD"
+    name = short_name(run.spec)
+    if b is not None:
+        return f"{name}, {'stochastic' if b == 1 else 'mini-batch'} b={b}"
+    if run.noise:
+        return f"{name}, noise σ={noise}"
+    return f"{name}, full batch" if say_full_batch else name
+
+
+def _named_hparams(runs: Sequence[Run]) -> set[str]:
+    """The hyperparameters a label names: η wherever the runs that have it differ in it; any other
+    where runs of one optimizer differ in it (a value or a schedule) or a run moved it from its
+    default or scheduled it. Two optimizers' own defaults (Adagrad's ε against Adam's) are not a
+    difference the view makes."""
+    named = set()
+    for name in {h.name for r in runs for h in r.spec.hparams}:
+        having = [r for r in runs if name in r.hparam_dict]
+        groups: dict[str, list[Run]] = {}
+        for r in having:
+            groups.setdefault(r.optimizer, []).append(r)
+        if ((name == "lr" and len({r.hparam(name) for r in having}) > 1)
+                or any(len({r.hparam(name) for r in g}) > 1 or len({r.schedule_dict.get(name) for r in g}) > 1
+                       for g in groups.values())
+                or any(r.hparam(name) != r.spec.hparam(name).default or name in r.schedule_dict for r in having)):
+            named.add(name)
+    return named
+
+
+def _label(run: Run, names: set[str], digits: Mapping[str, int], say_full_batch: bool) -> str:
+    words = [rule_name(run, say_full_batch)]
+    values, schedules = run.hparam_dict, run.schedule_dict
+    for h in run.spec.hparams:
+        if h.name not in names:
+            continue
+        sym, value, schedule = symbol(h.symbol, h.name), values[h.name], schedules.get(h.name)
+        if isinstance(schedule, Ramp):
+            words.append(schedule.describe(sym, value))  # "γ: 0.5→0.99" names the value itself
+            continue
+        if h.integer and (h.low, h.high) == (0, 1):  # a switch reads as words: "bias correction off"
+            words.append(f"{h.name.replace('_', ' ')} {'on' if value else 'off'}")
+            continue
+        words.append(f"{sym}={short_number(value, digits.get(h.name, 3))}")
+        if schedule is not None:
+            words.append(schedule.describe(sym, value))
+    return " ".join(words)
+
+
 def labels(runs: Sequence[Run]) -> list[str]:
-    """A label per run of a view: its own label if set, else the automatic one, which also names
-    whatever differs among the view's runs of the same optimizer (so a sweep reads "Adam η=0.001",
-    "Adam η=0.003", ..., and GD vs SGD reads "SGD full batch", "SGD b=1"); "(2)", "(3)" mark
-    runs that are truly alike."""
-    by_optimizer: dict[str, list[int]] = {}
-    for i, r in enumerate(runs):
-        if not r.label:
-            by_optimizer.setdefault(r.optimizer, []).append(i)
-    out = [r.display_label for r in runs]
-    for members in by_optimizer.values():
-        group = [runs[i] for i in members]
-        differing = {
-            h.name for h in group[0].spec.hparams
-            if len({r.hparam(h.name) for r in group}) > 1 or len({r.schedule_dict.get(h.name) for r in group}) > 1
-        }
-        mixed_batches = len({r.batch_size for r in group}) > 1
-        for i, r in zip(members, group, strict=True):
-            words = r._setting_words(changed_only=True)
-            for w in r._setting_words(changed_only=False, names=differing):
-                if w not in words:
-                    words.append(w)
-            if mixed_batches and r.batch_size is None:
-                words.append("full batch")
-            ordered = [w for w in r._setting_words(changed_only=False) if w in words]
-            ordered += [w for w in words if w not in ordered]
-            out[i] = " ".join([short_name(r.spec), *ordered])
+    """A label per run of a view (module docstring): its own label if the person typed one, else
+    its rule and gradient source and every hyperparameter that tells the view's runs apart. So a
+    sweep reads "Adam η=0.000333", "Adam η=0.001", "Adam η=0.003"; GD vs SGD vs mini-batch reads
+    "GD", "SGD", "Mini-batch SGD b=16"; runs of several optimizers that differ in η each show their
+    η; "(2)", "(3)" mark runs that are truly alike."""
+    runs = list(runs)
+    names = _named_hparams(runs)
+    digits = {name: _digits(r.hparam(name) for r in runs if name in r.hparam_dict) for name in names}
+    say_full_batch = len({r.batch_size for r in runs}) > 1
+    out = [r.label or _label(r, names, digits, say_full_batch) for r in runs]
     seen: dict[str, int] = {}
     for i, text in enumerate(out):
         seen[text] = seen.get(text, 0) + 1

@@ -9,6 +9,11 @@ Three scales, each the one people think in for its kind of number:
   that 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999 are each a step or two apart ("number of nines")
   instead of 0.9 → 0.99 taking 90 presses of a 0.001 slider.
 
+On a touch screen (`touch=True`) a slider's notches must be far enough apart for a finger: at
+most TOUCH_POSITIONS of them, 1-2-5 per decade on the log and nines scales (one per decade where
+that is still too many), and a linear step widened by 2, 5, 10, ... (issue 19: 73 learning rates
+on a phone's 250-px slider were 3 px apart, and a tap jumped η from 0.4 to 0.9).
+
 A slider's positions are only a convenience: any value inside the range is valid and is kept
 exactly (a person can type it, a link can carry it). `positions(value)` adds the current value to
 the grid so that a slider can show a typed value without moving it.
@@ -23,6 +28,8 @@ LOG_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)
 NINES_MANTISSAS = (1, 1.5, 2, 3, 5, 7)  # of 1 - beta, per decade
 SCALES = ("linear", "log", "nines")
 MAX_POSITIONS = 10_000
+TOUCH_POSITIONS = 25  # a touch slider's notches: over 11 px apart on a phone's 280-px slider
+TOUCH_MANTISSAS = ((1, 2, 5), (1,))  # per decade, the first that fits within TOUCH_POSITIONS
 
 
 def _clean(value: float) -> float:
@@ -59,22 +66,39 @@ class Number:
         value = min(max(float(value), self.low), self.high)
         return round(value) if self.integer else value
 
-    def grid(self) -> tuple[float, ...]:
-        """The slider's positions, ascending; both ends of the range are always on it."""
+    def grid(self, touch: bool = False) -> tuple[float, ...]:
+        """The slider's positions, ascending; both ends of the range are always on it. `touch`:
+        at most TOUCH_POSITIONS of them (see the module's docstring)."""
         if self.scale == "linear":
             count = math.floor((self.high - self.low) / self.step + 1e-9)
             if count > MAX_POSITIONS:
                 raise ValueError(f"{count + 1} positions are too many for a slider; use a number input")
-            values = [_clean(self.low + i * self.step) for i in range(count + 1)]
-        elif self.scale == "log":
-            values = [
+            grid, spacing = self._inside(_clean(self.low + i * self.step) for i in range(count + 1)), 1
+            while touch and len(grid) > TOUCH_POSITIONS:  # multiples of 2, 5, 10, 20, ... steps, and the ends
+                spacing = spacing * 5 // 2 if str(spacing)[0] == "2" else spacing * 2
+                step = self.step * spacing
+                first = math.ceil(self.low / step - 1e-9)
+                grid = self._inside(_clean((first + i) * step)
+                                    for i in range(math.floor(self.high / step + 1e-9) - first + 1))
+            return grid
+        for mantissas in TOUCH_MANTISSAS if touch else (None,):
+            grid = self._inside(self._decades(mantissas))
+            if len(grid) <= TOUCH_POSITIONS:
+                break
+        return grid
+
+    def _decades(self, mantissas: tuple[float, ...] | None) -> list[float]:
+        """The log or nines scale's values, `mantissas` per decade (None: the scale's own)."""
+        if self.scale == "log":
+            return [
                 _clean(m * 10.0**e)
                 for e in range(math.floor(math.log10(self.low)) - 1, math.ceil(math.log10(self.high)) + 1)
-                for m in LOG_MANTISSAS
+                for m in mantissas or LOG_MANTISSAS
             ]
-        else:
-            gaps = [_clean(m * 10.0**e) for e in range(-8, 1) for m in NINES_MANTISSAS]
-            values = [_clean(1.0 - g) for g in gaps]
+        gaps = [_clean(m * 10.0**e) for e in range(-8, 1) for m in mantissas or NINES_MANTISSAS]
+        return [_clean(1.0 - g) for g in gaps]
+
+    def _inside(self, values) -> tuple[float, ...]:
         inside = {v for v in values if self.low <= v <= self.high} | {float(self.low), float(self.high)}
         if self.integer:
             return tuple(sorted({round(v) for v in inside}))
@@ -85,9 +109,10 @@ class Number:
         target = self._coordinate(self.clamp(value))
         return min(self.grid(), key=lambda v: abs(self._coordinate(v) - target))
 
-    def positions(self, value: float | None = None) -> tuple[float, ...]:
-        """The grid, plus `value` when it is a valid value between grid positions."""
-        grid = self.grid()
+    def positions(self, value: float | None = None, touch: bool = False) -> tuple[float, ...]:
+        """The grid (for a touch screen: `touch`), plus `value` when it is a valid value between
+        grid positions."""
+        grid = self.grid(touch)
         if value is None or value in grid or not self.contains(value):
             return grid
         return tuple(sorted((*grid, int(value) if self.integer else float(value))))

@@ -244,10 +244,11 @@ def preset_view(surface_key: str, optimizers, *, view: str, contour: str, speed:
     return replace(fresh, seed=seed, view=view, contour=contour, speed=speed)
 
 
-# Fields that say how the view is looked at, not which paths it computes: the 3-D camera and the
-# analysis tool open under the charts. A lesson keeps them (opening one does not turn the camera or
-# close the tool, and a link `lesson=<key>&tool=basins` opens the lesson with its basin map).
-DISPLAY_FIELDS = ("camera", *(s.key for s in tool_settings.TOOL_SETTINGS))
+# Fields that say how the view is looked at, not which paths it computes: the 3-D camera,
+# presentation mode and the analysis tool open under the charts. A lesson keeps them (opening one
+# does not turn the camera, leave presentation or close the tool; a link `lesson=<key>&present=1`
+# opens the lesson in presentation mode, `lesson=<key>&tool=basins` with its basin map).
+DISPLAY_FIELDS = ("camera", "present", *(s.key for s in tool_settings.TOOL_SETTINGS))
 
 
 def display_values(values: Mapping[str, object]) -> dict[str, object]:

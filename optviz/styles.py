@@ -28,6 +28,21 @@ CSV swatches) gets the palette.
 `style_for(key, index)` gives the style of the index-th run of one optimizer in a view: index 0 is
 the registry's style; later ones keep the colour's hue, lightened (darkened for light colours)
 step by step, and walk on through the dashes, so two runs of one optimizer never look alike.
+
+A view's runs are coloured by run, not by optimizer (`run_style(i)`, `styles_for_runs`): GD, SGD
+and mini-batch SGD are one optimizer and must not be one colour family told apart by dash. The i-th
+run of a view gets `RUN_COLORS[i % 13]` and `DASHES[i % 6]` (with its marker), so the same run has
+one style in every chart, the results table, the tools and the exports, and no two of the 24 runs a
+view holds share both colour and dash. `RUN_COLORS` is the palette above, in the order the default
+runs use it, then seven colours each chosen (from an sRGB grid, greedily) to be as far as possible
+from those before it under the worst of the four visions, among the colours that keep the palette's
+other checks: `MIN_VIRIDIS_DIFFERENCE` from Viridis, a casing that passes `MIN_CASING_STANDOUT` and
+`MIN_CASING_CONTRAST`, and `MIN_WHITE_DIFFERENCE` from the white step charts. Stated minima, CIEDE2000
+between any two of the first n run colours for normal vision and each simulated deficiency
+(`RUN_DIFFERENCES`, n: minimum, measured in brackets): 7 runs 18 (18.6), 8 runs 17.5 (17.6), 9 runs
+16.5 (16.99), 10 runs 14 (14.2: dark green and dark grey under deuteranopia, which also differ in
+dash), 13 runs 13 (13.1). Beyond 13 runs colours repeat, always with another dash and marker: the
+dash is then the cue.
 """
 
 from __future__ import annotations
@@ -48,6 +63,9 @@ PALETTE: dict[str, str] = {
     "grey": "#bbbbbb",  # Tol bright
 }
 CASING_DARK, CASING_LIGHT = "#000000", "#ffffff"
+# The runs of a view, in order (module docstring): the palette, then the colours found after it.
+RUN_COLORS: tuple[str, ...] = (*PALETTE.values(), "#873cff", "#003c0f", "#968778", "#3c3c3c", "#c36996", "#f0004b",
+                               "#e1c396")
 
 # plotly's dash names, in the order runs of one optimizer walk through them.
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -64,6 +82,9 @@ MIN_DEFAULT_DIFFERENCE = 20.0  # the same, between the default runs
 MIN_VIRIDIS_DIFFERENCE = 20.0  # CIEDE2000 from every Viridis sample, normal vision
 MIN_CASING_STANDOUT = 15.0  # the colour or its casing from each Viridis colour, every vision (casing_standout)
 MIN_CASING_CONTRAST = 25.0  # a colour from its casing, every vision
+MIN_WHITE_DIFFERENCE = 15.0  # a run colour from the step charts' white, every vision
+# (n, minimum): CIEDE2000 between any two of the first n run colours, normal vision and each deficiency
+RUN_DIFFERENCES = ((7, 18.0), (8, 17.5), (9, 16.5), (10, 14.0), (len(RUN_COLORS), 13.0))
 
 
 @dataclass(frozen=True)
@@ -120,12 +141,15 @@ def style_for(optimizer_key: str, index: int = 0) -> Style:
     return Style(color, dash, MARKERS[dash], casing_for(color))
 
 
-def styles_for_runs(optimizer_keys) -> list[Style]:
-    """One style per run of a view, in order: the n-th run of an optimizer gets `style_for(key, n)`."""
-    seen: dict[str, int] = {}
-    out = []
-    for key in optimizer_keys:
-        out.append(style_for(key, seen.get(key, 0)))
-        seen[key] = seen.get(key, 0) + 1
-    return out
+def run_style(index: int) -> Style:
+    """The style of the index-th run (0, 1, ...) of a view, whatever its optimizer (module docstring)."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ValueError(f"index must be an integer >= 0, got {index!r}")
+    color, dash = RUN_COLORS[int(index) % len(RUN_COLORS)], DASHES[int(index) % len(DASHES)]
+    return Style(color, dash, MARKERS[dash], casing_for(color))
 
+
+def styles_for_runs(optimizer_keys) -> list[Style]:
+    """One style per run of a view, in order: the n-th run gets `run_style(n)`, so a run's style
+    depends on its place in the view only (hiding or adding a later run restyles no other)."""
+    return [run_style(i) for i in range(len(list(optimizer_keys)))]

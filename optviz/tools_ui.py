@@ -156,7 +156,8 @@ def _on_apply(labels, lrs, on_apply_lrs) -> None:
         f"{label} lr = {lr:g}" for label, lr in zip(labels, lrs, strict=True) if lr is not None)
 
 
-def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw) -> None:
+def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_apply_lrs, draw: Draw,
+                      colors: Sequence[str] | None = None) -> None:
     ss = st.session_state
     c1, c2 = st.columns(2)
     for key, where in (("sensitivity_metric", c1), ("tune_criterion", c2)):
@@ -175,8 +176,10 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
         return
     criterion = value("tune_criterion", surface)
     picks = tune([r for _, r in results], criterion)
+    color_of = dict(zip((label for label, _ in runs), colors, strict=True)) if colors is not None else None
     figure = analysis_plots.sensitivity_figure([r for _, r in results], metric=value("sensitivity_metric", surface),
-                                               names=[label for label, _ in results], picks=picks)
+                                               names=[label for label, _ in results], picks=picks,
+                                               colors=[color_of[label] for label, _ in results] if color_of else None)
     plotly_chart(figure, key="sensitivity_view", height=int(figure["layout"].get("height") or 440))
     st.caption(f"Tune: {CRITERIA[criterion]}. ★ marks each run's pick.")
     rows = []
@@ -198,8 +201,11 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
 def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,
                        on_start: Callable[[float, float], None],
                        on_apply_lrs: Callable[[list[float | None]], None], draw: Draw,
+                       colors: Sequence[str] | None = None,
                        on_set_hparams: Callable[[int, dict], None] | None = None) -> None:
-    """The tool chooser and the chosen tool (see the module docstring)."""
+    """The tool chooser and the chosen tool (see the module docstring); `colors`: each run's colour
+    in the view's charts (`plotting.run_styles`), so that a run keeps it in the tools; `on_set_hparams(i,
+    {name: value})`: the curvature tool's one-click settings for the i-th shown run."""
     st.markdown("#### Analysis tools")
     _ready("tool", surface)
     draw(SETTINGS["tool"], on_change=_on_tool_change, label_visibility="collapsed")
@@ -209,9 +215,9 @@ def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start,
     if tool == "basins":
         basin_panel(surface, runs, steps, seed, on_start, draw)
     elif tool == "sensitivity":
-        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw)
+        sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw, colors)
     elif tool == "curvature":
-        curvature_panel(surface, runs, start, steps, seed, on_set_hparams, draw)
+        curvature_panel(surface, runs, start, steps, seed, on_set_hparams, draw, colors)
 
 
 # --- the curvature lens ---------------------------------------------------------------------------------------
@@ -288,8 +294,11 @@ def _rate_words(rate: float) -> str:
     return f"{rate:.4g} · grows"
 
 
-def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set_hparams, draw: Draw) -> None:
+def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set_hparams, draw: Draw,
+                    colors: Sequence[str] | None = None) -> None:
     ss = st.session_state
+    # each run in its colour of the view's charts (its optimizer's where the app gives none)
+    colors = list(colors) if colors is not None else [r.spec.color for _, r in runs]
     _ready("curvature_at", surface)
     c1, c2 = st.columns(2)
     draw(SETTINGS["curvature_at"], c1, **KEEP)
@@ -373,13 +382,13 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
                   help="Sets this momentum run's η and β to the pair the model predicts fastest here.")
         if ss.get("curvature_note"):
             st.success(ss.pop("curvature_note"))
-    _curvature_map(surface, model, runs, position, shown_method, on_set_hparams, quadratic)
-    _prediction(surface, model, runs, position, start, steps, seed, shown_method, quadratic)
+    _curvature_map(surface, model, runs, position, shown_method, on_set_hparams, quadratic, colors)
+    _prediction(surface, model, runs, position, start, steps, seed, shown_method, quadratic, colors[position])
     if quadratic:
-        _milestones(surface, runs[position], start, steps, seed)
+        _milestones(surface, runs[position], start, steps, seed, colors[position])
 
 
-def _milestones(surface, labelled, start, steps: int, seed: int) -> None:
+def _milestones(surface, labelled, start, steps: int, seed: int, color: str) -> None:
     """On an exactly quadratic surface: the run's error split along the eigenvectors, step by step."""
     label, run = labelled
     traj = run.simulate(surface, tuple(float(v) for v in start), steps, seed)
@@ -389,14 +398,14 @@ def _milestones(surface, labelled, start, steps: int, seed: int) -> None:
     except ValueError:  # a singular Hessian: no one point to measure from
         return
     st.markdown(f"##### The error along each eigen-direction: {label}")
-    figure = analysis_plots.milestones_figure(ms, label=label, color=run.spec.color)
+    figure = analysis_plots.milestones_figure(ms, label=label, color=color)
     plotly_chart(figure, key="curvature_milestones", height=int(figure["layout"]["height"]))
     st.caption("θ_t − θ* = (its part along the flat direction) + (its part along the steep one), exactly, at every "
                "step: each part follows its own curvature. Gradient descent multiplies the part along λ by 1 − ηλ "
                "per step; momentum mixes in the last step's.")
 
 
-def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadratic) -> None:
+def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadratic, colors) -> None:
     label, run = runs[position]
     map_method = method if method != cv.GD else cv.HEAVY_BALL
     st.markdown(f"##### The (η, β) map of {METHOD_NAMES[map_method]}")
@@ -405,9 +414,10 @@ def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadr
     except ValueError as exc:
         st.info(f"No map here: {exc}.")
         return
-    family = [(lab, r) for lab, r in runs if cv.method_for(r.optimizer) in (cv.HEAVY_BALL, cv.NESTEROV)]
-    marks = [(lab, r.hparam("lr"), r.hparam("momentum"), r.spec.color, cv.method_for(r.optimizer) == map_method)
-             for lab, r in family]
+    family = [(lab, r, c) for (lab, r), c in zip(runs, colors, strict=True)
+              if cv.method_for(r.optimizer) in (cv.HEAVY_BALL, cv.NESTEROV)]
+    marks = [(lab, r.hparam("lr"), r.hparam("momentum"), c, cv.method_for(r.optimizer) == map_method)
+             for lab, r, c in family]
     lam = float(np.max(model.positive_eigenvalues))
     boundary = np.array([cv.max_stable_lr(lam, map_method, b) for b in betas]), betas
     figure = analysis_plots.regions_figure(lrs, betas, regions, marks=marks, boundary=boundary)
@@ -427,7 +437,7 @@ def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadr
     st.caption(" ".join(words))
 
 
-def _prediction(surface, model, runs, position, start, steps, seed, method, quadratic) -> None:
+def _prediction(surface, model, runs, position, start, steps, seed, method, quadratic, color: str) -> None:
     """The run's distance to the minimum it reached against the model's rate there."""
     label, run = runs[position]
     if "lr" not in run.hparam_dict or cv.method_for(run.optimizer) is None or run.schedule_dict:
@@ -459,7 +469,7 @@ def _prediction(surface, model, runs, position, start, steps, seed, method, quad
         st.caption("The run starts at the minimum: nothing to measure.")
         return
     figure = analysis_plots.prediction_figure(np.arange(len(errors)), errors, predicted, int(usable[-1]),
-                                              label=label, color=run.spec.color)
+                                              label=label, color=color)
     plotly_chart(figure, key="curvature_prediction", height=int(figure["layout"]["height"]))
     where = "" if quadratic else " (the model at the minimum the run reached)"
     said = "—" if measured is None else f"{measured:.4g}"

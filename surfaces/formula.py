@@ -25,7 +25,8 @@ such a power (`x**x` is allowed, `x**x**x` is not). Refusals take well under a m
 
 The gradient is built symbolically (sympy.diff) and f and the gradient are turned into numpy
 functions by `sympy.lambdify` on those generated expressions (the gradient's components share
-common sub-expressions). The LaTeX is written from the checked tree, as typed (`formula_latex`).
+common sub-expressions). The Hessian (for Newton's method) is built the same way, on its first use.
+The LaTeX is written from the checked tree, as typed (`formula_latex`).
 Building an accepted formula takes about 5-50 ms (the first one about 150 ms more); sympy's
 automatic simplification of contrived formulas with huge constants took up to about 0.5 s in a fuzz
 run of 8,000 random formulas.
@@ -53,7 +54,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from .base import Surface, pack
+from .base import Surface, pack, pack_hessian
 from .limits import (
     MAX_DOMAIN_ABS,
     MAX_FORMULA_CHARS,
@@ -137,6 +138,7 @@ class Formula:
     f: object  # (..., 2) -> (...)
     grad: object  # (..., 2) -> (..., 2)
     value_and_grad: object  # (..., 2) -> ((...), (..., 2))
+    hessian: object = None  # (..., 2) -> (..., 2, 2), built on its first call (Newton's method asks for it)
 
 
 # --- text -> checked tree ------------------------------------------------------------------
@@ -529,8 +531,21 @@ def compile_formula(text: str) -> Formula:
     def grad(p):
         return value_and_grad(p)[1]
 
+    second: list = []  # the lambdified second derivatives, made once, when a Hessian is first asked for
+
+    def hessian(p):
+        if not second:
+            parts = [sympy.diff(gx, X), sympy.diff(gx, Y), sympy.diff(gy, Y)]
+            second.append(sympy.lambdify((X, Y), parts, modules="numpy", cse=True, docstring_limit=0))
+        x, y = _coords(p)
+        with np.errstate(all="ignore"):
+            h = [_finite_or_nan(t, np.shape(x)) for t in _call(second[0], x, y, parts=3)]
+            # NaN in every entry where f or any entry has no value, as grad does.
+            bad = np.isnan(f(p)) | np.isnan(h[0]) | np.isnan(h[1]) | np.isnan(h[2])
+            return pack_hessian(*(np.where(bad, np.nan, t) for t in h))
+
     return Formula(text=text, expr=expr, gradient=(gx, gy), latex=_to_latex(root), f=f, grad=grad,
-                   value_and_grad=value_and_grad)
+                   value_and_grad=value_and_grad, hessian=hessian)
 
 
 # --- the domain and the surface ------------------------------------------------------------
@@ -628,6 +643,7 @@ def formula_surface(
         f=formula.f,
         grad=formula.grad,
         value_and_grad=formula.value_and_grad,
+        hessian=formula.hessian,
         domain=domain,
         minima=(),
         f_min=None,

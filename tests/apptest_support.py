@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from optviz.figure_component import CHART_NAME, figure_from_element
+from optviz.figure_component import CHART_NAME, VIEW_NAME, figure_from_element
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120
@@ -39,3 +39,30 @@ def step_charts(at: AppTest) -> dict[str, dict]:
     """The step charts (loss, distance, x(t), y(t)), by widget key."""
     return {e.proto.id.rsplit("-", 1)[-1]: figure_from_element(e)
             for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME}
+
+
+def _typed_arrays_decoded(obj):
+    """A decoded payload with its typed arrays ({"dtype", "bdata"}) as numpy arrays again."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            return decode(obj)
+        return {k: _typed_arrays_decoded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_typed_arrays_decoded(v) for v in obj]
+    return obj
+
+
+def assert_finite_json(figure) -> None:
+    """Fails on any number plotly cannot take: ±inf anywhere, NaN outside a data array (in an array
+    NaN is a gap). Takes a figure as built (numpy arrays) or as decoded from a payload."""
+    from optviz import web
+
+    bad = web.nonfinite_paths(_typed_arrays_decoded(figure))
+    assert not bad, bad
+
+
+def assert_page_finite(at: AppTest) -> None:
+    """Every plotly figure on the page (view, charts, analysis tools) passes assert_finite_json."""
+    for element in at.get("bidi_component"):
+        if element.proto.component_name in (CHART_NAME, VIEW_NAME):
+            assert_finite_json(figure_from_element(element))

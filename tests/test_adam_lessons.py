@@ -29,7 +29,7 @@ def test_the_bias_correction_lessons_numbers():
     on_run = lesson.view.runs[0]
     lr, b1, b2, eps = (on_run.hparam(n) for n in ("lr", "beta1", "beta2", "eps"))
     runs = lesson.compute()
-    on, off = (runs[r.label] for r in lesson.view.runs)
+    on, off = (runs[n] for n in lesson.names)
     g = SURFACES[lesson.view.surface].grad(np.array(lesson.view.start))
     assert np.all(np.abs(g) > 1.0)  # both axes move: the "η along each axis" of the text
     # Corrected: η g / (|g| + ε) per axis. Uncorrected: η (1 - β₁) g / (√(1 - β₂) |g| + ε) per axis.
@@ -57,22 +57,23 @@ def test_the_l2_lesson_compares_where_the_decay_enters():
 def test_adam_with_l2_stops_at_the_regularised_minimum_and_adamw_does_not():
     lesson = get_lesson("adam-l2-vs-adamw")
     surface = SURFACES[lesson.view.surface]
-    l2_run, adamw_run = lesson.view.runs
+    l2_run = lesson.view.runs[0]
     lam = l2_run.hparam("weight_decay")
     best = np.array([surface.minima[0].x, surface.minima[0].y])
     hessian = np.asarray(surface.hessian(best))  # constant: the loss is quadratic
     ridge = np.linalg.solve(hessian + lam * np.eye(2), hessian @ best)  # ∇f(θ) + λθ = 0
     runs = lesson.compute()
-    l2, adamw = runs[l2_run.label], runs[adamw_run.label]
+    l2_name, adamw_name = lesson.names
+    l2, adamw = runs[l2_name], runs[adamw_name]
     np.testing.assert_allclose(l2.path[-1], ridge, atol=1e-6)
     for claim in lesson.claims:  # the claims' windows hold that point
-        if claim.run == l2_run.label and claim.series in ("x", "y") and claim.at is None and claim.over is None:
+        if claim.run == l2_name and claim.series in ("x", "y") and claim.at is None and claim.over is None:
             assert claim.min <= ridge["xy".index(claim.series)] <= claim.max
     assert np.linalg.norm(adamw.path[-1] - ridge) > 0.05
     # The question: twice as long, Adam with L2 stays put and AdamW moves on, towards the loss's minimum.
     steps = lesson.view.steps
-    longer = {r.label: r.simulate(surface, lesson.view.start, 2 * steps) for r in lesson.view.runs}
-    assert np.linalg.norm(longer[l2_run.label].path[-1] - l2.path[-1]) < 1e-6
-    moved = longer[adamw_run.label].path[-1]
+    longer = {n: lesson.run(n).simulate(surface, lesson.view.start, 2 * steps) for n in lesson.names}
+    assert np.linalg.norm(longer[l2_name].path[-1] - l2.path[-1]) < 1e-6
+    moved = longer[adamw_name].path[-1]
     assert np.linalg.norm(moved - adamw.path[-1]) > 0.05
     assert np.linalg.norm(moved - best) < np.linalg.norm(adamw.path[-1] - best)

@@ -112,17 +112,20 @@ def test_a_run_of_every_optimizer(group):
     casings: dict[str, set] = {}
     for t in trajectory_figure(at)["data"]:
         if t.get("legendgroup"):
-            into = casings if t.get("meta") == plotting.CASING else colours
+            into = casings if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING) else colours
             into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
-    # one run of each optimizer: the optimizer's colour, everywhere; beneath each path its casing
-    assert colours == {g: {OPTIMIZERS[k].color} for g, k in optimizer.items()}
-    assert casings == {g: {styles.casing_for(OPTIMIZERS[k].color)} for g, k in optimizer.items()}
+    # each run its own colour (the view's i-th run colour, whatever its optimizer), everywhere;
+    # beneath each path its casing
+    colour = {g: styles.run_style(int(g[1:])).color for g in optimizer}
+    assert len({(c, styles.run_style(int(g[1:])).dash) for g, c in colour.items()}) == len(colour)
+    assert colours == {g: {colour[g]} for g in optimizer}
+    assert casings == {g: {styles.casing_for(colour[g])} for g in optimizer}
     charts = step_charts(at)
     assert charts
     for chart in charts.values():
         for t in chart["data"]:
-            assert t["line"]["color"] == OPTIMIZERS[optimizer[t["legendgroup"]]].color
+            assert t["line"]["color"] == colour[t["legendgroup"]]
 
 
 def test_share_link_round_trip_reproduces_the_view():
@@ -489,7 +492,12 @@ def test_the_first_change_after_a_load_resends_only_the_widgets_it_changed(query
     # sweep is by factors), so Streamlit discards the state the page reports for it and sends it
     # back forced on every rerun (the same ~200 bytes each time, in the browser too)
     assert changed == {"r0.lr", "r0.label", "inspect_run", "sweep.run", "sweep.values"}, changed
-    assert not [k for k, p in after.items() if p.set_value and k != "sweep.values"]
+    # A run picker whose picked run's label changed is set to the new label (the page would otherwise
+    # hold, and send back, a label no option has: issue 19); nothing else is forced.
+    relabelled = {k for k in ("sweep.run", "inspect_run")
+                  if first[k].options[first[k].default] != after[k].options[after[k].default]}
+    assert {k for k, p in after.items() if p.set_value and k != "sweep.values"} == relabelled
+    assert all(after[k].raw_value == after[k].options[after[k].default] for k in relabelled)
     # ... and a second change resends what it changed and nothing else (the forced values field is
     # now the message of the run before)
     lr = at.select_slider(key="r0.lr")
@@ -548,3 +556,27 @@ def test_a_link_s_first_page_shows_the_link_s_values_in_every_widget():
     assert checked["r1.label"] == "heavy ball" and checked["r2.hidden"] is True
     assert checked["r4.lr"] == "0.123" and checked["inspect_step"] == 7  # a slider again: "exact" is not in links
     assert checked["r4.sched.lr"] != at.selectbox(key="r4.sched.lr").format_func("constant")
+
+
+def test_on_a_touch_screen_the_sliders_offer_notches_a_finger_can_hit():
+    """Issue 19: a tap on a phone's learning-rate slider jumped η from 0.4 to 0.9 (73 notches,
+    3 px apart). Once the trajectory view reports a touch screen (view.js: `(pointer: coarse)`),
+    every numeric slider offers at most scales.TOUCH_POSITIONS notches, and keeps its value."""
+    from optviz.scales import TOUCH_POSITIONS
+
+    at = app({"surface": "ravine", "opt": "sgd,adam", "r0.lr": "0.4"})
+    lr = hp(at, "sgd", "lr")
+    fine = {s.key: len(s.options) for s in at.select_slider}
+    assert fine[lr] > 3 * TOUCH_POSITIONS // 2  # the mouse's fine grid: 12 a decade
+    at.session_state["trajectory_view"] = {"touch": True}
+    at.run()
+    assert_clean(at)
+    sliders = {s.key: s for s in at.select_slider}
+    numbers = [k for k in sliders if k in fine and fine[k] > TOUCH_POSITIONS]
+    assert lr in numbers and hp(at, "adam", "lr") in numbers
+    for key in numbers:
+        assert len(sliders[key].options) <= TOUCH_POSITIONS + 1, (key, len(sliders[key].options))  # + the value
+    assert sliders[lr].value == 0.4 and query_value(at, lr) == "0.4"
+    sliders[lr].set_value(0.5).run()  # the next notch up
+    assert_clean(at)
+    assert query_value(at, lr) == "0.5"

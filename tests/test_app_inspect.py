@@ -8,13 +8,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, plotting, simulate
+from optviz import OPTIMIZERS, plotting, simulate, styles
 from optviz import explain as ex
 from optviz.export_page import export_html
 from optviz.figure_component import figure_from_element
 from optviz.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from optviz.inspector import inspect
-from optviz.present import FIGURE_HEIGHT
+from optviz.present import FIGURE_HEIGHT, LESSON_LINE
+from optviz.share import parse_query
 from surfaces import SURFACES
 from tests.apptest_support import app
 
@@ -58,6 +59,10 @@ def recorded(opt: str, steps: int, surface: str = "beale"):
     return simulate(surface, opt, tuple(preset.start), steps, record_state=True, **preset.hparams_for(opt))
 
 
+def app_state(at: AppTest):
+    return parse_query({k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()})
+
+
 def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
     """What the panel and the figure show equals the recorded state of step k."""
     assert not at.exception
@@ -84,24 +89,31 @@ def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
             if v.ndim == 2 and v.shape[1] == 2 and np.all(np.isfinite(v[k])):
                 candidates = [v[k], v[k - 1] if k > 0 else np.zeros(2)]
                 assert any(all(ex.text(c) in shown for c in value) for value in candidates), (opt, field, v[k], shown)
-    # The arrows: the update taken goes from θ_k to θ_{k+1}, in the run's colour.
+    # The arrows: the update taken goes from θ_k towards θ_{k+1}, in the run's colour, magnified about
+    # θ_k by the scale the chart states (issue 19: a step's arrow was a few pixels long); θ_{k+1} is marked.
     figure, _ = trajectory_figure(at)
-    traces = inspector_traces(figure)
+    traces = [tr for tr in inspector_traces(figure) if tr.get("meta") != plotting.CASING]
+    scale = arrow_scale_of(figure) if traces else 1.0
     update = next(tr for tr in traces if tr["name"] == "update taken")
     np.testing.assert_allclose([update["x"][0], update["y"][0]], t.path[k], rtol=1e-12)
-    np.testing.assert_allclose([update["x"][1], update["y"][1]], t.path[k + 1], rtol=1e-9, atol=1e-12)
-    assert update["line"]["color"] == OPTIMIZERS[opt].color
+    np.testing.assert_allclose([update["x"][1], update["y"][1]], t.path[k] + scale * (t.path[k + 1] - t.path[k]),
+                               rtol=1e-9, atol=1e-12)
+    landed = next(tr for tr in traces if tr["name"].startswith(f"θ_{k + 1}"))
+    np.testing.assert_allclose([landed["x"][0], landed["y"][0]], t.path[k + 1], rtol=1e-9, atol=1e-12)
+    shown = [i for i, r in enumerate(app_state(at).runs) if not r.hidden]
+    assert update["line"]["color"] == styles.run_style(shown[at.session_state["inspect_run"] - 1]).color
     names = {tr["name"] for tr in traces}
     for arrow in insp.arrows():
         if np.all(np.isfinite(arrow.end)):
             assert arrow.label in names
     if "look_ahead" in insp.points:
         la = next(tr for tr in traces if tr["name"] == "look-ahead point")
-        np.testing.assert_allclose([la["x"][0], la["y"][0]], insp.points["look_ahead"], rtol=1e-12)
+        magnified = t.path[k] + scale * (insp.points["look_ahead"] - t.path[k])
+        np.testing.assert_allclose([la["x"][0], la["y"][0]], magnified, rtol=1e-12)
     if insp.effective_step is not None and np.all(np.isfinite(insp.effective_step)):
         box = next(tr for tr in traces if tr["name"].startswith("effective step"))
-        np.testing.assert_allclose(max(box["x"]) - t.path[k][0], abs(insp.effective_step[0]), rtol=1e-9)
-        np.testing.assert_allclose(max(box["y"]) - t.path[k][1], abs(insp.effective_step[1]), rtol=1e-9)
+        np.testing.assert_allclose(max(box["x"]) - t.path[k][0], scale * abs(insp.effective_step[0]), rtol=1e-9)
+        np.testing.assert_allclose(max(box["y"]) - t.path[k][1], scale * abs(insp.effective_step[1]), rtol=1e-9)
 
 
 @pytest.mark.parametrize("opt", list(OPTIMIZERS))
@@ -261,3 +273,149 @@ def test_html_export_names_its_settings_and_links_back():
             assert f"{key} = " in page
     assert "seed 0" in page and "250 steps" in page
     assert not re.search(r"<script[^>]+src=[\"']https?://", page)  # offline: nothing fetched
+
+
+# --- issue 19: a lecture in presentation mode -----------------------------------------------------------
+
+
+def link(at: AppTest) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def test_a_lesson_opens_in_presentation_mode_and_stays_through_the_switch():
+    at = app({"lesson": "ravine-zigzag", "present": "1"})
+    assert not at.exception and at.session_state["present"] == 1
+    assert "stSidebar" in css(at) and trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[1] - LESSON_LINE
+    assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == "1"
+    assert not any("changed the lesson" in c.value for c in at.caption)
+    for level in (2, 0, 1):  # presentation on, off and on again: the lesson stays, in the link too
+        at.radio(key="present").set_value(level).run()
+        assert not at.exception and at.session_state["lesson"] == "ravine-zigzag"
+        assert link(at)["lesson"] == "ravine-zigzag" and link(at)["present"] == str(level)
+        assert not any("changed the lesson" in c.value for c in at.caption)
+        # In presentation mode the lesson's line takes its height from the chart's: the chart still fits the screen.
+        assert trajectory_figure(at)[0]["layout"]["height"] == FIGURE_HEIGHT[level] - (LESSON_LINE if level else 0)
+
+
+def r0_path(at: AppTest) -> np.ndarray:
+    """Run 0's path on the contour cell, as drawn (the casing beneath it left out)."""
+    from tests.apptest_support import decode
+
+    trace = next(t for t in trajectory_figure(at)[0]["data"] if t.get("legendgroup") == "r0" and t["type"] == "scatter"
+                 and str(t.get("mode", "")).startswith("lines") and t.get("meta") != plotting.CASING)
+    return np.column_stack([decode(trace["x"]), decode(trace["y"])])
+
+
+def test_in_presentation_each_runs_learning_rate_is_on_the_page():
+    """A teacher changes η during the lecture without leaving presentation mode."""
+    from optviz.share import parse_query
+
+    at = app({"lesson": "ravine-zigzag", "present": "1"})
+    shown = parse_query(link(at)).visible_runs
+    strip = {w.key: w for w in at.select_slider if (w.key or "").startswith("present_strip.")}
+    assert set(strip) == {f"present_strip.r{i}.lr" for i, r in shown if "lr" in r.hparam_dict}, strip
+    control = strip["present_strip.r0.lr"]
+    old = control.value
+    before = r0_path(at)
+    new = next(float(v) for v in control.options if float(v) != float(old) and float(v) > float(old))
+    control.set_value(new).run()
+    assert not at.exception and at.session_state["present"] == 1
+    view = parse_query(link(at))
+    assert view.runs[0].hparam("lr") == new and float(link(at)["r0.lr"]) == new
+    assert at.session_state["r0.lr"] == new  # the sidebar's slider follows
+    after = simulate(view.surface, "sgd", view.start, view.steps, lr=new).path  # what the chart draws now
+    assert view.runs[0].optimizer == "sgd" and not np.array_equal(r0_path(at), before)
+    np.testing.assert_allclose(r0_path(at)[: len(after)], after[: len(r0_path(at))], rtol=1e-6, atol=1e-6)
+    # And the other way: the sidebar's slider changed, the strip shows it.
+    at.select_slider(key="r0.lr").set_value(old).run()
+    assert not at.exception and float(at.select_slider(key="present_strip.r0.lr").value) == float(old)
+    # Out of presentation the strip is gone (the sidebar has the controls).
+    at.radio(key="present").set_value(0).run()
+    assert not at.exception and not [w for w in at.select_slider if (w.key or "").startswith("present_strip.")]
+
+
+# --- issue 19: the inspector as a teaching view ----------------------------------------------------------
+
+
+def test_the_main_chart_shows_the_inspected_step():
+    at = app({"opt": "sgd,adam", "steps": "30", "inspect_run": "2", "inspect_step": "7", "view": "contour"})
+    figure, _ = trajectory_figure(at)
+    assert figure["animation"]["show"] == 7  # the view opens at this frame (figure.js setControlsFigure)
+    from tests.apptest_support import decode
+
+    decoded = {**figure, "data": [{**t, **{d: decode(t[d]) for d in ("x", "y", "z", "customdata")
+                                                    if isinstance(t.get(d), (dict, list))}} for t in figure["data"]]}
+    frame = plotting.frame_at(decoded, figure["animation"]["show"])
+    adam = recorded("adam", 30)
+    ends = [(d["x"][-1], d["y"][-1]) for d in frame["data"] if d["type"] == "scatter" and len(d["x"]) > 1]
+    assert any(np.allclose(end, adam.path[7], rtol=1e-6) for end in ends), ends  # Adam's path ends at θ_7
+    at.button(key="inspect_forward").click().run()
+    assert trajectory_figure(at)[0]["animation"]["show"] == 8
+    at.selectbox(key="inspect_run").set_value(0).run()  # off: the view shows the last step again
+    assert "show" not in trajectory_figure(at)[0]["animation"]
+
+
+def arrow_scale_of(figure: dict) -> float:
+    """The scale the arrows are drawn at, as the chart states it ("arrows ×20")."""
+    key = figure["layout"].get(inspector_traces(figure)[0].get("legend", "legend"), {})
+    found = re.search(r"arrows ×([0-9.e+]+)", key.get("title", {}).get("text", ""))
+    assert found, ("the key does not state the arrows' scale", key)
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("opt", ["sgd", "nesterov", "adam", "rmsprop", "lion"])
+def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
+    steps, k = 40, 12
+    at = app({"opt": opt, "steps": str(steps), "inspect_run": "1", "inspect_step": str(k), "view": "contour"})
+    assert not at.exception
+    figure, _ = trajectory_figure(at)
+    insp = inspect(recorded(opt, steps), k)
+    scale = arrow_scale_of(figure)
+    (x0, x1), (y0, y1) = SURFACES["beale"].domain
+    span = np.array([x1 - x0, y1 - y0])
+    traces = inspector_traces(figure)
+    path_casing = next(t["line"]["color"] for t in figure["data"] if t.get("legendgroup") == "r0"
+                       and t.get("meta") == plotting.CASING and t["type"] == "scatter")
+    arrows = {t["name"]: t for t in traces if t.get("meta") != plotting.CASING and t["name"] in
+              {a.label for a in insp.arrows()}}
+    assert arrows.keys() == {a.label for a in insp.arrows()}
+    longest = 0.0
+    for a in insp.arrows():  # each drawn magnified about θ_k by the stated scale, the numbers the true ones
+        t = arrows[a.label]
+        start, end = (insp.theta + scale * (p - insp.theta) for p in (a.start, a.end))
+        np.testing.assert_allclose([t["x"][0], t["y"][0]], start, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose([t["x"][1], t["y"][1]], end, rtol=1e-9, atol=1e-12)
+        longest = max(longest, float(np.hypot(*((end - start) / span))))
+        assert t["showlegend"] and t["legend"] != "legend"  # the key, apart from the runs': its style and what it is
+        # Beneath it, a casing in a colour that is not the run's path's casing: it stands out from its path.
+        casing = next(c for c in traces if c.get("meta") == plotting.CASING and c["name"] == a.label)
+        assert casing["line"]["width"] >= t["line"]["width"] + 2 and casing["line"]["dash"] == t["line"]["dash"]
+        assert casing["line"]["color"] != path_casing
+        assert traces.index(casing) < traces.index(t)
+    assert longest >= 0.15 or (scale == 1 and longest > 0)  # readable: at least 15 % of the axes' span
+    assert scale == 1 or longest <= 0.15 * 2.5 * 1.0001  # the smallest of 1, 2, 5, 10, 20, ... that does it
+    # What a style means is the same in every view: the update solid, the plain gradient step dotted, parts dashed.
+    by_kind = {a.name: arrows[a.label]["line"]["dash"] for a in insp.arrows()}
+    assert by_kind["update"] == "solid"
+    if "gradient_step" in by_kind:
+        assert by_kind["gradient_step"] == plotting.dash_px("dot", arrows["plain gradient step"]["line"]["width"])
+    if "momentum" in by_kind:
+        assert by_kind["momentum"] not in (by_kind["update"], by_kind.get("gradient_step"))
+    # The run's own step lands where the run went: θ_k+1 is marked, unscaled.
+    landed = next(t for t in traces if t["name"].startswith(f"θ_{k + 1}"))
+    np.testing.assert_allclose([landed["x"][0], landed["y"][0]], insp.theta_next, rtol=1e-9, atol=1e-12)
+    caption = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert f"×{scale:g}" in caption  # the panel says it too
+
+
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+def test_the_inspector_table_speaks_words(opt):
+    insp = inspect(recorded(opt, 12), 5)
+    from optviz.inspector_ui import table_rows
+
+    for _, label, _ in table_rows(insp):
+        assert not re.search(r"_\{|\\[a-z]|\^|torch", label), (opt, label)
+    for arrow in insp.arrows():
+        assert not re.search(r"_\{|\\[a-z]|torch|−η", arrow.label), (opt, arrow.label)
+    for note in insp.notes:
+        assert "torch" not in note or "L-BFGS" in note, note

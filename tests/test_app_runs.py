@@ -14,12 +14,15 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import InitialValue
 
 from optviz import OPTIMIZERS, plotting, sparkline
 from optviz.figure_component import figure_from_element
 from optviz.lessons import check, load_lessons
 from optviz.presets import preset_for
+from optviz.results import LINE as RESULT_LINE
 from optviz.runs import Run, labels
 from optviz.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
 from optviz.settings import MAX_RUNS, default_optimizer
@@ -159,6 +162,121 @@ def test_removing_every_run_is_a_message():
     assert any("Add a run" in i.value for i in at.info)
 
 
+# --- panels that pick a run: the sweep's and the inspector's boxes (issue 19) -----------------------
+
+
+class Page:
+    """What the browser holds of the select boxes that pick a run: the label each last showed (a
+    select box travels as its label, not its position). The page keeps that label until the server
+    sets the box again, and sends it with every rerun; AppTest sends the label of the box's current
+    value instead, so a test run through `Page.run` sends what a browser would."""
+
+    def __init__(self, at: AppTest, keys=("sweep.run", "inspect_run")):
+        self.at, self.keys = at, keys
+        self.held = {k: self._shown(at.selectbox(key=k)) for k in keys}
+
+    @staticmethod
+    def _shown(box) -> str:
+        if box.proto.set_value and box.proto.HasField("raw_value"):
+            return box.proto.raw_value
+        return box.options[box.index]
+
+    def run(self, action=None) -> AppTest:
+        at, picked = self.at, {}
+        for k in self.keys:
+            box = at.selectbox(key=k)
+            if not isinstance(box._value, InitialValue):  # the person picked a run: the page sends it
+                picked[k] = box.options[box.index]
+                continue
+
+            class Held(type(box)):
+                @property
+                def _widget_state(self, held=self.held[k]):
+                    return WidgetState(id=self.id, string_value=held)
+
+            box.__class__ = Held
+        (action or at).run()
+        clean(at)
+        for k in self.keys:
+            box = at.selectbox(key=k)
+            self.held[k] = self._shown(box) if box.proto.set_value else picked.get(k, self.held[k])
+        return at
+
+
+def assert_boxes_name_the_runs(page: Page):
+    """The boxes offer the current runs, their values are positions in them, and the page shows
+    the label of that position."""
+    at = page.at
+    names = labels(state(at).runs)
+    shown = [names[i] for i, _ in state(at).visible_runs]
+    assert at.selectbox(key="sweep.run").options == names
+    assert at.selectbox(key="inspect_run").options == ["— off —", *shown]
+    for key in ("sweep.run", "inspect_run"):
+        box = at.selectbox(key=key)
+        assert isinstance(box.value, int) and 0 <= box.value < len(box.options)
+        assert page.held[key] == box.options[box.value]
+
+
+def test_sweeping_twice_in_a_lesson_keeps_the_page():
+    page = Page(clean(app({"lesson": "three-learning-rates"})))
+    page.run(page.at.button(key="sweep.go").click())
+    assert len(state(page.at).runs) == 5
+    assert_boxes_name_the_runs(page)
+    page.run(page.at.button(key="sweep.go").click())
+    assert len(state(page.at).runs) == 7
+    assert_boxes_name_the_runs(page)
+
+
+def test_removing_a_run_then_sweeping_keeps_the_page():
+    page = Page(clean(app({"lesson": "three-learning-rates"})))
+    page.run(page.at.button(key="remove.0").click())
+    assert len(state(page.at).runs) == 2
+    before = state(page.at).runs
+    page.run(page.at.button(key="sweep.go").click())
+    assert_boxes_name_the_runs(page)
+    assert len(state(page.at).runs) == 4 and state(page.at).runs[3] == before[1]
+
+
+def test_the_picked_run_removed_then_a_sweep_sweeps_a_run_that_exists():
+    at = clean(app({"lesson": "three-learning-rates"}))
+    at.selectbox(key="sweep.run").set_value(2).run()
+    at.selectbox(key="inspect_run").set_value(3).run()
+    page = Page(clean(at))
+    page.run(at.button(key="remove.2").click())
+    assert_boxes_name_the_runs(page)
+    assert at.selectbox(key="inspect_run").value == 0  # the inspected run is gone: the inspector is off
+    before = state(at).runs
+    page.run(at.button(key="sweep.go").click())
+    assert_boxes_name_the_runs(page)
+    assert len(state(at).runs) == 4 and before[0] not in state(at).runs[3:]
+
+
+def test_picks_follow_their_run_when_runs_before_them_go():
+    at = clean(app({"lesson": "three-learning-rates"}))
+    at.selectbox(key="sweep.run").set_value(2).run()
+    at.selectbox(key="inspect_run").set_value(3).run()
+    page = Page(clean(at))
+    picked = state(at).runs[2]
+    page.run(at.button(key="remove.0").click())
+    assert_boxes_name_the_runs(page)
+    assert state(at).runs[at.selectbox(key="sweep.run").value] == picked
+    assert state(at).runs[at.selectbox(key="inspect_run").value - 1] == picked
+    page.run(at.toggle(key="r0.hidden").set_value(True))  # a run hidden before it: the inspector stays on it
+    assert_boxes_name_the_runs(page)
+    assert state(at).visible_runs[at.selectbox(key="inspect_run").value - 1][1] == picked
+
+
+def test_the_sweeps_pick_stays_on_its_run_when_labels_change_or_collide():
+    at = clean(app({"surface": "himmelblau", "r0.opt": "sgd", "r0.lr": "0.001", "r1.opt": "sgd"}))
+    other = next(v for v in at.select_slider(key="r0.lr").options if v not in (0.001, state(at).runs[1].hparam("lr")))
+    at.select_slider(key="r1.lr").set_value(other).run()
+    at.selectbox(key="sweep.run").set_value(1).run()
+    page = Page(clean(at))
+    page.run(at.select_slider(key="r0.lr").set_value(other))  # now both runs have one η: "GD η=…", "GD η=… (2)"
+    assert_boxes_name_the_runs(page)
+    assert at.selectbox(key="sweep.run").value == 1 and page.held["sweep.run"].endswith("(2)")
+
+
 # --- hide ------------------------------------------------------------------------------------------
 
 
@@ -193,7 +311,7 @@ def test_labels_are_automatic_editable_and_the_same_in_legend_charts_and_table()
                     "r2.batch": "16"}))
     names = [drawn(at)[f"r{i}"]["name"] for i in range(3)]
     assert names == labels(state(at).runs) and len(set(names)) == 3
-    assert names[0].endswith("full batch") and names[1].endswith("b=1") and names[2].endswith("b=16")
+    assert [n.split(" η=")[0] for n in names] == ["GD", "SGD", "Mini-batch SGD b=16"]  # full batch, 1, 16 points
     at.text_input(key="r1.label").input("SGD, one sample").run()
     clean(at)
     assert drawn(at)["r1"]["name"] == "SGD, one sample"
@@ -524,11 +642,27 @@ def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeyp
 
 def test_run_styles_tell_runs_of_one_optimizer_apart():
     styles = plotting.run_styles([f"r{i}" for i in range(4)], list("abcd"), ["sgd", "sgd", "sgd", "momentum"])
-    assert len({s.color for s in styles[:3]}) == 3 and len({s.dash for s in styles[:3]}) == 3
-    assert len({s.symbol for s in styles[:3]}) == 3
-    assert styles[0].color == OPTIMIZERS["sgd"].color and styles[3].color == OPTIMIZERS["momentum"].color
-    assert plotting.run_styles(["r0"], ["a"], ["momentum"])[0] == plotting.PathStyle(
-        "r0", "a", styles[3].color, styles[3].dash, styles[3].symbol)  # a later run restyles no earlier one
+    assert len({s.color for s in styles}) == 4 and len({s.dash for s in styles}) == 4
+    assert len({s.symbol for s in styles}) == 4
+    assert plotting.run_styles(["r0", "r1"], ["a", "b"], ["momentum", "sgd"])[:1] == plotting.run_styles(
+        ["r0"], ["a"], ["momentum"])  # a later run restyles no earlier one
+
+
+def test_gd_sgd_and_minibatch_keep_one_colour_each_in_every_chart_the_table_and_the_tools():
+    at = clean(app({"lesson": "gd-sgd-minibatch", "tool": "sensitivity"}))
+    colours = [drawn(at)[f"r{i}"]["line"]["color"] for i in range(3)]
+    assert len(set(colours)) == 3
+    assert [chart(at, "loss_chart")[f"r{i}"]["line"]["color"] for i in range(3)] == colours
+    swatches = [svg for svg in svgs(at) if any(c in svg for c in colours)]
+    for c in colours:  # the run editor's swatch
+        assert any(c in svg for svg in swatches), c
+    results = next(d.value for d in at.dataframe if RESULT_LINE in d.value.columns)
+    table = list(results[RESULT_LINE])  # the results table's swatches (data URLs)
+    for c, url in zip(colours, table, strict=True):
+        assert c in sparkline.svg_of_data_url(url), c
+    sensitivity = step_charts(at)["sensitivity_view"]
+    lines = [t for t in sensitivity["data"] if str(t.get("mode", "")).startswith("lines")]
+    assert [t["line"]["color"] for t in lines] == colours
 
 
 def test_the_share_link_is_readable():
@@ -556,10 +690,11 @@ def test_each_lesson_opens_from_its_link_and_shows_what_it_claims(lesson):
     # What is drawn is the lesson's runs, and on those the lesson's claims hold.
     cell = "scatter3d" if s.view == "3d" else "scatter"
     lines = drawn(at, cell)
+    names = labels(s.runs)  # automatic, as in any view (issue 19.2)
     for i, run in s.visible_runs:
-        assert lines[f"r{i}"]["name"] == run.label
+        assert lines[f"r{i}"]["name"] == names[i]
         assert_path(lines[f"r{i}"], run, s.surface, s.start, s.steps, s.seed)
-    runs = {r.label: r.simulate(s.surface, s.start, s.steps, s.seed) for r in s.runs}
+    runs = {n: r.simulate(s.surface, s.start, s.steps, s.seed) for n, r in zip(lesson.names, s.runs, strict=True)}
     assert check(lesson, runs) == []
 
 
@@ -585,3 +720,64 @@ def test_a_lesson_opens_from_the_gallery_and_a_change_leaves_it():
 def test_an_unknown_lesson_is_a_notice():
     at = clean(app({"lesson": "no-such-lesson", "surface": "ravine"}))
     assert any("unknown lesson" in w.value for w in at.warning) and state(at).surface == "ravine"
+
+
+def test_a_lessons_labels_follow_a_changed_learning_rate():
+    """Issue 19.2: in the ravine lesson, GD's η raised from 0.4: the legend and the results table
+    say the new η (a lesson's labels are derived from its runs, never frozen in the file)."""
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    lr = at.select_slider(key="r0.lr")
+    assert lr.value == 0.4
+    new = next(v for v in lr.options if float(v) == 0.5)
+    lr.set_value(new).run()
+    s = state(clean(at))
+    assert s.runs[0].hparam("lr") == 0.5
+    names = {g: line["name"] for g, line in drawn(at).items()}
+    assert "η=0.5" in names["r0"] and "0.4" not in names["r0"], names
+    assert names["r0"] == labels(s.runs)[0]
+    table = at.dataframe[0].value
+    rows = list(table["Run"]) if "Run" in table.columns else list(table.iloc[:, 1])
+    assert any("η=0.5" in str(r) for r in rows) and not any("η=0.4" in str(r) for r in rows), rows
+
+
+def test_opening_a_lesson_closes_the_lessons_panel():
+    """Issue 19.9: Open in a lesson's card closes the panel, so the page shows the chart, not 17 cards."""
+    at = clean(app({"surface": "bowl"}))
+    at.session_state["lessons_panel"] = True
+    at.run()
+    assert [b for b in at.button if b.key and b.key.startswith("lesson.")]  # the cards are shown
+    at.button(key="lesson.ravine-zigzag").click().run()
+    clean(at)
+    assert link(at)["lesson"] == "ravine-zigzag"
+    assert not at.session_state["lessons_panel"]
+    assert not [b for b in at.button if b.key and b.key.startswith("lesson.")]  # closed: no cards built
+
+
+def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
+    """Issue 22.4: the lesson box names the seed (and that it draws the batches), states the
+    convergence rule next to the outcomes, and puts a run's note after its automatic label."""
+    from optviz.engine import CONVERGENCE_RULE
+
+    at = clean(app({"lesson": "gd-sgd-minibatch"}))
+    captions = " ".join(c.value for c in at.caption)
+    assert "Seed 0: it draws the mini-batches" in captions and CONVERGENCE_RULE in captions
+    s = state(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{labels(s.runs)[0]}**: the whole data set" in text
+    at = clean(app({"lesson": "ravine-zigzag"}))
+    assert "no run here draws anything at random" in " ".join(c.value for c in at.caption)
+
+
+def test_the_noise_floor_lesson_shows_single_points_against_mini_batches():
+    """Issue 22.3: the picture of the per-sample gradients at the start next to the batch means,
+    with its caption computed from it (the view's start and seed)."""
+    from optviz.gradient_spread import SPREAD_BATCH, gradient_spread
+
+    at = clean(app({"lesson": "noise-floor"}))
+    s = state(at)
+    charts = step_charts(at)
+    assert "lesson_picture" in charts
+    names = [t["name"] for t in charts["lesson_picture"]["data"]]
+    assert "one point's step (SGD), uphill" in names and f"a mini-batch's step (b={SPREAD_BATCH})" in names
+    words = gradient_spread(SURFACES[s.surface], s.start, SPREAD_BATCH, s.seed).words()
+    assert words in [c.value for c in at.caption]

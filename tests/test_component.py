@@ -133,9 +133,13 @@ def test_payload_is_strict_json_with_typed_arrays_by_reference():
     assert trace["y"] == [1.5]
 
 
-def test_nan_outside_arrays_is_refused_loudly():
-    with pytest.raises(ValueError):
-        figure_component.encode_payload({"data": [{"x": [float("nan")]}]}, 500)
+def test_nan_never_reaches_the_page_and_outside_arrays_is_refused_loudly_in_tests():
+    # A NaN in a data list is a gap: JSON null, never the NaN that JSON.parse rejects.
+    payload = json.loads(figure_component.encode_payload({"data": [{"x": [float("nan"), 1.0]}]}, 500))
+    assert payload["figure"]["data"][0]["$v"]["x"] == [None, 1.0]
+    # Elsewhere (a range, a level) a non-finite number is a builder's bug: strict mode says where.
+    with pytest.raises(ValueError, match=r"range\[0\]"):
+        web.to_json({"data": [], "layout": {"xaxis": {"range": [float("nan"), 1.0]}}}, strict=True)
 
 
 def test_a_second_payload_sends_only_what_changed_and_resolves_to_the_whole_figure():
@@ -195,3 +199,25 @@ def test_a_click_from_the_browser_is_read_only_when_it_is_a_finite_point():
     assert view_event({"camera": camera}, "camera") is camera
     assert view_event(SimpleNamespace(camera=camera), "camera") is camera
     assert view_event(SimpleNamespace(), "camera") is None and view_event(None, "click") is None
+
+
+@needs_node
+def test_a_chart_title_moves_under_the_toolbar_and_keeps_the_chart_s_height():
+    """Issue 19: on phones and the tablet the toolbar covered the step charts' titles. Where they
+    meet, view.js draws the title in a row of its own under the toolbar (figure.js withTitleRow);
+    tests/test_e2e.py checks the boxes on four screens."""
+    s, runs = SURFACES["beale"], []
+    layout = plotting.loss_figure(s, runs)["layout"]
+    script = web.script("figure.js") + r"""
+      const layout = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const F = optvizFigure;
+      process.stdout.write(JSON.stringify({moved: F.withTitleRow(layout, 30), kept: F.withTitleRow(layout, 0),
+                                           text: F.withTitleRow({title: "t", margin: {t: 40}}, 30).title}));
+    """
+    out = json.loads(node(script, web.to_json(layout)))
+    moved, size = out["moved"], layout["title"]["font"]["size"]
+    assert out["kept"] == json.loads(web.to_json(layout))  # nothing met: the layout as it is
+    title = moved["title"]
+    assert (title["yref"], title["y"], title["yanchor"], title["pad"]["t"]) == ("container", 1, "top", 30)
+    assert title["text"] == layout["title"]["text"] and out["text"]["text"] == "t"
+    assert moved["margin"]["t"] >= 30 + 1.4 * size and moved["height"] == layout["height"]

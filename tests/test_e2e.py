@@ -18,12 +18,7 @@ import json
 import math
 import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -35,13 +30,7 @@ from optviz.share import parse_query
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("OPTVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 VIEWPORT = {"width": 1500, "height": 1000}
-SERVER_START_TIMEOUT = 60  # s
 TIMEOUT_MS = 60_000  # software WebGL: a redraw of the 3-D scene takes seconds
 # A light view for the interaction tests: two runs (their expanders are open), 200 steps (an old link).
 LIGHT = {"surface": "himmelblau", "opt": "sgd,adam"}
@@ -144,83 +133,6 @@ JS_SIDEBAR = """() => {
   }
   return out;
 }"""
-
-
-# --- fixtures -----------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _health(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the module. A missing browser is a failure, not a skip."""
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
-            f"The end-to-end tests need Chromium at {CHROMIUM}, which is missing. Install it "
-            "(Debian/Ubuntu: sudo apt-get install chromium; or bash scripts/ensure-chromium.sh), point "
-            "OPTVIZ_CHROMIUM at a Chromium binary, or run the suite without them: make test E2E=0 "
-            '(pytest -m "not e2e").',
-            pytrace=False,
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("The end-to-end tests need the playwright package (pip install -r requirements-dev.txt), "
-                    "or run the suite without them: make test E2E=0.", pytrace=False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="session")
-def app_url():
-    """`streamlit run app.py` on a free port, in whatever Python runs pytest; stopped at the end."""
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.port", str(port),
-    ]
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def server_log() -> str:
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")[-4000:]
-
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while _health(f"{base}/_stcore/health") != "ok":
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{server_log()}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer 'ok' on {base}/_stcore/health within "
-                            f"{SERVER_START_TIMEOUT} s:\n{server_log()}", pytrace=False)
-            time.sleep(0.25)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 class App:
@@ -787,7 +699,7 @@ def test_gd_vs_sgd_vs_minibatch_built_in_the_sidebar_plays(app):
                           ".filter((d) => d.type === 'scatter' && d.mode === 'lines' && d.legendgroup"
                           " && d.meta !== 'casing')"
                           ".map((d) => d.name)")
-    assert len(set(names)) == 3 and any("b=1" in n for n in names) and any("b=16" in n for n in names), names
+    assert sorted(n.split(" η=")[0] for n in names) == ["GD", "Mini-batch SGD b=16", "SGD"], names
 
     start = page.evaluate(JS_SLIDER)
     page.locator(PLAY_BUTTON, has_text="Play").click()
@@ -837,9 +749,16 @@ JS_3D_PATH_COLOURS = """() => {
 JS_3D_CASING_COLOUR = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
   const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
+  // The larger markers beneath the moving markers are their casing (plotting.MARKER_CASING): probed too.
+  const marks = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'marker casing' ? i : -1))
+    .filter((i) => i >= 0);
   if (colour !== null) window.__casingColours = window.__casingColours || idx.map((i) => gd.data[i].line.color);
+  if (colour !== null) window.__markColours = window.__markColours || marks.map((i) => gd.data[i].marker.color);
   await Plotly.restyle(gd, {'line.color': colour === null ? window.__casingColours : colour}, idx);
-  if (colour === null) window.__casingColours = undefined;
+  if (marks.length) {
+    await Plotly.restyle(gd, {'marker.color': colour === null ? window.__markColours : colour}, marks);
+  }
+  if (colour === null) { window.__casingColours = undefined; window.__markColours = undefined; }
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
 }"""
 CASING_PROBE = "#ff00ff"
@@ -1521,10 +1440,32 @@ JS_CONTROL_BOXES = """() => {
           ticks: [...ctl.querySelectorAll('.optviz-ticks span')].map(r)};
 }"""
 
+# Each step chart's title and toolbar (issue 19: on phones and the tablet the toolbar covered the
+# loss and distance charts' titles). Drawn charts only: every one that has its title.
+JS_CHART_TITLES = """() => [...document.querySelectorAll('div.optviz-chart')].map((gd) => {
+  const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const title = gd.querySelector('.gtitle');
+  return {title: title ? r(title) : null, text: title ? title.textContent : null,
+          modebar: [...gd.querySelectorAll('.modebar')].map(r), chart: r(gd)};
+})"""
+
+# A select slider's notches: its positions (the range input's max + 1, by index) over its width.
+JS_NOTCHES = """(keys) => Object.fromEntries(keys.map((key) => {
+  const box = document.querySelector('.st-key-' + key), input = box && box.querySelector('input[type=range]');
+  const width = box ? box.getBoundingClientRect().width : 0;
+  const notches = input ? Number(input.max) - Number(input.min) : 0;
+  return [key, {width, notches, px: notches > 0 ? width / notches : null}];
+}))"""
+MIN_NOTCH_PX = 10  # a touch slider's notches at least this far apart (a finger's tap lands within one)
+
 JS_INSPECTOR = """() => {
   const gd = document.querySelector('div.optviz-plot');
-  const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken');
-  return t ? {x: Array.from(t.x), y: Array.from(t.y), color: t.line.color} : null;
+  const t = (gd._fullData || []).find((d) => d.legendgroup === 'inspector' && d.name === 'update taken'
+                                             && d.meta !== 'casing');
+  const key = ((gd.layout.legend2 || {}).title || {}).text || '';
+  const scale = /arrows ×([0-9.e+]+)/.exec(key);
+  return t ? {x: Array.from(t.x), y: Array.from(t.y), color: t.line.color, scale: scale ? Number(scale[1]) : null,
+              step: gd._optvizControls.step} : null;
 }"""
 
 
@@ -1558,6 +1499,14 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
                 assert not _overlap(a, b), ("controls overlap", a, b, boxes)
         ticks = boxes["ticks"]
         assert not any(_overlap(a, b) for a, b in itertools.pairwise(ticks)), ("tick labels", boxes)
+        # The step charts (loss, distance, x(t), y(t)): no toolbar over a title.
+        app.wait("() => document.querySelectorAll('div.optviz-chart .gtitle').length >= 4")
+        app.wait_idle()
+        charts = page.evaluate(JS_CHART_TITLES)
+        assert len(charts) >= 4 and all(c["title"] and c["modebar"] for c in charts), charts
+        for c in charts:
+            assert not any(_overlap(bar, c["title"]) for bar in c["modebar"]), ("toolbar over a chart's title", c)
+            assert c["chart"][0] - 1 <= c["title"][0] and c["title"][2] <= c["chart"][2] + 1, ("title cut", c)
         if touch:  # the picture shows the trajectory view from its legend down (under Streamlit's header)
             page.evaluate("""() => {
               const gd = document.querySelector('div.optviz-plot');
@@ -1600,6 +1549,18 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
         pause.tap() if touch else pause.click()
         app.wait(f"() => !({JS_ANIMATING})()")
         app.assert_clean()
+        if touch:
+            # Issue 19: the learning rate's 73 notches lay 3 px apart, a tap jumped η from 0.4 to 0.9.
+            # The view reports the touch screen, and the sliders offer notches a finger can hit.
+            page.locator('[data-testid="stExpandSidebarButton"]').first.tap()
+            page.locator(".st-key-run-0 summary").first.tap()  # the first run's settings
+            page.locator(".st-key-r0-lr input[type=range]").wait_for()
+            app.wait_idle()
+            notches = page.evaluate(JS_NOTCHES, ["steps", "r0-lr"])
+            for key, n in notches.items():
+                assert n["width"] > 100 and n["px"] and n["px"] >= MIN_NOTCH_PX, ("notches too close", key, notches)
+            page.screenshot(path=str(DOCS / f"screen-{name}-sidebar.png"))
+            app.assert_clean()
         if os.environ.get("OPTVIZ_VIEW_SHOTS"):  # the whole view, controls included, to look at
             page.set_viewport_size({"width": viewport["width"], "height": 3000})
             page.wait_for_timeout(1500)
@@ -1625,8 +1586,12 @@ def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
     def arrow_at(k):
         drawn = page.evaluate(JS_INSPECTOR)
         assert drawn is not None, "no 'update taken' arrow on the contour view"
-        assert drawn["x"] == pytest.approx(adam.path[k : k + 2, 0].tolist(), rel=1e-9, abs=1e-12)
-        assert drawn["y"] == pytest.approx(adam.path[k : k + 2, 1].tolist(), rel=1e-9, abs=1e-12)
+        # From θ_k towards θ_k+1, magnified by the scale the key states (issue 19).
+        assert drawn["scale"] is not None, "the key does not state the arrows' scale"
+        end = adam.path[k] + drawn["scale"] * (adam.path[k + 1] - adam.path[k])
+        assert drawn["x"] == pytest.approx([adam.path[k, 0], end[0]], rel=1e-9, abs=1e-12)
+        assert drawn["y"] == pytest.approx([adam.path[k, 1], end[1]], rel=1e-9, abs=1e-12)
+        assert drawn["step"] == k  # the main chart shows the inspected step
         assert inspect(adam, k).latex  # the step exists in the core too
         return drawn
 
@@ -1648,6 +1613,73 @@ def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
     arrow_at(3)
     page.screenshot(path=str(DOCS / "inspector-page.png"))
     app.assert_clean()
+
+
+def test_a_lecture_in_presentation_mode_at_720p(browser, app_url):
+    """Issue 19: a lesson opens in presentation mode, η changes and Play runs without leaving it, and
+    an inspected step shows in the main chart, its numbers beside it on the one 1280x720 screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        app = App(context.new_page(), app_url).open({"lesson": "ravine-zigzag", "present": "1"})
+        page = app.page
+        assert page.locator('[data-testid="stSidebar"]').is_hidden()
+        q = app.query()
+        assert q["lesson"] == "ravine-zigzag" and q["present"] == "1"
+        boxes = page.evaluate(JS_CONTROL_BOXES)  # the lesson's line above, the chart and Play still on the screen
+        assert 0 <= boxes["plot"][1] and boxes["plot"][3] <= 720 + 0.5, boxes
+        page.screenshot(path=str(DOCS / "presentation-lesson-720p.png"))
+        # η of run 0, from the page: the popover beside the formula.
+        page.locator(".st-key-present_strip button").first.click()
+        lr = app.range_input("present_strip.r0.lr")
+        lr.wait_for(state="visible")
+        old = lr.get_attribute("aria-valuetext")
+        app.press(lr, "ArrowRight", 1)
+        q = app.wait_query(lambda q: q.get("r0.lr") not in (None, old), "a new r0.lr")
+        assert q["present"] == "1" and float(q["r0.lr"]) > float(old)
+        app.wait_drawn()
+        assert page.locator('[data-testid="stSidebar"]').is_hidden()
+        page.screenshot(path=str(DOCS / "presentation-eta-720p.png"))
+        page.keyboard.press("Escape")
+        # Play, under the chart.
+        before = page.evaluate(JS_SLIDER)["active"]
+        page.locator(PLAY_BUTTON, has_text="Play").click()
+        app.wait(f"(last) => ({JS_STEP})() !== last", arg=before)
+        page.locator(PLAY_BUTTON, has_text="Pause").click()
+        app.wait(f"() => !({JS_ANIMATING})()")
+        app.assert_clean()
+
+        # The inspector in presentation mode: the main chart at step k, the numbers beside it.
+        app.open({**LIGHT, "present": "1", "inspect_run": "2", "inspect_step": "3"})
+        app.wait("() => (document.querySelector('div.optviz-plot')._optvizControls || {}).step === 3")
+        drawn = page.evaluate(JS_INSPECTOR)
+        assert drawn is not None and drawn["step"] == 3 and drawn["scale"] >= 1
+        adam_path = page.evaluate("""() => {
+          const gd = document.querySelector('div.optviz-plot');
+          const t = gd.data.find((d) => d.type === 'scatter' && d.legendgroup === 'r1' && d.meta !== 'casing'
+                                        && String(d.mode).startsWith('lines'));
+          return {x: Array.from(t.x), y: Array.from(t.y)};
+        }""")
+        assert len(adam_path["x"]) == 4, "the main chart does not show the path up to the inspected step"
+        boxes = page.evaluate("""() => {
+          const r = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+          const gd = document.querySelector('div.optviz-plot');
+          return {plot: r(gd), controls: r(gd.nextElementSibling),
+                  panel: r(document.querySelector('.st-key-inspector_panel')),
+                  numbers: r(document.querySelector('.st-key-inspector_numbers')),
+                  rule: r(document.querySelector('.st-key-inspector_numbers .katex-display')),
+                  key: [...gd.querySelectorAll('g.legend, g.legend2')].map(r)};
+        }""")
+        for name in ("plot", "controls", "panel", "numbers"):
+            box = boxes[name]
+            assert box[1] >= 0 and box[3] <= 720 + 0.5 and box[2] <= 1280 + 0.5, (name, boxes)
+        assert boxes["rule"][1] < 720 - 40, ("the rule's numbers are below the screen", boxes)
+        assert boxes["panel"][0] >= boxes["plot"][2] - 1, ("the numbers are not beside the chart", boxes)
+        assert len(boxes["key"]) == 2, ("the arrows' key is not on the chart", boxes)
+        page.screenshot(path=str(DOCS / "presentation-inspector-720p.png"))
+        app.assert_clean()
+    finally:
+        context.close()
 
 
 def test_the_exported_html_names_its_settings_and_links_back(app, tmp_path):
@@ -1823,6 +1855,22 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
             "(e) => e.scrollTo(0, e.querySelector('.st-key-add_run').getBoundingClientRect().top "
             "+ e.scrollTop - e.clientHeight + 80)")
         page.screenshot(path=str(DOCS / "runs-8.png"))
+    app.assert_clean()
+
+
+def test_opening_a_lesson_closes_the_panel_and_shows_the_chart(app):
+    """Issue 19.9: Open in a lesson's card closes the lessons panel (17+ cards), so the lesson's text
+    and chart are what the page shows, and the panel's cards are gone from it."""
+    app.open({"surface": "bowl"})
+    page = app.page
+    page.locator(".st-key-lessons_panel summary").click()
+    card = page.locator(".st-key-lesson-ravine-zigzag button:visible").first
+    card.wait_for(state="visible")
+    card.click()
+    app.wait_query(lambda q: q.get("lesson") == "ravine-zigzag", "the lesson's link")
+    app.wait("() => !document.querySelector('.st-key-lesson-ravine-zigzag')"
+             " && !document.querySelector('.st-key-lessons_panel details[open]')")
+    page.locator(".st-key-lesson_text").wait_for(state="visible")
     app.assert_clean()
 
 

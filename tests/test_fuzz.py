@@ -7,6 +7,7 @@ with a spy on every simulate() the app makes.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from contextlib import ExitStack
 from dataclasses import fields
@@ -21,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 import optviz.cached
 import optviz.warmup  # noqa: F401
-from optviz import OPTIMIZERS, engine, limits, share, tools_ui
+from optviz import OPTIMIZERS, engine, limits, share, tools_ui, web
 from optviz import settings as decl
 from optviz.runs import Run
 from optviz.schedules import SCHEDULES, Schedule
@@ -29,6 +30,7 @@ from optviz.sensitivity import CRITERIA
 from optviz.share import ViewState, parse_query, to_query
 from optviz.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
 from surfaces import SURFACES
+from tests.apptest_support import assert_page_finite
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -323,6 +325,8 @@ def _render(query: dict) -> tuple[AppTest, EngineSpy]:
         at.query_params[key] = value
     with ExitStack() as stack:
         spy.patch_everywhere(stack)
+        # Strict JSON: a figure with a non-finite number where plotly needs one is an exception here.
+        stack.enter_context(mock.patch.dict(os.environ, {web.STRICT_ENV: "1"}))
         at.run()
     return at, spy
 
@@ -333,6 +337,7 @@ def test_a_sample_of_hostile_links_renders_without_exception(query):
     at, spy = _render(query)
     assert not at.exception, [e.value for e in at.exception]
     assert spy.calls >= 1  # the view was computed, through the spy
+    assert_page_finite(at)
     # The URL the app shows is a valid view of its own, without notices.
     shown = parse_query({k: at.query_params[k] for k in at.query_params})
     assert_valid(shown)
@@ -354,6 +359,7 @@ TOOL_QUERIES = st.fixed_dictionaries(
 def test_hostile_links_that_open_a_tool_render_within_the_limits(query):
     at, spy = _render(query)
     assert not at.exception, [e.value for e in at.exception]
+    assert_page_finite(at)
     shown = parse_query({k: at.query_params[k] for k in at.query_params})
     assert_valid(shown)
     assert shown.notices == () and shown.tool == parse_query(query).tool

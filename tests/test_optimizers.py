@@ -603,3 +603,31 @@ def test_a_slider_shows_a_typed_value_as_an_extra_position():
     assert 0.00123 in positions and len(positions) == len(number.grid()) + 1 and list(positions) == sorted(positions)
     assert number.positions(0.001) == number.grid()  # already a position
     assert number.positions(50.0) == number.grid()  # out of range: not offered
+
+
+def test_a_touch_slider_offers_notches_a_finger_can_hit():
+    """Issue 19: on a phone the learning-rate slider's 73 notches lay 3 px apart, and a tap jumped
+    η from 0.4 to 0.9. On a touch screen every numeric slider offers at most TOUCH_POSITIONS
+    notches, values people think in (positions of the full grid), both ends included."""
+    from optviz import settings as decl
+    from optviz.scales import TOUCH_POSITIONS
+    from surfaces import SURFACES
+
+    numbers = {}
+    for surface in SURFACES.values():
+        ctx = decl.Context.of(surface.key)
+        for setting in decl.settings_for(surface, OPTIMIZERS):
+            if setting.kind == "number" and setting.widget != "number":
+                numbers[setting.key.split(".", 1)[-1], surface.key] = setting.number(ctx)
+    assert len(numbers) > 10
+    for key, number in numbers.items():
+        fine, touch = number.grid(), number.grid(touch=True)
+        assert len(touch) <= min(TOUCH_POSITIONS, len(fine)), (key, len(touch))
+        assert set(touch) <= set(fine) and list(touch) == sorted(touch), key
+        assert touch[0] == fine[0] and touch[-1] == fine[-1], key
+        assert len(touch) >= min(len(fine), 5), key  # still a slider
+        value = fine[len(fine) // 3]  # a value of the full grid stays where it is, an extra notch
+        assert value in number.positions(value, touch=True)
+    lr = OPTIMIZERS["sgd"].hparam("lr").number
+    assert [v for v in lr.grid(touch=True) if 0.1 <= v < 10] == [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]  # 1-2-5 a decade
+    assert lr.positions(0.4, touch=True) == tuple(sorted((*lr.grid(touch=True), 0.4)))

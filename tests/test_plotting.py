@@ -50,10 +50,12 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     for frame in frames:
         assert not static & set(frame["traces"])  # never the surface again
         assert all(set(d) <= {"type", "x", "y", "z", "customdata"} for d in frame["data"])
-        # per run and cell: the casing, the path and the moving marker
-        assert len(frame["data"]) == len(frame["traces"]) == 6 * len(KEYS)
+        # per run and cell: the casing, the path and the moving marker; in 3-D also the marker's casing
+        assert len(frame["data"]) == len(frame["traces"]) == 7 * len(KEYS)
         casings = [i for i in frame["traces"] if full["data"][i].get("meta") == plotting.CASING]
         assert sorted(full["data"][i]["type"] for i in casings) == ["scatter"] * len(KEYS) + ["scatter3d"] * len(KEYS)
+        marks = [i for i in frame["traces"] if full["data"][i].get("meta") == plotting.MARKER_CASING]
+        assert [full["data"][i]["type"] for i in marks] == ["scatter3d"] * len(KEYS)
     # The last frame draws every step of every path, however few frames there are.
     last = frames[-1]
     for idx, d in zip(last["traces"], last["data"], strict=True):
@@ -115,7 +117,7 @@ def test_one_colour_per_optimizer_everywhere():
         if t.get("legendgroup"):
             colour = (t.get("line") or t.get("marker"))["color"]
             expected = OPTIMIZERS[t["legendgroup"]].color
-            if t.get("meta") == plotting.CASING:  # the line beneath each path: its casing colour
+            if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING):  # beneath a path or marker: its casing
                 expected = styles.casing_for(expected)
             assert colour == expected
     for t in plotting.loss_figure(s, runs)["data"]:
@@ -306,7 +308,7 @@ def test_animation_frames_hide_the_marker_where_the_point_is_outside():
     assert outside.any()
     entries = [e for e in fig["animation"]["traces"] if e["kind"] == "marker"
                and fig["data"][e["index"]]["legendgroup"] == "sgd"]
-    assert len(entries) == 2  # one per cell
+    assert len(entries) == 3  # one per cell, and the casing beneath the 3-D one
     for frame in full["frames"]:
         k = int(frame["name"])
         for e in entries:
@@ -510,3 +512,53 @@ def test_runs_with_one_batch_size_keep_a_linear_work_axis_from_step_0():
     assert chart["layout"]["xaxis"].get("type", "linear") == "linear"
     assert chart["layout"]["xaxis"]["title"]["text"] == "epochs"
     assert all(float(d["x"][0]) == 0.0 for d in chart["data"] if d["mode"] == "lines")
+
+
+# --- issue 19, item 10: the 3-D mesh follows the valley (no saw-teeth over the paths) -----------
+
+MESH_TOLERANCE = 0.005  # of the z range: the drawn mesh lies at most this far above the true surface
+
+
+def drawn_mesh_heights(grid, x, y) -> np.ndarray:
+    """The highest the drawn mesh can be at (x, y): plotly.js cuts each cell into two triangles
+    along one of its diagonals; both cuts, and the bilinear surface, are taken."""
+    xs, ys, z = grid.x3, grid.y3, grid.z3
+    fx = np.clip((x - xs[0]) / (xs[1] - xs[0]), 0, len(xs) - 1)
+    fy = np.clip((y - ys[0]) / (ys[1] - ys[0]), 0, len(ys) - 1)
+    i, j = np.minimum(fx.astype(int), len(xs) - 2), np.minimum(fy.astype(int), len(ys) - 2)
+    u, v = fx - i, fy - j
+    a, b, c, d = z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]
+    cut_bc = np.where(u + v <= 1, a + u * (b - a) + v * (c - a), d + (1 - u) * (c - d) + (1 - v) * (b - d))
+    cut_ad = np.where(u >= v, a + u * (b - a) + v * (d - b), a + v * (c - a) + u * (d - c))
+    return np.maximum.reduce([cut_bc, cut_ad, plotting._mesh_height(grid, x, y)])
+
+
+@pytest.mark.parametrize("surface_key", sorted(SURFACES))
+def test_the_3d_mesh_never_rises_above_the_true_surface_along_the_default_paths(surface_key):
+    """Rosenbrock's valley is narrower than a cell of the 3-D mesh: a mesh through f at its nodes
+    rose in saw-teeth up to a quarter of the z range over the valley floor and hid the end of
+    Adam's path (issue 19). The mesh is the lower envelope of f (plotting._lower_envelope)."""
+    s = SURFACES[surface_key]
+    grid = plotting.surface_grid(s)
+    lo, hi = grid.z_range
+    p = PRESETS[surface_key]
+    for key in DEFAULT_KEYS:
+        t = simulate(s, key, p.start, p.steps, **p.hparams_for(key))
+        path = np.asarray(t.path)[plotting.inside_plot(s, t.path)]
+        true = plotting.z_transform(s, s.f(path))
+        above = (drawn_mesh_heights(grid, path[:, 0], path[:, 1]) - true) / (hi - lo)
+        assert np.nanmax(above) <= MESH_TOLERANCE, (key, float(np.nanmax(above)), path[np.nanargmax(above)])
+    # Each node lies in the plot's z range and at or below f there (at f's lowest within one cell).
+    gx, gy = np.meshgrid(grid.x3, grid.y3)
+    at_nodes = np.clip(plotting.z_transform(s, s.f(np.stack([gx, gy], axis=-1))), lo, hi)
+    assert np.nanmin(grid.z3) >= lo and np.all(grid.z3[np.isfinite(at_nodes)] <= at_nodes[np.isfinite(at_nodes)])
+
+
+def test_rosenbrock_s_valley_floor_is_drawn_without_saw_teeth():
+    s = SURFACES["rosenbrock"]
+    grid = plotting.surface_grid(s)
+    x = np.linspace(-1.4, 1.4, 4001)
+    floor = np.column_stack([x, x * x])  # y = x², where f = (1 - x)²
+    mesh = drawn_mesh_heights(grid, floor[:, 0], floor[:, 1])
+    gap = (mesh - plotting.z_transform(s, s.f(floor))) / (grid.z_range[1] - grid.z_range[0])
+    assert gap.max() <= MESH_TOLERANCE, (gap.max(), floor[np.argmax(gap)])

@@ -1,13 +1,27 @@
 """Runs and the core under them: per-start hyperparameter arrays, Run values, sweeps, labels,
 the samples-seen and epoch axes, and opt-in state recording."""
 
+import re
+
 import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
 from optviz.engine import _EpochSampler, _start_generators
+from optviz.lessons import load_lessons
 from optviz.presets import PRESETS
-from optviz.runs import Run, labels, same_lr, short_name, simulate_run, simulate_sweep, sweep, sweep_factors, symbol
+from optviz.runs import (
+    Run,
+    labels,
+    same_lr,
+    short_name,
+    short_number,
+    simulate_run,
+    simulate_sweep,
+    sweep,
+    sweep_factors,
+    symbol,
+)
 from optviz.schedules import Constant, Cosine, Ramp, StepDecay, Warmup
 from surfaces import SURFACES
 
@@ -164,10 +178,8 @@ def test_batch_size_on_an_analytic_surface_is_refused_when_run():
 
 def test_automatic_labels():
     assert Run("adam", {"lr": 0.1}).auto_label == "Adam η=0.1"
-    assert Run("sgd", batch_size=1).auto_label == "SGD b=1"
     assert Run("momentum", {"momentum": 0.99}, schedules={"momentum": Ramp(0.5, 100)}).auto_label == \
         "Momentum γ: 0.5→0.99"
-    assert Run("sgd", noise=0.5).auto_label == "SGD σ=0.5"
     assert Run("nesterov").auto_label == "NAG"
     assert Run("adam", {"beta1": 0.8}).auto_label == "Adam β₁=0.8"
     assert Run("adam", label="  my Adam ").display_label == "my Adam"
@@ -176,18 +188,47 @@ def test_automatic_labels():
     assert short_name(OPTIMIZERS["sgd"]) == "SGD" and short_name(OPTIMIZERS["adam"]) == "Adam"
 
 
+def test_the_plain_gradient_step_is_named_by_its_gradient_source():
+    """Full batch (or no data) is GD, one point SGD, b points mini-batch; noise is noisy GD, never SGD."""
+    assert Run("sgd").auto_label == "GD"
+    assert Run("sgd", batch_size=1).auto_label == "SGD"
+    assert Run("sgd", batch_size=16).auto_label == "Mini-batch SGD b=16"
+    assert Run("sgd", noise=0.5).auto_label == "Noisy GD σ=0.5"
+    assert Run("sgd", {"lr": 0.03}).auto_label == "GD η=0.03"  # full-batch descent on Beale is not "SGD η=0.03"
+    assert Run("momentum", batch_size=16).auto_label == "Momentum, mini-batch b=16"
+    assert Run("momentum", batch_size=1).auto_label == "Momentum, stochastic b=1"
+    assert Run("adam", noise=0.25).auto_label == "Adam, noise σ=0.25"
+    assert labels([Run("momentum"), Run("momentum", batch_size=16)]) == ["Momentum, full batch",
+                                                                         "Momentum, mini-batch b=16"]
+
+
 def test_view_labels_tell_runs_apart():
-    assert labels(sweep_factors(Run("adam"), "lr")) == ["Adam η=0.0003333", "Adam η=0.001", "Adam η=0.003"]
+    assert labels(sweep_factors(Run("adam"), "lr")) == ["Adam η=0.000333", "Adam η=0.001", "Adam η=0.003"]
     gd_sgd = [Run("sgd"), Run("sgd", batch_size=1), Run("sgd", batch_size=16)]
-    assert labels(gd_sgd) == ["SGD full batch", "SGD b=1", "SGD b=16"]
+    assert labels(gd_sgd) == ["GD", "SGD", "Mini-batch SGD b=16"]
     assert labels([Run("adam"), Run("adam")]) == ["Adam", "Adam (2)"]
-    assert labels([Run("sgd", label="GD"), Run("sgd", batch_size=1)]) == ["GD", "SGD b=1"]
+    assert labels([Run("sgd", label="GD one"), Run("sgd", batch_size=1)]) == ["GD one", "SGD"]
+    assert labels([Run("sgd", label="  typed  η=0.0003333 "), Run("sgd")]) == ["typed  η=0.0003333", "GD"]
     views = [sweep(Run("momentum"), "momentum", [0.5, 0.9, 0.99]),
              [Run("momentum", {"momentum": 0.99}), Run("momentum", {"momentum": 0.99},
                                                        schedules={"momentum": Ramp(0.5, 100)})]]
     for runs in views:
         texts = labels(runs)
         assert len(set(texts)) == len(texts), texts
+
+
+def test_every_label_names_eta_when_the_views_runs_differ_in_it():
+    """Not only among runs of one optimizer: GD η=0.4 swept beside Momentum, or one η for all runs
+    (RMSProp's default 0.01 kept its η off the label while Adam's showed)."""
+    assert labels([Run("sgd", {"lr": 0.1}), Run("momentum", {"lr": 0.01}), Run("nesterov", {"lr": 0.01})]) == \
+        ["GD η=0.1", "Momentum η=0.01", "NAG η=0.01"]
+    assert labels([Run("rmsprop", {"lr": 0.01}), Run("adam", {"lr": 0.01})]) == ["RMSProp η=0.01", "Adam η=0.01"]
+    swept = [*sweep(Run("sgd"), "lr", [0.4 / 3, 0.4, 1.2]), Run("momentum", {"lr": 0.4})]
+    assert labels(swept) == ["GD η=0.133", "GD η=0.4", "GD η=1.2", "Momentum η=0.4"]
+    # three significant digits, more only where two values would read alike
+    assert labels(sweep(Run("adam"), "lr", [0.01, 0.01001])) == ["Adam η=0.01", "Adam η=0.01001"]
+    assert labels([Run("adam", {"lr": 1e-5})]) == ["Adam η=1e-5"]
+    assert labels(sweep(Run("sgd"), "lr", [1000.0, 2.5])) == ["GD η=1000", "GD η=2.5"]
 
 
 def test_sweeps_and_one_learning_rate_for_all():
@@ -335,3 +376,35 @@ def test_nesterov_records_its_look_ahead_points():
     np.testing.assert_allclose(r.eval_points[1:], t.path[1:20] - r.states.momentum_step[:-1], rtol=1e-15)
     # the update is the momentum part plus a gradient step from the look-ahead point
     np.testing.assert_allclose(r.updates[1:], -r.states.momentum_step[:-1] - 0.01 * r.grads[1:], rtol=1e-13)
+
+
+LESSONS = load_lessons()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_every_lessons_runs_read_well_without_their_written_labels(lesson):
+    """A lesson's labels derived by `labels` (its `label` fields dropped): unique without "(2)",
+    GD / SGD / mini-batch named by gradient source, η on every run when the runs differ in η, and
+    numbers short (3 significant digits where they suffice)."""
+    runs = [r.replace(label="") for r in lesson.view.runs]
+    texts = labels(runs)
+    assert len(set(texts)) == len(texts) and not any(re.search(r"\(\d+\)$", t) for t in texts), texts
+    with_lr = [(r, t) for r, t in zip(runs, texts, strict=True) if "lr" in r.hparam_dict]
+    if len({r.hparam("lr") for r, _ in with_lr}) > 1:
+        for r, t in with_lr:
+            eta = symbol(r.spec.hparam("lr").symbol, "lr")  # η, or Rprop's first step Δ₀
+            assert f"{eta}={short_number(r.hparam('lr'))}" in t.split(), (t, r.hparam("lr"))
+    for r, t in zip(runs, texts, strict=True):
+        if r.optimizer == "sgd":
+            name = {None: "Noisy GD" if r.noise else "GD", 1: "SGD"}.get(r.batch_size, "Mini-batch SGD")
+            assert t.split(" η=")[0].split(" σ=")[0].split(" b=")[0] == name, t
+        for number in re.findall(r"=(-?[\d.]+(?:e-?\d+)?)", t):
+            mantissa = number.split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+            assert len(mantissa) <= 3, (t, number)
+
+
+def test_a_switch_reads_as_words_in_a_label():
+    """An on/off hyperparameter (Adam's bias correction) is named in words, not as "bias_correction=0"."""
+    off, on = labels([Run("adam", {"bias_correction": 0}), Run("adam")])
+    assert off == "Adam bias correction off" and on == "Adam bias correction on"
+    assert labels([Run("adam", {"bias_correction": 0})]) == ["Adam bias correction off"]

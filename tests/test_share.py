@@ -280,3 +280,16 @@ def test_the_adam_switch_and_l2_in_links():
     assert any("r0.bias_correction" in n and "whole number" in n for n in half.notices)
     legacy = parse_query({"surface": "ravine", "opt": "nadam", "nadam.bias_correction": "0"})
     assert legacy.notices == () and legacy.runs[0].hparam("bias_correction") == 0
+
+
+def test_presentation_is_a_display_field_like_the_camera():
+    """Presentation mode says how the view is shown, not which paths it computes (issue 19)."""
+    from dataclasses import replace
+
+    from optviz.share import DISPLAY_FIELDS, display_values, same_paths
+
+    state = default_state("ravine")
+    assert "present" in DISPLAY_FIELDS
+    assert same_paths(state, replace(state, present=1)) and same_paths(replace(state, present=2), state)
+    assert not same_paths(state, replace(state, steps=state.steps + 1))
+    assert display_values({"present": 1, "steps": 40}) == {"present": 1}

@@ -157,8 +157,6 @@ def test_runs_of_one_optimizer_get_different_dashes_and_shades():
         for a, b in itertools.combinations(runs, 2):
             assert colors.difference(a.color, b.color) >= 5, (key, a, b)
         assert all(r.marker == styles.MARKERS[r.dash] for r in runs)
-    assert styles.styles_for_runs(["adam", "sgd", "adam"]) == [
-        styles.style_for("adam", 0), styles.style_for("sgd", 0), styles.style_for("adam", 1)]
 
 
 def test_style_for_rejects_bad_input():
@@ -239,3 +237,78 @@ def test_a_line_blends_in_where_its_colour_is_near_the_surface_and_no_outline_is
     # (sqrt(4² - 1²) and sqrt(4² - 2²) both round down to 3); 13..19 still blend in
     assert outlined.sum() == 3 * 11
     assert (blends & ~outlined).sum() == 3 * 7
+
+
+# --- runs of a view (issue 19: colours per run, not per optimizer) ------------------------------------
+
+
+def _min_difference(colours, vision) -> float:
+    return min(colors.difference(a, b, vision) for a, b in itertools.combinations(colours, 2))
+
+
+@pytest.mark.parametrize(("n", "bound"), styles.RUN_DIFFERENCES)
+def test_the_first_n_run_colours_differ_by_the_stated_minimum_for_every_vision(n, bound):
+    first = [styles.run_style(i).color for i in range(n)]
+    assert len(set(first)) == n
+    for vision in VISIONS:
+        assert _min_difference(first, vision) >= bound, (n, vision)
+
+
+def test_the_stated_minima_cover_eight_runs_and_more():
+    bounds = dict(styles.RUN_DIFFERENCES)
+    assert bounds[8] >= 17.5 and bounds[10] >= 14 and max(bounds) == len(styles.RUN_COLORS) >= 13
+    assert [b for _, b in styles.RUN_DIFFERENCES] == sorted((b for _, b in styles.RUN_DIFFERENCES), reverse=True)
+
+
+def test_run_colours_keep_the_palettes_other_checks():
+    for colour in styles.RUN_COLORS:
+        assert colors.distance_to_viridis(colour) >= styles.MIN_VIRIDIS_DIFFERENCE, colour
+        casing = styles.casing_for(colour)
+        for d in VISIONS:
+            assert colors.casing_standout(colour, casing, d) >= styles.MIN_CASING_STANDOUT, (colour, d)
+            assert colors.difference(colour, casing, d) >= styles.MIN_CASING_CONTRAST, (colour, d)
+            assert colors.difference(colour, "#ffffff", d) >= styles.MIN_WHITE_DIFFERENCE, (colour, d)
+
+
+def test_any_two_of_a_full_views_runs_differ_in_colour_or_in_dash_and_marker():
+    """24 runs: where the colours come closer than the 13-run minimum (a colour again), the dash
+    and the marker differ."""
+    runs = [styles.run_style(i) for i in range(24)]
+    for a, b in itertools.combinations(runs, 2):
+        if min(colors.difference(a.color, b.color, d) for d in VISIONS) < dict(styles.RUN_DIFFERENCES)[13]:
+            assert a.dash != b.dash and a.marker != b.marker, (a, b)
+
+
+def test_runs_are_coloured_by_their_place_not_their_optimizer():
+    assert styles.styles_for_runs(["sgd", "sgd", "sgd"]) == [styles.run_style(i) for i in range(3)]
+    assert styles.styles_for_runs(["adam", "sgd"])[0] == styles.styles_for_runs(["sgd"])[0]
+    # the default view keeps the colours it had: the default runs are the palette's first five
+    assert [s.color for s in styles.styles_for_runs(DEFAULT_SELECTION)] == [OPTIMIZERS[k].color
+                                                                            for k in DEFAULT_SELECTION]
+    with pytest.raises(ValueError, match="index"):
+        styles.run_style(-1)
+
+
+def _lesson(key):
+    from optviz.lessons import load_lessons
+
+    return next(lesson for lesson in load_lessons() if lesson.key == key)
+
+
+def test_the_ten_optimizer_lesson_gets_ten_distinct_colours():
+    runs = _lesson("one-learning-rate").view.runs
+    assert len({r.optimizer for r in runs}) == len(runs) == 10
+    shown = [s.color for s in styles.styles_for_runs([r.optimizer for r in runs])]
+    assert len(set(shown)) == 10
+    for vision in VISIONS:
+        assert _min_difference(shown, vision) >= dict(styles.RUN_DIFFERENCES)[10], vision
+
+
+def test_gd_sgd_and_minibatch_get_three_distinct_colours_not_black_and_greys():
+    runs = _lesson("gd-sgd-minibatch").view.runs
+    assert {r.optimizer for r in runs} == {"sgd"} and len(runs) == 3
+    shown = [s.color for s in styles.styles_for_runs([r.optimizer for r in runs])]
+    for vision in VISIONS:
+        assert _min_difference(shown, vision) >= styles.MIN_DIFFERENCE, vision
+    chroma = [float(np.hypot(*colors.lab(colors.hex_to_rgb(c))[1:])) for c in shown]
+    assert sum(c < 10 for c in chroma) <= 1  # at most one of black, white and the greys

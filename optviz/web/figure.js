@@ -293,7 +293,15 @@
     return ctl;
   }
 
-  // A new figure under the controls: it is drawn at its last step, so the controls go there.
+  // The step a figure opens at: its animation's "show" (the step the inspector looks at), else the last.
+  function openingStep(anim, last) {
+    const k = anim && Number(anim.show);
+    return anim && anim.show !== undefined && anim.show !== null && Number.isFinite(k)
+      ? Math.max(0, Math.min(last, Math.round(k))) : null;
+  }
+
+  // A new figure under the controls: it is drawn at its last step, so the controls go there (the
+  // caller then draws the opening step, if the figure names one: ctl.show(openingStep(...))).
   function setControlsFigure(ctl, gd, data, anim) {
     ctl.data = data;
     ctl.anim = anim && Array.isArray(anim.steps) && Array.isArray(anim.traces) ? anim : null;
@@ -341,7 +349,9 @@
     const margin = Object.assign({ l: 10, r: 10, t: 40, b: 10 }, layout.margin);
     const AXIS_BAND = 64, BAR_BAND = 72;  // px under the contour: its x axis, then its colour bar
     margin.r = Math.max(margin.r, 38);
-    margin.b = hasXY ? AXIS_BAND + BAR_BAND : margin.b;
+    // The inspector's key (a legend of its own at the figure's foot) keeps a band under the colour bar.
+    const KEY_BAND = layout.legend2 ? 140 : 0;
+    margin.b = hasXY ? AXIS_BAND + BAR_BAND + KEY_BAND : margin.b;
     out.margin = margin;
     out.modebar = Object.assign({}, layout.modebar, { orientation: "v" });
     const inner = width - margin.l - margin.r;
@@ -382,6 +392,39 @@
     return { layout: out, data: outData, narrow: true, plotHeight: plotH };
   }
 
+  // --- a chart's title and its toolbar ----------------------------------------------------------
+
+  // plotly.js puts the toolbar in the chart's top right corner, on the title's row: on a chart
+  // narrower than both (a phone; a tablet's two columns) it covered the title. There the title
+  // gets a row of its own under the toolbar; the chart keeps its height (its Streamlit element
+  // has a fixed one), the plot area gives up the few px.
+  const TITLE_GAP = 4;  // px between the toolbar and the title
+
+  // The px from the chart's top at which its title clears the toolbar, or 0 if they do not meet.
+  function titleRow(gd) {
+    const title = gd.querySelector(".gtitle"), bars = gd.querySelectorAll(".modebar");
+    if (!title || !bars.length) return 0;
+    const t = title.getBoundingClientRect(), top = gd.getBoundingClientRect().top;
+    let below = 0;
+    for (const bar of bars) {
+      const b = bar.getBoundingClientRect();
+      const meet = b.width > 0 && b.left < t.right && t.left < b.right && b.top < t.bottom && t.top < b.bottom;
+      if (meet) below = Math.max(below, b.bottom - top);
+    }
+    return below > 0 ? Math.ceil(below) + TITLE_GAP : 0;
+  }
+
+  // The layout with its title `row` px from the top (under the toolbar), or as it is for row 0.
+  function withTitleRow(layout, row) {
+    if (!row || !layout.title) return layout;
+    const title = Object.assign({}, typeof layout.title === "string" ? { text: layout.title } : layout.title);
+    const size = (title.font && title.font.size) || ((layout.font && layout.font.size) || 13) + 2;
+    const margin = Object.assign({ l: 80, r: 80, t: 100, b: 80 }, layout.margin);
+    const t = Math.max(margin.t, row + Math.ceil(1.4 * size) + TITLE_GAP);
+    Object.assign(title, { yref: "container", y: 1, yanchor: "top", pad: Object.assign({}, title.pad, { t: row }) });
+    return Object.assign({}, layout, { title, margin: Object.assign({}, margin, { t }) });
+  }
+
   // The exported HTML page: draw a compact figure once, with its frames and its controls.
   function show(Plotly, gd, fig) {
     const decoded = new Map();
@@ -397,12 +440,18 @@
     return draw(Plotly, gd, plotted, fit.layout, frames, config).then(() => {
       quietInterruptedAnimations(gd);
       keepStaticCartesianTraces(gd);
-      if (ctl) setControlsFigure(ctl, gd, raw, fig.animation);
+      if (ctl) {
+        setControlsFigure(ctl, gd, raw, fig.animation);
+        const opening = openingStep(ctl.anim, ctl.last);
+        if (opening !== null) return ctl.show(opening);
+      }
+      return undefined;
     });
   }
 
   root.optvizFigure = {
     decodeArray, decodeTrace, withArrays, expandFrames, frameAt, keepStaticCartesianTraces, quietInterruptedAnimations,
-    isAnimating, draw, mountControls, setControlsFigure, fitLayout, NARROW, show,
+    isAnimating, draw, mountControls, setControlsFigure, openingStep, fitLayout, NARROW, show, titleRow,
+    withTitleRow,
   };
 })(typeof globalThis !== "undefined" ? globalThis : window);

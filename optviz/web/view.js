@@ -148,6 +148,16 @@
     return entry.resolved;
   }
 
+  // The title under the toolbar where the two met (F.withTitleRow): drawn again once, then
+  // remembered for this chart's later figures.
+  async function clearTitle(gd, layout) {
+    const row = F.titleRow(gd), ov = gd._ov;
+    if (!row || (row <= (ov.titleRow || 0) && layout.title && layout.title.yref === "container")) return;
+    ov.titleRow = Math.max(row, ov.titleRow || 0);
+    const moved = F.withTitleRow(layout, ov.titleRow);
+    await root.Plotly.relayout(gd, { title: moved.title, margin: moved.margin });
+  }
+
   async function render(gd, msg) {
     const ov = gd._ov;
     if (msg !== ov.latest) return;  // a newer figure is queued: draw that one only
@@ -192,7 +202,9 @@
     // Phones and tablets: the cells stacked, at the width the plot has now (a resize across
     // F.NARROW draws the figure again: see mount).
     const width = gd.clientWidth || gd.parentElement.clientWidth;
-    const fit = fig.animation ? F.fitLayout(layout, data, width) : { layout, data, narrow: false };
+    // A chart whose toolbar met its title keeps the title's own row on every later figure.
+    const fit = fig.animation ? F.fitLayout(layout, data, width)
+      : { layout: F.withTitleRow(layout, ov.titleRow), data, narrow: false };
     ov.fits = !!fig.animation;  // the step charts keep their layout at every width
     ov.narrow = fit.narrow;
     if (fit.narrow) fit.layout.height += ov.legendExtra || 0;
@@ -213,21 +225,29 @@
       gd.style.minHeight = `${fit.layout.height + extra}px`;
       await Plotly.relayout(gd, { height: fit.layout.height + extra });
     }
+    await clearTitle(gd, fit.layout);
     F.quietInterruptedAnimations(gd);
     F.keepStaticCartesianTraces(gd);
     ov.drawn = msg.id;
     if (ctl && fig.animation) {
       F.setControlsFigure(ctl, gd, data, fig.animation);
+      const opening = F.openingStep(ctl.anim, ctl.last);
       if (resume !== null && msg === ov.latest) {
         // A change made while playing keeps playing, with the new paths, from the same step.
         ctl.step = Math.min(resume, ctl.last);
         ctl.start();
+      } else if (opening !== null && msg === ov.latest) {
+        await ctl.show(opening);  // the step the inspector looks at, not the last one
       }
     }
     if (firstDraw) {
       attachListeners(gd);
       const cam = liveCamera(gd, "scene");
       ov.sentCamera = cam ? camKey(cam) : null;  // Python already has it (the figure's)
+      // A finger for a pointer (phones, tablets): the sliders offer fewer, wider-spaced notches
+      // (optviz.scales, touch). Python cannot see the screen; this costs one rerun there only.
+      const coarse = root.matchMedia && root.matchMedia("(pointer: coarse)").matches;
+      if (ov.events.touch && coarse) ov.setState("touch", true);
       warmUp(gd, msg);
     } else {
       reportCamera(gd);  // only differs after a uirevision reset
@@ -286,7 +306,8 @@
       // Add, never overwrite: plotly.js marks its div with "js-plotly-plot" and Plotly.react
       // starts over with newPlot (dropping listeners) on a div without it.
       gd.classList.add(msg.kind === "chart" ? "optviz-chart" : "optviz-plot");
-      ov.events = { camera: (msg.events || []).includes("camera"), click: (msg.events || []).includes("click") };
+      const events = msg.events || [];
+      ov.events = { camera: events.includes("camera"), click: events.includes("click"), touch: events.includes("touch") };
       if (msg.id !== ov.wanted) {
         ov.wanted = msg.id;
         ov.latest = msg;
@@ -298,6 +319,10 @@
       // A plot that crosses F.NARROW (a phone turned, a window resized) is drawn again, stacked or not.
       ov.resizeWatch = new ResizeObserver(() => {
         const w = gd.clientWidth;
+        if (!ov.fits && gd._fullLayout && w > 0) {  // a chart grown narrower: its title may meet the toolbar
+          ov.queue = ov.queue.then(() => clearTitle(gd, gd.layout)).catch((err) => console.error("optviz chart:", err));
+          return;
+        }
         if (!ov.fits || !ov.latest || !gd._fullLayout || !(w > 0) || (w < F.NARROW) === !!ov.narrow) return;
         const msg = ov.latest;
         ov.queue = ov.queue.then(() => render(gd, msg)).catch((err) => console.error("optviz plotly_view:", err));
