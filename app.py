@@ -451,6 +451,13 @@ def apply_lrs(indices, lrs) -> None:
             st.session_state[decl.run_key(i, "lr")] = float(lr)
 
 
+def set_run_hparams(index: int, values: dict) -> None:
+    """The curvature tool's one-click settings (an optimal η, a point of its (η, β) map) become run
+    `index`'s sliders, so the link carries them."""
+    for name, value in values.items():
+        st.session_state[decl.run_key(index, name)] = float(value)
+
+
 @functools.lru_cache(maxsize=1)
 def _context(surface_key: str) -> decl.Context:
     return decl.Context.of(surface_key)
@@ -797,7 +804,8 @@ with coords[1]:
 
 render_tools_panel(surface, [(run_names[i], run) for i, run in shown], state.start, state.steps, state.seed,
                    on_start=set_start, on_apply_lrs=lambda lrs, idx=tuple(i for i, _ in shown): apply_lrs(idx, lrs),
-                   draw=draw, colors=[style.color for style, _ in styled])
+                   draw=draw, colors=[style.color for style, _ in styled],
+                   on_set_hparams=lambda pos, values, idx=tuple(i for i, _ in shown): set_run_hparams(idx[pos], values))
 
 st.markdown("#### Results")
 shown_names = [style.name for style, _ in styled]

@@ -383,3 +383,166 @@ def _band_label(text: str, y: float, where: str) -> dict:
     return {"text": text, "xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": y,
             "yanchor": "top" if where == "top" else "bottom", "showarrow": False,
             "font": {"size": 11, "color": "#555555"}}
+
+
+# --- the curvature lens (optviz.curvature) ---------------------------------------------------------------
+
+# Pale regions, so that the runs' marks (in their own, saturated colours) stand out on every one of them.
+REGION_COLORS = {"monotone": "#b7e1c4", "oscillating": "#fbe3a4", "diverging": "#8c8c8c"}
+REGION_NAMES = {"monotone": "converges monotonically", "oscillating": "converges, oscillating",
+                "diverging": "diverges"}
+AXIS_COLORS = ("#d95f02", "#7570b3")  # the flatter and the steeper eigen-direction
+CONTOUR_GRID = 90
+
+
+def _contour_values(surf: Surface, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    z = np.asarray(surf.f(np.stack(np.meshgrid(xs, ys), axis=-1)), dtype=float)
+    if surf.log_z:  # the same levels a reader sees on the main view: log of the gap above the lowest value
+        z = np.log10(np.maximum(z - np.nanmin(z), 0) + 1e-3)
+    return z
+
+
+def curvature_figure(surface: Surface | str, model, *, height: int = 440) -> dict:
+    """The surface's contour with the local quadratic model at `model.point` (an
+    `optviz.curvature.LocalModel`): its level ellipse where both curvatures are positive, and its two
+    principal axes, each labelled with its curvature λ (a negative one drawn dashed: the escape direction).
+    The longer semi-axis is drawn a quarter of the domain's shorter side long, the other in the model's ratio."""
+    surf = get_surface(surface)
+    (x0, x1), (y0, y1) = surf.domain
+    xs, ys = np.linspace(x0, x1, CONTOUR_GRID), np.linspace(y0, y1, CONTOUR_GRID)
+    p = np.asarray(model.point, dtype=float)
+    length = min(x1 - x0, y1 - y0) / 4.0
+    data: list[dict] = [{"type": "contour", "x": xs, "y": ys, "z": _contour_values(surf, xs, ys),
+                         "colorscale": "Greys", "reversescale": True, "showscale": False, "ncontours": 24,
+                         "contours": {"coloring": "lines"}, "line": {"width": 1}, "name": "loss",
+                         # hoverable: plotly reports clicks only on a trace that hovers
+                         "hovertemplate": "(%{x:.3g}, %{y:.3g})<br><i>click: the model here</i><extra></extra>"}]
+    if model.convex:
+        ring = p + (model.ellipse() - p) * length
+        data.append({"type": "scatter", "mode": "lines", "x": ring[:, 0], "y": ring[:, 1], "name": "quadratic model",
+                     "line": {"color": "#1f78b4", "width": 2.5}, "hoverinfo": "skip"})
+        half = model.semi_axes() * length
+    else:
+        size = np.sqrt(np.abs(model.eigenvalues) / max(model.scale, 1e-300))
+        half = length / np.maximum(size / max(size.max(), 1e-300), 0.25) * 0.5  # flat or negative: a readable cross
+    for i in range(2):
+        lam = float(model.eigenvalues[i])
+        v = model.eigenvectors[:, i] * half[i]
+        negative = lam < 0
+        name = f"λ{'₁₂'[i]} = {lam:.4g}"
+        data.append({"type": "scatter", "mode": "lines+text", "x": [p[0] - v[0], p[0] + v[0]],
+                     "y": [p[1] - v[1], p[1] + v[1]], "text": ["", name], "textposition": "top center",
+                     "name": name + (" (escape)" if negative else ""),
+                     "line": {"color": "#c0392b" if negative else AXIS_COLORS[i], "width": 3,
+                              "dash": "dash" if negative else "solid"}, "hoverinfo": "name"})
+    data.append({"type": "scatter", "mode": "markers", "x": [p[0]], "y": [p[1]], "name": "point",
+                 "marker": {"color": "black", "size": 9, "symbol": "x"},
+                 "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra></extra>"})
+    if surf.minima:
+        m = surf.minima_points
+        data.append({"type": "scatter", "mode": "markers", "x": m[:, 0], "y": m[:, 1], "name": "minima",
+                     "marker": {"symbol": "star", "size": 12, "color": "#e7298a"}, "hoverinfo": "skip"})
+    layout = {"height": height, "font": FONT, "margin": {"l": 50, "r": 20, "t": 20, "b": 40},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "closest",
+              "clickmode": "event", "showlegend": True,
+              "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+              "xaxis": {"range": [x0, x1], "title": {"text": "x"}, "constrain": "domain", "showgrid": False,
+                        "zeroline": False},
+              "yaxis": {"range": [y0, y1], "title": {"text": "y"}, "scaleanchor": "x", "constrain": "domain",
+                        "showgrid": False, "zeroline": False},
+              "uirevision": surf.key}
+    return {"data": data, "layout": layout}
+
+
+def regions_figure(lrs: np.ndarray, betas: np.ndarray, regions: np.ndarray, *, marks=(), boundary=None,
+                   title: str = "", height: int = 420) -> dict:
+    """The (η, β) map of the quadratic model: `regions[j, i]` (one of optviz.curvature.REGIONS) at
+    η = lrs[i], β = betas[j], each region one colour. The horizontal axis is log10 η on a linear axis
+    (ticks read as η), so a click reports log10 η exactly. `marks`: (label, η, β, colour, same_method)
+    per run, filled where the map is its method's, open otherwise; `boundary`: (η, β) arrays of the
+    largest stable η, drawn as a line."""
+    lx = np.log10(np.asarray(lrs, dtype=float))
+    codes = {name: k for k, name in enumerate(REGION_COLORS)}
+    z = np.vectorize(codes.get)(regions).astype(float)
+    n = len(REGION_COLORS)
+    # stepped: code k (zmin −½, zmax n − ½) falls in [k/n, (k + 1)/n], one colour each
+    scale = [[edge / n, color] for k, color in enumerate(REGION_COLORS.values()) for edge in (k, k + 1)]
+    hover = np.vectorize(REGION_NAMES.get)(regions)
+    data: list[dict] = [{"type": "heatmap", "x": lx, "y": betas, "z": z, "zmin": -0.5, "zmax": n - 0.5,
+                         "colorscale": scale, "showscale": False, "customdata": hover, "name": "regions",
+                         "text": np.vectorize(lambda v: f"{v:.4g}")(np.broadcast_to(lrs, regions.shape)),
+                         "hovertemplate": "η = %{text}<br>β = %{y:.3f}<br>%{customdata}<br>"
+                                          "<i>click: use this (η, β)</i><extra></extra>"}]
+    for name, color in REGION_COLORS.items():  # legend squares (a heatmap draws none)
+        data.append({"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": REGION_NAMES[name],
+                     "marker": {"symbol": "square", "size": 12, "color": color}, "hoverinfo": "skip"})
+    if boundary is not None:
+        bl, bb = boundary
+        data.append({"type": "scatter", "mode": "lines", "x": np.log10(bl), "y": bb, "name": "largest stable η",
+                     "line": {"color": "black", "width": 1.5, "dash": "dot"}, "hoverinfo": "skip"})
+    for label, lr, beta, color, same in marks:
+        data.append({"type": "scatter", "mode": "markers+text", "x": [math.log10(lr)], "y": [beta],
+                     "text": [label], "textposition": "top center", "name": label, "showlegend": False,
+                     "textfont": {"color": "black"},
+                     "marker": {"size": 13, "color": color if same else "white", "symbol": "circle",
+                                "line": {"color": "black" if same else color, "width": 2}},
+                     "hovertemplate": f"<b>{label}</b><br>η = {lr:.4g}, β = {beta:.4g}<extra></extra>"})
+    decades = range(math.floor(lx.min()), math.ceil(lx.max()) + 1)
+    ticks = [d + math.log10(m) for d in decades for m in (1, 2, 5) if lx.min() <= d + math.log10(m) <= lx.max()]
+    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 40 if title else 20, "b": 80},
+              "title": {"text": title, "font": {"size": 14}} if title else None,
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "closest",
+              "clickmode": "event", "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+              "xaxis": {"title": {"text": "learning rate η"}, "range": [lx.min(), lx.max()], "tickvals": ticks,
+                        "ticktext": [f"{10 ** t:.3g}" for t in ticks], "showgrid": False, "zeroline": False},
+              "yaxis": {"title": {"text": "momentum β (the run's γ)"}, "range": [float(betas[0]), float(betas[-1])],
+                        "showgrid": False, "zeroline": False},
+              "uirevision": "curvature_map"}
+    if layout["title"] is None:
+        del layout["title"]
+    return {"data": data, "layout": layout}
+
+
+def prediction_figure(steps: np.ndarray, errors: np.ndarray, predicted: float, anchor: int, *, label: str,
+                      color: str, height: int = 320) -> dict:
+    """‖θ_t − θ*‖ of a run per step (log scale) with the line the model predicts, C·ρ^t through the
+    run's error at step `anchor`: parallel lines mean the prediction holds."""
+    steps = np.asarray(steps)
+    errors = np.asarray(errors, dtype=float)
+    shown = errors > 0
+    line = errors[anchor] * predicted ** (steps - steps[anchor]).astype(float)
+    keep = (line > 0) & np.isfinite(line)
+    data = [{"type": "scatter", "mode": "lines", "x": steps[shown], "y": errors[shown], "name": f"{label}: measured",
+             "line": {"color": color, "width": 2.5}},
+            {"type": "scatter", "mode": "lines", "x": steps[keep], "y": line[keep],
+             "name": f"predicted ρ = {predicted:.4g} per step",
+             "line": {"color": "black", "width": 1.5, "dash": "dash"}}]
+    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "x unified",
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+              "xaxis": {"title": {"text": "step"}}, "yaxis": {"title": {"text": "distance to the minimum"},
+                                                              "type": "log", "exponentformat": "power"}}
+    if shown.any():
+        low = max(float(errors[shown].min()), float(errors[shown].max()) * 1e-16)
+        layout["yaxis"]["range"] = [math.log10(low), math.log10(float(errors[shown].max())) + 0.2]
+    return {"data": data, "layout": layout}
+
+
+def milestones_figure(ms, *, label: str, color: str, height: int = 320) -> dict:
+    """The error of a run on an exactly quadratic surface split along the eigenvectors
+    (`optviz.curvature.Milestones`): per direction its signed coordinate per step (each follows its own
+    curvature, the flat one slowly, the steep one fast or swinging), with the distance to the minimum."""
+    steps = np.arange(len(ms.coords))
+    data = []
+    for i in range(2):
+        data.append({"type": "scatter", "mode": "lines+markers", "x": steps, "y": ms.coords[:, i],
+                     "name": f"along λ{'₁₂'[i]} = {float(ms.eigenvalues[i]):.4g}", "marker": {"size": 4},
+                     "line": {"color": AXIS_COLORS[i], "width": 2}})
+    data.append({"type": "scatter", "mode": "lines", "x": steps, "y": np.linalg.norm(ms.error, axis=-1),
+                 "name": f"{label}: distance to the minimum", "line": {"color": color, "width": 1.5, "dash": "dot"}})
+    layout = {"height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "white", "hovermode": "x unified",
+              "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+              "xaxis": {"title": {"text": "step"}},
+              "yaxis": {"title": {"text": "error along each direction"}, "zeroline": True, "zerolinecolor": "#999"}}
+    return {"data": data, "layout": layout}

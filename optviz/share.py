@@ -87,6 +87,10 @@ class ViewState:
     basin_mode: str = tool_settings.DEFAULTS["basin_mode"]
     sensitivity_metric: str = tool_settings.DEFAULTS["sensitivity_metric"]
     tune_criterion: str = tool_settings.DEFAULTS["tune_criterion"]
+    curvature_at: str = tool_settings.DEFAULTS["curvature_at"]
+    curvature_run: int = tool_settings.DEFAULTS["curvature_run"]
+    curvature_x: float = tool_settings.DEFAULTS["curvature_x"]
+    curvature_y: float = tool_settings.DEFAULTS["curvature_y"]
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # Read-only views of the runs, for views with one run per optimizer (old links).

@@ -7,6 +7,9 @@ these declarations, and the link reader validates and clamps them under the one 
     basin.by=steps               basin map: colour by the minimum reached (left out) or the steps to converge
     sens.show=steps              sensitivity: final loss gap (left out) or steps to converge, per learning rate
     sens.tune=lowest_loss        sensitivity: the tuner's criterion (fastest_escape on unbounded surfaces only)
+    curv.at=step                 curvature: the model at the start (left out), the inspector's step or a point
+    curv.x=1.5 curv.y=-0.5       curvature: the point clicked on the tool's contour (0 is left out)
+    curv.run=2                   curvature: which shown run (1 = the first, left out) the numbers are for
 
 Which runs a tool shows are the view's shown runs (`r<i>.hidden`), and a map always covers the
 plotted domain, so neither needs a setting of its own; the view's start, steps and seed (already in
@@ -27,7 +30,9 @@ from .scales import Number
 from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS
 from .settings import Setting
 
-TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity"}
+TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity", "curvature": "Curvature"}
+CURVATURE_AT = {"start": "The start", "step": "The inspected step", "point": "A clicked point"}
+CURVATURE_RUN = Number(1, limits.MAX_RUNS, "linear", 1, integer=True)
 BASIN_MODES = {"minimum": "Minimum reached", "steps": "Steps to converge"}
 METRICS = {"gap": "Final loss gap", "steps": "Steps to converge"}
 CRITERION_LABELS = {FEWEST_STEPS: "Fewest steps", LOWEST_LOSS: "Lowest final loss", FASTEST_ESCAPE: "Fastest escape"}
@@ -40,6 +45,15 @@ BASIN_GRID = Number(MIN_BASIN_GRID, limits.MAX_BASIN_GRID, "linear", 20, integer
 def criteria_for(surface: Surface) -> tuple[str, ...]:
     """The tuner's criteria that mean something on this surface (fastest escape: unbounded only)."""
     return tuple(c for c in CRITERIA if c != FASTEST_ESCAPE or surface.f_min is None)
+
+
+def _domain_number(axis: int):
+    """A coordinate inside the surface's domain (as the start's)."""
+    def number(ctx) -> Number:
+        lo, hi = ctx.surface.domain[axis]
+        return Number(float(lo), float(hi), "linear", ctx.surface.extent / 100)
+
+    return number
 
 
 def _open(tool: str):
@@ -64,5 +78,16 @@ TOOL_SETTINGS: tuple[Setting, ...] = (
     _tool_setting("tune_criterion", "sens.tune", "choice", "Tune for", FEWEST_STEPS, widget="radio",
                   choices=lambda ctx: criteria_for(ctx.surface), labels=lambda ctx: CRITERION_LABELS,
                   active=_open("sensitivity")),
+    _tool_setting("curvature_at", "curv.at", "choice", "The model at", "start", widget="radio",
+                  choices=lambda ctx: tuple(CURVATURE_AT), labels=lambda ctx: CURVATURE_AT, active=_open("curvature"),
+                  help="The Hessian's eigen-directions at this point: the local quadratic model of the surface."),
+    # Drawn by the panel as a list of the shown runs (their labels are not the setting's to know).
+    _tool_setting("curvature_run", "curv.run", "number", "For the run", 1, number=lambda ctx: CURVATURE_RUN,
+                  input_format="%d", active=_open("curvature")),
+    # Set by a click on the tool's contour (no widget); kept while the model is at the start or a step.
+    _tool_setting("curvature_x", "curv.x", "number", "x of the point", 0.0, number=_domain_number(0),
+                  active=_open("curvature")),
+    _tool_setting("curvature_y", "curv.y", "number", "y of the point", 0.0, number=_domain_number(1),
+                  active=_open("curvature")),
 )
 DEFAULTS = {s.key: s.omit for s in TOOL_SETTINGS}  # ViewState's field defaults (none of them depends on the surface)

@@ -31,7 +31,9 @@ import streamlit as st
 from surfaces import SURFACES, Surface
 
 from . import analysis_plots, limits
+from . import curvature as cv
 from .basins import MAX_WORK, basin_map, grid_starts
+from .engine import CONVERGED, INSIDE_AT_THE_END
 from .figure_component import clicked_point, plotly_chart, plotly_view
 from .runs import Run
 from .sensitivity import CRITERIA, lr_sensitivity, tune
@@ -40,6 +42,7 @@ from .tool_settings import (  # noqa: F401  (re-exported: the tests and callers 
     BASIN_GRID,
     BASIN_MODES,
     CRITERION_LABELS,
+    CURVATURE_AT,
     DEFAULT_BASIN_GRID,
     METRICS,
     TOOL_SETTINGS,
@@ -198,9 +201,11 @@ def sensitivity_panel(surface: Surface, runs, start, steps: int, seed: int, on_a
 def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int, *,
                        on_start: Callable[[float, float], None],
                        on_apply_lrs: Callable[[list[float | None]], None], draw: Draw,
-                       colors: Sequence[str] | None = None) -> None:
+                       colors: Sequence[str] | None = None,
+                       on_set_hparams: Callable[[int, dict], None] | None = None) -> None:
     """The tool chooser and the chosen tool (see the module docstring); `colors`: each run's colour
-    in the view's charts (`plotting.run_styles`), so that a run keeps it in the tools."""
+    in the view's charts (`plotting.run_styles`), so that a run keeps it in the tools; `on_set_hparams(i,
+    {name: value})`: the curvature tool's one-click settings for the i-th shown run."""
     st.markdown("#### Analysis tools")
     _ready("tool", surface)
     draw(SETTINGS["tool"], on_change=_on_tool_change, label_visibility="collapsed")
@@ -211,3 +216,262 @@ def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start,
         basin_panel(surface, runs, steps, seed, on_start, draw)
     elif tool == "sensitivity":
         sensitivity_panel(surface, runs, start, steps, seed, on_apply_lrs, draw, colors)
+    elif tool == "curvature":
+        curvature_panel(surface, runs, start, steps, seed, on_set_hparams, draw, colors)
+
+
+# --- the curvature lens ---------------------------------------------------------------------------------------
+
+REGION_WORDS = {cv.MONOTONE: "converges without swinging", cv.OSCILLATING: "converges, swinging across",
+                cv.DIVERGING: "does not converge"}
+METHOD_NAMES = {cv.GD: "gradient descent", cv.HEAVY_BALL: "heavy-ball momentum", cv.NESTEROV: "Nesterov"}
+
+
+def curvature_point(surface: Surface, runs, start, steps: int, seed: int) -> tuple[np.ndarray, str]:
+    """The point the panel models and the words for it: the start, or θ_k of the inspector's run and step
+    (the start, with a note, when the inspector is off)."""
+    from .inspector_ui import RUN_KEY, STEP_KEY, InspectableRun, recorded_run  # the inspector's own cache
+
+    start = np.asarray(start, dtype=float)
+    at = value("curvature_at", surface)
+    if at == "point":
+        point = np.array([value("curvature_x", surface), value("curvature_y", surface)])
+        return point, f"the point ({point[0]:.4g}, {point[1]:.4g})"
+    if at != "step":
+        return start, f"the start ({start[0]:.4g}, {start[1]:.4g})"
+    n = int(st.session_state.get(RUN_KEY) or 0)
+    if not 1 <= n <= len(runs):
+        st.info("Pick a run and a step in “Why did it move?” above: until then the model is at the start.")
+        return start, f"the start ({start[0]:.4g}, {start[1]:.4g})"
+    label, run = runs[n - 1]
+    traj = recorded_run(InspectableRun(label, "", surface.key, run, tuple(start), steps, seed))
+    last = int(traj.diverged_at) - 1 if traj.diverged_at >= 0 else traj.steps
+    k = int(min(max(int(st.session_state.get(STEP_KEY) or 0), 0), max(last, 0)))
+    theta = np.asarray(traj.path[k], dtype=float)
+    return theta, f"θ_{k} of {label} ({theta[0]:.4g}, {theta[1]:.4g})"
+
+
+def _on_run_pick() -> None:
+    pick = st.session_state.get("curvature_run_pick")
+    if isinstance(pick, int):
+        st.session_state["curvature_run"] = pick
+
+
+def _on_point_click(surface_key: str) -> None:
+    """A click on the tool's contour: the model moves to that point (and the link carries it)."""
+    point = clicked_point(st.session_state.get("curvature_view"))
+    if point is not None and SURFACES[surface_key].contains(point):
+        st.session_state["curvature_at"] = "point"
+        st.session_state["curvature_x"], st.session_state["curvature_y"] = float(point[0]), float(point[1])
+
+
+def _set(on_set_hparams, position: int, run: Run, values: dict, note: str) -> None:
+    spec = run.spec
+    clamped = {name: spec.hparam(name).clamp(float(v)) for name, v in values.items()}
+    on_set_hparams(position, clamped)
+    st.session_state["curvature_note"] = note + ": " + ", ".join(
+        f"{'η' if n == 'lr' else 'β'} = {v:.4g}" for n, v in clamped.items())
+
+
+def _on_map_click(position: int, run: Run, on_set_hparams) -> None:
+    point = clicked_point(st.session_state.get("curvature_map"))
+    if point is None:
+        return
+    lr, beta = 10.0 ** point[0], point[1]
+    if not (np.isfinite(lr) and 0.0 <= beta < 1.0):
+        return
+    _set(on_set_hparams, position, run, {"lr": lr, "momentum": beta}, "Set from the map")
+
+
+def _rate_words(rate: float) -> str:
+    """ρ and what it means, short enough for a narrow column."""
+    if not np.isfinite(rate):
+        return "—"
+    if rate < 1.0 - 1e-9:
+        return f"{rate:.4g} · converges"
+    if rate <= 1.0 + 1e-9:
+        return f"{rate:.4g} · the edge"
+    return f"{rate:.4g} · grows"
+
+
+def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set_hparams, draw: Draw,
+                    colors: Sequence[str] | None = None) -> None:
+    ss = st.session_state
+    # each run in its colour of the view's charts (its optimizer's where the app gives none)
+    colors = list(colors) if colors is not None else [r.spec.color for _, r in runs]
+    _ready("curvature_at", surface)
+    c1, c2 = st.columns(2)
+    draw(SETTINGS["curvature_at"], c1, **KEEP)
+    position = min(value("curvature_run", surface), len(runs)) - 1
+    if ss.get("curvature_run") != position + 1:
+        ss["curvature_run"] = position + 1
+    # The list has a key of its own: the browser keeps a list's choice as its label, and a label changes
+    # with the run's η (a click on the map); the setting keeps the run's number, whatever the list sent.
+    if ss.get("curvature_run_pick") != position + 1:
+        ss["curvature_run_pick"] = position + 1
+    c2.selectbox("For the run", list(range(1, len(runs) + 1)), key="curvature_run_pick",
+                 format_func=lambda i: runs[i - 1][0], on_change=_on_run_pick, **KEEP)
+    label, run = runs[position]
+    point, where = curvature_point(surface, runs, start, steps, seed)
+    try:
+        model = cv.local_model(surface, point)
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    quadratic = cv.is_quadratic(surface)
+    st.caption(("The surface is exactly quadratic: the model below is the surface itself, everywhere."
+                if quadratic else
+                "The map and the numbers are the local quadratic model at this point: they hold near it, "
+                "and change as the run moves.") + f" Model at {where}."
+               + ("" if model.exact_hessian else " This surface has no analytic Hessian: it is taken from "
+                  "central differences of the gradient."))
+    left, right = st.columns([1, 1])
+    with left:
+        figure = analysis_plots.curvature_figure(surface, model)
+        plotly_view(figure, key="curvature_view", height=int(figure["layout"]["height"]),
+                    on_click=lambda key=surface.key: _on_point_click(key))
+        st.caption("Click the contour to model the surface at another point.")
+    method = cv.method_for(run.optimizer)
+    hp = run.hparam_dict
+    with right:
+        kappa = "∞ (a curvature is not positive)" if not model.convex else f"{model.condition:.4g}"
+        st.markdown(f"**Curvatures** λ₁ = `{model.lam_min:.4g}`, λ₂ = `{model.lam_max:.4g}`  \n"
+                    f"**Condition number** κ = λ₂/λ₁ = `{kappa}`")
+        if model.negative:
+            gd_lr = hp.get("lr", 0.01)
+            grow = cv.escape_factor(model, gd_lr, method or cv.GD, hp.get("momentum", 0.0) if method != cv.GD else 0.0)
+            v = model.eigenvectors[:, 0]
+            st.warning(f"Negative curvature (λ₁ = {model.lam_min:.4g}): this is no minimum. Along the direction "
+                       f"({v[0]:.3g}, {v[1]:.3g}) the model predicts escape, not convergence: the distance along it "
+                       f"grows × {grow:.4g} per step at this run's η = {gd_lr:.4g} (|1 − ηλ₁| = "
+                       f"{abs(1 - gd_lr * model.lam_min):.4g} for plain gradient descent).",
+                       icon=":material/trending_up:")
+        elif not model.convex:
+            st.info("One curvature is zero here: along it the model is flat, and no step size contracts the error.")
+        if "lr" not in hp:
+            st.info(f"{label} has no learning rate: the model's step sizes do not apply to it.")
+            return
+        if method is None:
+            st.caption(f"{run.spec.name} rescales its steps, so the model's rates are those of gradient descent "
+                       "at its η, for comparison.")
+        shown_method = method or cv.GD
+        beta = hp.get("momentum", 0.0) if shown_method != cv.GD else 0.0
+        rows = cv.settings_for(model, shown_method, hp["lr"], beta)
+        st.markdown(f"**{label}** as {METHOD_NAMES[shown_method]}: "
+                    + REGION_WORDS[cv.classify(model.eigenvalues, hp["lr"], shown_method, beta)] + " per the model.")
+        st.dataframe([{"Setting": r.name, "η": f"{r.lr:.4g}", "β": "—" if r.beta is None else f"{r.beta:.4g}",
+                       "Predicted rate ρ": _rate_words(r.rate)} for r in rows],
+                     hide_index=True, width="stretch", key="curvature_table")
+        st.caption("ρ: the error is multiplied by at most ρ per step, near this point (the worse of the two "
+                   "directions). β is the run's momentum, γ in its update rule.")
+        if run.schedule_dict:
+            st.caption("This run has schedules: the rates are for its base η and β, step 1's.")
+        buttons = {r.button: r for r in rows if r.button}
+        b1, b2 = st.columns(2)
+        best_lr = buttons.get("optimal_lr")
+        b1.button("Use the optimal η", key="curvature_use_lr", disabled=best_lr is None or on_set_hparams is None,
+                  on_click=_set, args=(on_set_hparams, position, run, {"lr": best_lr.lr} if best_lr else {},
+                                       "Used the optimal η"),
+                  help="Sets this run's η to gradient descent's optimal 2/(λ₁ + λ₂) here (the slider and the link "
+                       "follow).")
+        pair = buttons.get("optimal_pair")
+        b2.button("Use the optimal (η, β)", key="curvature_use_pair", disabled=pair is None or on_set_hparams is None,
+                  on_click=_set, args=(on_set_hparams, position, run,
+                                       {"lr": pair.lr, "momentum": pair.beta} if pair else {},
+                                       "Used the optimal (η, β)"),
+                  help="Sets this momentum run's η and β to the pair the model predicts fastest here.")
+        if ss.get("curvature_note"):
+            st.success(ss.pop("curvature_note"))
+    _curvature_map(surface, model, runs, position, shown_method, on_set_hparams, quadratic, colors)
+    _prediction(surface, model, runs, position, start, steps, seed, shown_method, quadratic, colors[position])
+    if quadratic:
+        _milestones(surface, runs[position], start, steps, seed, colors[position])
+
+
+def _milestones(surface, labelled, start, steps: int, seed: int, color: str) -> None:
+    """On an exactly quadratic surface: the run's error split along the eigenvectors, step by step."""
+    label, run = labelled
+    traj = run.simulate(surface, tuple(float(v) for v in start), steps, seed)
+    end = int(traj.diverged_at) if traj.diverged_at >= 0 else traj.steps + 1
+    try:
+        ms = cv.milestones(surface, traj.path[:end])
+    except ValueError:  # a singular Hessian: no one point to measure from
+        return
+    st.markdown(f"##### The error along each eigen-direction: {label}")
+    figure = analysis_plots.milestones_figure(ms, label=label, color=color)
+    plotly_chart(figure, key="curvature_milestones", height=int(figure["layout"]["height"]))
+    st.caption("θ_t − θ* = (its part along the flat direction) + (its part along the steep one), exactly, at every "
+               "step: each part follows its own curvature. Gradient descent multiplies the part along λ by 1 − ηλ "
+               "per step; momentum mixes in the last step's.")
+
+
+def _curvature_map(surface, model, runs, position, method, on_set_hparams, quadratic, colors) -> None:
+    label, run = runs[position]
+    map_method = method if method != cv.GD else cv.HEAVY_BALL
+    st.markdown(f"##### The (η, β) map of {METHOD_NAMES[map_method]}")
+    try:
+        lrs, betas, regions = cv.region_map(model, map_method)
+    except ValueError as exc:
+        st.info(f"No map here: {exc}.")
+        return
+    family = [(lab, r, c) for (lab, r), c in zip(runs, colors, strict=True)
+              if cv.method_for(r.optimizer) in (cv.HEAVY_BALL, cv.NESTEROV)]
+    marks = [(lab, r.hparam("lr"), r.hparam("momentum"), c, cv.method_for(r.optimizer) == map_method)
+             for lab, r, c in family]
+    lam = float(np.max(model.positive_eigenvalues))
+    boundary = np.array([cv.max_stable_lr(lam, map_method, b) for b in betas]), betas
+    figure = analysis_plots.regions_figure(lrs, betas, regions, marks=marks, boundary=boundary)
+    clickable = method in (cv.HEAVY_BALL, cv.NESTEROV) and on_set_hparams is not None
+    plotly_view(figure, key="curvature_map", height=int(figure["layout"]["height"]),
+                on_click=(lambda p=position, r=run: _on_map_click(p, r, on_set_hparams)) if clickable else None)
+    words = [("Exact on this quadratic surface." if quadratic else
+              "This is the local model at the point above, not the whole surface.")]
+    if model.negative:
+        words.append("The map covers the positive curvature only: along the negative one every (η, β) escapes.")
+    if clickable:
+        words.append(f"Click the map to give {label} that η and β.")
+    else:
+        words.append(f"{label} is not a momentum run: pick one under “For the run” to set it from the map.")
+    if any(not same for *_, same in marks):
+        words.append("Open circles: runs of the other momentum method, whose regions differ.")
+    st.caption(" ".join(words))
+
+
+def _prediction(surface, model, runs, position, start, steps, seed, method, quadratic, color: str) -> None:
+    """The run's distance to the minimum it reached against the model's rate there."""
+    label, run = runs[position]
+    if "lr" not in run.hparam_dict or cv.method_for(run.optimizer) is None or run.schedule_dict:
+        return
+    traj = run.simulate(surface, tuple(float(v) for v in start), steps, seed)
+    if quadratic and model.convex:
+        target = cv.stationary_point(model)
+        at_target = model
+    else:
+        k = int(traj.nearest_minimum)
+        if k < 0 or traj.outcome not in (CONVERGED, INSIDE_AT_THE_END):
+            # far from a minimum the model there says nothing about the steps taken
+            st.caption(f"{label} does not end near a minimum: no rate to compare with the model's there.")
+            return
+        m = surface.minima[k]
+        target = np.array([m.x, m.y])
+        at_target = cv.local_model(surface, target)
+        if not at_target.convex:
+            return
+    beta = run.hparam_dict.get("momentum", 0.0) if method != cv.GD else 0.0
+    predicted = cv.linear_rate(at_target.eigenvalues, run.hparam("lr"), method, beta)
+    end = int(traj.diverged_at) if traj.diverged_at >= 0 else traj.steps + 1
+    path = np.asarray(traj.path[:end], dtype=float)
+    measured = cv.measured_rate(path, target)
+    errors = np.linalg.norm(path - target, axis=-1)
+    st.markdown(f"##### Prediction against the run: {label}")
+    usable = np.flatnonzero(errors > 1e-10 * errors[0]) if errors[0] > 0 else np.array([], dtype=int)
+    if not len(usable):
+        st.caption("The run starts at the minimum: nothing to measure.")
+        return
+    figure = analysis_plots.prediction_figure(np.arange(len(errors)), errors, predicted, int(usable[-1]),
+                                              label=label, color=color)
+    plotly_chart(figure, key="curvature_prediction", height=int(figure["layout"]["height"]))
+    where = "" if quadratic else " (the model at the minimum the run reached)"
+    said = "—" if measured is None else f"{measured:.4g}"
+    st.caption(f"Predicted rate at the minimum{where}: ρ = {predicted:.4g} per step; measured over the run's last "
+               f"steps: {said}. Parallel lines: the model explains the run's end.")

@@ -1891,3 +1891,67 @@ def test_the_ravine_lesson_opened_from_its_link(app, tmp_path):
     target = DOCS / "lessons.png" if os.environ.get("OPTVIZ_DOCS") else tmp_path / "lessons.png"
     page.screenshot(path=str(target))
     app.assert_clean()
+
+
+# --- the curvature tool (issue 24) ---------------------------------------------------------------------------
+
+# The (η, β) map's plot area and ranges: the third optviz-plot on the page (after the trajectory view and
+# the tool's contour).
+JS_CURVATURE_MAP_BOX = """() => {
+  const gd = document.querySelectorAll('div.optviz-plot')[2];
+  const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+  return {left: r.left, top: r.top, width: r.width, height: r.height, images: gd.querySelectorAll('.hm image').length,
+          marks: gd._fullData.filter(t => t.mode === 'markers+text').map(t => t.name),
+          xrange: gd._fullLayout.xaxis.range.slice(), yrange: gd._fullLayout.yaxis.range.slice()};
+}"""
+
+
+def test_the_curvature_tool_map_click_sets_the_runs_eta_and_beta(app, tmp_path):
+    """The curvature tool from a link on the ravine: the model, the numbers and the (η, β) map with
+    the momentum run marked; a click on the map gives the momentum run that η and β (in the link), a click
+    on the contour moves the model to that point. With
+    OPTVIZ_DOCS set, the panel is saved as docs/curvature.png."""
+    app.open({"surface": "ravine", "opt": "sgd,momentum", "steps": "120", "view": "contour", "tool": "curvature",
+              "curv.run": "2"})
+    app.wait(JS_SECOND_DRAWN.replace("[1]", "[2]"))
+    app.wait_idle()
+    page = app.page
+    page.locator("div.optviz-plot").nth(2).evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    box = page.evaluate(JS_CURVATURE_MAP_BOX)
+    assert box["images"] >= 1 and len(box["marks"]) == 1, box  # the regions painted, the momentum run marked
+    assert "Condition number" in page.inner_text("body")
+    cx, cy = round(box["left"] + 0.45 * box["width"]), round(box["top"] + 0.3 * box["height"])
+    (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
+    lr = 10 ** (x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo))
+    beta = y_hi - (cy - box["top"]) / box["height"] * (y_hi - y_lo)
+    old = app.query().get("r1.lr")
+    page.mouse.move(cx, cy)
+    page.mouse.click(cx, cy)
+    q = app.wait_query(lambda q: q.get("r1.lr") not in (None, old), "the clicked η")
+    assert abs(math.log10(float(q["r1.lr"]) / lr)) < 0.02 * (x_hi - x_lo), (q, lr)
+    assert abs(float(q["r1.momentum"]) - beta) < 0.02 * (y_hi - y_lo), (q, beta)
+    assert q["tool"] == "curvature" and q["curv.run"] == "2"
+    app.wait_idle()
+    # A click on the tool's contour moves the model there (in the link too).
+    page.locator("div.optviz-plot").nth(1).evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    box = page.evaluate(JS_CURVATURE_MAP_BOX.replace("[2]", "[1]"))
+    cx, cy = round(box["left"] + 0.7 * box["width"]), round(box["top"] + 0.3 * box["height"])
+    (x_lo, x_hi), (y_lo, y_hi) = box["xrange"], box["yrange"]
+    x = x_lo + (cx - box["left"]) / box["width"] * (x_hi - x_lo)
+    y = y_hi - (cy - box["top"]) / box["height"] * (y_hi - y_lo)
+    page.mouse.move(cx, cy)
+    page.mouse.click(cx, cy)
+    q = app.wait_query(lambda q: q.get("curv.at") == "point", "the clicked point")
+    assert abs(float(q["curv.x"]) - x) < 0.02 * (x_hi - x_lo) and abs(float(q["curv.y"]) - y) < 0.02 * (y_hi - y_lo)
+    app.wait_idle()
+    page.set_viewport_size({"width": 1500, "height": 1500})
+    app.wait_idle()
+    page.locator(".st-key-tool").scroll_into_view_if_needed()
+    page.locator(".st-key-tool").evaluate("(e) => e.scrollIntoView({block: 'start'})")
+    page.mouse.move(5, 5)  # no hover label over the picture
+    page.wait_for_timeout(300)
+    target = DOCS / "curvature.png" if os.environ.get("OPTVIZ_DOCS") else tmp_path / "curvature.png"
+    page.screenshot(path=str(target))
+    app.assert_clean()

@@ -28,7 +28,8 @@ from tests.test_app_tools import choose_tool, query, view
 LINKS_V1 = json.loads((Path(__file__).parent / "fixtures" / "links_v1.json").read_text())["links"]
 TOOL_LINKS = {s.link for s in TOOL_SETTINGS}
 OPENS = {"basin_grid": "basins", "basin_mode": "basins", "sensitivity_metric": "sensitivity",
-         "tune_criterion": "sensitivity", "tool": None}
+         "tune_criterion": "sensitivity", "curvature_at": "curvature", "curvature_run": "curvature",
+         "curvature_x": "curvature", "curvature_y": "curvature", "tool": None}
 
 
 def app(q=None):
@@ -40,7 +41,8 @@ def other_values(setting, surface_key: str) -> list:
     ctx = decl.Context.of(surface_key)
     if setting.kind == "number":
         number = setting.number(ctx)
-        return [v for v in (number.low, 73, number.high) if v != setting.default(ctx)]
+        return [v for v in (number.low, 73, number.high)
+                if v != setting.default(ctx) and number.low <= v <= number.high]
     return [c for c in setting.choices(ctx) if c != setting.default(ctx)]
 
 
