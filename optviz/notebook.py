@@ -126,22 +126,37 @@ def figure_spec(surface, runs, start=None, steps: int | None = None, seed: int =
         s.surface, grid, [plotting.optimizer_traces(s.surface, grid, t, style, view)
                           for style, t in zip(s.styles, s.trajectories, strict=True)],
         steps=s.steps, view=view, speed_ms=speed_ms, camera=camera, height=height, contour=contour)
-    animated = {e["index"] for e in compact["animation"]["traces"]}
     out = plotting.expand_frames(compact)
-    # plotly.js #4596: while Play runs, the cartesian subplot redraws only the traces a frame
-    # lists and drops the others' layers, so a contour no frame names would vanish (the app's
-    # figure.js patches plotly.js instead). Each frame names the still 2-D traces with no data:
-    # they are redrawn as they are, at no cost to the frames' size.
-    still = [i for i, trace in enumerate(out["data"])
-             if i not in animated and trace.get("type") in ("contour", "heatmap", "scatter", "scattergl")]
-    for frame in out["frames"]:
-        frame["data"] = frame["data"] + [{"type": out["data"][i]["type"]} for i in still]
-        frame["traces"] = frame["traces"] + still
+    _scatter_as_webgl(out, {style.key: style.dash for style in s.styles})
     layout = out["layout"]
     layout["margin"] = {**layout.get("margin", {}), "b": CONTROLS_MARGIN}
     layout["height"] = height + CONTROLS_MARGIN
     layout.update(controls([f["name"] for f in out["frames"]], speed_ms))
     return out
+
+
+def _scatter_as_webgl(spec: dict, dashes: dict[str, str]) -> None:
+    """The contour cell's scatter traces (paths, markers, minima) drawn as scattergl, in place.
+
+    plotly.js #4596: while Play runs, a frame's transition redraws only the cartesian traces that
+    can be tweened (SVG scatter) and drops every other layer of the subplot, so the contour map
+    vanished until the next full redraw (the app's figure.js patches plotly.js instead; a notebook
+    figure cannot carry code). scattergl traces are not tweened: each frame is a full redraw, which
+    keeps the contour. WebGL lines take named dashes only: each run's own (`PathStyle.dash`); SVG-only
+    properties (`cliponaxis`) are left out."""
+    valid = _go().Scattergl()._valid_props
+    for i, trace in enumerate(spec["data"]):
+        if trace.get("type") != "scatter":
+            continue
+        for key in [k for k in trace if k not in valid]:
+            del trace[key]
+        trace["type"] = "scattergl"
+        if "line" in trace and trace.get("legendgroup") in dashes:
+            trace["line"] = {**trace["line"], "dash": dashes[trace["legendgroup"]]}
+        for frame in spec["frames"]:
+            for j, k in enumerate(frame["traces"]):
+                if k == i:
+                    frame["data"][j]["type"] = "scattergl"
 
 
 def figure(surface, runs, start=None, steps: int | None = None, seed: int = 0, *, view: str = "both",

@@ -33,7 +33,7 @@ def _paths_2d(fig: go.Figure, names) -> dict[str, go.Scatter]:
     """Each run's 2-D path trace (not its casing, moving marker or end mark), by name."""
     out = {}
     for trace in fig.data:
-        if trace.type == "scatter" and trace.name in names and trace.meta != plotting.CASING and len(trace.x) > 1:
+        if trace.type == "scattergl" and trace.name in names and trace.meta != plotting.CASING and len(trace.x) > 1:
             out.setdefault(trace.name, trace)
     return out
 
@@ -82,15 +82,16 @@ def test_figure_frames_follow_the_apps_sampling_on_long_runs():
     assert len(fig.frames) == plotting.MAX_FRAMES
 
 
-def test_figure_frames_name_the_contour_so_plotly_keeps_it_during_play():
-    """plotly.js #4596: a frame's transition redraws only the cartesian traces it lists; the
-    contour and the minima are listed with no data in every frame."""
-    fig = optviz.figure("beale", ["adam"], steps=20, view="both")
-    contour = [i for i, tr in enumerate(fig.data) if tr.type == "contour"]
-    assert len(contour) == 1
+def test_figure_draws_the_contour_cells_paths_in_webgl_so_play_keeps_the_contour():
+    """plotly.js #4596: a frame's transition tweens SVG scatter traces and drops the rest of their
+    subplot (the contour) until a full redraw; scattergl traces are redrawn whole, contour and all."""
+    fig = optviz.figure("beale", ["adam", "momentum"], steps=20, view="both")
+    cell = [tr for tr in fig.data if tr.type not in ("surface", "scatter3d")]
+    assert {tr.type for tr in cell} == {"contour", "scattergl"}
     for frame in fig.frames:
-        listed = dict(zip(frame.traces, frame.data, strict=True))
-        assert contour[0] in listed and listed[contour[0]].z is None
+        assert all(d.type in ("scatter3d", "scattergl") for d in frame.data)
+    dashes = {tr.legendgroup: tr.line.dash for tr in cell if tr.type == "scattergl" and tr.mode == "lines"}
+    assert dashes == {"r0": "solid", "r1": plotting.run_styles(["r0", "r1"], ["a", "b"], ["adam", "momentum"])[1].dash}
 
 
 def test_step_charts_show_the_simulated_series():
