@@ -1,9 +1,32 @@
-"""optviz: gradient-descent optimizers on 2-D loss surfaces, in numpy."""
+"""optviz: gradient-descent optimizers on 2-D loss surfaces, in numpy.
+
+The figures (`figure`, `step_chart`, `basin_map`, `sensitivity_curve`: optviz/notebook.py) need
+plotly (`pip install 'optviz[plot]'`) and are imported on first use, as are the `lessons` and
+`notebook` modules, so that `import optviz` and `simulate()` need numpy alone.
+"""
+
+import importlib
 
 from .engine import StepRecord, Trajectory, simulate
 from .optimizers import Optimizer
 from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, OptimizerSpec, get_spec
 from .runs import Run, simulate_run
+
+_NOTEBOOK = ("figure", "step_chart", "basin_map", "sensitivity_curve")
+_LAZY_MODULES = ("lessons", "notebook")
+
+
+def __getattr__(name: str):
+    if name in _NOTEBOOK:
+        return getattr(importlib.import_module(".notebook", __name__), name)
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_NOTEBOOK, *_LAZY_MODULES])
+
 
 __all__ = [
     "DEFAULT_SELECTION",
@@ -14,7 +37,11 @@ __all__ = [
     "Run",
     "StepRecord",
     "Trajectory",
+    "basin_map",
+    "figure",
     "get_spec",
+    "sensitivity_curve",
     "simulate",
     "simulate_run",
+    "step_chart",
 ]

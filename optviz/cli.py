@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m optviz",
         description="Run optimizers on a 2-D loss surface and compare where they end up. "
         "Hyperparameters default to the surface's preset.",
+        epilog="`optviz serve [STREAMLIT OPTIONS]` starts the app instead (needs the app extra).",
     )
     p.add_argument("--surface", default="beale", choices=list(SURFACES))
     p.add_argument("--optimizers", default=",".join(OPTIMIZERS),
@@ -64,6 +65,11 @@ def _table(rows: list[dict[str, str]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # `optviz serve`: the app (optviz/serve.py), not a comparison
+        from .serve import main as serve
+
+        return serve(argv[1:])
     args = build_parser().parse_args(argv)
     preset = preset_for(args.surface)
     keys = [k.strip() for k in args.optimizers.split(",") if k.strip()]

@@ -305,6 +305,22 @@ class Lesson:
         v = self.view
         return {n: r.simulate(v.surface, v.start, v.steps, v.seed) for n, r in zip(self.names, v.runs, strict=True)}
 
+    def figure(self, **options):
+        """The lesson's view as a plotly Figure (`optviz.figure`; needs plotly): its runs, start,
+        steps, seed, and its view and contour style unless `options` say otherwise."""
+        from .notebook import figure
+
+        v = self.view
+        shown = {k: val for k, val in (("view", v.view), ("contour", v.contour)) if val is not None}
+        return figure(v.surface, v.runs, v.start, v.steps, v.seed, **{**shown, **options})
+
+    def step_chart(self, kind: str = "loss", **options):
+        """One of the lesson's step charts (`optviz.step_chart`: "loss", "distance", "x" or "y")."""
+        from .notebook import step_chart
+
+        v = self.view
+        return step_chart(v.surface, v.runs, kind, v.start, v.steps, v.seed, **{"axis": v.axis, **options})
+
 
 def run_notes(lesson: Lesson, runs: Sequence[Run]) -> dict[int, str]:
     """The lesson's notes for the runs of a view, by index: a note stays with the run at its
