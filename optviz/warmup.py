@@ -36,7 +36,7 @@ from streamlit import dataframe_util
 
 from surfaces import SURFACES
 
-from . import plotting, sparkline  # noqa: F401  (sparkline imports html: the SVG charts of the sidebar)
+from . import export_page, plotting, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)
 from .engine import simulate
 from .registry import OPTIMIZERS
 
