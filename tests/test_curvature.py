@@ -237,3 +237,21 @@ def test_a_surface_without_a_hessian_gets_one_from_differences_of_its_gradient()
         assert not model.exact_hessian and exact.exact_hessian
         np.testing.assert_allclose(model.eigenvalues, exact.eigenvalues, rtol=1e-6, atol=1e-6 * exact.scale)
     assert not cv.is_quadratic(dataclasses.replace(SURFACES["bowl"], hessian=None))  # no exactness claimed
+
+
+def test_the_momentum_tuned_lesson_runs_what_the_curvature_lens_prescribes():
+    """Issue 24.4: the lesson's GD η and heavy-ball (η, β) are the lens's "use the optimal η" and
+    "use the optimal (η, β)" at its start (the ravine is quadratic: the same at every point), to the
+    digits the lesson file gives, and its text sends the class to those buttons."""
+    from optviz.lessons import get_lesson
+
+    lesson = get_lesson("momentum-tuned")
+    model = cv.local_model(lesson.view.surface, lesson.view.start)
+    lam_min, lam_max = sorted(model.eigenvalues)
+    best_lr, _ = cv.optimal_gd(lam_min, lam_max)
+    lr, beta, _ = cv.optimal_heavy_ball(lam_min, lam_max)
+    gd, heavy = lesson.run("gd"), lesson.run("heavy-ball")
+    assert gd.hparam("lr") == pytest.approx(best_lr, abs=5e-4)
+    assert heavy.hparam("lr") == pytest.approx(lr, abs=5e-5)
+    assert heavy.hparam("momentum") == pytest.approx(beta, abs=5e-5)
+    assert "Curvature tool" in lesson.look
