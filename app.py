@@ -678,7 +678,7 @@ if "link_state" in ss and replace(state, camera=None) != replace(ss["link_state"
     ss["link_notices"] = []
     del ss["link_state"]
 
-# Lazy: the 17 cards are built only while the panel is open (a rerun each time it opens or closes).
+# Lazy: the lesson cards are built only while the panel is open (a rerun each time it opens or closes).
 lessons_panel = st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel",
                             on_change="rerun")
 if lessons_panel.open:
