@@ -28,7 +28,15 @@ from optviz.runs import Run
 from optviz.schedules import SCHEDULES, Schedule
 from optviz.sensitivity import CRITERIA
 from optviz.share import ViewState, parse_query, to_query
-from optviz.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
+from optviz.tool_settings import (
+    BASIN_GRID,
+    BASIN_MODES,
+    CURVATURE_AT,
+    METRICS,
+    TOOL_SETTINGS,
+    TOOLS,
+    criteria_for,
+)
 from surfaces import SURFACES
 from tests.apptest_support import assert_page_finite
 
@@ -170,6 +178,15 @@ def _check_field(state: ViewState, name: str) -> None:
         assert value in METRICS and (state.tool == "sensitivity" or value == ViewState.sensitivity_metric)
     elif name == "tune_criterion":
         assert value in criteria_for(surface) and (state.tool == "sensitivity" or value == ViewState.tune_criterion)
+    elif name == "curvature_at":
+        assert value in CURVATURE_AT and (state.tool == "curvature" or value == ViewState.curvature_at)
+    elif name == "curvature_run":
+        assert _is_int(value) and 1 <= value <= limits.MAX_RUNS
+        assert state.tool == "curvature" or value == ViewState.curvature_run
+    elif name in ("curvature_x", "curvature_y"):
+        lo, hi = surface.domain[name == "curvature_y"]
+        assert _finite(value) and (lo <= value <= hi or value == getattr(ViewState, name))
+        assert state.tool == "curvature" or value == getattr(ViewState, name)
     elif name == "notices":
         assert isinstance(value, tuple) and len(value) <= limits.MAX_NOTICES
         assert all(isinstance(n, str) and 0 < len(n) <= 2 * limits.MAX_PARAM_CHARS + 100 for n in value)
