@@ -443,8 +443,10 @@ def optimizer_traces(
     traces, anim = [], []
     gx, gy, gz = _gapped(x), _gapped(y), _gapped(z)
     if view in ("both", "3d"):
+        # The 3-D casing is solid under a dashed path: the surface never shows through a dash's gap,
+        # where the path's colour alone could blend in; the dash still reads as casing and colour.
         traces.append({**casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": gz},
-                                PATH_WIDTH_3D + CASING_EXTRA_3D, style.dash, 3 + CASING_EXTRA_3D),
+                                PATH_WIDTH_3D + CASING_EXTRA_3D, "solid", 3 + CASING_EXTRA_3D),
                        "opacity": LINE_OPACITY_3D})
         anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
