@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from optviz import simulate
-from optviz.share import ViewState, default_state, parse_query, to_query
+from optviz.app.share import ViewState, default_state, parse_query, to_query
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "links_v1.json"
 

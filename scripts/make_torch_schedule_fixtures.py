@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optviz.schedules import Constant, Cosine, Exponential, Ramp, StepDecay, Warmup, schedule_from_dict  # noqa: E402
+from optviz.core.schedules import Constant, Cosine, Exponential, Ramp, StepDecay, Warmup, schedule_from_dict  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "torch_schedules.json"

@@ -23,9 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optviz import OPTIMIZERS, colors, plotting, simulate, web
-from optviz.presets import preset_for
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS, simulate, web
+from optviz.core.presets import preset_for
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import colors, plotting
 from surfaces import SURFACES
 
 BLENDS_BELOW = 10.0  # CIEDE2000: a line this close to what lies beside it is hard to follow

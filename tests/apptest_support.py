@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from optviz.figure_component import CHART_NAME, VIEW_NAME, figure_from_element
+from optviz.app.figure_component import CHART_NAME, VIEW_NAME, figure_from_element
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120

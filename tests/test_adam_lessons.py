@@ -1,4 +1,4 @@
-"""The two Adam lessons (optviz/lessons.toml) against what their words say, worked out independently of
+"""The two Adam lessons (optviz/plot/lessons.toml) against what their words say, worked out independently of
 their claims: the bias-correction lesson's step lengths from the first step's formula, the L2 lesson's
 end point from the regularised loss's minimum (the MSE is quadratic: a linear solve)."""
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from optviz.lessons import get_lesson
+from optviz.plot.lessons import get_lesson
 from surfaces import SURFACES
 
 

@@ -5,12 +5,12 @@ and never as values; plotly accepts the dicts."""
 import numpy as np
 import pytest
 
-from optviz.analysis_plots import GAP_FLOOR, basin_figure, minimum_letter, sensitivity_figure
-from optviz.basins import basin_map
-from optviz.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
-from optviz.plotting import as_figure
-from optviz.runs import Run
-from optviz.sensitivity import lr_sensitivity, tune
+from optviz.analysis.basins import basin_map
+from optviz.analysis.sensitivity import lr_sensitivity, tune
+from optviz.core.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
+from optviz.core.runs import Run
+from optviz.plot.analysis_plots import GAP_FLOOR, basin_figure, minimum_letter, sensitivity_figure
+from optviz.plot.plotting import as_figure
 from surfaces import SURFACES
 
 

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, plotting, simulate, styles
-from optviz.figure_component import CHART_NAME, figure_from_element
-from optviz.presets import PRESETS, preset_for
-from optviz.registry import DEFAULT_SELECTION
-from optviz.settings import MAX_RUNS
-from optviz.share import format_number, parse_query
+from optviz import OPTIMIZERS, simulate
+from optviz.app.figure_component import CHART_NAME, figure_from_element
+from optviz.app.settings import MAX_RUNS
+from optviz.app.share import format_number, parse_query
+from optviz.core.presets import PRESETS, preset_for
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import plotting, styles
 from surfaces import SURFACES
 from tests.apptest_support import app, decode, step_charts
 from tests.apptest_support import clean as assert_clean
@@ -300,8 +301,8 @@ def test_server_timing_only_with_the_debug_flag():
 
 def test_one_entry_each_a_new_optimizer_and_a_new_surface(monkeypatch):
     """The README's promise: a registry entry and a surface entry are all the app needs."""
-    from optviz.optimizers import Optimizer
-    from optviz.registry import HParam, OptimizerSpec, lr
+    from optviz.core.optimizers import Optimizer
+    from optviz.core.registry import HParam, OptimizerSpec, lr
     from surfaces import Minimum, Surface
 
     def sign_descent(lr: float, shrink: float) -> Optimizer:
@@ -562,7 +563,7 @@ def test_on_a_touch_screen_the_sliders_offer_notches_a_finger_can_hit():
     """Issue 19: a tap on a phone's learning-rate slider jumped η from 0.4 to 0.9 (73 notches,
     3 px apart). Once the trajectory view reports a touch screen (view.js: `(pointer: coarse)`),
     every numeric slider offers at most scales.TOUCH_POSITIONS notches, and keeps its value."""
-    from optviz.scales import TOUCH_POSITIONS
+    from optviz.core.scales import TOUCH_POSITIONS
 
     at = app({"surface": "ravine", "opt": "sgd,adam", "r0.lr": "0.4"})
     lr = hp(at, "sgd", "lr")

@@ -1,12 +1,12 @@
 """The curvature tool in the app (issue 24), driven through AppTest: it renders on every surface, shows
-the core's numbers (`optviz.curvature`), its buttons set the run's η and β and the link follows."""
+the core's numbers (`optviz.analysis.curvature`), its buttons set the run's η and β and the link follows."""
 
 import numpy as np
 import pytest
 
-from optviz import curvature as cv
-from optviz.figure_component import figure_from_element
-from optviz.share import parse_query
+from optviz.analysis import curvature as cv
+from optviz.app.figure_component import figure_from_element
+from optviz.app.share import parse_query
 from surfaces import SURFACES
 from tests import apptest_support
 from tests.apptest_support import clean, decode

@@ -8,14 +8,15 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, plotting, simulate, styles
-from optviz import explain as ex
-from optviz.export_page import export_html
-from optviz.figure_component import figure_from_element
-from optviz.gif import MAX_BYTES, MAX_FRAMES, animation_gif
-from optviz.inspector import inspect
-from optviz.present import FIGURE_HEIGHT, LESSON_LINE
-from optviz.share import parse_query
+from optviz import OPTIMIZERS, simulate
+from optviz.analysis.inspector import inspect
+from optviz.app.figure_component import figure_from_element
+from optviz.app.present import FIGURE_HEIGHT, LESSON_LINE
+from optviz.app.share import parse_query
+from optviz.core import explain as ex
+from optviz.plot import plotting, styles
+from optviz.plot.export_page import export_html
+from optviz.plot.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from surfaces import SURFACES
 from tests.apptest_support import app
 
@@ -53,7 +54,7 @@ def inspector_traces(figure: dict) -> list[dict]:
 
 
 def recorded(opt: str, steps: int, surface: str = "beale"):
-    from optviz.presets import preset_for
+    from optviz.core.presets import preset_for
 
     preset = preset_for(surface)
     return simulate(surface, opt, tuple(preset.start), steps, record_state=True, **preset.hparams_for(opt))
@@ -160,7 +161,7 @@ def test_inspector_on_a_diverging_run_draws_only_finite_numbers():
     # SGD with a huge learning rate on Beale overflows within a few steps.
     at = app({"opt": "sgd", "sgd.lr": "5", "steps": "50", "inspect_run": "1", "inspect_step": "49"})
     assert not at.exception
-    from optviz.presets import preset_for
+    from optviz.core.presets import preset_for
 
     run = simulate("beale", "sgd", tuple(preset_for("beale").start), 50, record_state=True, lr=5.0)
     assert run.diverged
@@ -211,7 +212,7 @@ def test_present_link_with_a_bad_value_falls_back_with_a_notice():
 def test_export_buttons_are_there_and_names_tell_two_views_apart():
     # The buttons' data and file names are deferred (built on click), so AppTest sees their labels
     # only; the names are the ones export_filename gives the app's runs.
-    from optviz.export import export_filename
+    from optviz.analysis.export import export_filename
 
     at = app({"surface": "ravine", "opt": "sgd,momentum"})
     labels = [b.proto.label for b in at.get("download_button")]
@@ -225,7 +226,7 @@ def test_export_buttons_are_there_and_names_tell_two_views_apart():
 
 
 def _runs(surface, opts, steps):
-    from optviz.presets import preset_for
+    from optviz.core.presets import preset_for
 
     p = preset_for(surface)
     return [(OPTIMIZERS[o].name, OPTIMIZERS[o].color,
@@ -308,7 +309,7 @@ def r0_path(at: AppTest) -> np.ndarray:
 
 def test_in_presentation_each_runs_learning_rate_is_on_the_page():
     """A teacher changes η during the lecture without leaving presentation mode."""
-    from optviz.share import parse_query
+    from optviz.app.share import parse_query
 
     at = app({"lesson": "ravine-zigzag", "present": "1"})
     shown = parse_query(link(at)).visible_runs
@@ -411,7 +412,7 @@ def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
 @pytest.mark.parametrize("opt", list(OPTIMIZERS))
 def test_the_inspector_table_speaks_words(opt):
     insp = inspect(recorded(opt, 12), 5)
-    from optviz.inspector_ui import table_rows
+    from optviz.app.inspector_ui import table_rows
 
     for _, label, _ in table_rows(insp):
         assert not re.search(r"_\{|\\[a-z]|\^|torch", label), (opt, label)

@@ -18,15 +18,16 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import InitialValue
 
-from optviz import OPTIMIZERS, plotting, sparkline
-from optviz.figure_component import figure_from_element
-from optviz.lessons import check, load_lessons
-from optviz.presets import preset_for
-from optviz.results import LINE as RESULT_LINE
-from optviz.runs import Run, labels
-from optviz.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
-from optviz.settings import MAX_RUNS, default_optimizer
-from optviz.share import parse_query, to_query
+from optviz import OPTIMIZERS
+from optviz.analysis.results import LINE as RESULT_LINE
+from optviz.app.figure_component import figure_from_element
+from optviz.app.settings import MAX_RUNS, default_optimizer
+from optviz.app.share import parse_query, to_query
+from optviz.core.presets import preset_for
+from optviz.core.runs import Run, labels
+from optviz.core.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
+from optviz.plot import plotting, sparkline
+from optviz.plot.lessons import check, load_lessons
 from surfaces import SURFACES
 from tests.apptest_support import app, clean, decode, step_charts
 
@@ -611,16 +612,16 @@ def test_old_links_open_the_same_view_in_the_app(link_v1):
 
 
 def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeypatch):
-    import optviz.runs
+    import optviz.core.runs
 
     calls = []
-    real = optviz.runs.simulate
+    real = optviz.core.runs.simulate
 
     def counting(surface, optimizer, *args, **kwargs):
         calls.append(optimizer)
         return real(surface, optimizer, *args, **kwargs)
 
-    monkeypatch.setattr(optviz.runs, "simulate", counting)
+    monkeypatch.setattr(optviz.core.runs, "simulate", counting)
     st.cache_data.clear()
     st.cache_resource.clear()
     query = {"surface": "beale", **{f"r{i}.opt": k for i, k in enumerate(
@@ -756,7 +757,7 @@ def test_opening_a_lesson_closes_the_lessons_panel():
 def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
     """Issue 22.4: the lesson box names the seed (and that it draws the batches), states the
     convergence rule next to the outcomes, and puts a run's note after its automatic label."""
-    from optviz.engine import CONVERGENCE_RULE
+    from optviz.core.engine import CONVERGENCE_RULE
 
     at = clean(app({"lesson": "gd-sgd-minibatch"}))
     captions = " ".join(c.value for c in at.caption)
@@ -771,7 +772,7 @@ def test_a_lesson_box_says_its_seed_what_converged_means_and_its_notes():
 def test_the_noise_floor_lesson_shows_single_points_against_mini_batches():
     """Issue 22.3: the picture of the per-sample gradients at the start next to the batch means,
     with its caption computed from it (the view's start and seed)."""
-    from optviz.gradient_spread import SPREAD_BATCH, gradient_spread
+    from optviz.analysis.gradient_spread import SPREAD_BATCH, gradient_spread
 
     at = clean(app({"lesson": "noise-floor"}))
     s = state(at)

@@ -7,9 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import plotting, sparkline, styles
-from optviz.figure_component import figure_from_element
-from optviz.results import LINE, RUN
+from optviz.analysis.results import LINE, RUN
+from optviz.app.figure_component import figure_from_element
+from optviz.plot import plotting, sparkline, styles
 from tests.apptest_support import app, clean
 
 SHAPES = {"circle": "circle", "square": "rect"}  # the others are polygons

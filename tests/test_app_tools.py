@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import custom, plotting
-from optviz.basins import basin_map
-from optviz.custom_surface_ui import data_surface_from
-from optviz.engine import CONVERGED, OUTCOMES
-from optviz.figure_component import figure_from_element
-from optviz.runs import Run
-from optviz.sensitivity import lr_sensitivity, tune
-from optviz.share import parse_query, to_query
+from optviz.analysis import custom
+from optviz.analysis.basins import basin_map
+from optviz.analysis.sensitivity import lr_sensitivity, tune
+from optviz.app.custom_surface_ui import data_surface_from
+from optviz.app.figure_component import figure_from_element
+from optviz.app.share import parse_query, to_query
+from optviz.core.engine import CONVERGED, OUTCOMES
+from optviz.core.runs import Run
+from optviz.plot import plotting
 from surfaces import SURFACES, make_mse_surface
 from surfaces.regression import parse_xy
 from tests import apptest_support

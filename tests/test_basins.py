@@ -4,11 +4,11 @@ diverging, escaping, noisy and mini-batch runs; grids and limits."""
 import numpy as np
 import pytest
 
-from optviz import basins
-from optviz.basins import MAX_GRID, BasinResult, basin_map, grid_starts
-from optviz.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
-from optviz.runs import Run
-from optviz.schedules import StepDecay
+from optviz.analysis import basins
+from optviz.analysis.basins import MAX_GRID, BasinResult, basin_map, grid_starts
+from optviz.core.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
+from optviz.core.runs import Run
+from optviz.core.schedules import StepDecay
 from surfaces import SURFACES
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optviz.cli import main
-from optviz.engine import CONVERGENCE_RULE
+from optviz.core.engine import CONVERGENCE_RULE
 
 
 def test_prints_a_comparison_table(capsys):

@@ -8,8 +8,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from optviz import figure_component, plotting, simulate, web
-from optviz.presets import PRESETS
+from optviz import simulate, web
+from optviz.app import figure_component
+from optviz.core.presets import PRESETS
+from optviz.plot import plotting
 from surfaces import SURFACES
 
 NODE = shutil.which("node")
@@ -188,7 +190,7 @@ def test_a_click_from_the_browser_is_read_only_when_it_is_a_finite_point():
     """The view's click comes back from the page; a malformed one is ignored, never raised."""
     from types import SimpleNamespace
 
-    from optviz.figure_component import clicked_point, view_event
+    from optviz.app.figure_component import clicked_point, view_event
 
     assert clicked_point({"click": {"x": 1.5, "y": "-2"}}) == (1.5, -2.0)
     assert clicked_point(SimpleNamespace(click={"x": 0, "y": 3}, camera=None)) == (0.0, 3.0)

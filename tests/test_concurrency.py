@@ -3,14 +3,14 @@
 Each round starts a fresh `streamlit run app.py` (nothing imported, nothing cached), opens 8
 websocket sessions, then sends their first script runs at the same instant through Streamlit's
 own protocol (benchmarks/ws_client.py) and reads each until its script has finished. Without the
-warm-up at the top of app.py (optviz/warmup.py) all five rounds failed on the 2-core machine, 1 to 4
+warm-up at the top of app.py (optviz/app/warmup.py) all five rounds failed on the 2-core machine, 1 to 4
 sessions of 8 showing plotly's `is_homogeneous_array` meeting a half-imported pandas ("partially
 initialized module 'pandas' has no attribute 'Series'").
 
 The server tests start servers, so run them alone under the shared lock; `-m "not concurrency"`
 skips them. The tests without a server check the same thing deterministically (after the warm-up,
 a first run imports no library) and bound what one session keeps on the server (its session
-state): figures and trajectories live in the shared caches (optviz/limits.py sizes them).
+state): figures and trajectories live in the shared caches (optviz/core/limits.py sizes them).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.ws_client import Session, streamlit_server
-from optviz import OPTIMIZERS, limits
+from optviz import OPTIMIZERS
+from optviz.core import limits
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -73,7 +74,7 @@ _FIRST_RUN_IMPORTS = """
 import sys
 from streamlit.testing.v1 import AppTest
 AppTest.from_string("import streamlit as st\\nst.write(1)").run()
-import optviz.warmup
+import optviz.app.warmup
 before = set(sys.modules)
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.run()
@@ -83,7 +84,7 @@ print(" ".join(sorted(set(sys.modules) - before)))
 
 
 def test_after_the_warm_up_a_first_run_imports_no_library():
-    """The deterministic half of the race test: once optviz.warmup has run, the first session's script
+    """The deterministic half of the race test: once optviz.app.warmup has run, the first session's script
     imports nothing from pandas, pyarrow, PIL, numpy, plotly or any other library (whose half-imported
     state another session's thread could meet); only the app's own modules and Streamlit's."""
     out = subprocess.run([sys.executable, "-c", _FIRST_RUN_IMPORTS, APP], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""The curvature lens's core (`optviz.curvature`): the model against numpy and finite differences on
+"""The curvature lens's core (`optviz.analysis.curvature`): the model against numpy and finite differences on
 every surface, and its predictions against simulated runs on the exactly quadratic surfaces."""
 
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from optviz import curvature as cv
 from optviz import simulate
+from optviz.analysis import curvature as cv
 from surfaces import SURFACES
 
 ALL = list(SURFACES.values())
@@ -243,7 +243,7 @@ def test_the_momentum_tuned_lesson_runs_what_the_curvature_lens_prescribes():
     """Issue 24.4: the lesson's GD η and heavy-ball (η, β) are the lens's "use the optimal η" and
     "use the optimal (η, β)" at its start (the ravine is quadratic: the same at every point), to the
     digits the lesson file gives, and its text sends the class to those buttons."""
-    from optviz.lessons import get_lesson
+    from optviz.plot.lessons import get_lesson
 
     lesson = get_lesson("momentum-tuned")
     model = cv.local_model(lesson.view.surface, lesson.view.start)

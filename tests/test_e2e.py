@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import numpy as np
 import pytest
 
-from optviz.share import parse_query
+from optviz.app.share import parse_query
 
 pytestmark = pytest.mark.e2e
 
@@ -325,7 +325,7 @@ def _wait_step(app: App, k: int, lengths: dict[str, int]) -> None:
 def _computed(query: dict[str, str]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Each run's path as the view must draw it, from the same settings simulated here: float32
     points, NaN outside the plot, up to the divergence step; and its number of drawable points."""
-    from optviz.plotting import inside_plot
+    from optviz.plot.plotting import inside_plot
     from surfaces import SURFACES
 
     state = parse_query(query)
@@ -789,7 +789,7 @@ JS_SHOW_SURFACE = """async (visible) => {
 def _path_pixels(shot, without, colour: str) -> int:
     """Pixels of the scene near the path's colour that the path's traces put there (they differ
     from the same view with the paths hidden): viridis blues are not counted as the blue path."""
-    from optviz import colors
+    from optviz.plot import colors
 
     return int(colors.drawn_pixels(shot, without, colour, PATH_COLOUR_TOLERANCE).sum())
 
@@ -813,7 +813,7 @@ def _share_blending_in(probe, without, colour: str, casings, deficiency: str | N
     """The share of a path's pixels (as `_path_pixels` finds them in `probe`, the view with every
     casing in CASING_PROBE, `casings` their pixels) that blend into the surface seen with
     `deficiency`; None when none can be judged."""
-    from optviz import colors
+    from optviz.plot import colors
 
     blends, outlined = colors.blending_in(probe, without, colour, casings, deficiency, PATH_MIN_SURFACE_DIFFERENCE,
                                           CASING_REACH, PATH_COLOUR_TOLERANCE)
@@ -831,7 +831,7 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     import numpy as np
     from PIL import Image
 
-    from optviz import colors, plotting
+    from optviz.plot import colors, plotting
     from surfaces import SURFACES
 
     presets = plotting.camera_presets(SURFACES[surface_key])
@@ -939,8 +939,8 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     again (it was 1 point of 251); a diverged run ends at its step with a ✕ and its label in both
     cells and in the loss chart; the saddle's loss axis is symlog with real tick labels."""
     from optviz import simulate
-    from optviz.plotting import inside_plot
-    from optviz.presets import PRESETS
+    from optviz.core.presets import PRESETS
+    from optviz.plot.plotting import inside_plot
     from surfaces import SURFACES
 
     # The pictures measured (casings in the probe colour), and with OPTVIZ_CAMERA_SHOTS the view as shown.
@@ -1015,7 +1015,7 @@ def _choose_tool(app, label: str) -> None:
 
 
 def test_a_basin_cell_click_sets_the_main_views_start(app):
-    from optviz.tools_ui import DEFAULT_BASIN_GRID, cell_start
+    from optviz.app.tools_ui import DEFAULT_BASIN_GRID, cell_start
     from surfaces import SURFACES
 
     app.open(LIGHT)
@@ -1050,7 +1050,7 @@ JS_BASIN_MAP = """() => {
 
 
 def test_a_link_opens_the_basin_map_with_its_grid_and_a_click_keeps_it_in_the_link(app, tmp_path):
-    from optviz.tools_ui import cell_start
+    from optviz.app.tools_ui import cell_start
     from surfaces import SURFACES
 
     link = {**LIGHT, "steps": "80", "tool": "basins", "basin.grid": "60", "basin.by": "steps"}
@@ -1079,7 +1079,7 @@ def test_a_link_opens_the_basin_map_with_its_grid_and_a_click_keeps_it_in_the_li
 
 
 def test_apply_tuned_learning_rates_in_the_browser(app):
-    from optviz.sensitivity import lr_sensitivity, tune
+    from optviz.analysis.sensitivity import lr_sensitivity, tune
 
     app.open(LIGHT)
     _choose_tool(app, "Learning-rate sensitivity")
@@ -1574,8 +1574,8 @@ def test_every_screen_nothing_overlaps_and_play_works(browser, app_url, name, vi
 
 def test_the_inspector_arrows_appear_at_the_step_and_follow_it(app):
     from optviz import simulate
-    from optviz.inspector import inspect
-    from optviz.presets import preset_for
+    from optviz.analysis.inspector import inspect
+    from optviz.core.presets import preset_for
 
     app.open({**LIGHT, "inspect_run": "2", "inspect_step": "3", "view": "contour"})
     page = app.page
@@ -1787,7 +1787,7 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     learning rate, four GD runs) on Beale; the legend, the trajectory view, the loss chart and the table name the
     same eight runs, no two drawn alike (colour or dash), and the sidebar lists them. Screenshots at
     1500x1000 and 1280x720 in tmp_path; with OPTVIZ_DOCS set, the first is saved as docs/runs-8.png."""
-    from optviz.plotting import PATH_WIDTH_2D, dash_px
+    from optviz.plot.plotting import PATH_WIDTH_2D, dash_px
 
     page = app.page
     app.open({"surface": "beale", "r0.opt": "sgd", "r1.opt": "adam", "r2.opt": "momentum", "r3.opt": "nesterov"})
@@ -1877,7 +1877,7 @@ def test_opening_a_lesson_closes_the_panel_and_shows_the_chart(app):
 def test_the_ravine_lesson_opened_from_its_link(app, tmp_path):
     """?lesson=ravine-zigzag: the lesson's text, its three runs on the contour map (the view the
     lesson asks for); with OPTVIZ_DOCS set, saved as docs/lessons.png."""
-    from optviz.lessons import get_lesson
+    from optviz.plot.lessons import get_lesson
 
     lesson = get_lesson("ravine-zigzag")
     app.open({"lesson": lesson.key})

@@ -5,7 +5,7 @@ sweep the learning rate twice, remove a run, open another lesson from the panel 
 give it in presentation mode at 1280x720 (change η there, Play, inspect a step), come back and
 export (HTML, GIF, CSV); then three phones and a tablet open the shared link at once. At every
 stage: no exception on the page and no page error, the legend's labels are the labels the view's
-settings give (`optviz.runs.labels` of the link's runs), and the link reproduces what is shown.
+settings give (`optviz.core.runs.labels` of the link's runs), and the link reproduces what is shown.
 
 Screenshots of every stage go to tmp_path, or to the folder OPTVIZ_LECTURE_SHOTS names.
 """
@@ -33,8 +33,8 @@ from test_e2e import (
     _watch_errors,
 )
 
-from optviz import runs as runs_mod
-from optviz.share import parse_query
+from optviz.app.share import parse_query
+from optviz.core import runs as runs_mod
 
 pytestmark = pytest.mark.e2e
 

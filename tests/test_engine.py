@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, Optimizer, simulate
-from optviz.engine import OUTCOMES, _EpochSampler, _start_generators, min_stay
-from optviz.presets import PRESETS, preset_for
+from optviz.core.engine import OUTCOMES, _EpochSampler, _start_generators, min_stay
+from optviz.core.presets import PRESETS, preset_for
 from surfaces import SURFACES
 
 OPT_KEYS = list(OPTIMIZERS)

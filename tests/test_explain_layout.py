@@ -7,8 +7,8 @@ import re
 import pytest
 
 from optviz import OPTIMIZERS
-from optviz import explain as ex
-from optviz.inspector import inspect, inspectable_steps
+from optviz.analysis.inspector import inspect, inspectable_steps
+from optviz.core import explain as ex
 from tests.test_inspector import _scenarios
 
 BEGIN, END = r"\begin{array}{l} ", r" \end{array}"

@@ -1,4 +1,4 @@
-"""Self-explanatory exports (optviz/export.py): the CSV carries every run's settings and outcome in
+"""Self-explanatory exports (optviz/analysis/export.py): the CSV carries every run's settings and outcome in
 columns a spreadsheet, the csv module and numpy read alike; file names tell two exports apart."""
 
 import csv
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from optviz import simulate
-from optviz.export import csv_columns, export_filename, settings_hash, to_csv, to_json
-from optviz.schedules import Ramp, StepDecay
-from optviz.share import default_state
+from optviz.analysis.export import csv_columns, export_filename, settings_hash, to_csv, to_json
+from optviz.app.share import default_state
+from optviz.core.schedules import Ramp, StepDecay
 
 
 def _runs():
@@ -142,7 +142,7 @@ def _formula_surfaces():
 def test_the_html_export_renders_its_formula_as_math(surface):
     """The page showed the formula's LaTeX source ("0.1\\,x^2 + 2\\,y^2"); it must be math that the
     browser draws offline (MathML), with no LaTeX command left in the visible text."""
-    from optviz.export_page import header_html
+    from optviz.plot.export_page import header_html
 
     t = simulate(surface, "sgd", steps=5, lr=0.01)
     head = header_html(surface, [t], ["GD η=0.01"], ["#0072b2"], "http://localhost:8501/?x=1")

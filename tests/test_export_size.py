@@ -11,8 +11,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from optviz import plotting, web
-from optviz.figure_component import encode_payload
+from optviz import web
+from optviz.app.figure_component import encode_payload
+from optviz.plot import plotting
 from tests.test_plotting_casing import figure_for
 
 NODE = shutil.which("node")

@@ -12,9 +12,12 @@ import math
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, custom, limits, plotting, simulate, web
-from optviz.runs import Run
-from optviz.share import parse_query
+from optviz import OPTIMIZERS, simulate, web
+from optviz.analysis import custom
+from optviz.app.share import parse_query
+from optviz.core import limits
+from optviz.core.runs import Run
+from optviz.plot import plotting
 from surfaces import SURFACES
 from tests.apptest_support import app, assert_finite_json, assert_page_finite, clean
 
@@ -47,7 +50,7 @@ def test_the_strict_encoder_names_where_a_number_is_not_finite():
 
 
 def test_assert_finite_json_sees_inside_typed_arrays_of_a_payload():
-    from optviz.figure_component import decode_payload, encode_payload
+    from optviz.app.figure_component import decode_payload, encode_payload
 
     raw = np.array([1.0, np.inf] * 4, dtype="<f4")  # as a page would get it from an encoder without the policy
     spec = {"dtype": "f4", "bdata": base64.b64encode(raw.tobytes()).decode("ascii")}
@@ -112,7 +115,7 @@ def test_the_formula_exp_exp_exp_exp_x_typed_shows_the_view(strict):
 
 
 def test_a_run_that_starts_where_f_overflows_says_so_in_words():
-    from optviz.results import results_rows
+    from optviz.analysis.results import results_rows
 
     surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
     t = Run("sgd").simulate(surface.key, (2.0, 0.0), 20, 0)
@@ -140,8 +143,8 @@ def test_a_hessian_where_the_formula_has_no_value_is_nan():
 
 
 def test_a_sensitivity_curve_of_values_far_from_zero_and_close_together_gets_ticks():
-    from optviz.analysis_plots import sensitivity_figure
-    from optviz.sensitivity import lr_sensitivity
+    from optviz.analysis.sensitivity import lr_sensitivity
+    from optviz.plot.analysis_plots import sensitivity_figure
 
     surface = SURFACES[custom.formula_surface_key("((x / 1e9))**-3", (-3, 3), (-3, 3))]
     run = Run("adadelta", (("eps", 1e-8), ("lr", 1e-3), ("rho", 0.5)))
@@ -183,7 +186,7 @@ def test_the_symlog_scale_ignores_where_f_has_no_value():
 
 @pytest.mark.parametrize("text", ["2*sinh(x*236.5)", OVERFLOW])
 def test_the_gif_of_f_spanning_all_floats_is_made(text):
-    from optviz.gif import animation_gif
+    from optviz.plot.gif import animation_gif
 
     surface = SURFACES[custom.formula_surface_key(text, (-3, 3), (-3, 3))]
     t = simulate(surface, "sgd", np.asarray(surface.start), 10)
@@ -191,7 +194,7 @@ def test_the_gif_of_f_spanning_all_floats_is_made(text):
 
 
 def test_the_gif_colours_a_pole_as_the_view_does_clipped_not_flat():
-    from optviz.gif import LEVELS, background
+    from optviz.plot.gif import LEVELS, background
 
     surface = SURFACES[custom.formula_surface_key("1/(x**2 + y**2)", (-1, 1), (-1, 1))]
     colours = np.unique(np.asarray(background(surface, 140)).reshape(-1, 3), axis=0)

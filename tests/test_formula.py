@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import simulate
-from optviz.minima import find_minima, with_minima
+from optviz.analysis.minima import find_minima, with_minima
 from surfaces import SURFACES
 from surfaces.formula import (
     DEFAULT_DOMAIN,

@@ -1,5 +1,5 @@
 """Any link, however hand-edited or hostile, gives a valid view plus notices, and nothing outside
-the declared ranges (optviz/limits.py, the registry's HParam ranges, share's ranges) reaches the
+the declared ranges (optviz/core/limits.py, the registry's HParam ranges, share's ranges) reaches the
 engine. Fuzzed with hypothesis over the share-link decoder, then a sample rendered through AppTest
 with a spy on every simulate() the app makes.
 """
@@ -20,15 +20,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-import optviz.cached
-import optviz.warmup  # noqa: F401
-from optviz import OPTIMIZERS, engine, limits, share, tools_ui, web
-from optviz import settings as decl
-from optviz.runs import Run
-from optviz.schedules import SCHEDULES, Schedule
-from optviz.sensitivity import CRITERIA
-from optviz.share import ViewState, parse_query, to_query
-from optviz.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
+import optviz.app.cached
+import optviz.app.warmup  # noqa: F401
+from optviz import OPTIMIZERS, web
+from optviz.analysis.sensitivity import CRITERIA
+from optviz.app import settings as decl
+from optviz.app import share, tools_ui
+from optviz.app.share import ViewState, parse_query, to_query
+from optviz.app.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
+from optviz.core import engine, limits
+from optviz.core.runs import Run
+from optviz.core.schedules import SCHEDULES, Schedule
 from surfaces import SURFACES
 from tests.apptest_support import assert_page_finite
 
@@ -44,7 +46,7 @@ RUN_NAMES = sorted({h.name for spec in OPTIMIZERS.values() for h in spec.hparams
                       for p in ("step_size", "gamma", "duration", "final", "start_factor", "end_factor", "start")})
 KNOWN_KEYS = ["surface", "opt", "x0", "y0", "steps", "seed", "noise", "batch", "view", "contour", "speed", "cam",
               "axis", *(f"{k}.{h.name}" for k, spec in OPTIMIZERS.items() for h in spec.hparams),
-              *(s.link for s in TOOL_SETTINGS),  # the analysis tools (optviz/tool_settings.py)
+              *(s.link for s in TOOL_SETTINGS),  # the analysis tools (optviz/app/tool_settings.py)
               *(f"r{i}.{name}" for i in (0, 1, 7) for name in RUN_NAMES)]
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -298,7 +300,7 @@ class EngineSpy:
     def basin_map(self, surface, run, grid, steps, seed):
         """The analysis panel's basin maps: the grid inside its declared range, each map and all of
         one view's maps within their limits (the starts then go through simulate() above)."""
-        from optviz.basins import MAX_WORK, basin_map
+        from optviz.analysis.basins import MAX_WORK, basin_map
 
         assert _is_int(grid) and BASIN_GRID.low <= grid <= limits.MAX_BASIN_GRID, grid
         self.basin_work += grid * grid * steps

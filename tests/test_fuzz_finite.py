@@ -25,17 +25,19 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from optviz import OPTIMIZERS, custom, plotting, web
-from optviz import settings as decl
-from optviz.analysis_plots import basin_figure, sensitivity_figure
-from optviz.basins import basin_map
-from optviz.custom_surface_ui import formula_key_from_text
-from optviz.export import to_csv
-from optviz.export_page import export_html
-from optviz.gif import animation_gif
-from optviz.runs import Run
-from optviz.schedules import SCHEDULES
-from optviz.sensitivity import lr_sensitivity
+from optviz import OPTIMIZERS, web
+from optviz.analysis import custom
+from optviz.analysis.basins import basin_map
+from optviz.analysis.export import to_csv
+from optviz.analysis.sensitivity import lr_sensitivity
+from optviz.app import settings as decl
+from optviz.app.custom_surface_ui import formula_key_from_text
+from optviz.core.runs import Run
+from optviz.core.schedules import SCHEDULES
+from optviz.plot import plotting
+from optviz.plot.analysis_plots import basin_figure, sensitivity_figure
+from optviz.plot.export_page import export_html
+from optviz.plot.gif import animation_gif
 from surfaces import SURFACES
 from surfaces.formula import ALIASES, FUNCTIONS, FormulaError
 from surfaces.limits import MAX_DATA_ABS, MAX_FORMULA_CONSTANT, MAX_FORMULA_EXPONENT

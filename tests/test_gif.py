@@ -1,4 +1,4 @@
-"""The GIF's legend (optviz/gif.py): its font draws the Greek letters and subscripts the runs' labels
+"""The GIF's legend (optviz/plot/gif.py): its font draws the Greek letters and subscripts the runs' labels
 use (η, γ, β₁), not the empty .notdef box; without such a font the label is spelled out."""
 
 import io
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from optviz import gif, simulate
+from optviz import simulate
+from optviz.plot import gif
 from surfaces import SURFACES
 
 UNASSIGNED = "\u0378"  # no character: every font draws its .notdef box for it

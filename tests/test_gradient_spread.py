@@ -1,11 +1,11 @@
-"""The picture of per-sample gradients against mini-batch means (optviz.gradient_spread): its
+"""The picture of per-sample gradients against mini-batch means (optviz.analysis.gradient_spread): its
 numbers against a direct computation, and what the lessons that show it say."""
 
 import numpy as np
 import pytest
 
-from optviz.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
-from optviz.lessons import get_lesson
+from optviz.analysis.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
+from optviz.plot.lessons import get_lesson
 from surfaces import SURFACES
 
 MSE = SURFACES["mse"]

@@ -1,4 +1,4 @@
-"""The step inspector's core (optviz/inspector.py, optviz/explain.py): for every optimizer the named
+"""The step inspector's core (optviz/analysis/inspector.py, optviz/core/explain.py): for every optimizer the named
 parts add up to the update taken, the per-axis step is the update over the gradient where that is
 the rule, the substituted LaTeX carries the recorded numbers, and bad steps get a clear message."""
 
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
-from optviz.explain import StepData, layout, num
-from optviz.inspector import inspect, inspectable_steps
-from optviz.presets import PRESETS
-from optviz.schedules import Ramp, StepDecay
+from optviz.analysis.inspector import inspect, inspectable_steps
+from optviz.core.explain import StepData, layout, num
+from optviz.core.presets import PRESETS
+from optviz.core.schedules import Ramp, StepDecay
 from surfaces import SURFACES
 
 KEYS = list(OPTIMIZERS)
@@ -117,8 +117,8 @@ def test_an_optimizer_without_a_decomposition_falls_back_to_one_part():
 
 def test_a_new_entry_with_a_plain_tuple_state_needs_nothing_extra():
     """As the README's one-entry example: an optimizer whose state is a plain tuple (not recorded)."""
-    from optviz.optimizers import Optimizer
-    from optviz.registry import OptimizerSpec, lr
+    from optviz.core.optimizers import Optimizer
+    from optviz.core.registry import OptimizerSpec, lr
 
     def shrinking_sign(lr: float) -> Optimizer:
         return Optimizer(lambda p: (0,), lambda g, s, p: (-lr * 0.9 ** s[0] * np.sign(g), (s[0] + 1,)))

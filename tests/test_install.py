@@ -83,7 +83,7 @@ def test_core_install_imports_and_simulates_without_plotly_or_streamlit(core_ven
         "print(optviz.__file__)\n"
         "print(t.path.shape, t.steps)\n"
         "print([m for m in ('plotly', 'streamlit') if importlib.util.find_spec(m)])\n"
-        "from optviz.lessons import get_lesson\n"
+        "from optviz.plot.lessons import get_lesson\n"
         "print(len(get_lesson('ravine-zigzag').compute()))\n"
         "from surfaces import SURFACES\n"
         "print(optviz.simulate('mse', 'sgd', steps=5, batch_size=8).steps)\n"  # the bundled data set
@@ -94,7 +94,7 @@ def test_core_install_imports_and_simulates_without_plotly_or_streamlit(core_ven
 
 
 def _ravine_runs():
-    from optviz.lessons import get_lesson
+    from optviz.plot.lessons import get_lesson
 
     return get_lesson("ravine-zigzag").view.runs
 

@@ -1,4 +1,4 @@
-"""The lessons (optviz/lessons.toml): each loads, validates, computes, and every claim holds; every
+"""The lessons (optviz/plot/lessons.toml): each loads, validates, computes, and every claim holds; every
 claim can fail; the file is validated with clear errors; the vocabulary is documented."""
 
 import copy
@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import optviz.lessons as lessons_module
+import optviz.plot.lessons as lessons_module
 from optviz import Run, simulate
-from optviz.engine import OUTCOMES
-from optviz.lessons import (
+from optviz.core.engine import OUTCOMES
+from optviz.core.presets import PRESETS
+from optviz.core.runs import labels, same_lr, short_number, symbol
+from optviz.plot.lessons import (
     CLAIM_KINDS,
     Claim,
     Lesson,
@@ -26,8 +28,6 @@ from optviz.lessons import (
     parse_lessons,
     read_lessons_file,
 )
-from optviz.presets import PRESETS
-from optviz.runs import labels, same_lr, short_number, symbol
 from surfaces import SURFACES
 
 LESSONS = load_lessons()

@@ -1,4 +1,4 @@
-"""Every resource limit: one source (optviz/limits.py, with surfaces/limits.py), the README states
+"""Every resource limit: one source (optviz/core/limits.py, with surfaces/limits.py), the README states
 exactly it, and each limit is enforced in the core, where a hand-edited link, a notebook or an
 upload arrives without any widget in the way: over the limit, a clear message, and the value is
 clamped or refused."""
@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz import basins, engine, limits, sensitivity
-from optviz.runs import Run
-from optviz.share import parse_query
+from optviz.analysis import basins, sensitivity
+from optviz.app.share import parse_query
+from optviz.core import engine, limits
+from optviz.core.runs import Run
 from surfaces import formula, make_mse_surface, regression
 from surfaces.formula import DEFAULT_DOMAIN, FormulaError, formula_surface, parse_formula
 from surfaces.regression import DataError, parse_xy
@@ -30,11 +31,11 @@ def test_the_readme_states_the_enforced_limits():
     section = section[: section.index("\n## ", 1)]
     table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
     assert table == limits.limits_table(), (
-        "README's Limits table differs from optviz.limits.limits_table(): paste its output into the README")
+        "README's Limits table differs from optviz.core.limits.limits_table(): paste its output into the README")
 
 
 def test_the_table_states_the_numbers_the_parsers_enforce():
-    # limits_table() is written from optviz.limits; these are the names the parsers and tools read.
+    # limits_table() is written from optviz.core.limits; these are the names the parsers and tools read.
     table = limits.limits_table()
     for value in (formula.MAX_FORMULA_CHARS, formula.MAX_NODES, formula.MAX_DEPTH, formula.MAX_EXPONENT,
                   regression.MAX_LINK_ROWS, regression.MAX_LINK_CHARS, regression.MAX_UPLOAD_ROWS,

@@ -1,4 +1,4 @@
-"""The notebook API (optviz/notebook.py) and the example notebook (examples/lesson.ipynb).
+"""The notebook API (optviz/plot/notebook.py) and the example notebook (examples/lesson.ipynb).
 
 Each figure is compared with what `simulate()` computes for the same runs, and with plotly's own
 validation; the example notebook runs end to end on a real kernel of this interpreter.
@@ -15,13 +15,13 @@ import plotly.graph_objects as go
 import pytest
 
 import optviz
-from optviz import plotting
-from optviz.analysis_plots import GAP_FLOOR, basin_figure
-from optviz.basins import basin_map
-from optviz.lessons import get_lesson
-from optviz.presets import preset_for
-from optviz.runs import Run, labels
-from optviz.sensitivity import lr_sensitivity
+from optviz.analysis.basins import basin_map
+from optviz.analysis.sensitivity import lr_sensitivity
+from optviz.core.presets import preset_for
+from optviz.core.runs import Run, labels
+from optviz.plot import plotting
+from optviz.plot.analysis_plots import GAP_FLOOR, basin_figure
+from optviz.plot.lessons import get_lesson
 from surfaces import SURFACES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_step_charts_show_the_simulated_series():
     runs = [Run("sgd", {"lr": 0.01}), Run("sgd", {"lr": 0.001})]
     surface = SURFACES["himmelblau"]
     trajectories = [r.simulate(surface, (-0.5, -0.75), 100) for r in runs]
-    for kind in optviz.notebook.CHART_KINDS:
+    for kind in optviz.plot.notebook.CHART_KINDS:
         fig = optviz.step_chart("himmelblau", runs, kind, start=(-0.5, -0.75), steps=100)
         lines = [tr for tr in fig.data if tr.name in labels(runs) and len(tr.x) > 2]
         assert len(lines) == 2, kind

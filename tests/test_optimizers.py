@@ -5,11 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, optimizers, simulate
-from optviz.engine import EXTRA_INPUTS
-from optviz.presets import PRESETS, preset_for
-from optviz.registry import DEFAULT_SELECTION
-from optviz.schedules import Cosine
+from optviz import OPTIMIZERS, simulate
+from optviz.core import optimizers
+from optviz.core.engine import EXTRA_INPUTS
+from optviz.core.presets import PRESETS, preset_for
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.core.schedules import Cosine
 from surfaces import SURFACES
 
 P0 = np.array([[1.0, 1.0]])
@@ -609,8 +610,8 @@ def test_a_touch_slider_offers_notches_a_finger_can_hit():
     """Issue 19: on a phone the learning-rate slider's 73 notches lay 3 px apart, and a tap jumped
     η from 0.4 to 0.9. On a touch screen every numeric slider offers at most TOUCH_POSITIONS
     notches, values people think in (positions of the full grid), both ends included."""
-    from optviz import settings as decl
-    from optviz.scales import TOUCH_POSITIONS
+    from optviz.app import settings as decl
+    from optviz.core.scales import TOUCH_POSITIONS
     from surfaces import SURFACES
 
     numbers = {}

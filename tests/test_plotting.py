@@ -7,10 +7,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optviz import OPTIMIZERS, plotting, simulate, styles
-from optviz.figure_component import encode_payload
-from optviz.presets import PRESETS
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS, simulate
+from optviz.app.figure_component import encode_payload
+from optviz.core.presets import PRESETS
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import plotting, styles
 from surfaces import SURFACES
 
 KEYS = ["sgd", "momentum", "adam"]
@@ -473,7 +474,7 @@ def test_step_charts_travel_in_float32_only_where_that_draws_the_same_chart():
 
 
 def _minibatch_lesson_charts(axis):
-    from optviz.lessons import get_lesson
+    from optviz.plot.lessons import get_lesson
 
     lesson = get_lesson("gd-sgd-minibatch")
     styled = [(plotting.PathStyle(key=f"r{i}", name=label, color="#0072b2"), t)

@@ -10,10 +10,12 @@ import json
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, plotting, present, simulate, styles
-from optviz.figure_component import encode_figure, encode_payload
-from optviz.presets import PRESETS
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS, simulate
+from optviz.app import present
+from optviz.app.figure_component import encode_figure, encode_payload
+from optviz.core.presets import PRESETS
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import plotting, styles
 from surfaces import SURFACES
 
 DEFAULT_KEYS = list(DEFAULT_SELECTION)

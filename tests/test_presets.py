@@ -1,6 +1,6 @@
 """The presets' lessons and the surfaces' captions, as assertions on the computed runs.
 
-Every claim in optviz/presets.py (module docstring, comments, `EXPECT`) and in each surface's
+Every claim in optviz/core/presets.py (module docstring, comments, `EXPECT`) and in each surface's
 `description` about the paths is checked here with the preset's start, steps and hyperparameters,
 under the engine's convergence rule. A claim that breaks fails here: fix the preset or the words.
 """
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
-from optviz.engine import OUTCOMES
-from optviz.presets import EXPECT, PRESETS, Expect
-from optviz.registry import Preset
+from optviz.core.engine import OUTCOMES
+from optviz.core.presets import EXPECT, PRESETS, Expect
+from optviz.core.registry import Preset
 from surfaces import SURFACES
 
 ADAPTIVE = ("adagrad", "rmsprop", "adadelta", "adam", "amsgrad", "adamax", "nadam")

@@ -1,4 +1,4 @@
-"""optviz.results: the results table's rows, in words, for every outcome."""
+"""optviz.analysis.results: the results table's rows, in words, for every outcome."""
 
 import subprocess
 import sys
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from optviz import simulate
-from optviz.presets import PRESETS
-from optviz.results import COLUMNS, DISTANCE, FINAL_LOSS, MINIMUM, OUTCOME, RESULTS_HELP, RUN, results_rows
+from optviz.analysis.results import COLUMNS, DISTANCE, FINAL_LOSS, MINIMUM, OUTCOME, RESULTS_HELP, RUN, results_rows
+from optviz.core.presets import PRESETS
 from surfaces import SURFACES
 
 
@@ -94,7 +94,7 @@ def test_help_has_one_sentence_per_column_and_states_the_rule_once():
 
 
 def test_the_module_is_pure():
-    code = "import sys, optviz.results; sys.exit(any(m in sys.modules for m in ('streamlit', 'plotly')))"
+    code = "import sys, optviz.analysis.results; sys.exit(any(m in sys.modules for m in ('streamlit', 'plotly')))"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 

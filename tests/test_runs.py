@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, simulate
-from optviz.engine import _EpochSampler, _start_generators
-from optviz.lessons import load_lessons
-from optviz.presets import PRESETS
-from optviz.runs import (
+from optviz.core.engine import _EpochSampler, _start_generators
+from optviz.core.presets import PRESETS
+from optviz.core.runs import (
     Run,
     labels,
     same_lr,
@@ -22,7 +21,8 @@ from optviz.runs import (
     sweep_factors,
     symbol,
 )
-from optviz.schedules import Constant, Cosine, Ramp, StepDecay, Warmup
+from optviz.core.schedules import Constant, Cosine, Ramp, StepDecay, Warmup
+from optviz.plot.lessons import load_lessons
 from surfaces import SURFACES
 
 OPT_KEYS = list(OPTIMIZERS)

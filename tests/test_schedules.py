@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, simulate
-from optviz.engine import EXTRA_INPUTS
-from optviz.presets import PRESETS
-from optviz.schedules import (
+from optviz.core.engine import EXTRA_INPUTS
+from optviz.core.presets import PRESETS
+from optviz.core.schedules import (
     LR_SCHEDULES,
     MOMENTUM_SCHEDULES,
     SCHEDULES,
@@ -192,7 +192,7 @@ def test_schedule_errors_are_clear():
         simulate("beale", "momentum", None, 10, schedules={"momentum": Ramp(1.5, 5)})
     with pytest.raises(ValueError, match="schedules must map"):
         simulate("beale", "adam", None, 10, schedules=[Ramp(0.5, 5)])
-    from optviz import optimizers
+    from optviz.core import optimizers
 
     with pytest.raises(ValueError, match="not to simulate"):
         simulate("beale", optimizers.sgd(0.1), None, 10, schedules={"lr": StepDecay(3)})

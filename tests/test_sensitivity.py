@@ -4,10 +4,7 @@ of separate runs under the stated criterion, ties and all-diverged sweeps give a
 import numpy as np
 import pytest
 
-from optviz.engine import CONVERGED, DIVERGED, ESCAPED, NOT_YET, OUTCOMES
-from optviz.registry import get_spec
-from optviz.runs import Run
-from optviz.sensitivity import (
+from optviz.analysis.sensitivity import (
     CRITERIA,
     FASTEST_ESCAPE,
     FEWEST_STEPS,
@@ -19,6 +16,9 @@ from optviz.sensitivity import (
     tune,
     tuned_runs,
 )
+from optviz.core.engine import CONVERGED, DIVERGED, ESCAPED, NOT_YET, OUTCOMES
+from optviz.core.registry import get_spec
+from optviz.core.runs import Run
 from surfaces import SURFACES
 
 

@@ -10,10 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, simulate
-from optviz.presets import PRESETS, preset_for
-from optviz.runs import Run
-from optviz.settings import MAX_RUNS
-from optviz.share import (
+from optviz.app.settings import MAX_RUNS
+from optviz.app.share import (
     DEFAULT_SURFACE,
     ViewState,
     batch_options,
@@ -22,6 +20,8 @@ from optviz.share import (
     parse_query,
     to_query,
 )
+from optviz.core.presets import PRESETS, preset_for
+from optviz.core.runs import Run
 from surfaces import SURFACES
 
 
@@ -286,7 +286,7 @@ def test_presentation_is_a_display_field_like_the_camera():
     """Presentation mode says how the view is shown, not which paths it computes (issue 19)."""
     from dataclasses import replace
 
-    from optviz.share import DISPLAY_FIELDS, display_values, same_paths
+    from optviz.app.share import DISPLAY_FIELDS, display_values, same_paths
 
     state = default_state("ravine")
     assert "present" in DISPLAY_FIELDS

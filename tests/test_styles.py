@@ -1,4 +1,4 @@
-"""Colour-blind-safe styles (optviz/styles.py, optviz/colors.py): the colour arithmetic against
+"""Colour-blind-safe styles (optviz/plot/styles.py, optviz/plot/colors.py): the colour arithmetic against
 published reference data, then the palette's differences for normal vision and under simulated
 protanopia, deuteranopia and tritanopia (Machado et al. 2009), by CIEDE2000."""
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, colors, styles
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import colors, styles
 
 VISIONS = (None, *colors.DEFICIENCIES)  # None: normal vision
 
@@ -290,7 +291,7 @@ def test_runs_are_coloured_by_their_place_not_their_optimizer():
 
 
 def _lesson(key):
-    from optviz.lessons import load_lessons
+    from optviz.plot.lessons import load_lessons
 
     return next(lesson for lesson in load_lessons() if lesson.key == key)
 

@@ -1,6 +1,6 @@
 """The analysis tools travel in the share link like the rest of the view (issue 11: "shared by link
 like any view"): the tool that is open and each tool's settings, declared once in
-optviz/tool_settings.py, round-trip through the link, are validated and clamped like every other
+optviz/app/tool_settings.py, round-trip through the link, are validated and clamped like every other
 parameter, stay out of the link at their defaults, and a link opens the same tool with the same grid
 and the same picture."""
 
@@ -13,13 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz import custom, limits, share
-from optviz import settings as decl
-from optviz.analysis_plots import basin_figure, sensitivity_figure
-from optviz.basins import basin_map
-from optviz.sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS, lr_sensitivity, tune
-from optviz.share import ViewState, parse_query, to_query
-from optviz.tool_settings import DEFAULTS, TOOL_SETTINGS, criteria_for
+from optviz.analysis import custom
+from optviz.analysis.basins import basin_map
+from optviz.analysis.sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS, lr_sensitivity, tune
+from optviz.app import settings as decl
+from optviz.app import share
+from optviz.app.share import ViewState, parse_query, to_query
+from optviz.app.tool_settings import DEFAULTS, TOOL_SETTINGS, criteria_for
+from optviz.core import limits
+from optviz.plot.analysis_plots import basin_figure, sensitivity_figure
 from surfaces import SURFACES
 from tests import apptest_support
 from tests.apptest_support import clean, decode

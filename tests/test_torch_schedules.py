@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from optviz import simulate
-from optviz.schedules import schedule_from_dict
+from optviz.core.schedules import schedule_from_dict
 from surfaces import SURFACES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 A link carries every value of the view (not just the ones that differ from the defaults), so
 that it reproduces the same paths even if a later version changes a default; the analysis tools'
-settings (`optviz/tool_settings.py`: tool=basins basin.grid=100 basin.by=steps sens.show=steps
+settings (`optviz/app/tool_settings.py`: tool=basins basin.grid=100 basin.by=steps sens.show=steps
 sens.tune=lowest_loss) are written only while their tool is open and differ from the default.
 Parameters:
 
@@ -13,9 +13,9 @@ Parameters:
     r1.opt=...                                                       (one r<i>.* group per run)
 
 Links from before runs (`opt=sgd,adam&adam.lr=0.2&noise=0.5`) are read as one run per optimizer
-with the view-wide noise or batch size (`optviz/settings.py`, `LEGACY_SETTINGS`).
+with the view-wide noise or batch size (`optviz/app/settings.py`, `LEGACY_SETTINGS`).
 
-The parameters, their ranges and defaults are declared once, in `optviz/settings.py`.
+The parameters, their ranges and defaults are declared once, in `optviz/app/settings.py`.
 `parse_query` turns any mapping of strings into a valid `ViewState` plus notices, under one
 policy for every parameter:
 
@@ -39,10 +39,10 @@ from dataclasses import dataclass, field, fields, replace
 
 from surfaces import SURFACES, Surface
 
+from ..core.registry import DEFAULT_SELECTION, OPTIMIZERS
+from ..core.runs import Run
+from ..core.schedules import SCHEDULES
 from . import settings, tool_settings
-from .registry import DEFAULT_SELECTION, OPTIMIZERS
-from .runs import Run
-from .schedules import SCHEDULES
 from .settings import CAMERA_LIMIT, DEFAULT_SURFACE, MAX_PARAM_CHARS, SEED_MAX, VIEW_LABELS, format_number
 
 __all__ = [
@@ -78,10 +78,10 @@ class ViewState:
     speed: int = DEFAULT_SPEED
     camera: tuple[float, float, float] | None = None
     axis: str = "steps"  # data surfaces: steps, samples or epochs on the charts' horizontal axis
-    present: int = 0  # optviz/ui_settings.py: presentation mode and the step inspector
+    present: int = 0  # optviz/app/ui_settings.py: presentation mode and the step inspector
     inspect_run: int = 0
     inspect_step: int = 0
-    # optviz/tool_settings.py: the analysis tool open under the charts and its settings
+    # optviz/app/tool_settings.py: the analysis tool open under the charts and its settings
     tool: str = tool_settings.DEFAULTS["tool"]
     basin_grid: int = tool_settings.DEFAULTS["basin_grid"]
     basin_mode: str = tool_settings.DEFAULTS["basin_mode"]

@@ -5,7 +5,7 @@ In a checkout this is `make run` without make: `streamlit run app.py` with the c
 in optviz/_bundled/, and this runs those. The config's settings are passed as command-line flags,
 since Streamlit reads config.toml from the working directory only; options given after
 `optviz serve` come later and win. Streamlit serves static files (plotly.js, the view code) from a
-static/ folder beside the script (optviz/figure_component.py): where the package's folder cannot
+static/ folder beside the script (optviz/app/figure_component.py): where the package's folder cannot
 be written, the script runs from a copy in the user's cache.
 """
 
@@ -18,7 +18,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # optviz/, where the wheel puts _bundled/
 BUNDLED = PACKAGE / "_bundled"
 
 

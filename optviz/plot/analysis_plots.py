@@ -26,9 +26,9 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from .basins import BasinResult
-from .engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES, min_stay
-from .sensitivity import Pick, Sensitivity
+from ..analysis.basins import BasinResult
+from ..analysis.sensitivity import Pick, Sensitivity
+from ..core.engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES, min_stay
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 MINIMUM_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4")

@@ -21,7 +21,7 @@ diverged) is left out and the panel says so; the numbers are the inspection's, a
 to what is drawn is the one stated factor.
 
 The run and step live in the link (`inspect_run`, `inspect_step`, declared in
-`optviz/ui_settings.py`); run 0 means the inspector is off.
+`optviz/app/ui_settings.py`); run 0 means the inspector is off.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ import streamlit as st
 
 from surfaces import SURFACES
 
-from . import explain as ex
-from . import limits
-from .engine import Trajectory
-from .inspector import StepInspection, inspect, inspectable_steps
+from ..analysis.inspector import StepInspection, inspect, inspectable_steps
+from ..core import explain as ex
+from ..core import limits
+from ..core.engine import Trajectory
 from .settings import index_of
 
 RUN_KEY, STEP_KEY = "inspect_run", "inspect_step"
@@ -135,7 +135,7 @@ def key_layout(insp: StepInspection | None, domain) -> dict:
 def arrow_casing(path_casing: str) -> str:
     """The casing beneath an arrow: the other of black and white than its run's path's casing, so
     that an arrow drawn over its own path does not melt into it."""
-    from .styles import CASING_DARK, CASING_LIGHT
+    from ..plot.styles import CASING_DARK, CASING_LIGHT
 
     return CASING_LIGHT if path_casing.lower() == CASING_DARK else CASING_DARK
 
@@ -145,7 +145,7 @@ def arrow_traces(insp: StepInspection, color: str, domain=None, path_casing: str
     magnified about θ_k by `arrow_scale(insp, domain)` (the plot's axes' ranges; None: as they are).
     Each arrow is a legend entry (the key: its style and what it is), over a casing that stands out
     from the run's path's casing (`path_casing`, by default the one `color` gets)."""
-    from .plotting import CASING, PathStyle, dash_px
+    from ..plot.plotting import CASING, PathStyle, dash_px
 
     path_casing = path_casing or PathStyle("", "", color).casing
 

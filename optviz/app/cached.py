@@ -15,10 +15,11 @@ import streamlit as st
 
 from surfaces import SURFACES
 
-from . import limits, plotting
-from .engine import Trajectory
+from ..core import limits
+from ..core.engine import Trajectory
+from ..core.runs import Run
+from ..plot import plotting
 from .figure_component import encode_figure
-from .runs import Run
 
 _HASH = {Run: repr, plotting.PathStyle: repr}
 

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 from surfaces import Surface
 
-from .engine import CONVERGED, CONVERGENCE_RULE, CYCLE_RULE, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, Trajectory
+from ..core.engine import (
+    CONVERGED,
+    CONVERGENCE_RULE,
+    CYCLE_RULE,
+    CYCLES,
+    DIVERGED,
+    ESCAPED,
+    INSIDE_AT_THE_END,
+    Trajectory,
+)
 
 LINE = "line"
 RUN = "run"

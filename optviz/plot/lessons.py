@@ -1,4 +1,4 @@
-r"""Lessons: prepared views for a class, as data (`optviz/lessons.toml`), each with what it claims.
+r"""Lessons: prepared views for a class, as data (`optviz/plot/lessons.toml`), each with what it claims.
 
 A lesson is a view (a surface, runs, a start, a number of steps, a seed, and optionally the view,
 the contour style, the horizontal axis of the charts and the charts to put first), a title, two
@@ -106,9 +106,9 @@ import numpy as np
 
 from surfaces import SURFACES, Surface, get_surface
 
-from .engine import CONVERGED, DIVERGED, ESCAPED, MAX_STEPS, OUTCOMES, Trajectory
-from .runs import Run
-from .runs import labels as run_labels
+from ..core.engine import CONVERGED, DIVERGED, ESCAPED, MAX_STEPS, OUTCOMES, Trajectory
+from ..core.runs import Run
+from ..core.runs import labels as run_labels
 
 LESSONS_FILE = Path(__file__).with_name("lessons.toml")
 
@@ -340,7 +340,7 @@ def seed_words(lesson: Lesson, seed: int) -> str:
     return f"Seed {seed}: no run here draws anything at random, so every seed gives the same paths."
 
 
-README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/lessons.toml -->"
+README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/plot/lessons.toml -->"
 README_END = "<!-- end of lessons -->"
 
 

@@ -17,9 +17,8 @@ from latex2mathml.converter import convert as latex_to_mathml
 
 from surfaces import Surface
 
-from .engine import Trajectory
-from .export import view_settings
-from .settings import format_number
+from ..analysis.export import format_number, view_settings
+from ..core.engine import Trajectory
 
 _CSS = """<style>
 .optviz-head { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1100px; margin: 12px auto;

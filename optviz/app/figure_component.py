@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from . import web
-from .plotting import PLOTLY_JS_PATH
+from .. import web
+from ..plot.plotting import PLOTLY_JS_PATH
 
 VIEW_NAME = "optviz.plotly_view"  # the trajectory view (camera, clicks, animation)
 CHART_NAME = "optviz.plotly_chart"  # loss and distance charts

@@ -1,7 +1,7 @@
 r"""How each run is drawn: a colour-blind-safe palette with a second cue (dash and marker).
 
 The palette (`PALETTE`) takes six colours from Okabe & Ito (2008) and Paul Tol's schemes, chosen
-so that, by CIEDE2000 (`optviz/colors.py`):
+so that, by CIEDE2000 (`optviz/plot/colors.py`):
 
 - every two of them differ by at least `MIN_DIFFERENCE` (18) for normal vision AND under the
   simulated protanopia, deuteranopia and tritanopia of Machado et al. (2009) (measured minimum:
@@ -12,7 +12,7 @@ so that, by CIEDE2000 (`optviz/colors.py`):
   `MIN_VIRIDIS_DIFFERENCE` (20) from every Viridis sample (measured minimum 20.1, green). Under a
   deficiency no colour can be far from all of Viridis (its blue-to-yellow ramp is the axis those
   viewers keep), so every path is drawn over a casing (a line a few px wider beneath it, in every
-  cell and frame, `optviz/plotting.py`): black, or white for a colour too dark to show on black
+  cell and frame, `optviz/plot/plotting.py`): black, or white for a colour too dark to show on black
   (`casing_for`). Wherever the path crosses the colour scale, the colour or its casing differs from
   the scale's colour there by at least `MIN_CASING_STANDOUT` (15) under every simulation, and the
   colour differs from its casing by at least `MIN_CASING_CONTRAST` (25), so the line shows inside
@@ -51,17 +51,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.palette import PALETTE
+from ..core.registry import get_spec
 from . import colors
 
-# name -> '#rrggbb'; the source scheme in the comment.
-PALETTE: dict[str, str] = {
-    "black": "#000000",  # Okabe–Ito
-    "orange": "#e69f00",  # Okabe–Ito
-    "sky_blue": "#56b4e9",  # Okabe–Ito
-    "green": "#117733",  # Tol muted
-    "purple": "#aa3377",  # Tol bright
-    "grey": "#bbbbbb",  # Tol bright
-}
 CASING_DARK, CASING_LIGHT = "#000000", "#ffffff"
 # The runs of a view, in order (module docstring): the palette, then the colours found after it.
 RUN_COLORS: tuple[str, ...] = (*PALETTE.values(), "#873cff", "#003c0f", "#968778", "#3c3c3c", "#c36996", "#f0004b",
@@ -130,8 +123,6 @@ def shade(color: str, index: int) -> str:
 
 def style_for(optimizer_key: str, index: int = 0) -> Style:
     """The style of the index-th run (0, 1, ...) of `optimizer_key` in a view."""
-    from .registry import get_spec  # the registry imports this module's palette
-
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
         raise ValueError(f"index must be an integer >= 0, got {index!r}")
     spec = get_spec(optimizer_key)

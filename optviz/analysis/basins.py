@@ -25,9 +25,9 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from .engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
-from .limits import MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_PATH_POINTS
-from .runs import Run
+from ..core.engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
+from ..core.limits import MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_PATH_POINTS
+from ..core.runs import Run
 
 # The limits are optviz.limits' (listed there with every other limit, and in the README).
 MAX_GRID = MAX_BASIN_GRID

@@ -1,8 +1,8 @@
 """The settings of the inspector and the presentation mode, declared like every other setting
-(`optviz/settings.py` registers them): in the link as `present=1`, `inspect_run=2`,
+(`optviz/app/settings.py` registers them): in the link as `present=1`, `inspect_run=2`,
 `inspect_step=17`, validated and clamped by the same reader.
 
-- `present` (0 off, 1 for a 1280×720 screen, 2 for 1920×1080): presentation mode, see `optviz/present.py`.
+- `present` (0 off, 1 for a 1280×720 screen, 2 for 1920×1080): presentation mode, see `optviz/app/present.py`.
 - `inspect_run` (0 .. MAX_RUNS): the run whose step is inspected, counted from 1 in the order of the
   view's runs; 0 is the inspector off. A number larger than the view's runs turns it off.
 - `inspect_step` (0 .. the steps slider's top): the step k inspected (the update from θ_k to
@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from . import limits
-from .scales import Number
-from .settings import Setting
+from ..core import limits
+from ..core.scales import Number
+from .setting import Setting
 
 UI_SETTINGS: tuple[Setting, ...] = (
     Setting("present", "present", "number", "Presentation mode", default=lambda ctx: 0,

@@ -36,9 +36,9 @@ from streamlit import dataframe_util
 
 from surfaces import SURFACES
 
-from . import export_page, plotting, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)
-from .engine import simulate
-from .registry import OPTIMIZERS
+from ..core.engine import simulate
+from ..core.registry import OPTIMIZERS
+from ..plot import export_page, plotting, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)
 
 WARM_STEPS = 5
 

@@ -29,8 +29,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from surfaces import Surface
 
+from ..core.engine import Trajectory
 from . import colors, styles
-from .engine import Trajectory
 from .plotting import z_range, z_transform
 
 MAX_FRAMES = 60

@@ -2,7 +2,7 @@
 
 The trajectory figure is compact: it holds the surface and each optimizer's whole path once;
 its animation frames are derived from `animation` (the frame steps and the full paths) either
-in the browser (optviz/figure_component.py) or here (`expand_frames`, for the HTML export).
+in the browser (optviz/app/figure_component.py) or here (`expand_frames`, for the HTML export).
 A frame carries only what moves (paths and markers), never the surface, and the number of
 frames is capped while the drawn path keeps every step.
 
@@ -28,8 +28,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from surfaces import Surface
 
-from . import web
-from .engine import Trajectory
+from .. import web
+from ..core.engine import Trajectory
 
 PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # served, never a CDN
 MAX_FRAMES = 150
@@ -91,7 +91,7 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 
 # Every path is drawn over its casing: the same points (the same arrays, so it costs the payload
 # a few hundred bytes) as a line this much wider, in `PathStyle.casing`, just beneath it, so that a
-# path shows on every colour of the surface's scale for every colour vision (`optviz/styles.py`
+# path shows on every colour of the surface's scale for every colour vision (`optviz/plot/styles.py`
 # has the numbers). In 3-D, WebGL cannot layer two lines at one depth: opaque, a casing at the
 # path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view shows), and one lowered
 # lay in front of it from the low cameras (Rosenbrock's Momentum 17 %). So the surface is opaque

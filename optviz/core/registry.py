@@ -3,7 +3,7 @@ r"""The optimizer registry: what the app, the command line and the tests read.
 Add an optimizer: write its factory in `optimizers.py` (an (init, update) pair) and add one
 `OptimizerSpec` to `OPTIMIZERS` below. Its sliders, its LaTeX card, its colour, its share-link
 parameters and its tests all come from that entry. If the defaults do not show its character on
-some surface, add a per-surface override in `optviz/presets.py` (optional: without one, the
+some surface, add a per-surface override in `optviz/core/presets.py` (optional: without one, the
 registry defaults are used).
 """
 
@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 
 from . import explain as ex
 from . import optimizers as opt
+from .palette import PALETTE
 from .scales import Number
-from .styles import PALETTE
 
 
 @dataclass(frozen=True)
 class HParam:
     """One hyperparameter: its default, the range a person may choose from, how to show it.
 
-    `scale` says how its slider walks the range (see `optviz/scales.py`): "log" for learning
+    `scale` says how its slider walks the range (see `optviz/core/scales.py`): "log" for learning
     rates and ε, "nines" for decay rates such as momentum, β₁, β₂ and ρ (1 − β on a log scale),
     "linear" with `step` otherwise. Any value in [low, high] is valid and kept exactly; the
     slider's positions are a convenience. The name is also the share link's key (`adam.<name>`)
@@ -117,9 +117,9 @@ class OptimizerSpec:
     reference: str
     color: str
     # How one step's update splits into named parts, for the step inspector (`optviz.inspector`):
-    # explain(StepData) -> Explanation, see `optviz/explain.py`. None: one part, "update".
+    # explain(StepData) -> Explanation, see `optviz/core/explain.py`. None: one part, "update".
     explain: Callable[[ex.StepData], ex.Explanation] | None = None
-    # The second cue beside the colour (`optviz/styles.py`): a plotly dash name. Entries that share
+    # The second cue beside the colour (`optviz/plot/styles.py`): a plotly dash name. Entries that share
     # a dash have different colours (tested), so any two optimizers differ in one or the other.
     dash: str = "solid"
 

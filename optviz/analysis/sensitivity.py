@@ -27,9 +27,9 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from .engine import CONVERGED, DIVERGED, ESCAPED, OUTCOMES
-from .limits import MAX_SENSITIVITY_POINTS
-from .runs import Run, simulate_sweep
+from ..core.engine import CONVERGED, DIVERGED, ESCAPED, OUTCOMES
+from ..core.limits import MAX_SENSITIVITY_POINTS
+from ..core.runs import Run, simulate_sweep
 
 MAX_POINTS = MAX_SENSITIVITY_POINTS  # learning rates in one sweep (optviz.limits)
 

@@ -38,7 +38,7 @@ The one policy for values that come from a link (also in the README's "Sharing a
 - a value that only exists on a discrete list goes to the nearest allowed one where the list is
   ordered (batch size) and to the default otherwise (surface, view, contour style);
 - unknown parameters are ignored, and so, silently, are a view setting's that is not in use (the
-  settings of an analysis tool that is not open, optviz/tool_settings.py).
+  settings of an analysis tool that is not open, optviz/app/tool_settings.py).
 
 Every replacement gives one notice, shown above the charts until the person changes something.
 """
@@ -48,15 +48,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from surfaces import SURFACES, Surface
 
-from . import custom, limits
-from .presets import preset_for
-from .registry import DEFAULT_SELECTION, OPTIMIZERS, HParam, Preset
-from .scales import Number
-from .schedules import LR_SCHEDULES, MOMENTUM_SCHEDULES, SCHEDULES
+from ..analysis import custom
+from ..analysis.export import format_number
+from ..core import limits
+from ..core.registry import DEFAULT_SELECTION, OPTIMIZERS, HParam
+from ..core.scales import Number
+from ..core.schedules import LR_SCHEDULES, MOMENTUM_SCHEDULES, SCHEDULES
+from .setting import Context, Setting
+from .tool_settings import TOOL_SETTINGS
+from .ui_settings import UI_SETTINGS
 
 MAX_RUNS = limits.MAX_RUNS  # runs in one view
 MAX_SWEEP_VALUES = limits.MAX_SWEEP_VALUES  # values a typed sweep may make
@@ -71,62 +74,6 @@ CONTOUR_LABELS = {"filled": "Filled", "lines": "Lines"}
 AXIS_LABELS = {"steps": "Steps", "samples": "Samples seen", "epochs": "Epochs"}
 MAX_LABEL_CHARS = 40
 MOMENTUM_NAMES = ("momentum", "beta1")  # the hyperparameter a momentum schedule acts on
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a setting's range and default may depend on: the surface and its preset."""
-
-    surface: Surface
-    preset: Preset
-
-    @classmethod
-    def of(cls, surface_key: str) -> Context:
-        return cls(SURFACES[surface_key], preset_for(surface_key))
-
-
-def _always(_surface: Surface) -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting of the view.
-
-    kind: "number" (a float or int in `number(ctx)`), "choice" (one of `choices(ctx)`), "keys"
-    (an ordered subset of `choices(ctx)`, comma-separated in the link), "point" (the 3-D
-    camera eye, three numbers), "text" (a run's label) or "flag" (a run's hidden switch).
-    widget: "slider" (the range's positions on a select slider, or a number input when the
-    person asks for exact values), "number" (always a number input), "select", "multiselect",
-    "radio", "segmented" (a row of buttons), "select_slider" (a discrete list), "text", "toggle", or
-    "" (set by other means, e.g. the camera).
-    active: given the flat values, whether the setting is in use (a schedule's parameters only
-    for the schedule chosen): an inactive setting is neither drawn nor written to the link.
-    remembered: kept per surface, so that coming back to a surface brings back what the person
-    had there (start, steps, hyperparameters, noise, camera); the others belong to the whole view.
-    from_preset: its default is the surface's preset (start, steps, hyperparameters): "Reset"
-    puts these back, and only these.
-    """
-
-    key: str
-    link: str | None
-    kind: str
-    label: str
-    default: Callable[[Context], object]
-    widget: str = ""
-    help: str = ""
-    number: Callable[[Context], Number] | None = None
-    choices: Callable[[Context], tuple] | None = None
-    labels: Callable[[Context], Mapping] | None = None  # how a choice reads in the widget
-    applies: Callable[[Surface], bool] = _always
-    remembered: bool = False
-    from_preset: bool = False  # its default is the surface's preset, and Reset puts it back
-    input_format: str = "%g"  # a number input's display (plain %g shows a typed value in full)
-    active: Callable[[Mapping], bool] | None = None
-    omit: object = "never omitted"  # a value the link leaves out (a run's automatic label, not hidden)
-
-    def is_active(self, values: Mapping) -> bool:
-        return self.active is None or self.active(values)
 
 
 def _batch_options(surface: Surface) -> tuple[int, ...]:
@@ -185,8 +132,6 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             help="Compare runs at equal steps, or at equal work: samples whose gradients were taken, or passes "
             "through the data (GD makes one step per epoch, SGD n)."),
 )
-from .tool_settings import TOOL_SETTINGS  # noqa: E402  (needs Setting above: the analysis tools)
-from .ui_settings import UI_SETTINGS  # noqa: E402  (needs Setting above: present, inspect_run, inspect_step)
 
 VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS, *TOOL_SETTINGS)
 
@@ -364,12 +309,6 @@ def defaults(surface_key: str, optimizers: Iterable[str]) -> dict[str, object]:
 
 
 # --- numbers as text ---------------------------------------------------------------------------
-
-
-def format_number(value: float) -> str:
-    """Shortest text that reads back as exactly the same float (also how a value is shown)."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def index_of(options, value) -> int:

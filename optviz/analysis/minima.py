@@ -35,8 +35,8 @@ import numpy as np
 
 from surfaces import Minimum, Surface
 
-from .engine import simulate
-from .optimizers import adam
+from ..core.engine import simulate
+from ..core.optimizers import adam
 
 MAX_MINIMA = 32
 PHASES = ((1e-2, 600), (1e-3, 300), (1e-5, 200))  # (learning rate / extent, steps)

@@ -57,7 +57,7 @@ MAX_BASIN_WORK = 20_000_000  # start-steps of one basin map: 200 × 200 starts �
 MAX_PARAM_CHARS = 200  # one value of a query parameter (formula and data have their own caps); longer: ignored
 MAX_NOTICES = 12  # notices shown for one link; the rest are summed up in one line
 
-# --- the server's caches (optviz/cached.py), shared by every session -------------------------------------
+# --- the server's caches (optviz/app/cached.py), shared by every session -------------------------------------
 # Sized for a class: 30 students on a few links, each moving a few sliders, keep their views cached,
 # and the least recently used entries go beyond these counts, so memory stays bounded. Measured sizes
 # of one entry: a run 20 KB (40 KB at APP_MAX_STEPS), an optimizer's traces 10 KB (17 KB), a surface
@@ -95,7 +95,7 @@ def check_path_points(starts: int, steps: int) -> None:
             f"({MAX_PATH_POINTS:,} points); use fewer starts or fewer steps"
         )
 
-# --- the analysis tools' panel (added with the tools' link settings, optviz/tool_settings.py) -----------
+# --- the analysis tools' panel (added with the tools' link settings, optviz/app/tool_settings.py) -----------
 # A basin map is at most MAX_BASIN_WORK start-steps; one view maps each shown run, so the panel's maps
 # together stay under this (8 runs at 100 × 100 starts and 500 steps; 2 maps at 200 × 200 and 500 steps):
 # a link asking for more gets a message, not minutes of the server's time.
@@ -123,7 +123,7 @@ def limits_table() -> str:
         ("basin map: cells a side / start-steps of one map",
          f"2 to {MAX_BASIN_GRID} / {MAX_BASIN_WORK:,}", "`optviz.basins.basin_map` (`ValueError`)"),
         ("basin maps of one view (one per shown run), together",
-         f"{MAX_BASIN_PANEL_WORK:,} start-steps", "the tools panel (`optviz/tools_ui.py`, with a message)"),
+         f"{MAX_BASIN_PANEL_WORK:,} start-steps", "the tools panel (`optviz/app/tools_ui.py`, with a message)"),
         ("starts × (steps + 1) in one `simulate()` call of a tool",
          f"{MAX_PATH_POINTS:,} (about 0.5 GB while it runs)",
          "`optviz.basins` (a larger map runs in blocks), `limits.check_path_points`"),

@@ -26,7 +26,7 @@ import numpy as np
 
 from surfaces import get_surface
 
-from .engine import Trajectory
+from ..core.engine import Trajectory
 
 STEP_COLUMNS = ("optimizer", "step", "x", "y", "loss", "grad_norm", "distance_to_minimum")
 RUN_COLUMNS = ("run", "label", "outcome", "converged_at", "diverged_at", "escaped_at", "surface", "seed", "steps",
@@ -233,3 +233,9 @@ def to_json(trajectories: Sequence[Trajectory]) -> str:
 def _require_single(t: Trajectory) -> None:
     if np.ndim(t.diverged) != 0:
         raise ValueError("export takes single-start trajectories; index a batch first")
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as exactly the same float (also how a value is shown)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)

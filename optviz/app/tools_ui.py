@@ -12,13 +12,13 @@ for the view's shown runs (`(label, Run)` pairs, in the order of the view):
   stars each run's pick, and "Apply tuned learning rates" calls `on_apply_lrs(lrs)` with one
   learning rate per run (None: keep its own), so the picks become the runs' sliders and the link's.
 
-The chooser and each tool's settings are declared in `optviz/tool_settings.py` and drawn by the
+The chooser and each tool's settings are declared in `optviz/app/tool_settings.py` and drawn by the
 app's `draw` (the widget every setting derives from its declaration), so they are in the link and
 in `ViewState` like the rest of the view: a link opens the same tool with the same grid, colouring,
 metric and criterion. A tool's settings keep their values while another tool is open.
 
 Both computations are cached per process (st.cache_data keyed by a short string, like
-optviz/cached.py). A map or sweep the limits refuse shows the limit's sentence instead.
+optviz/app/cached.py). A map or sweep the limits refuse shows the limit's sentence instead.
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ import streamlit as st
 
 from surfaces import SURFACES, Surface
 
-from . import analysis_plots, limits
-from . import curvature as cv
-from .basins import MAX_WORK, basin_map, grid_starts
-from .engine import CONVERGED, INSIDE_AT_THE_END
+from ..analysis import curvature as cv
+from ..analysis.basins import MAX_WORK, basin_map, grid_starts
+from ..analysis.sensitivity import CRITERIA, lr_sensitivity, tune
+from ..core import limits
+from ..core.engine import CONVERGED, INSIDE_AT_THE_END
+from ..core.runs import Run
+from ..plot import analysis_plots
 from .figure_component import clicked_point, plotly_chart, plotly_view
-from .runs import Run
-from .sensitivity import CRITERIA, lr_sensitivity, tune
 from .settings import Context, Setting
 from .tool_settings import (  # noqa: F401  (re-exported: the tests and callers read them here)
     BASIN_GRID,

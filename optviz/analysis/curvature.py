@@ -33,7 +33,7 @@ On a surface whose loss is exactly quadratic (`is_quadratic`: the bowl, the ravi
 regression MSE) all of this is exact, not a model: `milestones` splits the error of a run into its
 eigen-directions step by step, and the parts add up to the error.
 
-numpy only: the app's curvature panel (`optviz/tools_ui.py`) is a view of these numbers.
+numpy only: the app's curvature panel (`optviz/app/tools_ui.py`) is a view of these numbers.
 """
 
 from __future__ import annotations

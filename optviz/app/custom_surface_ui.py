@@ -16,7 +16,7 @@ import streamlit as st
 from surfaces import Surface
 from surfaces.regression import MAX_LINK_ROWS, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, DataError, parse_xy
 
-from . import custom
+from ..analysis import custom
 
 FORMULA_HELP = ("Use x and y, numbers, + − * / and ** (or ^) for powers, parentheses, pi and e, and the functions "
                 "sin cos tan asin acos atan sinh cosh tanh exp log (ln) log10 sqrt abs. Example: "

@@ -1,5 +1,5 @@
-"""The analysis tools' settings, declared like every other setting of the view (`optviz/settings.py`
-registers them): the widgets in `optviz/tools_ui.py`, the link and `ViewState`'s fields derive from
+"""The analysis tools' settings, declared like every other setting of the view (`optviz/app/settings.py`
+registers them): the widgets in `optviz/app/tools_ui.py`, the link and `ViewState`'s fields derive from
 these declarations, and the link reader validates and clamps them under the one policy.
 
     tool=basins                  which tool is open: none (left out), basins, sensitivity
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from surfaces import Surface
 
-from . import limits
-from .scales import Number
-from .sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS
-from .settings import Setting
+from ..analysis.sensitivity import CRITERIA, FASTEST_ESCAPE, FEWEST_STEPS, LOWEST_LOSS
+from ..core import limits
+from ..core.scales import Number
+from .setting import Setting
 
 TOOLS = {"none": "None", "basins": "Basin map", "sensitivity": "Learning-rate sensitivity", "curvature": "Curvature"}
 CURVATURE_AT = {"start": "The start", "step": "The inspected step", "point": "A clicked point"}

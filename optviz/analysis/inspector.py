@@ -4,7 +4,7 @@ r"""The step inspector's core: why a run moved the way it did at one step.
 update from path[k] to path[k + 1], k in `inspectable_steps(trajectory)`), and returns a
 `StepInspection`: the point θ_k, where the gradient was taken, the gradient used, the update,
 its named parts (adding up to the update, from the registry entry's `explain`, see
-`optviz/explain.py`), the plain gradient step −η g for comparison, the per-axis effective step
+`optviz/core/explain.py`), the plain gradient step −η g for comparison, the per-axis effective step
 size of the adaptive rules, the optimizer's state as table rows, and the rule in LaTeX with this
 step's numbers (4 significant digits).
 
@@ -22,10 +22,10 @@ import numpy as np
 
 from surfaces import Surface, get_surface
 
-from . import explain as ex
-from .engine import Trajectory
-from .optimizers import already_checked
-from .registry import OptimizerSpec, get_spec
+from ..core import explain as ex
+from ..core.engine import Trajectory
+from ..core.optimizers import already_checked
+from ..core.registry import OptimizerSpec, get_spec
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@
 
 A run is a `Run` or an optimizer key (that optimizer with the surface's preset hyperparameters, as
 the app opens it). Start and steps default to the surface's preset. Each figure is the one the app
-draws, from the same functions (optviz/plotting.py, optviz/analysis_plots.py), with the same run
+draws, from the same functions (optviz/plot/plotting.py, optviz/plot/analysis_plots.py), with the same run
 labels and colours. The app's animation is built in the browser by optviz/web/figure.js; here its
 Python twin (`plotting.expand_frames`) builds the frames, and plotly's own Play/Pause buttons and
 step slider play them, so the figure needs nothing but plotly.js.
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 
 from surfaces import SURFACES, Surface, get_surface
 
-from .engine import Trajectory
-from .presets import preset_for
-from .runs import Run, labels
+from ..core.engine import Trajectory
+from ..core.presets import preset_for
+from ..core.runs import Run, labels
 
 PLOT_EXTRA = "optviz's figures need plotly: pip install 'optviz[plot]'"
 CHART_KINDS = ("loss", "distance", "x", "y")
@@ -199,9 +199,9 @@ def basin_map(surface, runs, grid: int | None = None, steps: int | None = None, 
     """Basin maps, one panel per run: each start of a grid × grid map over the plot coloured by
     the minimum the run reached from it (`mode` "minimum") or by the step it converged at ("steps")."""
     _go()
+    from ..analysis.basins import DEFAULT_GRID
+    from ..analysis.basins import basin_map as compute
     from .analysis_plots import basin_figure
-    from .basins import DEFAULT_GRID
-    from .basins import basin_map as compute
 
     surf = get_surface(surface)
     run_list = as_runs(surf, runs)
@@ -217,8 +217,8 @@ def sensitivity_curve(surface, runs, start=None, steps: int | None = None, seed:
     """The final loss gap (`metric` "gap") or the steps to converge ("steps") against the learning
     rate, one curve per run that has one, each run's best learning rate starred."""
     _go()
+    from ..analysis.sensitivity import lr_sensitivity, tune
     from .analysis_plots import sensitivity_figure
-    from .sensitivity import lr_sensitivity, tune
 
     s = Setup(surface, runs, start, steps, seed, paths=False)  # the runs' labels and colours, start and steps
     named = [(st, r) for st, r in zip(s.styles, s.runs, strict=True) if "lr" in r.hparam_dict]
