@@ -584,7 +584,7 @@ def settle_session_state() -> None:
     re-rendered: 1.1 s against 0.85 s for later changes). Settled, they are drawn unmarked with
     their value as the default (see draw()), the same messages as on the next runs, which the page
     then holds. Streamlit's own step, reached through its state object; if another version moves
-    it, the first change is slower again and nothing else changes (tests/test_app.py notices)."""
+    it, the first change is slower again and nothing else changes (tests/app/test_app.py notices)."""
     try:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 

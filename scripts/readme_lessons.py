@@ -1,4 +1,4 @@
-"""Write the README's lesson list from optviz/plot/lessons.toml (tests/test_lessons.py checks it is up to date).
+"""Write the README's lesson list from optviz/plot/lessons.toml (tests/plot/test_lessons.py checks it is up to date).
 
     python scripts/readme_lessons.py          # rewrites the list between the README's lesson markers
 """

@@ -17,7 +17,7 @@ import copy
 PRESENT_OFF, PRESENT_720, PRESENT_1080 = 0, 1, 2
 PRESENT_LABELS = {PRESENT_OFF: "Off", PRESENT_720: "720p", PRESENT_1080: "1080p"}
 # The trajectory view's height: what is left of the screen under the title row and the controls
-# (measured in tests/test_e2e.py: the whole view is above the fold).
+# (measured in tests/browser/test_e2e.py: the whole view is above the fold).
 FIGURE_HEIGHT = {PRESENT_OFF: 640, PRESENT_720: 540, PRESENT_1080: 880}
 FONT_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.25, PRESENT_1080: 1.5}
 LINE_SCALE = {PRESENT_OFF: 1.0, PRESENT_720: 1.6, PRESENT_1080: 2.0}

@@ -7,7 +7,7 @@ plotly its Figure class, its validators' table and, to encode numpy arrays, look
 class opens a link on a fresh server, one session's thread can be half-way through `import pandas`
 while another's plotly finds the half-initialised module: "AttributeError: partially initialized
 module 'pandas' has no attribute 'Series'" inside `is_homogeneous_array` (seen in 1 to 4 of 8
-simultaneous sessions, tests/test_concurrency.py).
+simultaneous sessions, tests/app/test_concurrency.py).
 
 app.py imports this module before anything else. Python's import lock makes every other session
 that arrives meanwhile wait until the first has run it to the end, so no script goes on while a

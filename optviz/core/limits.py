@@ -16,10 +16,10 @@ bypasses every widget, so each limit is enforced where the value enters, not by 
   `surfaces/limits.py` (the surfaces package never imports optviz, so its parsers' limits live
   there and are imported here), with a message.
 
-`limits_table()` writes the README's "Limits" table from these names; tests/test_limits.py checks
-that the README states exactly it and that every row is enforced, and tests/test_fuzz.py that no
+`limits_table()` writes the README's "Limits" table from these names; tests/core/test_limits.py checks
+that the README states exactly it and that every row is enforced, and tests/app/test_fuzz.py that no
 link gets past them. Change a limit here (or in surfaces/limits.py) and nowhere else, then paste the
-output of `python -c "from optviz.limits import limits_table; print(limits_table())"` into the README.
+output of `python -c "from optviz.core.limits import limits_table; print(limits_table())"` into the README.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def check_path_points(starts: int, steps: int) -> None:
 MAX_BASIN_PANEL_WORK = 40_000_000
 
 def limits_table() -> str:
-    """The README's "Limits" table, written from the constants above (tests/test_limits.py checks
+    """The README's "Limits" table, written from the constants above (tests/core/test_limits.py checks
     that the README holds exactly this text)."""
 
     def n(value: float) -> str:
@@ -123,7 +123,7 @@ def limits_table() -> str:
         ("basin map: cells a side / start-steps of one map",
          f"2 to {MAX_BASIN_GRID} / {MAX_BASIN_WORK:,}", "`optviz.basins.basin_map` (`ValueError`)"),
         ("basin maps of one view (one per shown run), together",
-         f"{MAX_BASIN_PANEL_WORK:,} start-steps", "the tools panel (`optviz/app/tools_ui.py`, with a message)"),
+         f"{MAX_BASIN_PANEL_WORK:,} start-steps", "the tools panel (`optviz/tools_ui.py`, with a message)"),
         ("starts × (steps + 1) in one `simulate()` call of a tool",
          f"{MAX_PATH_POINTS:,} (about 0.5 GB while it runs)",
          "`optviz.basins` (a larger map runs in blocks), `limits.check_path_points`"),

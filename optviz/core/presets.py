@@ -14,7 +14,7 @@ methods and sign-like adaptive methods end in different minima; mse, comparable 
 mini-batch noise shows; rosenbrock, the curved valley (within 500 steps only momentum reaches
 (1, 1)).
 
-Every claim here and in the surfaces' descriptions is a test (tests/test_presets.py): the outcomes
+Every claim here and in the surfaces' descriptions is a test (tests/core/test_presets.py): the outcomes
 in `EXPECT` for each run, the rest (zig-zags, first steps, robustness) as named tests. Outcomes
 follow `optviz.engine.CONVERGENCE_RULE`. A claim that no longer holds fails there: change the
 preset or the words, never the test alone.
@@ -191,7 +191,7 @@ PRESETS: dict[str, Preset] = {
 
 
 class Expect(NamedTuple):
-    """What one optimizer's run with a surface's preset must show (checked by tests/test_presets.py).
+    """What one optimizer's run with a surface's preset must show (checked by tests/core/test_presets.py).
 
     `outcome` is one of `optviz.engine.OUTCOMES`; `minimum` the index into the surface's `minima`
     that the run ends nearest to; `at` bounds the step (inclusive) it converged at, or escaped at

@@ -71,7 +71,7 @@ class HParam:
 def lr(default: float, low: float = 1e-5, high: float = 10.0) -> HParam:
     """A learning rate. The range reaches far enough that too large a step shows: plain gradient
     descent and momentum diverge at the top on every preset surface; adaptive methods, whose
-    steps are bounded by about lr, jump out of the plot there (tested in tests/test_optimizers.py)."""
+    steps are bounded by about lr, jump out of the plot there (tested in tests/core/test_optimizers.py)."""
     return HParam("lr", default, low, high, scale="log", symbol=r"\eta", help="learning rate: the step size")
 
 

@@ -2,7 +2,7 @@ r"""Colour arithmetic for the palette and its tests: sRGB to CIELAB (D65), the C
 difference, and the simulation of colour-vision deficiencies. numpy only (no plotly).
 
 - sRGB <-> linear: IEC 61966-2-1; linear sRGB -> XYZ -> CIELAB with the D65 white.
-- ΔE: CIEDE2000 (Sharma, Wu & Dalal 2005, whose test data `tests/test_styles.py` checks).
+- ΔE: CIEDE2000 (Sharma, Wu & Dalal 2005, whose test data `tests/plot/test_styles.py` checks).
 - Deficiencies: Machado, Oliveira & Fernandes (2009), "A Physiologically-based Model for
   Simulation of Color Vision Deficiency", severity 1.0 (dichromacy: protanopia, deuteranopia,
   tritanopia), applied to linear RGB and clipped to [0, 1].

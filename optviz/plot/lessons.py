@@ -5,7 +5,7 @@ the contour style, the horizontal axis of the charts and the charts to put first
 or three sentences of what to look for, one question for the class, and claims: what the
 computed runs must show for the text to be true. `load_lessons()` reads and validates the file;
 `check(lesson)` computes the runs and returns the claims that do not hold (an empty list when
-the lesson tells the truth). tests/test_lessons.py checks every lesson of the file.
+the lesson tells the truth). tests/plot/test_lessons.py checks every lesson of the file.
 
 A lesson's runs carry no label: the legend, the table and the exports label them automatically
 from their settings (`optviz.runs.labels`), as in any other view, so a label follows a change of η
@@ -52,12 +52,12 @@ The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` t
     max = 0
 
 Fair comparisons. The runs a sentence compares are those of each `sooner` and `lower` claim and
-each group in `compares`; `Lesson.comparisons()` lists them as pairs. tests/test_lessons.py asks
+each group in `compares`; `Lesson.comparisons()` lists them as pairs. tests/plot/test_lessons.py asks
 of each pair that its runs share every setting they both have (η, γ, batch size, noise,
 schedules), or that their automatic labels show each setting that differs.
 
 Seeds. A lesson with a stochastic run (a batch size or gradient noise: `Lesson.stochastic`)
-must keep each claim on at least 90 % of the seeds 0-19 (tests/test_lessons.py runs them all)
+must keep each claim on at least 90 % of the seeds 0-19 (tests/plot/test_lessons.py runs them all)
 and says "in most runs" where a claim does not hold on every one of them.
 
 The vocabulary of claims (`CLAIM_KINDS`). `run` and `than` name runs by their `name`; a *series* is one of

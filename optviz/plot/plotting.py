@@ -99,7 +99,7 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
 # such traces after every opaque one, depth-tested against the surface (hills still hide what lies
 # behind them) but not against each other, in trace order, so the path always lies on its casing.
 # The price is paid without a GPU: software WebGL's Play frames took 772 ms against 381 ms
-# without the casing (benchmarks/bench_browser.py --before, 2 cores, 2026-12-07). tests/test_e2e.py
+# without the casing (benchmarks/bench_browser.py --before, 2 cores, 2026-12-07). tests/browser/test_e2e.py
 # counts every path's pixels, and its casing's around them, from every camera and colour vision.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
@@ -771,7 +771,7 @@ def default_camera(surface: Surface) -> tuple[float, float, float]:
 def frame_at(figure: dict, k: int) -> dict:
     """The frame of step k (any step 0..animation["last"], not only a Play frame): each animated
     path cut to its first k + 1 points (at most to its last drawable one), each moving marker on
-    point k. The twin of figure.js frameAt, which the step slider draws (tests/test_component.py
+    point k. The twin of figure.js frameAt, which the step slider draws (tests/app/test_component.py
     checks they agree)."""
     data = figure["data"]
     frame_data, indices = [], []

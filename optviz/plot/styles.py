@@ -21,7 +21,7 @@ so that, by CIEDE2000 (`optviz/plot/colors.py`):
 19 optimizers exceed any palette a deficiency can tell apart, hence the second cue: each registry
 entry declares a `dash` ("solid", "dash", "dot", "dashdot", ...); the entries that share a dash
 all have different colours, so any two optimizers differ in colour by `MIN_DIFFERENCE` or in dash
-(and marker, which follows the dash) — `tests/test_styles.py` checks it for the whole registry.
+(and marker, which follows the dash) — `tests/plot/test_styles.py` checks it for the whole registry.
 The registry's `color` values are these colours, so anything reading `spec.color` (the app, the
 CSV swatches) gets the palette.
 
