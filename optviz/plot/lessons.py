@@ -340,7 +340,7 @@ def seed_words(lesson: Lesson, seed: int) -> str:
     return f"Seed {seed}: no run here draws anything at random, so every seed gives the same paths."
 
 
-README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/plot/lessons.toml -->"
+README_BEGIN = "<!-- lessons: written by scripts/readme_lessons.py from optviz/lessons.toml -->"
 README_END = "<!-- end of lessons -->"
 
 
