@@ -609,8 +609,10 @@ if "initialised" not in st.session_state:
     elif lesson_key is not None:
         st.session_state["link_notices"].append(f"unknown lesson '{lesson_key[:24]}': showing the link's view")
     settle_run_picks()  # a link's inspect_run beyond its runs is off from the first page, and its link says so
-    st.session_state["link_state"] = replace(st.session_state["link_state"],
-                                             inspect_run=st.session_state.get(inspector_ui.RUN_KEY, 0))
+    opened = replace(st.session_state.pop("link_state"), inspect_run=st.session_state.get(inspector_ui.RUN_KEY, 0))
+    # What the notices need is only whether the view is still the link's: its hash (a class's sessions
+    # each kept the whole view of a 24-run link otherwise).
+    st.session_state["link_view"] = hash(replace(opened, camera=None))
     st.session_state["initialised"] = True
     settle_session_state()
 
@@ -676,11 +678,11 @@ if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
 
 # Link notices hold until the person changes the view (the camera turning by itself does not count).
-if "link_state" in ss and replace(state, camera=None) != replace(ss["link_state"], camera=None):
+if "link_view" in ss and hash(replace(state, camera=None)) != ss["link_view"]:
     ss["link_notices"] = []
-    del ss["link_state"]
+    del ss["link_view"]
 
-# Lazy: the 17 cards are built only while the panel is open (a rerun each time it opens or closes).
+# Lazy: the lesson cards are built only while the panel is open (a rerun each time it opens or closes).
 lessons_panel = st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel",
                             on_change="rerun")
 if lessons_panel.open:

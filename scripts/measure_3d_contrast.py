@@ -1,5 +1,5 @@
 """How the 3-D cell's paths show on the surface beside them, for normal vision and under each
-simulated colour-vision deficiency: the numbers behind the README's "Colours" section.
+simulated colour-vision deficiency: the numbers behind docs/app.md's section on colours.
 
 For every surface, its default runs are drawn as the app draws them (`plotting.trajectory_figure`,
 the 3-D view, the default camera) in headless Chromium; each path (with its casing, recoloured to

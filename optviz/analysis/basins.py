@@ -29,7 +29,7 @@ from ..core.engine import CONVERGED, CYCLES, DIVERGED, ESCAPED, INSIDE_AT_THE_EN
 from ..core.limits import MAX_BASIN_GRID, MAX_BASIN_WORK, MAX_PATH_POINTS
 from ..core.runs import Run
 
-# The limits are optviz.limits' (listed there with every other limit, and in the README).
+# The limits are optviz.limits' (listed there with every other limit, and in docs/deploying.md).
 MAX_GRID = MAX_BASIN_GRID
 DEFAULT_GRID = 100
 MAX_WORK = MAX_BASIN_WORK  # start-steps in one map

@@ -27,7 +27,7 @@ Links from before runs (`opt=sgd,adam&adam.lr=0.2&noise=0.5`, tests/fixtures/lin
 read as one run per optimizer, each with that optimizer's `<optimizer>.<name>` hyperparameters and
 the view-wide noise or batch size (`LEGACY_SETTINGS`): they open the same view.
 
-The one policy for values that come from a link (also in the README's "Sharing a view"):
+The one policy for values that come from a link (also in docs/app.md, "Sharing a view"):
 
 - a value a person could have set in the UI, typed exact values included, is kept exactly:
   any number inside its range, on a slider position or not (`0.00123`, `noise=0.33`, `steps=255`);

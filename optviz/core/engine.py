@@ -26,7 +26,7 @@ CONVERGENCE_RULE = (
     "(at least 10 steps)."
 )
 """The convergence rule, stated once (one sentence): `min_stay` and `_finish` apply it, the results
-table's help (`optviz.results.RESULTS_HELP`) and the README quote it."""
+table's help (`optviz.results.RESULTS_HELP`) and docs/math.md quote it."""
 
 CONVERGED = "converged"
 INSIDE_AT_THE_END = "inside at the end"

@@ -16,10 +16,10 @@ bypasses every widget, so each limit is enforced where the value enters, not by 
   `surfaces/limits.py` (the surfaces package never imports optviz, so its parsers' limits live
   there and are imported here), with a message.
 
-`limits_table()` writes the README's "Limits" table from these names; tests/core/test_limits.py checks
-that the README states exactly it and that every row is enforced, and tests/app/test_fuzz.py that no
+`limits_table()` writes docs/deploying.md's "Limits" table from these names; tests/core/test_limits.py checks
+that docs/deploying.md states exactly it and that every row is enforced, and tests/app/test_fuzz.py that no
 link gets past them. Change a limit here (or in surfaces/limits.py) and nowhere else, then paste the
-output of `python -c "from optviz.core.limits import limits_table; print(limits_table())"` into the README.
+output of `python -c "from optviz.core.limits import limits_table; print(limits_table())"` into docs/deploying.md.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def check_path_points(starts: int, steps: int) -> None:
 MAX_BASIN_PANEL_WORK = 40_000_000
 
 def limits_table() -> str:
-    """The README's "Limits" table, written from the constants above (tests/core/test_limits.py checks
-    that the README holds exactly this text)."""
+    """docs/deploying.md's "Limits" table, written from the constants above (tests/core/test_limits.py checks
+    that docs/deploying.md holds exactly this text)."""
 
     def n(value: float) -> str:
         return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"

@@ -73,13 +73,15 @@ class Number:
             count = math.floor((self.high - self.low) / self.step + 1e-9)
             if count > MAX_POSITIONS:
                 raise ValueError(f"{count + 1} positions are too many for a slider; use a number input")
-            grid, spacing = self._inside(_clean(self.low + i * self.step) for i in range(count + 1)), 1
+            fine = self._inside(_clean(self.low + i * self.step) for i in range(count + 1))
+            grid, spacing = fine, 1
             while touch and len(grid) > TOUCH_POSITIONS:  # multiples of 2, 5, 10, 20, ... steps, and the ends
                 spacing = spacing * 5 // 2 if str(spacing)[0] == "2" else spacing * 2
                 step = self.step * spacing
-                first = math.ceil(self.low / step - 1e-9)
-                grid = self._inside(_clean((first + i) * step)
-                                    for i in range(math.floor(self.high / step + 1e-9) - first + 1))
+                # Positions of the full grid only; where it is not anchored at a multiple of the step (a
+                # range from a surface's domain), every spacing-th of its positions.
+                picked = [v for v in fine if abs(v / step - round(v / step)) < 1e-6]
+                grid = self._inside(picked if len(picked) >= 2 else fine[::spacing])
             return grid
         for mantissas in TOUCH_MANTISSAS if touch else (None,):
             grid = self._inside(self._decades(mantissas))

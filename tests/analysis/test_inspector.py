@@ -116,7 +116,7 @@ def test_an_optimizer_without_a_decomposition_falls_back_to_one_part():
 
 
 def test_a_new_entry_with_a_plain_tuple_state_needs_nothing_extra():
-    """As the README's one-entry example: an optimizer whose state is a plain tuple (not recorded)."""
+    """As docs/extending.md's one-entry example: an optimizer whose state is a plain tuple (not recorded)."""
     from optviz.core.optimizers import Optimizer
     from optviz.core.registry import OptimizerSpec, lr
 

@@ -294,7 +294,7 @@ def test_server_timing_only_with_the_debug_flag():
 
 
 def test_one_entry_each_a_new_optimizer_and_a_new_surface(monkeypatch):
-    """The README's promise: a registry entry and a surface entry are all the app needs."""
+    """The promise of docs/extending.md: a registry entry and a surface entry are all the app needs."""
     from optviz.core.optimizers import Optimizer
     from optviz.core.registry import HParam, OptimizerSpec, lr
     from surfaces import Minimum, Surface

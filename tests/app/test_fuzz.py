@@ -27,7 +27,15 @@ from optviz.analysis.sensitivity import CRITERIA
 from optviz.app import settings as decl
 from optviz.app import share, tools_ui
 from optviz.app.share import ViewState, parse_query, to_query
-from optviz.app.tool_settings import BASIN_GRID, BASIN_MODES, METRICS, TOOL_SETTINGS, TOOLS, criteria_for
+from optviz.app.tool_settings import (
+    BASIN_GRID,
+    BASIN_MODES,
+    CURVATURE_AT,
+    METRICS,
+    TOOL_SETTINGS,
+    TOOLS,
+    criteria_for,
+)
 from optviz.core import engine, limits
 from optviz.core.runs import Run
 from optviz.core.schedules import SCHEDULES, Schedule
@@ -172,6 +180,15 @@ def _check_field(state: ViewState, name: str) -> None:
         assert value in METRICS and (state.tool == "sensitivity" or value == ViewState.sensitivity_metric)
     elif name == "tune_criterion":
         assert value in criteria_for(surface) and (state.tool == "sensitivity" or value == ViewState.tune_criterion)
+    elif name == "curvature_at":
+        assert value in CURVATURE_AT and (state.tool == "curvature" or value == ViewState.curvature_at)
+    elif name == "curvature_run":
+        assert _is_int(value) and 1 <= value <= limits.MAX_RUNS
+        assert state.tool == "curvature" or value == ViewState.curvature_run
+    elif name in ("curvature_x", "curvature_y"):
+        lo, hi = surface.domain[name == "curvature_y"]
+        assert _finite(value) and (lo <= value <= hi or value == getattr(ViewState, name))
+        assert state.tool == "curvature" or value == getattr(ViewState, name)
     elif name == "notices":
         assert isinstance(value, tuple) and len(value) <= limits.MAX_NOTICES
         assert all(isinstance(n, str) and 0 < len(n) <= 2 * limits.MAX_PARAM_CHARS + 100 for n in value)

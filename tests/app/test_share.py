@@ -210,7 +210,7 @@ def test_old_links_open_the_same_view(link):
             if key in ("momentum", "nesterov"):
                 # Since the links were saved, Momentum and Nesterov keep torch's buffer (v <- gv + g,
                 # step lr*v) instead of v <- gv + lr*g: the same path in exact arithmetic, rounded
-                # differently in the last bits (README, "The math"), which 500 steps in Rosenbrock's
+                # differently in the last bits (docs/math.md), which 500 steps in Rosenbrock's
                 # valley amplify to ~1e-9: far below what a drawing (float32) can show.
                 np.testing.assert_allclose(t.path[-1], recorded_end, rtol=0,
                                            atol=1e-7 * SURFACES[state.surface].extent, err_msg=key)

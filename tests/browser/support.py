@@ -341,7 +341,7 @@ def _path_pixels(shot, without, colour: str) -> int:
 # vision: a path pixel blends in where its colour lies within PATH_MIN_SURFACE_DIFFERENCE
 # (CIEDE2000) of the surface next to it and no casing is drawn within CASING_REACH px of it (the
 # casing's own colour stands out from every Viridis colour under every simulation:
-# tests/test_plotting_casing.py). At most PATH_MAX_SHARE_BLENDING of a path's pixels may blend in
+# tests/plot/test_plotting_casing.py). At most PATH_MAX_SHARE_BLENDING of a path's pixels may blend in
 # for normal vision (measured: none above 5 %), at most ..._DEFICIENT under a deficiency (measured:
 # up to 7.5 %, Adam's purple with protanopia on Rosenbrock's valley floor from the top, where the
 # valley's walls hide the casing on both sides; 55-96 % before 3-D paths had a casing).

@@ -1,7 +1,7 @@
-"""Every resource limit: one source (optviz/core/limits.py, with surfaces/limits.py), the README states
-exactly it, and each limit is enforced in the core, where a hand-edited link, a notebook or an
-upload arrives without any widget in the way: over the limit, a clear message, and the value is
-clamped or refused."""
+"""Every resource limit: one source (optviz/core/limits.py, with surfaces/limits.py), the docs' Limits
+table (docs/deploying.md, which the README links to) states exactly it, and each limit is enforced
+in the core, where a hand-edited link, a notebook or an upload arrives without any widget in the
+way: over the limit, a clear message, and the value is clamped or refused."""
 
 import re
 import tomllib
@@ -22,16 +22,28 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FORMULA_KEY = parse_query({"surface": "custom"}).surface
 
 
-# --- one source, stated in the README -----------------------------------------------------------------
+# --- one source, stated in the docs ------------------------------------------------------------------
 
 
-def test_the_readme_states_the_enforced_limits():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Limits"):]
-    section = section[: section.index("\n## ", 1)]
-    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+def _section(text: str, heading: str) -> str:
+    """From `heading` to the next heading of the same level, or the end of the text."""
+    section = text[text.index(heading):]
+    end = section.find("\n## ", 1)
+    return section if end < 0 else section[:end]
+
+
+def test_the_docs_state_the_enforced_limits():
+    """The Limits table in docs/deploying.md is limits_table(), and the README's Limits section links to it."""
+    doc = (ROOT / "docs" / "deploying.md").read_text()
+    table = "\n".join(line for line in _section(doc, "\n## Limits\n").splitlines() if line.startswith("|"))
     assert table == limits.limits_table(), (
-        "README's Limits table differs from optviz.core.limits.limits_table(): paste its output into the README")
+        "docs/deploying.md's Limits table differs from optviz.core.limits.limits_table(): paste its output there")
+    readme = _section((ROOT / "README.md").read_text(), "\n## Limits\n")
+    assert "(docs/deploying.md#limits)" in readme
+    # The numbers the README's one sentence quotes are the enforced ones.
+    words = " ".join(readme.split())
+    assert f"at most {limits.MAX_RUNS} runs of {limits.APP_MIN_STEPS} to {limits.APP_MAX_STEPS:,} steps" in words
+    assert f"{limits.MAX_UPLOAD_BYTES // 1_000_000} MB, {limits.MAX_UPLOAD_ROWS:,} rows" in words
 
 
 def test_the_table_states_the_numbers_the_parsers_enforce():
