@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# DejaVu Sans: the GIF export's legend draws η, γ, β₁ with it (optviz/gif.py; without it they are
+# DejaVu Sans: the GIF export's legend draws η, γ, β₁ with it (optviz/plot/gif.py; without it they are
 # spelled out). The base images are Debian.
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     fonts-dejavu-core >/dev/null && rm -rf /var/lib/apt/lists/*
@@ -39,7 +39,7 @@ COPY .streamlit/ .streamlit/
 # now, as root: the app runs as a user who cannot write to /app, and would otherwise fail on every page
 # with "PermissionError: '/app/static'" (seen when this image was first run). At run time the app finds
 # them there and writes nothing.
-RUN python -c "from pathlib import Path; from optviz.figure_component import publish_static_assets; \
+RUN python -c "from pathlib import Path; from optviz.app.figure_component import publish_static_assets; \
 publish_static_assets(Path('static'))" && ls -l static/
 
 USER optviz

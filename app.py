@@ -1,8 +1,8 @@
 """optviz: watch gradient-descent optimizers walk 2-D loss surfaces.
 
 A thin Streamlit layer: widgets -> cached simulate() -> figures. The math lives in optviz/ and
-surfaces/; the view's settings are declared once in optviz/settings.py, and the view lives in the
-URL (optviz/share.py) so a link reproduces it.
+surfaces/; the view's settings are declared once in optviz/app/settings.py, and the view lives in the
+URL (optviz/app/share.py) so a link reproduces it.
 """
 
 from __future__ import annotations
@@ -19,28 +19,30 @@ import streamlit as st
 
 # First: imports and exercises what reruns reach lazily, once per process, while sessions that
 # arrive meanwhile wait on the import lock (a half-imported pandas broke simultaneous sessions).
-import optviz.warmup  # noqa: F401  (isort: keep above the other optviz imports)
-from optviz import OPTIMIZERS, inspector_ui, plotting, present, share
-from optviz import runs as runs_mod
-from optviz import settings as decl
-from optviz.cached import step_chart, trajectories, trajectory_payload
-from optviz.custom_surface_ui import render_surface_inputs
-from optviz.engine import CONVERGENCE_RULE
-from optviz.export import export_filename, to_csv
-from optviz.export_page import export_html
-from optviz.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
-from optviz.gif import animation_gif
-from optviz.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
-from optviz.lessons import load_lessons, run_notes, seed_words
-from optviz.presets import preset_for
-from optviz.results import LINE as RESULT_LINE
-from optviz.results import OUTCOME as RESULT_OUTCOME
-from optviz.results import RESULTS_HELP, results_rows
-from optviz.runs import Run
-from optviz.schedules import SCHEDULES
-from optviz.share import ViewState
-from optviz.sparkline import data_url, schedule_svg, style_svg
-from optviz.tools_ui import render_tools_panel
+import optviz.app.warmup  # noqa: F401  (isort: keep above the other optviz imports)
+from optviz import OPTIMIZERS
+from optviz.analysis.export import export_filename, to_csv
+from optviz.analysis.gradient_spread import SPREAD_BATCH, gradient_spread, spread_figure
+from optviz.analysis.results import LINE as RESULT_LINE
+from optviz.analysis.results import OUTCOME as RESULT_OUTCOME
+from optviz.analysis.results import RESULTS_HELP, results_rows
+from optviz.app import inspector_ui, present, share
+from optviz.app import settings as decl
+from optviz.app.cached import step_chart, trajectories, trajectory_payload
+from optviz.app.custom_surface_ui import render_surface_inputs
+from optviz.app.figure_component import clicked_point, encode_figure, plotly_chart, plotly_view, view_event
+from optviz.app.share import ViewState
+from optviz.app.tools_ui import render_tools_panel
+from optviz.core import runs as runs_mod
+from optviz.core.engine import CONVERGENCE_RULE
+from optviz.core.presets import preset_for
+from optviz.core.runs import Run
+from optviz.core.schedules import SCHEDULES
+from optviz.plot import plotting
+from optviz.plot.export_page import export_html
+from optviz.plot.gif import animation_gif
+from optviz.plot.lessons import load_lessons, run_notes, seed_words
+from optviz.plot.sparkline import data_url, schedule_svg, style_svg
 from surfaces import SURFACES
 
 RUN_STARTED = time.perf_counter()
@@ -55,7 +57,7 @@ SWEEP_FACTORS = (1 / 3, 1.0, 3.0)
 
 # --- view state <-> widgets <-> URL -----------------------------------------------------------
 # Widgets are keyed by their setting's key, so session state holds the view as a flat mapping of
-# values (see optviz/settings.py): the view-wide settings, "runs" (how many) and each run's
+# values (see optviz/app/settings.py): the view-wide settings, "runs" (how many) and each run's
 # r<i>.* settings. ss["remembered"][surface] keeps what the person set on each surface, so that
 # switching surfaces and back gives it back.
 
@@ -432,7 +434,7 @@ def on_plot_event() -> None:
 
 
 def switch_surface(key: str) -> None:
-    """A formula or data of one's own became a new surface (optviz.custom_surface_ui)."""
+    """A formula or data of one's own became a new surface (optviz.app.custom_surface_ui)."""
     st.session_state["surface"] = key
     on_surface_change()
 
@@ -582,7 +584,7 @@ def settle_session_state() -> None:
     re-rendered: 1.1 s against 0.85 s for later changes). Settled, they are drawn unmarked with
     their value as the default (see draw()), the same messages as on the next runs, which the page
     then holds. Streamlit's own step, reached through its state object; if another version moves
-    it, the first change is slower again and nothing else changes (tests/test_app.py notices)."""
+    it, the first change is slower again and nothing else changes (tests/app/test_app.py notices)."""
     try:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 

@@ -2,7 +2,7 @@
 
 app.py (the thin entry `make run` starts) and .streamlit/config.toml live at the top of the
 checkout, outside any package. The wheel carries copies in optviz/_bundled/, which `optviz serve`
-(optviz/serve.py) runs when no checkout is around. The files stay where they are; nothing is
+(optviz/app/serve.py) runs when no checkout is around. The files stay where they are; nothing is
 written into the source tree.
 """
 

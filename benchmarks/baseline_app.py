@@ -16,9 +16,10 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from optviz import OPTIMIZERS, plotting, simulate
-from optviz.presets import PRESETS
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS, simulate
+from optviz.core.presets import PRESETS
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import plotting
 from surfaces import SURFACES
 
 st.set_page_config(page_title="baseline", layout="wide")

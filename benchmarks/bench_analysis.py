@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from optviz.basins import basin_map
-from optviz.runs import Run
-from optviz.sensitivity import lr_grid, lr_sensitivity
+from optviz.analysis.basins import basin_map
+from optviz.analysis.sensitivity import lr_grid, lr_sensitivity
+from optviz.core.runs import Run
 
 STEPS = 200  # simulate()'s default, and the default of most presets
 

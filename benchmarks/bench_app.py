@@ -24,10 +24,10 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import optviz.runs  # noqa: E402
+import optviz.core.runs  # noqa: E402
 from benchmarks.budget import record  # noqa: E402
-from optviz.figure_component import figure_from_element  # noqa: E402
-from optviz.registry import OPTIMIZERS  # noqa: E402
+from optviz.app.figure_component import figure_from_element  # noqa: E402
+from optviz.core.registry import OPTIMIZERS  # noqa: E402
 
 # Eight runs on the default surface: the default five, a second Adam, Adagrad and Nadam, two with
 # schedules; what a teacher's comparison looks like.
@@ -100,13 +100,13 @@ def figure_bytes(at: AppTest) -> tuple[int, int]:
 def eight_runs() -> None:
     """Issue 9: with 8 runs, a slider change of one run recomputes that run only."""
     calls: list[str] = []
-    real = optviz.runs.simulate
+    real = optviz.core.runs.simulate
 
     def counting(surface, optimizer, *args, **kwargs):
         calls.append(optimizer)
         return real(surface, optimizer, *args, **kwargs)
 
-    optviz.runs.simulate = counting
+    optviz.core.runs.simulate = counting
     try:
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -127,7 +127,7 @@ def eight_runs() -> None:
         assert not at.exception, at.exception
         trajectory_bytes, chart_bytes = figure_bytes(at)
     finally:
-        optviz.runs.simulate = real
+        optviz.core.runs.simulate = real
     s = statistics.median(times) * 1e3
     recomputed = {len(c) for c in per_change}
     only_that = all(c == ["rmsprop"] for c in per_change)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference
 
 from optviz import simulate
-from optviz.schedules import StepDecay
+from optviz.core.schedules import StepDecay
 
 START = (1.0, 1.5)
 

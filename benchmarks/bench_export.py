@@ -11,7 +11,7 @@ for the ravine's default runs at 250 steps (and a second, heavier view):
 - the ratios export figure ÷ live payload (aim: at most 1.25) and whole file ÷ (live payload +
   plotly.js) (aim: at most 1.1: the file is what a browser gets from the live app, plus a heading).
 
-The figure is built by the same functions as the app (`optviz.cached.trajectory_payload`, then
+The figure is built by the same functions as the app (`optviz.app.cached.trajectory_payload`, then
 `present.decorate` as the page shows it), outside Streamlit. Run: .venv/bin/python benchmarks/bench_export.py
 """
 
@@ -25,10 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optviz import plotting, present, runs, share, web  # noqa: E402
-from optviz.cached import trajectories, trajectory_payload  # noqa: E402
-from optviz.export_page import export_html  # noqa: E402
-from optviz.figure_component import encode_figure, payload_bytes  # noqa: E402
+from optviz import web  # noqa: E402
+from optviz.app import present, share  # noqa: E402
+from optviz.app.cached import trajectories, trajectory_payload  # noqa: E402
+from optviz.app.figure_component import encode_figure, payload_bytes  # noqa: E402
+from optviz.core import runs  # noqa: E402
+from optviz.plot import plotting  # noqa: E402
+from optviz.plot.export_page import export_html  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 VIEWS = {

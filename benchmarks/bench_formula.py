@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from optviz import simulate
-from optviz.minima import find_minima
+from optviz.analysis.minima import find_minima
 from surfaces import SURFACES
 from surfaces.formula import FormulaError, compile_formula, formula_surface
 

@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.budget import record
 from benchmarks.ws_client import ROOT, RunResult, Session, open_and_run, proxy_server, rss_bytes, streamlit_server
-from optviz.registry import DEFAULT_SELECTION, OPTIMIZERS
-from optviz.share import parse_query, to_query
+from optviz.app.share import parse_query, to_query
+from optviz.core.registry import DEFAULT_SELECTION, OPTIMIZERS
 
 MB = 2**20
 TRIVIAL_APP = Path(__file__).resolve().parent / "trivial_app.py"

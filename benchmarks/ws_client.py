@@ -5,7 +5,7 @@ It does what a browser tab does, minus the drawing: it connects to `/_stcore/str
 reruns, the widget states that changed and the hashes of the cacheable messages it already holds,
 as the browser's ForwardMsg cache does), and reads ForwardMsgs until `script_finished`. Each rerun
 gives a `RunResult`: time to the finished script, bytes received, and every exception element the
-script showed. Used by tests/test_concurrency.py and benchmarks/load_test.py.
+script showed. Used by tests/app/test_concurrency.py and benchmarks/load_test.py.
 
 Bytes are the ForwardMsgs' payload size as the client sees them after the websocket's
 permessage-deflate (which .streamlit/config.toml turns on) has been undone.

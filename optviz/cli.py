@@ -8,11 +8,11 @@ from pathlib import Path
 
 from surfaces import SURFACES
 
-from .engine import CONVERGENCE_RULE, simulate
-from .export import to_csv, to_json
-from .presets import preset_for
-from .registry import OPTIMIZERS
-from .results import COLUMNS, RUN, results_rows
+from .analysis.export import to_csv, to_json
+from .analysis.results import COLUMNS, RUN, results_rows
+from .core.engine import CONVERGENCE_RULE, simulate
+from .core.presets import preset_for
+from .core.registry import OPTIMIZERS
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -66,8 +66,8 @@ def _table(rows: list[dict[str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["serve"]:  # `optviz serve`: the app (optviz/serve.py), not a comparison
-        from .serve import main as serve
+    if argv[:1] == ["serve"]:  # `optviz serve`: the app (optviz/app/serve.py), not a comparison
+        from .app.serve import main as serve
 
         return serve(argv[1:])
     args = build_parser().parse_args(argv)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GIF export's legend needs a font with Greek letters (η, γ, β₁): Debian's DejaVu Sans
-# (optviz/gif.py, FONT_FILES). Install it when it is missing and we can (root with apt-get);
+# (optviz/plot/gif.py, FONT_FILES). Install it when it is missing and we can (root with apt-get);
 # otherwise say what happens without it. Exits 1 when it is still missing: the tests need it.
 set -euo pipefail
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf

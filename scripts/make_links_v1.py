@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from optviz import simulate
-from optviz.share import ViewState, default_state, parse_query, to_query
+from optviz.app.share import ViewState, default_state, parse_query, to_query
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "links_v1.json"
 
@@ -116,7 +116,7 @@ def main() -> None:
     OUT.write_text(json.dumps({
         "about": "Share links as optviz wrote them before the settings rework (commit 5304252, 2026-11-29), "
                  "and a few hand-edited ones, each with the view that commit's parse_query gave and the last "
-                 "point of every optimizer's path. tests/test_share.py::test_old_links_open_the_same_view "
+                 "point of every optimizer's path. tests/app/test_share.py::test_old_links_open_the_same_view "
                  "asserts that every later parse_query gives the same view (for 'complete' links: every value; "
                  "for partial links: the values the link carries, the rest being the surface's current preset) "
                  "and the same paths. Written once by scripts/make_links_v1.py; never regenerate it.",

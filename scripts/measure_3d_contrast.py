@@ -8,7 +8,7 @@ no path. `colors.blending_in` then says, per pixel of the path, whether its colo
 (CIEDE2000) of the surface right beside it (lighting included), and whether no casing is drawn
 within 4 px either. Printed per path and vision: the share of its pixels whose colour alone blends
 in, and the share that blends in casing included. The contour cell's casing is checked without a
-browser (`tests/test_plotting_casing.py`, `colors.casing_standout`).
+browser (`tests/plot/test_plotting_casing.py`, `colors.casing_standout`).
 
   flock /tmp/optviz-browser.lock .venv/bin/python scripts/measure_3d_contrast.py [surface,...]
 """
@@ -23,9 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optviz import OPTIMIZERS, colors, plotting, simulate, web
-from optviz.presets import preset_for
-from optviz.registry import DEFAULT_SELECTION
+from optviz import OPTIMIZERS, simulate, web
+from optviz.core.presets import preset_for
+from optviz.core.registry import DEFAULT_SELECTION
+from optviz.plot import colors, plotting
 from surfaces import SURFACES
 
 BLENDS_BELOW = 10.0  # CIEDE2000: a line this close to what lies beside it is hard to follow

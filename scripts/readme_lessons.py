@@ -1,4 +1,4 @@
-"""Write the README's lesson list from optviz/lessons.toml (tests/test_lessons.py checks it is up to date).
+"""Write the README's lesson list from optviz/plot/lessons.toml (tests/plot/test_lessons.py checks it is up to date).
 
     python scripts/readme_lessons.py          # rewrites the list between the README's lesson markers
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optviz.lessons import README_BEGIN, README_END, load_lessons, readme_list  # noqa: E402
+from optviz.plot.lessons import README_BEGIN, README_END, load_lessons, readme_list  # noqa: E402
 
 
 def updated(text: str) -> str:

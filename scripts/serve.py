@@ -67,7 +67,7 @@ def nginx_config(upstreams: list[str], listen: str, run_dir: Path | None = None)
     servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
     temp_lines = "".join(f"    {t}\n" for t in temp)
     return f"""# Written by scripts/serve.py. deploy/nginx.conf (docker compose) is its `--print-config
-# --upstream app1:8501 --upstream app2:8501`: regenerate it, don't edit it (tests/test_deploy.py compares).
+# --upstream app1:8501 --upstream app2:8501`: regenerate it, don't edit it (tests/install/test_deploy.py compares).
 worker_processes 1;
 {files[0]}
 {files[1]}

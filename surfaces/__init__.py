@@ -5,7 +5,7 @@ the app, the command line and the tests pick it up from here.
 
 Surfaces made at run time (a typed formula, data of one's own) are not listed: iterating over
 `SURFACES` gives the bundled ones only. Their keys carry a prefix ("custom:", "mse:") and a
-resolver registered for that prefix (`register_resolver`, by `optviz.custom`) builds or finds the
+resolver registered for that prefix (`register_resolver`, by `optviz.analysis.custom`) builds or finds the
 surface, so `SURFACES[key]` and `get_surface(key)` work for them too, everywhere a key is used
 (caches, settings, the app).
 """

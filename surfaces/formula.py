@@ -39,7 +39,7 @@ large x), `f` returns NaN, never ±inf, and `grad` returns NaN in both component
 either component is not finite. The engine treats a NaN as a divergence; a plot must mask NaN
 (draw a gap) and compute its colour range with nanmin/nanmax.
 
-Minima are found numerically by `optviz.minima` (surfaces never import optviz):
+Minima are found numerically by `optviz.analysis.minima` (surfaces never import optviz):
 `formula_surface` returns `minima=()` and `f_min=None`.
 """
 
@@ -64,7 +64,7 @@ from .limits import (
     MAX_FORMULA_NODES,
 )
 
-# The bounds are in surfaces/limits.py (listed with every other limit in optviz.limits and the README).
+# The bounds are in surfaces/limits.py (listed with every other limit in optviz.core.limits and the README).
 MAX_NODES = MAX_FORMULA_NODES
 MAX_DEPTH = MAX_FORMULA_DEPTH
 MAX_EXPONENT = MAX_FORMULA_EXPONENT
@@ -616,7 +616,7 @@ def formula_surface(
     Raises `FormulaError` (a ValueError) with a message for the student: the formula is refused
     (see the module docstring), the domain is not two increasing finite ranges within
     ±`MAX_DOMAIN_ABS`, the start lies outside it, or the formula has no value on the domain.
-    The surface's `minima` are empty and `f_min` None: `optviz.minima.with_minima` fills them.
+    The surface's `minima` are empty and `f_min` None: `optviz.analysis.minima.with_minima` fills them.
     Its key is `formula_key(text, domain)`.
     """
     if not isinstance(text, str):

@@ -2,9 +2,9 @@
 
 `surfaces.formula` (a typed formula f(x, y)) and `surfaces.regression` (uploaded, pasted or linked
 data) enforce these, whoever calls them: the app's widgets, a hand-edited link, a notebook. They
-live here, in the surfaces package, because surfaces never import optviz; `optviz.limits` imports
+live here, in the surfaces package, because surfaces never import optviz; `optviz.core.limits` imports
 them, so every limit of the project is listed there, and the README's "Limits" table is written from
-that list (`optviz.limits.limits_table`, checked by tests/test_limits.py). Change a number here and
+that list (`optviz.core.limits.limits_table`, checked by tests/core/test_limits.py). Change a number here and
 nowhere else.
 """
 

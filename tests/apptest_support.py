@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from optviz.figure_component import CHART_NAME, VIEW_NAME, figure_from_element
+from optviz.app.figure_component import CHART_NAME, VIEW_NAME, figure_from_element
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120
@@ -39,6 +39,33 @@ def step_charts(at: AppTest) -> dict[str, dict]:
     """The step charts (loss, distance, x(t), y(t)), by widget key."""
     return {e.proto.id.rsplit("-", 1)[-1]: figure_from_element(e)
             for e in at.get("bidi_component") if e.proto.component_name == CHART_NAME}
+
+
+def view_element(at: AppTest):
+    """The element of the app's one trajectory view (the 3-D + contour figure component)."""
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == VIEW_NAME]
+    assert len(views) == 1
+    return views[0]
+
+
+def trajectory_figure(at: AppTest) -> dict:
+    """The figure the trajectory view draws, as the page receives it."""
+    return figure_from_element(view_element(at))
+
+
+def component_figure(at: AppTest, key: str) -> dict:
+    """The figure of the one chart component whose widget key is `key` (a tool's chart, a step chart)."""
+    found = [e for e in at.get("bidi_component") if (e.proto.id or "").endswith("-" + key)]
+    assert len(found) == 1, (key, [e.proto.id for e in at.get("bidi_component")])
+    return figure_from_element(found[0])
+
+
+def type_formula(at: AppTest, text: str, xr: str = "-3, 3", yr: str = "-3, 3") -> AppTest:
+    """Type a formula and its ranges into the custom-surface box and draw it."""
+    at.text_input(key="formula_text").set_value(text)
+    at.text_input(key="formula_xr").set_value(xr)
+    at.text_input(key="formula_yr").set_value(yr)
+    return at.button[[b.label for b in at.button].index("Draw this surface")].click().run()
 
 
 def _typed_arrays_decoded(obj):

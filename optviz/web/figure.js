@@ -3,7 +3,7 @@
  *
  * A classic script (no module syntax) so the offline export can inline it next to plotly.js;
  * it defines globalThis.optvizFigure and touches nothing else. The frame expansion lives here
- * and only here: Python's plotting.expand_frames is checked against it by tests/test_component.py.
+ * and only here: Python's plotting.expand_frames is checked against it by tests/app/test_component.py.
  */
 (function (root) {
   "use strict";
@@ -372,7 +372,7 @@
     out.height = plotH + margin.t + margin.b;
     if (hasScene) {
       // Beside (here: above) the contour the z axis has no title and no tick labels already
-      // (optviz/plotting.py): the contour's colour bar gives the heights.
+      // (optviz/plot/plotting.py): the contour's colour bar gives the heights.
       out.scene = Object.assign({}, layout.scene, { domain: { x: [0, 1], y: [hasXY ? (h2 + gap) / plotH : 0, 1] } });
     }
     let outData = data;

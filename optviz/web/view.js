@@ -214,7 +214,7 @@
     // whole paths, which the frames and the step slider cut from. (A copy also keeps one
     // object twice in a figure from confusing plotly.)
     const plotted = fit.data.map((t) => Object.assign({}, t));
-    // The figure's own config (optviz.present: the toolbar's buttons) over the component's defaults.
+    // The figure's own config (optviz.app.present: the toolbar's buttons) over the component's defaults.
     await F.draw(Plotly, gd, plotted, fit.layout, frames, Object.assign({}, ov.config, fig.config || {}));
     const drawnH = fit.narrow && gd._fullLayout._size ? gd._fullLayout._size.h : fit.plotHeight;
     if (Math.abs(drawnH - fit.plotHeight) > 4) {
@@ -245,7 +245,7 @@
       const cam = liveCamera(gd, "scene");
       ov.sentCamera = cam ? camKey(cam) : null;  // Python already has it (the figure's)
       // A finger for a pointer (phones, tablets): the sliders offer fewer, wider-spaced notches
-      // (optviz.scales, touch). Python cannot see the screen; this costs one rerun there only.
+      // (optviz.core.scales, touch). Python cannot see the screen; this costs one rerun there only.
       const coarse = root.matchMedia && root.matchMedia("(pointer: coarse)").matches;
       if (ov.events.touch && coarse) ov.setState("touch", true);
       warmUp(gd, msg);

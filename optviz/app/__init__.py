@@ -1,0 +1,3 @@
+"""The Streamlit app's parts: settings and links, caches, the view component, panels, presentation,
+warm-up, and `optviz serve`.
+"""

@@ -1,0 +1,92 @@
+"""The app's cached computations, in a module so they are defined once, not on every rerun.
+
+One cache entry per run: the cache's argument is the `Run` itself (frozen and hashable) with the
+view's shared start, steps and seed, so moving one run's slider recomputes that run alone, and a
+run's label or hidden switch (which change nothing computed) are set aside before the lookup.
+Streamlit hashes a `Run` by its repr (`_HASH`): exact (floats in full), and cheaper than its
+generic recursive hashing of a dataclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from surfaces import SURFACES
+
+from ..core import limits
+from ..core.engine import Trajectory
+from ..core.runs import Run
+from ..plot import plotting
+from .figure_component import encode_figure
+
+_HASH = {Run: repr, plotting.PathStyle: repr}
+
+
+def computed(run: Run) -> Run:
+    """What a run's trajectory depends on: its label and hidden switch set aside."""
+    return run.replace(label="", hidden=False) if run.label or run.hidden else run
+
+
+@st.cache_data(max_entries=limits.CACHE_RUNS, show_spinner=False, hash_funcs=_HASH)
+def _simulate(surface_key: str, run: Run, start: tuple[float, float], steps: int, seed: int) -> Trajectory:
+    return run.simulate(surface_key, start, steps, seed)
+
+
+def trajectory(surface_key: str, run: Run, start, steps: int, seed: int) -> Trajectory:
+    """The run's trajectory from the shared start, steps and seed (cached per computed run)."""
+    return _simulate(surface_key, computed(run), tuple(float(v) for v in start), int(steps), int(seed))
+
+
+@st.cache_data(max_entries=limits.CACHE_GRIDS, show_spinner=False)
+def grid(surface_key: str) -> plotting.SurfaceGrid:
+    return plotting.surface_grid(SURFACES[surface_key])
+
+
+@st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False, hash_funcs=_HASH)
+def traces_for(surface_key: str, style: plotting.PathStyle, run: Run, start, steps: int, seed: int, view: str):
+    t = trajectory(surface_key, run, start, steps, seed)
+    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), t, style, view)
+
+
+@st.cache_data(max_entries=limits.CACHE_STATIC, show_spinner=False)
+def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
+    return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
+
+
+@st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False, hash_funcs=_HASH)
+def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+                       seed: int, view: str, contour: str, speed: int, camera, uirevision: str, height: int):
+    """The trajectory figure of the shown runs, built and encoded once per distinct view (reruns
+    that change nothing else, such as the camera coming back from the browser, reuse the bytes)."""
+    figure = plotting.trajectory_figure(
+        SURFACES[surface_key], grid(surface_key),
+        [traces_for(surface_key, style, run, start, steps, seed, view) for style, run in styled],
+        steps=steps, view=view, speed_ms=speed, camera=camera, static=static_traces(surface_key, view, contour),
+    )
+    # A new uirevision makes the component apply the figure's camera (a preset or a reset).
+    figure["layout"]["uirevision"] = uirevision
+    return figure, encode_figure(figure)
+
+
+STEP_CHARTS = ("loss", "distance", "x", "y")
+
+
+@st.cache_data(max_entries=limits.CACHE_CHARTS, show_spinner=False, hash_funcs=_HASH)
+def step_chart(kind: str, surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+               seed: int, axis: str = "steps"):
+    """A step chart (loss, distance, x(t) or y(t)), built and encoded once per set of runs;
+    None where it does not apply (the distance on a surface without a known minimum)."""
+    runs = [(style, trajectory(surface_key, run, start, steps, seed)) for style, run in styled]
+    if kind == "loss":
+        spec = plotting.loss_figure(SURFACES[surface_key], runs, axis)
+    elif kind == "distance":
+        spec = plotting.distance_figure(runs, axis)
+    else:
+        spec = plotting.coordinate_figure(runs, "xy".index(kind), axis)
+    return None if spec is None else encode_figure(spec)
+
+
+def trajectories(surface_key: str, runs: Sequence[Run], start, steps: int, seed: int) -> list[Trajectory]:
+    return [trajectory(surface_key, r, start, steps, seed) for r in runs]
