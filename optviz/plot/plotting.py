@@ -443,15 +443,17 @@ def optimizer_traces(
     traces, anim = [], []
     gx, gy, gz = _gapped(x), _gapped(y), _gapped(z)
     if view in ("both", "3d"):
-        # The 3-D casing is solid under a dashed path: the surface never shows through a dash's gap,
-        # where the path's colour alone could blend in; the dash still reads as casing and colour.
+        # 3-D paths are solid, casing and all: through a dash's gaps the surface showed, and a path's
+        # colour alone can blend into it under a colour-vision deficiency. The dash, the second cue
+        # after the colour, is drawn in the contour cell and the step charts, and the legend shows it.
         traces.append({**casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": gz},
                                 PATH_WIDTH_3D + CASING_EXTRA_3D, "solid", 3 + CASING_EXTRA_3D),
                        "opacity": LINE_OPACITY_3D})
         anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
             "type": "scatter3d", **path_mode(3), "scene": "scene", "x": gx, "y": gy, "z": gz,
-            "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": style.dash}, "showlegend": True, **common,
+            "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": "solid"}, "showlegend": view == "3d",
+            **common,
             "opacity": LINE_OPACITY_3D, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
@@ -483,7 +485,7 @@ def optimizer_traces(
         anim.append({"kind": "path", "dims": ["x", "y"], "end": d.end})
         traces.append({
             "type": "scatter", **path_mode(5), **xa, "x": gx, "y": gy,
-            "line": {"color": style.color, "width": PATH_WIDTH_2D, "dash": dash}, "showlegend": view == "contour",
+            "line": {"color": style.color, "width": PATH_WIDTH_2D, "dash": dash}, "showlegend": True,
             **common,
             "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })

@@ -61,8 +61,9 @@ def assert_every_path_is_cased(fig, run_styles, surface):
         assert casing["showlegend"] is False and casing["hoverinfo"] == "skip"  # never a legend entry
         assert casing["line"]["color"] == style.casing != style.color
         assert casing["line"]["width"] > path["line"]["width"]
-        # Explicit px in 2-D: dashes under dashes. In 3-D a solid casing: no surface shows in a dash's gap.
-        assert casing["line"]["dash"] == (path["line"]["dash"] if path["type"] == "scatter" else "solid")
+        # Explicit px in 2-D: dashes under dashes. 3-D paths are solid: no surface shows in a dash's gap.
+        assert casing["line"]["dash"] == path["line"]["dash"]
+        assert path["type"] == "scatter" or path["line"]["dash"] == "solid"
         for d in "xyz" if path["type"] == "scatter3d" else "xy":
             assert casing[d] is path[d], d  # the very same array: one copy in the payload
         if path["type"] == "scatter3d":  # plotly.js's transparent pass: after the surface, in order
