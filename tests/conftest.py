@@ -23,6 +23,14 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT = 60  # s
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last, whatever their folder: Playwright's sync API keeps an event loop and
+    greenlets in the process once the session's browser starts, and tests that then call
+    asyncio.run (the proxy and install tests) or ast.parse deep in a stack (the import contract)
+    would fail after it."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

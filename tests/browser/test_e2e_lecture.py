@@ -123,6 +123,7 @@ def test_a_lecture_from_preparation_to_the_class_phones(browser, app_url, shots,
         if not remove.is_visible():  # from three runs on, the run editors open closed
             page.locator('[data-testid="stSidebar"] .st-key-run-0 summary').click()
         remove.click()
+        app.wait_query(lambda q: len(parse_query(q).runs) == before - 1, "a run removed")
         _wait_runs(app, before - 1)
         app.wait_drawn()
         page.locator(".st-key-sweep-go button").click()
