@@ -3,15 +3,7 @@
 # Install it when it is missing and we can (root with apt-get); otherwise say what to do.
 set -euo pipefail
 CHROMIUM=${OPTVIZ_CHROMIUM:-/usr/bin/chromium}
-if [ -x "$CHROMIUM" ]; then
-  exit 0
-fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the end-to-end tests..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  [ -x "$CHROMIUM" ] && exit 0
-fi
+bash "$(dirname "$0")/apt-ensure.sh" "$CHROMIUM" chromium "for the end-to-end tests" && exit 0
 cat >&2 <<MSG
 The end-to-end tests need Chromium at $CHROMIUM and it could not be installed here.
 Install it (Debian/Ubuntu: sudo apt-get install chromium), or point OPTVIZ_CHROMIUM at a

@@ -4,15 +4,7 @@
 # otherwise say what happens without it. Exits 1 when it is still missing: the tests need it.
 set -euo pipefail
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
-if [ -f "$FONT" ]; then
-  exit 0
-fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Debian's fonts-dejavu-core for the GIF export's legend..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
-  [ -f "$FONT" ] && exit 0
-fi
+bash "$(dirname "$0")/apt-ensure.sh" "$FONT" fonts-dejavu-core "for the GIF export's legend" && exit 0
 cat >&2 <<MSG
 The GIF export draws its legend with DejaVu Sans ($FONT), which is missing and could not be
 installed here (Debian/Ubuntu: sudo apt-get install fonts-dejavu-core). Without it the GIF spells
