@@ -21,7 +21,7 @@ import numpy as np
 
 from optviz.app.share import parse_query
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/browser/ is two below it)
 VIEWPORT = {"width": 1500, "height": 1000}
 TIMEOUT_MS = 60_000  # software WebGL: a redraw of the 3-D scene takes seconds
 # A light view for the interaction tests: two runs (their expanders are open), 200 steps (an old link).
@@ -531,7 +531,7 @@ def _change_steps(app: App, presses: int) -> int:
 
 # --- issue 10: screens, presentation mode, the step inspector, self-explanatory exports (ui-inspect) ---
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = ROOT / "docs"
 
 JS_CONTROL_BOXES = """() => {
   const gd = document.querySelector('div.optviz-plot'), ctl = gd.nextElementSibling;
