@@ -7,6 +7,8 @@ PORT ?= 8501
 E2E ?= 1
 # make serve: how many replicas behind nginx (default: one per core) and the address nginx listens on.
 REPLICAS ?= $(shell nproc 2>/dev/null || echo 1)
+# make test: how many processes run the tests that need no server or browser.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 ADDRESS ?= 0.0.0.0
 
 .PHONY: run serve test lint bench e2e screenshot clean
@@ -32,14 +34,18 @@ serve: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# The suite in two passes: the tests that neither start a server nor a browser on JOBS workers
+# (pytest-xdist, one per core), then the concurrency and browser tests one at a time, as they
+# measure and share one server and one Chromium.
 test: lint
 	bash scripts/ensure-fonts.sh
 	bash scripts/ensure-nginx.sh
+	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e and not concurrency"
 ifeq ($(E2E),0)
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "concurrency and not e2e"
 else
 	bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "concurrency or e2e"
 endif
 
 e2e: $(VENV)/.dev

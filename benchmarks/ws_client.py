@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -190,6 +190,38 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def healthy(base: str) -> bool:
+    """Whether Streamlit (or the proxy in front of it) answers "ok" on its health endpoint."""
+    try:
+        with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+            return r.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float, log: Callable[[], str],
+                       what: str = "streamlit") -> None:
+    """Returns once `base` is healthy; RuntimeError with the end of the server's log if `proc` exits
+    first or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while not healthy(base):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}:\n{log()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer on {base}/_stcore/health within {timeout} s:\n{log()}")
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, as Ctrl-C would; SIGKILL if it has not stopped within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @dataclass
 class Server:
     base: str
@@ -234,23 +266,11 @@ def proxy_server(replicas: int, run_dir: Path, *, timeout: float = 120) -> Itera
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     proxy = Proxy(f"http://127.0.0.1:{port}", proc, run_dir)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"scripts/serve.py did not start:\n{(run_dir / 'serve.out').read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(proxy.base + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            time.sleep(0.2)
+        wait_until_healthy(proxy.base, proc, timeout, lambda: (run_dir / "serve.out").read_text()[-3000:],
+                           what="scripts/serve.py")
         yield proxy
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=40)
 
 
 @contextlib.contextmanager
@@ -267,27 +287,10 @@ def streamlit_server(app: str | Path = ROOT / "app.py", *, timeout: float = 60, 
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     server = Server(f"http://127.0.0.1:{port}", proc, log.name)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{server.log()}")
-            try:
-                with urllib.request.urlopen(server.base + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {server.base} within {timeout} s:\n{server.log()}")
-            time.sleep(0.1)
+        wait_until_healthy(server.base, proc, timeout, server.log)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
         with contextlib.suppress(OSError):
             os.unlink(log.name)

@@ -93,3 +93,25 @@ def assert_page_finite(at: AppTest) -> None:
     for element in at.get("bidi_component"):
         if element.proto.component_name in (CHART_NAME, VIEW_NAME):
             assert_finite_json(figure_from_element(element))
+
+
+def query(at: AppTest) -> dict:
+    """The page's link parameters, one value each."""
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def choose_tool(at: AppTest, tool: str) -> AppTest:
+    """Open one of the analysis tools (basins, sensitivity, curvature...)."""
+    at.button_group(key="tool").set_value(tool).run()
+    return clean(at)
+
+
+# Thirty points near a line: a small data set of one's own.
+CSV = "x,y\n" + "\n".join(f"{i},{2.5 * i - 1 + (i % 3) * 0.2}" for i in range(1, 31))
+
+
+def paste(at: AppTest, text: str) -> AppTest:
+    """Paste x,y data into "your own data" and build its surface."""
+    at.text_area(key="data_paste").set_value(text)
+    at.button(key="data_paste_button").click().run()
+    return clean(at)

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks.ws_client import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("OPTVIZ_CHROMIUM", "/usr/bin/chromium")
@@ -29,20 +25,6 @@ def pytest_collection_modifyitems(config, items):
     asyncio.run (the proxy and install tests) or ast.parse deep in a stack (the import contract)
     would fail after it."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _health(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="session")
@@ -71,35 +53,9 @@ def browser():
 
 @pytest.fixture(scope="session")
 def app_url():
-    """`streamlit run app.py` on a free port, in whatever Python runs pytest; stopped at the end."""
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--server.port", str(port),
-    ]
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def server_log() -> str:
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")[-4000:]
-
+    """`streamlit run app.py` on a free loopback port, in whatever Python runs pytest; stopped at the end."""
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while _health(f"{base}/_stcore/health") != "ok":
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{server_log()}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer 'ok' on {base}/_stcore/health within "
-                            f"{SERVER_START_TIMEOUT} s:\n{server_log()}", pytrace=False)
-            time.sleep(0.25)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        with streamlit_server(timeout=SERVER_START_TIMEOUT) as server:
+            yield server.base
+    except RuntimeError as error:  # the server did not start: its log says why
+        pytest.fail(str(error), pytrace=False)

@@ -8,8 +8,7 @@ from optviz.analysis import curvature as cv
 from optviz.app.share import parse_query
 from surfaces import SURFACES
 from tests import apptest_support
-from tests.app.test_app_tools import choose_tool, query
-from tests.apptest_support import clean, decode
+from tests.apptest_support import choose_tool, clean, decode, query
 
 
 def app(q):
@@ -167,7 +166,7 @@ def test_no_milestones_chart_off_the_quadratics():
 
 def test_the_panel_on_a_typed_formula_and_on_own_data():
     from surfaces import get_surface
-    from tests.app.test_app_tools import CSV, paste
+    from tests.apptest_support import CSV, paste
 
     at = opened({"surface": "custom", "f": "x**2 + y**2 - x*y", "opt": "momentum"})
     surface = get_surface(at.session_state["surface"])

@@ -16,7 +16,7 @@ from optviz.plot import plotting
 from surfaces import SURFACES, make_mse_surface
 from surfaces.regression import parse_xy
 from tests import apptest_support
-from tests.apptest_support import clean, decode
+from tests.apptest_support import CSV, choose_tool, clean, decode, paste, query
 
 TIMEOUT = 180  # the tools run whole grids of starts
 
@@ -25,19 +25,6 @@ TIMEOUT = 180  # the tools run whole grids of starts
 
 def app(query=None) -> AppTest:
     return apptest_support.app(query, timeout=TIMEOUT)
-
-
-def view(at: AppTest, key: str) -> dict:
-    return apptest_support.component_figure(at, key)
-
-
-def choose_tool(at: AppTest, tool: str) -> AppTest:
-    at.button_group(key="tool").set_value(tool).run()
-    return clean(at)
-
-
-def query(at: AppTest) -> dict:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def app_runs(at: AppTest) -> list[Run]:
@@ -54,7 +41,7 @@ def test_basin_map_draws_exactly_what_basin_map_computes(surface):
     choose_tool(at, "basins")
     at.select_slider(key="basin_grid").set_value(20).run()
     clean(at)
-    figure = view(at, "basin_view")
+    figure = apptest_support.component_figure(at, "basin_view")
     state = parse_query(query(at))
     runs = app_runs(at)
     panels = sorted({t["xaxis"] for t in figure["data"] if t["type"] == "heatmap"})
@@ -91,7 +78,7 @@ def test_basin_map_grid_too_large_for_the_steps_is_a_message():
 def test_sensitivity_renders_and_apply_sets_the_tuned_learning_rates(surface):
     at = clean(app({"surface": surface, "opt": "sgd,adam", "steps": "150"}))
     choose_tool(at, "sensitivity")
-    figure = view(at, "sensitivity_view")
+    figure = apptest_support.component_figure(at, "sensitivity_view")
     assert figure["data"]
     state = parse_query(query(at))
     runs = app_runs(at)
@@ -122,7 +109,7 @@ def test_a_typed_formula_renders_marks_its_minima_and_its_link_reopens_it():
     assert q["xr"] == "-2,3" and q["yr"] == "-2,2"
     surface = SURFACES[parse_query(q).surface]
     assert surface.minima, "the minimum was found"
-    figure = view(at, "trajectory_view")
+    figure = apptest_support.component_figure(at, "trajectory_view")
     marks = [t for t in figure["data"] if t.get("name") == "minima"]
     assert marks, "the minima are marked"
     for t in marks:  # 3-D and contour: each found minimum, where it was found
@@ -131,7 +118,7 @@ def test_a_typed_formula_renders_marks_its_minima_and_its_link_reopens_it():
     # the link reopens the same view
     again = clean(app(q))
     assert query(again) == q
-    assert view(again, "trajectory_view")["data"] == figure["data"]
+    assert apptest_support.component_figure(again, "trajectory_view")["data"] == figure["data"]
 
 
 @pytest.mark.parametrize("text", ["__import__('os')", "x.__class__", "9**9**9", "x" * 10_000, "lambda: 1",
@@ -149,7 +136,7 @@ def test_hostile_formulas_show_a_message_and_keep_the_surface(text):
 def test_a_formula_with_gaps_draws_without_nan_ranges():
     at = clean(app({"surface": "custom", "f": "log(x) + y**2", "xr": "-1,3", "yr": "-2,2"}))
     assert not at.warning
-    figure = view(at, "trajectory_view")
+    figure = apptest_support.component_figure(at, "trajectory_view")
     assert figure["data"]
     surface = SURFACES[parse_query(query(at)).surface]
     lo, hi = plotting.surface_grid(surface).z_range
@@ -157,9 +144,6 @@ def test_a_formula_with_gaps_draws_without_nan_ranges():
 
 
 # --- your own data --------------------------------------------------------------------------------------
-
-CSV = "x,y\n" + "\n".join(f"{i},{2.5 * i - 1 + (i % 3) * 0.2}" for i in range(1, 31))
-
 
 def test_upload_handler_builds_the_same_surface_as_make_mse_surface():
     x, y = parse_xy(CSV.encode())
@@ -170,12 +154,6 @@ def test_upload_handler_builds_the_same_surface_as_make_mse_surface():
         np.testing.assert_array_equal(got.f(p), want.f(p))
         np.testing.assert_array_equal(got.grad(p), want.grad(p))
         assert got.minima == want.minima and got.domain == want.domain
-
-
-def paste(at: AppTest, text: str) -> AppTest:
-    at.text_area(key="data_paste").set_value(text)
-    at.button(key="data_paste_button").click().run()
-    return clean(at)
 
 
 def test_pasted_data_build_the_surface_and_the_link_carries_them():
@@ -215,10 +193,10 @@ def test_malformed_data_show_a_message_and_keep_the_previous_data(bad):
 def test_tools_render_on_a_typed_formula_and_on_own_data():
     at = clean(app({"surface": "custom", "f": "x**2 + y**2 - x*y", "opt": "adam"}))
     choose_tool(at, "basins")
-    assert view(at, "basin_view")["data"]
+    assert apptest_support.component_figure(at, "basin_view")["data"]
     at = paste(clean(app({"surface": "mse", "opt": "sgd"})), CSV)
     choose_tool(at, "sensitivity")
-    assert view(at, "sensitivity_view")["data"]
+    assert apptest_support.component_figure(at, "sensitivity_view")["data"]
 
 
 def test_custom_keys_resolve_and_stay_out_of_the_surface_list():

@@ -24,8 +24,7 @@ from optviz.core import limits
 from optviz.plot.analysis_plots import basin_figure, sensitivity_figure
 from surfaces import SURFACES
 from tests import apptest_support
-from tests.app.test_app_tools import choose_tool, query, view
-from tests.apptest_support import clean, decode
+from tests.apptest_support import choose_tool, clean, component_figure, decode, query
 
 LINKS_V1 = json.loads((Path(__file__).parents[1] / "fixtures" / "links_v1.json").read_text())["links"]
 TOOL_LINKS = {s.link for s in TOOL_SETTINGS}
@@ -185,7 +184,7 @@ def test_a_basin_link_opens_the_map_with_its_grid_colouring_and_runs():
     assert at.select_slider(key="basin_grid").value == 60 and at.radio(key="basin_mode").value == "steps"
     state = parse_query(query(at))
     assert (state.tool, state.basin_grid, state.basin_mode) == ("basins", 60, "steps")
-    figure = view(at, "basin_view")
+    figure = component_figure(at, "basin_view")
     panels = heatmaps(figure)
     shown = [run for _, run in state.visible_runs]
     assert [r.optimizer for r in shown] == ["sgd", "momentum"] and len(panels) == 2  # the hidden Adam is not mapped
@@ -214,7 +213,7 @@ def test_a_sensitivity_link_opens_the_chart_with_its_metric_and_criterion():
     sweeps = [lr_sensitivity(state.surface, r, state.start, state.steps, state.seed) for r in shown]
     picks = tune(sweeps, LOWEST_LOSS)
     expected = sensitivity_figure(sweeps, metric="steps", names=["a", "b"], picks=picks)
-    figure = view(at, "sensitivity_view")
+    figure = component_figure(at, "sensitivity_view")
     lines = [t for t in figure["data"] if t.get("mode") == "lines+markers"]
     want = [t for t in expected["data"] if t.get("mode") == "lines+markers"]
     assert len(lines) == len(want) == 2
@@ -239,7 +238,7 @@ def test_changing_a_tool_setting_puts_it_in_the_link_and_its_default_takes_it_ou
     assert query(at)["tool"] == "basins" and "basin.grid" not in query(at)
     at.select_slider(key="basin_grid").set_value(100).run()
     assert query(clean(at))["basin.grid"] == "100" and "basin.grid=100" in shown_link(at)
-    heat = next(iter(heatmaps(view(at, "basin_view")).values()))[0]
+    heat = next(iter(heatmaps(component_figure(at, "basin_view")).values()))[0]
     assert decode(heat["z"]).size == 100 * 100
     at.radio(key="basin_mode").set_value("steps").run()
     assert query(clean(at))["basin.by"] == "steps" and "basin.by=steps" in shown_link(at)
@@ -266,7 +265,7 @@ def test_a_typed_grid_with_exact_values_is_kept_and_drawn():
     at.toggle(key="exact").set_value(True).run()
     at.number_input(key="basin_grid").set_value(37).run()
     assert query(clean(at))["basin.grid"] == "37"
-    heat = next(iter(heatmaps(view(at, "basin_view")).values()))[0]
+    heat = next(iter(heatmaps(component_figure(at, "basin_view")).values()))[0]
     assert decode(heat["x"]).size == 37 and decode(heat["z"]).size == 37 * 37
 
 
@@ -287,7 +286,7 @@ def test_a_hand_edited_grid_in_the_app_is_clamped_with_a_notice():
     assert any("basin.grid=5000" in w.value and "used 200" in w.value for w in at.warning)
     assert at.select_slider(key="basin_grid").value == limits.MAX_BASIN_GRID
     assert query(at)["basin.grid"] == str(limits.MAX_BASIN_GRID)
-    heat = next(iter(heatmaps(view(at, "basin_view")).values()))[0]
+    heat = next(iter(heatmaps(component_figure(at, "basin_view")).values()))[0]
     assert decode(heat["z"]).size == limits.MAX_BASIN_GRID ** 2
 
 
@@ -305,7 +304,7 @@ def test_a_lesson_link_keeps_its_tool_and_stays_the_lessons_view():
     q = query(at)
     assert q["lesson"] == "three-learning-rates" and q["tool"] == "basins" and q["basin.grid"] == "20"
     assert not any("changed the lesson" in c.value for c in at.caption)
-    heat = next(iter(heatmaps(view(at, "basin_view")).values()))[0]
+    heat = next(iter(heatmaps(component_figure(at, "basin_view")).values()))[0]
     assert decode(heat["z"]).size == 20 * 20
     at.radio(key="basin_mode").set_value("steps").run()  # a tool setting does not change the lesson's view
     assert query(clean(at))["lesson"] == "three-learning-rates"
@@ -318,7 +317,7 @@ def test_a_formula_link_with_a_basin_map_draws_the_formulas_map():
     q = query(at)
     assert (q["f"], q["xr"], q["yr"], q["tool"], q["basin.grid"]) == ("x**2 + 3*y**2 - x*y", "-2,2", "-1,1", "basins",
                                                                        "20")
-    heat = next(iter(heatmaps(view(at, "basin_view")).values()))[0]
+    heat = next(iter(heatmaps(component_figure(at, "basin_view")).values()))[0]
     xs = decode(heat["x"])
     assert xs.size == 20 and -2 < xs[0] < xs[-1] < 2  # over the formula's own range
 
@@ -341,4 +340,4 @@ def test_a_tools_grid_is_kept_while_another_tool_is_open_and_the_runs_change():
     assert parse_query(query(clean(at))).runs[1:] and "basin.grid" not in query(at)
     choose_tool(at, "basins")
     assert at.select_slider(key="basin_grid").value == 100 and query(at)["basin.grid"] == "100"
-    assert len(heatmaps(view(at, "basin_view"))) == 2
+    assert len(heatmaps(component_figure(at, "basin_view"))) == 2

@@ -19,14 +19,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from benchmarks.ws_client import free_port, open_and_run
+from benchmarks.ws_client import free_port, open_and_run, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "requirements.txt", "app.py",
@@ -134,16 +132,7 @@ def test_app_extra_serves_the_app(wheelhouse, tmp_path):
                                 cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=ENV)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"optviz serve exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"no answer from {base}:\n{log.read_text()}"
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_healthy(base, proc, 90, log.read_text, what="optviz serve")
 
         async def first_page():
             session, result = await open_and_run(base, {"surface": "himmelblau"}, timeout=120)
@@ -155,9 +144,4 @@ def test_app_extra_serves_the_app(wheelhouse, tmp_path):
         served = [p for p in (site / "optviz" / "_bundled" / "static").glob("*") if p.suffix in (".gz", ".js")]
         assert len(served) == 2, served  # plotly.js and the view code, written beside the installed entry
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=20)
