@@ -41,8 +41,25 @@ def on_close_lesson() -> None:
     st.session_state.pop("lesson", None)
 
 
+FROM_PANEL = "lesson_opened_from_panel"  # set by a card's Open: the page, not only the panel, must follow
+
+
 def lessons_panel() -> None:
-    """The panel of lesson cards, each opening its lesson."""
+    """The panel of lesson cards, each opening its lesson. A fragment: opening or closing the panel
+    reruns the panel alone; opening a lesson, the whole page (it changes the whole view)."""
+    st.session_state.pop(FROM_PANEL, None)  # a run of the whole page draws the opened lesson anyway
+    _lessons_panel()
+
+
+def _open_from_panel(key: str) -> None:
+    open_lesson(key)
+    st.session_state[FROM_PANEL] = True
+
+
+@st.fragment
+def _lessons_panel() -> None:
+    if st.session_state.pop(FROM_PANEL, False):  # only on the panel's own rerun, after a card's Open
+        st.rerun(scope="app")
     # Lazy: the lesson cards are built only while the panel is open (a rerun each time it opens or closes).
     lessons_panel = st.expander(":material/school: Lessons: prepared views for a class", key="lessons_panel",
                                 on_change="rerun")
@@ -56,7 +73,7 @@ def lessons_panel() -> None:
                     st.markdown(f"**{item.title}**")
                     st.caption(item.look)
                     st.markdown(f"*{item.question}*")
-                    st.button("Open", key=f"lesson.{item.key}", on_click=open_lesson, args=(item.key,),
+                    st.button("Open", key=f"lesson.{item.key}", on_click=_open_from_panel, args=(item.key,),
                               help=f"Opens the lesson's view (link: ?lesson={item.key}).")
 
 

@@ -27,9 +27,9 @@ from ..plot.gif import animation_gif
 from ..plot.sparkline import data_url, style_svg
 from . import inspector_ui, present, share
 from . import settings as decl
-from .cached import step_chart, trajectories, trajectory_payload
+from .cached import decorated, step_chart, trajectories, trajectory_payload
 from .custom_surface_ui import render_surface_inputs
-from .figure_component import encode_figure, plotly_chart, plotly_view
+from .figure_component import plotly_chart, plotly_view
 from .lessons_ui import LESSONS, lesson_text, lessons_panel
 from .present_ui import presentation_strip
 from .run_picks import state_from_widgets
@@ -183,10 +183,10 @@ def trajectory_view(surface, state, styled, lesson) -> dict:
                                                 state.steps, state.seed, casing=style.casing) for style, run in styled]
     inspection, inspect_message = inspector_ui.current_inspection(inspect_runs)
     arrows, arrows_key = inspector_ui.arrows_for(inspection, inspect_runs) if state.view != "3d" else ([], {})
-    figure, encoded, height = present.decorate(figure, encoded, state.present, arrows, encode_figure,
-                                               show_step=None if inspection is None else inspection.k,
-                                               extra_layout=arrows_key, extra_bottom=inspector_ui.KEY_BAND,
-                                               above=present.LESSON_LINE if lesson is not None else 0)
+    figure, encoded, height = decorated(figure, encoded, state.present, arrows,
+                                        show_step=None if inspection is None else inspection.k,
+                                        extra_layout=arrows_key, extra_bottom=inspector_ui.KEY_BAND,
+                                        above=present.LESSON_LINE if lesson is not None else 0)
     # Presenting a step: the chart and the inspector's numbers side by side, on one screen (the chart
     # wide enough to keep its cells side by side: figure.js NARROW).
     beside = bool(state.present) and bool(ss.get(inspector_ui.RUN_KEY))
@@ -262,14 +262,21 @@ def share_and_export(surface, query, styled, shown_trajectories, figure) -> None
 
 def update_rules(styled) -> None:
     """Each shown optimizer's update rule, its hyperparameters and its reference."""
-    st.markdown("#### Update rules")
-    shown_optimizers = list(dict.fromkeys(r.optimizer for _, r in styled))
-    cards = st.columns(min(3, len(shown_optimizers)))
-    for i, opt in enumerate(shown_optimizers):
-        spec = OPTIMIZERS[opt]
-        with cards[i % len(cards)].container(border=True):
-            st.markdown(f"**{spec.name}**: " + ", ".join(style.name for style, r in styled if r.optimizer == opt))
-            st.latex(r"\begin{gathered}" + spec.rule + r"\end{gathered}")
-            for h in spec.hparams:
-                st.markdown(f"${h.symbol}$ — {h.help}")
-            st.caption(spec.reference)
+    # Lazy, like the lessons panel: some forty elements (LaTeX and the hyperparameters' lines) that
+    # every rerun would send while nobody reads them; drawn while the panel is open (a rerun each time
+    # it opens or closes).
+    rules = st.expander(":material/functions: Update rules: each optimizer's step, its hyperparameters and paper",
+                        key="update_rules", on_change="rerun")
+    if not rules.open:
+        return
+    with rules:
+        shown_optimizers = list(dict.fromkeys(r.optimizer for _, r in styled))
+        cards = st.columns(min(3, len(shown_optimizers)))
+        for i, opt in enumerate(shown_optimizers):
+            spec = OPTIMIZERS[opt]
+            with cards[i % len(cards)].container(border=True):
+                st.markdown(f"**{spec.name}**: " + ", ".join(style.name for style, r in styled if r.optimizer == opt))
+                st.latex(r"\begin{gathered}" + spec.rule + r"\end{gathered}")
+                for h in spec.hparams:
+                    st.markdown(f"${h.symbol}$ — {h.help}")
+                st.caption(spec.reference)
