@@ -9,6 +9,7 @@ generic recursive hashing of a dataclass.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import streamlit as st
@@ -69,6 +70,14 @@ def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle,
     # A new uirevision makes the component apply the figure's camera (a preset or a reset).
     figure["layout"]["uirevision"] = uirevision
     return figure, encode_figure(figure)
+
+
+@functools.lru_cache(maxsize=limits.CACHE_FIGURES)
+def run_styles(keys: tuple[str, ...], names: tuple[str, ...], optimizers: tuple[str, ...]
+               ) -> tuple[plotting.PathStyle, ...]:
+    """`plotting.run_styles` once per distinct list of runs (a style depends on the run's place,
+    name and optimizer only), not again on every rerun."""
+    return tuple(plotting.run_styles(keys, names, optimizers))
 
 
 def decorated(figure: dict, encoded: EncodedFigure, level: int, extra_traces: list[dict], show_step: int | None = None,

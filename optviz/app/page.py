@@ -28,6 +28,7 @@ from ..plot.sparkline import data_url, style_svg
 from . import inspector_ui, present, share
 from . import settings as decl
 from .cached import decorated, step_chart, trajectories, trajectory_payload
+from .cached import run_styles as cached_run_styles
 from .custom_surface_ui import render_surface_inputs
 from .figure_component import plotly_chart, plotly_view
 from .lessons_ui import LESSONS, lesson_text, lessons_panel
@@ -64,8 +65,8 @@ def main() -> None:
     present.keep_settings(ss)
     state = state_from_widgets()
     run_names = runs_mod.labels(state.runs)
-    run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
-                                     [r.optimizer for r in state.runs])
+    run_styles = cached_run_styles(tuple(f"r{i}" for i in range(len(state.runs))), tuple(run_names),
+                                   tuple(r.optimizer for r in state.runs))
 
     sidebar(surface, state, run_names, run_styles)
     query, lesson, lesson_is_shown = follow_link(state)
