@@ -70,7 +70,8 @@ def main() -> None:
 
     sidebar(surface, state, run_names, run_styles)
     query, lesson, lesson_is_shown = follow_link(state)
-    lessons_panel()
+    if not state.present:  # presentation mode folds the panel away: a fragment's block would still take a gap
+        lessons_panel()
     if lesson is not None:
         lesson_text(lesson, lesson_is_shown, state, run_names, surface)
     heading(surface, state, run_names)
