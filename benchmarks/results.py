@@ -12,7 +12,7 @@ The benchmarks record their ratios (benchmarks/budget.py); at the end each is ju
 benchmarks/budget.toml: printed last, loudly, and put at the top of RESULTS.md. A figure over its ceiling
 makes the run exit non-zero (after RESULTS.md is written).
 
-Usage: .venv/bin/python benchmarks/results.py [--only core,app,browser,load] [--out FILE]
+Usage: .venv/bin/python benchmarks/results.py [--only core,app,browser,profile,load] [--out FILE]
        [--load-sessions 5,15,30,60] [--load-args "--replica-sessions 45 ..."]
 """
 
@@ -96,7 +96,7 @@ def _noise_free(output: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="core,app,analysis,export,browser,load")
+    parser.add_argument("--only", default="core,app,analysis,export,browser,profile,load")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--load-sessions", default="5,15,30,60")
     parser.add_argument("--load-args", default="", help="more arguments for load_test.py, e.g. '--replicas 1,2'")
@@ -115,6 +115,8 @@ def main() -> None:
         ("analysis", "Analysis tools: basin maps and learning-rate sensitivity", "bench_analysis.py", (), False),
         ("export", "Export: the standalone HTML against the live view's payload", "bench_export.py", (), False),
         ("browser", "Browser: headless Chromium, page settled, bytes, animation", "bench_browser.py", (), True),
+        ("profile", "Rerun profile: the page's sections, the libraries under them, against the trivial app",
+         "profile_rerun.py", ("--server",), True),
     ]
     for key, title, script, extra, locked in plan:
         if key not in wanted:

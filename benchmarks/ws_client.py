@@ -33,7 +33,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parent.parent
-FINISHED_FOR_GOOD = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+FINISHED_FOR_GOOD = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+                     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
 @dataclass
@@ -83,11 +84,13 @@ class Session:
             await self.ws.close()
 
     async def rerun(self, *, widgets: list[WidgetState] = (), query_string: str | None = None,
-                    use_cache: bool = True, timeout: float = 120) -> RunResult:
+                    use_cache: bool = True, timeout: float = 120, fragment_id: str = "") -> RunResult:
         """Ask for a script run and read until it has finished.
 
         `use_cache=True` sends the hashes of the cacheable messages received so far (as a browser
-        does), so the server replaces those messages by short references."""
+        does), so the server replaces those messages by short references. `fragment_id`: the run of
+        that fragment alone, as the browser asks when a widget inside an `st.fragment` changes (it
+        has finished when the fragment has, or when the whole script it asked for has)."""
         if query_string is not None:
             self.query_string = query_string
         msg = BackMsg()
@@ -95,6 +98,7 @@ class Session:
         rerun.query_string = self.query_string
         rerun.page_script_hash = ""
         rerun.widget_states.widgets.extend(widgets)
+        rerun.fragment_id = fragment_id
         if use_cache:
             rerun.cached_message_hashes.extend(sorted(self.cached_hashes))
         result = RunResult()
@@ -139,7 +143,8 @@ class Session:
             result.exceptions.append(f"{exc.type}: {exc.message}")
         elif kind == "script_finished":
             if fwd.script_finished in FINISHED_FOR_GOOD:
-                result.status = ("finished" if fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+                result.status = ("finished" if fwd.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                                                         ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
                                  else "compile error")
                 return True
         return False

@@ -9,6 +9,7 @@ generic recursive hashing of a dataclass.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import streamlit as st
@@ -19,7 +20,8 @@ from ..core import limits
 from ..core.engine import Trajectory
 from ..core.runs import Run
 from ..plot import plotting
-from .figure_component import encode_figure
+from . import present
+from .figure_component import EncodedFigure, encode_figure
 
 _HASH = {Run: repr, plotting.PathStyle: repr}
 
@@ -68,6 +70,33 @@ def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle,
     # A new uirevision makes the component apply the figure's camera (a preset or a reset).
     figure["layout"]["uirevision"] = uirevision
     return figure, encode_figure(figure)
+
+
+@functools.lru_cache(maxsize=limits.CACHE_FIGURES)
+def run_styles(keys: tuple[str, ...], names: tuple[str, ...], optimizers: tuple[str, ...]
+               ) -> tuple[plotting.PathStyle, ...]:
+    """`plotting.run_styles` once per distinct list of runs (a style depends on the run's place,
+    name and optimizer only), not again on every rerun."""
+    return tuple(plotting.run_styles(keys, names, optimizers))
+
+
+def decorated(figure: dict, encoded: EncodedFigure, level: int, extra_traces: list[dict], show_step: int | None = None,
+              extra_layout: dict | None = None, extra_bottom: int = 0, above: int = 0):
+    """`present.decorate` once per distinct figure and decoration (by their content ids): a rerun
+    that changes neither reuses the decorated figure and its encoding instead of encoding every trace
+    of the view again. Returns (figure, encoded, height)."""
+    extras = encode_figure({"data": list(extra_traces), "layout": extra_layout or {}}).id
+    return _decorated(encoded.id, extras, int(level), None if show_step is None else int(show_step), int(extra_bottom),
+                      int(above), figure, encoded, extra_traces, extra_layout)
+
+
+# A resource, not data: one object shared by the sessions that show the same view, not a copy per
+# rerun (unpickling a whole figure would cost what it saves); nothing changes it after it is made.
+@st.cache_resource(max_entries=limits.CACHE_FIGURES, show_spinner=False)
+def _decorated(figure_id: str, extras_id: str, level: int, show_step: int | None, extra_bottom: int, above: int,
+               _figure: dict, _encoded: EncodedFigure, _extra_traces: list[dict], _extra_layout: dict | None):
+    return present.decorate(_figure, _encoded, level, _extra_traces, encode_figure, show_step=show_step,
+                            extra_layout=_extra_layout, extra_bottom=extra_bottom, above=above)
 
 
 STEP_CHARTS = ("loss", "distance", "x", "y")

@@ -297,7 +297,7 @@ def render_inspector(runs: Sequence[InspectableRun], insp: StepInspection | None
             left, right = st.columns([2, 3])
             left.markdown("#### :material/search: Why did it move?")
         # Each widget shows its session value (a link's, on a first page) as its default, as the
-        # app's draw() does: the first page's values are not forced (app.settle_session_state).
+        # app's draw() does: the first page's values are not forced (session.settle_session_state).
         left.selectbox("Inspect a step of" if not compact else ":material/search: Why did it move? Inspect a step of",
                        options, key=RUN_KEY, format_func=labels.get, index=index_of(options, ss.get(RUN_KEY, 0)),
                        help=KEY_HELP)

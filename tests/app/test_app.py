@@ -471,7 +471,7 @@ def _widget_messages(at: AppTest) -> dict[str, bytes]:
 def test_the_first_change_after_a_load_resends_only_the_widgets_it_changed(query):
     """A widget the change did not touch is the same message as on the first page (which the page
     then holds, so it goes as a short reference), with or without a link's values; the first
-    page forces no widget's value (settle_session_state in app.py)."""
+    page forces no widget's value (settle_session_state in optviz/app/session.py)."""
     at = assert_clean(app(query))
     first = _widget_messages(at)
     assert len(first) > 30
