@@ -89,21 +89,22 @@ def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[s
             for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
-# Every path is drawn over its casing: the same points (the same arrays, so it costs the payload
-# a few hundred bytes) as a line this much wider, in `PathStyle.casing`, just beneath it, so that a
-# path shows on every colour of the surface's scale for every colour vision (`optviz/plot/styles.py`
-# has the numbers). In 3-D, WebGL cannot layer two lines at one depth: opaque, a casing at the
-# path's z z-fought it (Beale's RMSProp: 7 of the 105 pixels the top view shows), and one lowered
-# lay in front of it from the low cameras (Rosenbrock's Momentum 17 %). So the surface is opaque
-# and casing and path are both drawn a hair short of opaque (LINE_OPACITY_3D): plotly.js draws
-# such traces after every opaque one, depth-tested against the surface (hills still hide what lies
-# behind them) but not against each other, in trace order, so the path always lies on its casing.
-# The price is paid without a GPU: software WebGL's Play frames took 772 ms against 381 ms
-# without the casing (benchmarks/bench_browser.py --before, 2 cores, 2026-12-07). tests/browser/test_e2e.py
-# counts every path's pixels, and its casing's around them, from every camera and colour vision.
+# Every path is drawn over its casing: the same points as a line this much wider, in
+# `PathStyle.casing`, just beneath it, so that a path shows on every colour of the surface's scale
+# for every colour vision (`optviz/plot/styles.py` has the numbers). In 2-D the casing shares the
+# path's arrays (a few hundred bytes of payload). In 3-D everything is opaque and depth-tested:
+# WebGL cannot layer two lines at one depth (a casing at the path's z z-fights it), so the casing
+# lies DEPTH_STEP of the lift below the path, and the moving marker's casing and the marker that
+# much and twice that above it. Seen from above the surface (every camera the paths are seen
+# from), each lies behind the next: casing, path, marker casing, marker. The step is a fraction of a
+# pixel on the screen and many steps of the depth buffer. A trace short of opaque would make
+# plotly.js draw every opaque trace (the surface) a second time in every frame, into its
+# transparency buffer: without a GPU that doubles an animation frame's cost
+# (benchmarks/RESULTS.md). tests/browser/test_e2e_colors.py counts every path's pixels, and its
+# casing's around them, from every camera and colour vision.
 PATH_WIDTH_3D, PATH_WIDTH_2D = 6, 2.5
 CASING_EXTRA_2D, CASING_EXTRA_3D = 2.5, 4  # px added to the width (half on each side)
-LINE_OPACITY_3D = 0.99  # short of 1: plotly.js's transparent pass, drawn after the opaque surface
+DEPTH_STEP = 0.1  # of SurfaceGrid.lift: the 3-D casing below its path, the moving marker's casing above it
 CASING = "casing"  # the casing traces' `meta`: how a reader tells them from the paths
 MARKER_CASING = "marker casing"  # the `meta` of the larger marker beneath a 3-D moving marker
 
@@ -403,7 +404,7 @@ def optimizer_traces(
     animation spec (full path per trace, sliced per frame in the browser or by expand_frames).
 
     Per cell: the path's casing (the same points, wider, in `style.casing`, `meta` CASING; in 3-D
-    see LINE_OPACITY_3D), the path (a line with gaps outside the
+    a DEPTH_STEP below the path), the path (a line with gaps outside the
     plot; markers on isolated points, which a line alone would not show), the moving marker
     (hidden while its point is outside), and, for a diverged or escaped run, an end mark
     (✕ "diverged at step k", ○ "escaped (step j)") that the animation shows from the step it
@@ -418,8 +419,10 @@ def optimizer_traces(
     mark, _ = _end_mark(d, style.name) or (None, None)
     mark_symbol = "circle-open" if d.escaped_at is not None else "x"
 
-    def point(a):  # a one-point list, empty when the point is outside the plot (no NaN in JSON)
-        return [a[last]] if np.isfinite(a[last]) else []
+    def point(a, dz=0.0):  # a one-point list, empty when the point is outside the plot (no NaN in JSON)
+        if not np.isfinite(a[last]):
+            return []
+        return [float(a[last]) + dz] if dz else [a[last]]  # as frame_at raises a marker: in float64
 
     def path_mode(size, color=style.color):
         if not isolated.any():
@@ -446,29 +449,31 @@ def optimizer_traces(
         # 3-D paths are solid, casing and all: through a dash's gaps the surface showed, and a path's
         # colour alone can blend into it under a colour-vision deficiency. The dash, the second cue
         # after the colour, is drawn in the contour cell and the step charts, and the legend shows it.
-        traces.append({**casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": gz},
-                                PATH_WIDTH_3D + CASING_EXTRA_3D, "solid", 3 + CASING_EXTRA_3D),
-                       "opacity": LINE_OPACITY_3D})
+        # Opaque, one DEPTH_STEP apart (see DEPTH_STEP): casing, path, the marker's casing, the marker.
+        dz = DEPTH_STEP * grid.lift
+        traces.append(casing({"type": "scatter3d", "scene": "scene"}, {"x": gx, "y": gy, "z": _gapped(_f32(z - dz))},
+                             PATH_WIDTH_3D + CASING_EXTRA_3D, "solid", 3 + CASING_EXTRA_3D))
         anim.append({"kind": "path", "dims": ["x", "y", "z"], "end": d.end})
         traces.append({
             "type": "scatter3d", **path_mode(3), "scene": "scene", "x": gx, "y": gy, "z": gz,
             "line": {"color": style.color, "width": PATH_WIDTH_3D, "dash": "solid"}, "showlegend": view == "3d",
-            **common,
-            "opacity": LINE_OPACITY_3D, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
+            **common, "customdata": steps, "hovertemplate": hover + "<extra></extra>",
         })
         anim.append({"kind": "path", "dims": ["x", "y", "z", "customdata"], "end": d.end})
         path_index = len(anim) - 1
         # WebGL draws no marker outline: the moving marker lies on a larger one in the casing colour
-        # (MARKER_CASING), both short of opaque like the path, so drawn in order over the surface.
-        for color, size, meta in ((style.casing, 6 + CASING_EXTRA_3D, {"meta": MARKER_CASING}), (style.color, 6, {})):
+        # (MARKER_CASING), each a DEPTH_STEP above the one before, so that the path's end never covers them.
+        for color, size, meta, above in ((style.casing, 6 + CASING_EXTRA_3D, {"meta": MARKER_CASING}, dz),
+                                         (style.color, 6, {}, 2 * dz)):
             traces.append({
                 "type": "scatter3d", "mode": "markers", "scene": "scene", "x": point(x), "y": point(y),
-                "z": point(z), "marker": {"color": color, "size": size, "symbol": _symbol_3d(style.symbol)},
-                "opacity": LINE_OPACITY_3D, "showlegend": False, "hoverinfo": "skip", **meta, **common,
+                "z": point(z, above), "marker": {"color": color, "size": size, "symbol": _symbol_3d(style.symbol)},
+                "showlegend": False, "hoverinfo": "skip", **meta, **common,
             })
-            anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": path_index, "end": d.end})
+            anim.append({"kind": "marker", "dims": ["x", "y", "z"], "source": path_index, "end": d.end,
+                         "dz": float(above)})
         if mark:
-            mx, my, mz = mark_arrays(x, y, z)
+            mx, my, mz = mark_arrays(x, y, z + 2 * dz)  # over the path, as the moving marker
             traces.append({
                 "type": "scatter3d", "mode": "markers+text", "scene": "scene", "x": mx, "y": my, "z": mz,
                 "marker": {"color": style.color, "size": 9, "symbol": mark_symbol},
@@ -517,7 +522,7 @@ def static_traces(surface: Surface, grid: SurfaceGrid, view: str, contour: str =
     if view in ("both", "3d"):
         traces.append({
             "type": "surface", "scene": "scene", "x": _f32(grid.x3), "y": _f32(grid.y3),
-            "z": _f32(grid.z3), "colorscale": "Viridis",  # opaque: see LINE_OPACITY_3D
+            "z": _f32(grid.z3), "colorscale": "Viridis",  # opaque, as every 3-D trace: see DEPTH_STEP
             "showscale": False, "name": "surface", "hoverinfo": "skip",
             "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
             "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05},
@@ -775,8 +780,8 @@ def default_camera(surface: Surface) -> tuple[float, float, float]:
 def frame_at(figure: dict, k: int) -> dict:
     """The frame of step k (any step 0..animation["last"], not only a Play frame): each animated
     path cut to its first k + 1 points (at most to its last drawable one), each moving marker on
-    point k. The twin of figure.js frameAt, which the step slider draws (tests/app/test_component.py
-    checks they agree)."""
+    point k (its z raised by the entry's "dz", if any). The twin of figure.js frameAt, which the
+    step slider draws (tests/app/test_component.py checks they agree)."""
     data = figure["data"]
     frame_data, indices = [], []
     for entry in figure["animation"]["traces"]:
@@ -787,9 +792,16 @@ def frame_at(figure: dict, k: int) -> dict:
         else:
             src = data[entry["source"]]
             j = max(0, min(k, entry["end"] - 1))
-            frame_data.append({"type": data[i]["type"], **{dim: [src[dim][j]] for dim in entry["dims"]}})
+            dz = entry.get("dz", 0.0)
+            frame_data.append({"type": data[i]["type"], **{dim: [_raised(src[dim][j], dz if dim == "z" else 0.0)]
+                                                           for dim in entry["dims"]}})
         indices.append(i)
     return {"name": str(k), "data": frame_data, "traces": indices}
+
+
+def _raised(v, dz: float):
+    """A marker's coordinate, raised by dz in float64 as figure.js does; a gap (None) stays one."""
+    return v if not dz or v is None else float(v) + dz
 
 
 def expand_frames(figure: dict) -> dict:

@@ -51,8 +51,8 @@
 
   // The frames of a compact figure: {"animation": {steps, traces}} lists, per animated trace,
   // how to cut it per frame ("path": its first k+1 points; "marker": the point k of its source
-  // trace, both bounded by the path's last drawable step "end"). O(n) bytes are sent instead of
-  // O(n^2). `data` must already be decoded (decodeTrace).
+  // trace, its z raised by "dz" if given; both bounded by the path's last drawable step "end").
+  // O(n) bytes are sent instead of O(n^2). `data` must already be decoded (decodeTrace).
   function expandFrames(fig) {
     const anim = fig.animation, data = fig.data || [];
     if (!anim || !Array.isArray(anim.steps) || !Array.isArray(anim.traces)) return fig.frames || [];
@@ -71,8 +71,9 @@
         for (const d of e.dims) {
           if (e.kind === "path") {
             out[d] = head(data[e.index][d], last + 1);
-          } else {
-            out[d] = [data[e.source][d][Math.max(0, last)]];
+          } else {  // a marker: its point, z raised by the entry's dz (plotting.DEPTH_STEP)
+            const v = data[e.source][d][Math.max(0, last)];
+            out[d] = [d === "z" && e.dz && v !== null && v !== undefined ? v + e.dz : v];
           }
         }
         return out;

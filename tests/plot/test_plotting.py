@@ -212,7 +212,8 @@ def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     for t in fig["data"]:
         if t["type"] == "scatter3d" and t["mode"] == "lines":
-            above = 0.99  # the casing too: it shares the path's arrays
+            # the casing too, a DEPTH_STEP of the lift below its path
+            above = 0.99 - (plotting.DEPTH_STEP if t.get("meta") == plotting.CASING else 0.0)
             x, y, z = (np.asarray(t[k], dtype=float) for k in "xyz")
             ok = ~np.isnan(x)
             mesh = plotting._mesh_height(grid, x[ok], y[ok])
