@@ -38,7 +38,8 @@ from optviz.core.engine import CONVERGENCE_RULE
 from optviz.core.presets import preset_for
 from optviz.core.runs import Run
 from optviz.core.schedules import SCHEDULES
-from optviz.plot import plotting
+from optviz.plot import html_export, styles
+from optviz.plot.camera import CAMERA_PRESETS, camera_presets
 from optviz.plot.export_page import export_html
 from optviz.plot.gif import animation_gif
 from optviz.plot.lessons import load_lessons, run_notes, seed_words
@@ -409,7 +410,7 @@ def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
     if name:
-        ss["camera"] = ss["figure_camera"] = plotting.camera_presets(SURFACES[ss["surface"]])[name]
+        ss["camera"] = ss["figure_camera"] = camera_presets(SURFACES[ss["surface"]])[name]
         ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
         ss["camera_preset"] = None
 
@@ -510,7 +511,7 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     widget(setting.label, choices, **fmt, **picked, **extra, **common)
 
 
-def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expanded: bool) -> None:
+def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expanded: bool) -> None:
     """One run in the sidebar: its style, optimizer, label, hide switch, hyperparameters, gradient
     source, schedules (each with a small chart of its values), and duplicate / remove / sweep."""
     ss = st.session_state
@@ -621,7 +622,7 @@ surface = SURFACES[ss["surface"]]
 present.keep_settings(ss)  # the inspector's and presentation mode's settings, also while their widgets are not drawn
 state = state_from_widgets()
 run_names = runs_mod.labels(state.runs)
-run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
+run_styles = styles.run_styles([f"r{i}" for i in range(len(state.runs))], run_names,
                                  [r.optimizer for r in state.runs])
 
 
@@ -758,7 +759,7 @@ top[0].radio("View", share.VIEWS, index=share.VIEWS.index(state.view), key="view
              horizontal=True)
 top[1].radio("Contours", share.CONTOUR_STYLES, index=share.CONTOUR_STYLES.index(state.contour), key="contour",
              format_func=str.capitalize, horizontal=True, disabled=state.view == "3d")
-top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
+top[2].segmented_control("Camera", list(CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                          disabled=state.view == "contour")
 top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
              index=decl.index_of(present.PRESENT_LABELS, ss.get("present")), horizontal=True,
@@ -829,7 +830,7 @@ export_colors = [style.color for style, _ in styled]
 e1, e2, e3, e4 = st.columns(4)
 e1.download_button(
     "Animation (standalone HTML)", file_name=export_filename(shown_trajectories, "html"), mime="text/html",
-    on_click="ignore", data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface,
+    on_click="ignore", data=lambda: export_html(html_export.standalone_html(figure, surface.title), surface,
                                                 shown_trajectories, shown_names, export_colors, link))
 e2.download_button("Trajectories (CSV)", data=lambda: to_csv(shown_trajectories, shown_names),
                    file_name=export_filename(shown_trajectories, "csv"), mime="text/csv", on_click="ignore")
