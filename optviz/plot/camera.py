@@ -26,8 +26,6 @@ SCENE_ASPECT = {"both": (1.0, 1.0, 0.7), "3d": (1.1, 1.1, 0.65)}
 SCENE_CENTER = (0.0, 0.0, -0.1)
 
 
-
-
 def _valley_points(surface: Surface, grid: SurfaceGrid) -> np.ndarray:
     """Where paths run, as far as the surface alone tells: the lowest 20 % of the plotted
     heights (the valley floors), and the straight lines from the surface's start to each

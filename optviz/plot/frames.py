@@ -10,8 +10,6 @@ import numpy as np
 MAX_FRAMES = 150
 
 
-
-
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
     """Up to `max_frames` steps to show as frames, evenly spread, always 0 and the last."""
     if steps + 1 <= max_frames:

@@ -44,8 +44,6 @@ def gapped(a: np.ndarray):
     return [None if np.isnan(v) else float(v) for v in a]
 
 
-
-
 def z_transform(surface: Surface, values: np.ndarray) -> np.ndarray:
     """What the z axis shows: log10(f - f* + floor) where the surface spans orders of magnitude."""
     values = np.asarray(values, dtype=float)

@@ -87,7 +87,7 @@ def _display_path(surface: Surface, grid: SurfaceGrid, t: Trajectory) -> Display
 
     z is on the surface's transformed scale and lifted above the surface, or above the drawn
     mesh where that is higher (it lies at or below the true surface up to the finer sampling of
-    `_lower_envelope`)."""
+    `grid._lower_envelope`)."""
     path = np.asarray(t.path, dtype=float)
     diverged_at = int(t.diverged_at) if bool(t.diverged) else None
     end = len(path) if diverged_at is None else max(diverged_at, 1)
