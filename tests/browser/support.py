@@ -292,7 +292,7 @@ JS_3D_PATH_COLOURS = """() => {
 JS_3D_CASING_COLOUR = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
   const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
-  // The larger markers beneath the moving markers are their casing (MARKER_CASING): probed too.
+  // The larger markers beneath the moving markers are their casing (trajectory.MARKER_CASING): probed too.
   const marks = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'marker casing' ? i : -1))
     .filter((i) => i >= 0);
   if (colour !== null) window.__casingColours = window.__casingColours || idx.map((i) => gd.data[i].line.color);
