@@ -326,6 +326,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=12, help="learning-rate changes per app (>= 10)")
     parser.add_argument("--loads", type=int, default=5,
                         help="fresh page loads per app (each followed by its first two changes)")
+    parser.add_argument("--play-changes", type=int, default=None,
+                        help="changes made during Play per app (default: changes // 3, at least 3; 0 skips them)")
     parser.add_argument("--frame-rounds", type=int, default=3,
                         help="rounds of Play with the 3-D casing, without it and translucent, alternating")
     parser.add_argument("--before", type=Path, default=None,
@@ -334,6 +336,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.before is not None:
         APPS["before"] = replace(APPS["optviz"], cwd=args.before.resolve())
+    play_changes = max(3, args.changes // 3) if args.play_changes is None else args.play_changes
     names = tuple(n for n in APPS if n != "trivial")  # the trivial app has no animation: later changes only
     servers = {name: start(APPS[name].script, APPS[name].cwd) for name in APPS}
     try:
@@ -382,7 +385,7 @@ def main() -> None:
                     later[name].append(t)
                     later_bytes[name].append(b)
             playing = {n: [] for n in names}
-            for _ in range(max(3, args.changes // 3)):
+            for _ in range(play_changes):
                 for name in names:
                     pages[name].play()
                     t, _b, _lr = pages[name].change_lr()
@@ -419,7 +422,7 @@ def main() -> None:
 
     print(f"default view (Beale, 5 optimizers), headless Chromium, software WebGL; medians; "
           f"{args.loads} fresh loads (each with its first two changes), {args.changes} later learning-rate changes "
-          f"and {max(3, args.changes // 3)} during Play per app, alternating")
+          f"and {play_changes} during Play per app, alternating")
     for n in APPS:
         print(f"websocket compression negotiated, {n}: {extensions[n]}")
     if "before" in names:
