@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from optviz import OPTIMIZERS, simulate
 from optviz.core.presets import PRESETS
 from optviz.core.registry import DEFAULT_SELECTION
-from optviz.plot import plotting
+from optviz.plot import step_charts, styles, trajectory
+from optviz.plot.frames import expand_frames
+from optviz.plot.grid import surface_grid
 from surfaces import SURFACES
 
 st.set_page_config(page_title="baseline", layout="wide")
@@ -34,7 +36,7 @@ def run(key: str, lr: float):
 
 @st.cache_data
 def grid():
-    return plotting.surface_grid(surface)
+    return surface_grid(surface)
 
 
 with st.sidebar:
@@ -46,9 +48,10 @@ with st.sidebar:
                                         key=f"hp.{key}.lr")
 
 st.markdown(f"### {surface.title}")
-runs = [(plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color), run(k, lrs[k])) for k in DEFAULT_SELECTION]
-per = [plotting.optimizer_traces(surface, grid(), t, style, "both") for style, t in runs]
-figure = plotting.expand_frames(plotting.trajectory_figure(surface, grid(), per, steps=preset.steps, view="both"))
+runs = [(styles.PathStyle(OPTIMIZERS[k].color, key=k, name=OPTIMIZERS[k].name), run(k, lrs[k]))
+        for k in DEFAULT_SELECTION]
+per = [trajectory.optimizer_traces(surface, grid(), t, style, "both") for style, t in runs]
+figure = expand_frames(trajectory.trajectory_figure(surface, grid(), per, steps=preset.steps, view="both"))
 
 
 def with_plotly_controls(fig: dict) -> dict:
@@ -79,7 +82,7 @@ def with_plotly_controls(fig: dict) -> dict:
 figure = with_plotly_controls(figure)
 st.plotly_chart(figure, key="trajectory")
 c1, c2 = st.columns(2)
-c1.plotly_chart(plotting.loss_figure(surface, runs), key="loss")
-distance = plotting.distance_figure(runs)
+c1.plotly_chart(step_charts.loss_figure(surface, runs), key="loss")
+distance = step_charts.distance_figure(runs)
 if distance is not None:
     c2.plotly_chart(distance, key="distance")

@@ -10,7 +10,11 @@ two apps, measures:
   -> settled (Adam's redrawn path in the animation's last frame steps by the new rate), and the
   bytes it took; the first change after a page load against the later ones;
 - the same change while the animation plays;
-- the animation's real time per frame against the set speed (60 ms).
+- the animation's real time per frame against the set speed (60 ms), and in the same page the same
+  Play with the 3-D casings hidden (and, for comparison, with the 3-D traces short of opaque, as the
+  casing was first drawn): `browser.frame_with_casing_vs_without`;
+- a change of the trivial app's slider (benchmarks/trivial_app.py, Streamlit's floor) -> settled, in
+  the same loop as the later changes: `browser.change_settled_vs_trivial`.
 Bytes are counted two ways. "wire": what crosses the network from the server to the browser,
 counted by a loopback TCP proxy the browser talks through (benchmarks/wire.py): HTTP as sent,
 websocket frames after permessage-deflate (negotiated, and printed), framing included. "payload":
@@ -92,6 +96,21 @@ JS_PLAYING = """() => [...document.querySelectorAll('.js-plotly-plot')].some((g)
   && (!!g._transitionData._animationRaf || (g._transitionData._frameQueue || []).length > 0))"""
 
 
+# The 3-D paths as drawn ("casing"), with their casings and the moving markers' casings hidden
+# ("without"), or with every 3-D run trace a hair short of opaque as the casing was first drawn
+# ("translucent": plotly.js then draws the surface again into its transparency buffer every frame).
+JS_CASING_MODE = """async (mode) => {
+  const gd = document.querySelector('div.optviz-plot');
+  const pick = (f) => gd.data.map((t, i) => (t.type === 'scatter3d' && f(t) ? i : -1)).filter((i) => i >= 0);
+  const casings = pick((t) => t.meta === 'casing' || t.meta === 'marker casing'), runs = pick((t) => !!t.legendgroup);
+  await Plotly.restyle(gd, {visible: mode !== 'without'}, casings);
+  await Plotly.restyle(gd, {opacity: mode === 'translucent' ? 0.99 : 1}, runs);
+  await gd._optvizControls.show(0);  // Play from the start: frames enough for every round
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+}"""
+CASING_MODES = ("casing", "without", "translucent")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -116,15 +135,28 @@ def start(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
         time.sleep(0.25)
 
 
+# The trivial app's one chart, drawn, and its title naming the slider's value `(1 - lr)^t`.
+JS_ONE_CHART = """() => { const g = document.querySelector('.js-plotly-plot');
+  return !!g && !!g._fullLayout && !!g._fullData && g._fullData.length > 0; }"""
+JS_TITLE_VALUE = r"""() => { const g = document.querySelector('.js-plotly-plot');
+  const t = g && g._fullLayout && g._fullLayout.title && g._fullLayout.title.text;
+  const m = t && /\(1 - ([-+0-9.e]+)\)/.exec(String(t));  // Streamlit's theme wraps it in <b>
+  return m ? parseFloat(m[1]) : null; }"""
+
+
 @dataclass(frozen=True)
 class AppUnderTest:
-    """Where Adam's learning-rate slider is in an app, and the legend group of Adam's path."""
+    """Where Adam's learning-rate slider is in an app, and the legend group of Adam's path (the
+    trivial app: its one slider, and the value its chart's title names)."""
 
     script: str
-    expander: str  # CSS selector of the sidebar expander holding Adam's slider
+    expander: str | None  # CSS selector of the sidebar expander holding Adam's slider (None: none)
     slider: str  # CSS selector of the slider's keyboard-focusable input
     group: str
     cwd: Path = ROOT  # the checkout it runs from
+    drawn: str = JS_DRAWN  # the page is drawn
+    shown: str = JS_ADAM_STEP  # (group) -> the value the page shows for the slider (Adam's first step)
+    bounce: bool = False  # few notches: turn at either end (the value then repeats)
 
 
 APPS = {
@@ -134,6 +166,8 @@ APPS = {
     "baseline": AppUnderTest("benchmarks/baseline_app.py",
                              '[data-testid="stSidebar"] [data-testid="stExpander"] summary',
                              ".st-key-hp-adam-lr input[type='range']", "adam"),
+    "trivial": AppUnderTest("benchmarks/trivial_app.py", None, ".st-key-lr input[type='range']", "",
+                            drawn=JS_ONE_CHART, shown=JS_TITLE_VALUE, bounce=True),
 }
 
 
@@ -163,6 +197,7 @@ class Page:
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.lr = 0.2
+        self.key = "ArrowLeft"
 
     def _on_request(self, request):
         try:
@@ -190,12 +225,13 @@ class Page:
         before = self.counters()
         t0 = time.perf_counter()
         self.page.goto(self.base + "/", wait_until="commit")
-        self.page.wait_for_function(JS_DRAWN, timeout=TIMEOUT)
+        self.page.wait_for_function(self.app.drawn, timeout=TIMEOUT)
         self.settle()
-        self.page.wait_for_function(JS_DRAWN, timeout=TIMEOUT)
+        self.page.wait_for_function(self.app.drawn, timeout=TIMEOUT)
         elapsed = time.perf_counter() - t0
         loaded = self.since(before)
-        self.page.locator(self.app.expander, has_text="Adam").first.click()
+        if self.app.expander is not None:
+            self.page.locator(self.app.expander, has_text="Adam").first.click()
         slider = self.page.locator(self.app.slider)
         slider.wait_for(state="visible")
         self.lr = float(slider.get_attribute("aria-valuetext"))
@@ -203,16 +239,20 @@ class Page:
         return elapsed, loaded
 
     def change_lr(self) -> tuple[float, Bytes, float]:
-        """One notch down on Adam's learning rate; time to settled, bytes, new value."""
+        """One notch down on Adam's learning rate (the trivial app: down to its end, then up); time
+        to settled, bytes, new value."""
         slider = self.page.locator(self.app.slider)
         slider.focus()
+        if self.app.bounce:
+            now, low, high = slider.evaluate("(e) => [e.value, e.min, e.max]")
+            self.key = {low: "ArrowRight", high: "ArrowLeft"}.get(now, self.key)
         before = self.counters()
         t0 = time.perf_counter()
-        self.page.keyboard.press("ArrowLeft")
+        self.page.keyboard.press(self.key)
         self.page.wait_for_function(f"(v) => document.querySelector({self.app.slider!r})"
                                     ".getAttribute('aria-valuetext') !== v", arg=f"{self.lr:g}", timeout=TIMEOUT)
         new = float(slider.get_attribute("aria-valuetext"))
-        self.page.wait_for_function(f"(g) => {{ const s = ({JS_ADAM_STEP})(g); return s !== null && "
+        self.page.wait_for_function(f"(g) => {{ const s = ({self.app.shown})(g); return s !== null && "
                                     f"Math.abs(s - {new}) < 1e-4 * Math.max(1, {new}); }}", arg=self.app.group,
                                     timeout=TIMEOUT)
         self.settle()
@@ -261,6 +301,18 @@ class Page:
         return statistics.median(gaps)
 
 
+def casing_frame_times(page: Page, rounds: int, frames: int) -> dict[str, float]:
+    """Median ms per Play frame in one page, the casing modes alternating round by round (so a
+    busy machine slows each alike), each measured over `frames` frames."""
+    times = {mode: [] for mode in CASING_MODES}
+    for _ in range(rounds):
+        for mode in CASING_MODES:
+            page.page.evaluate(JS_CASING_MODE, mode)
+            times[mode].append(page.frame_time(frames))
+    page.page.evaluate(JS_CASING_MODE, "casing")
+    return {mode: median(v) for mode, v in times.items()}
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 
@@ -274,14 +326,19 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=12, help="learning-rate changes per app (>= 10)")
     parser.add_argument("--loads", type=int, default=5,
                         help="fresh page loads per app (each followed by its first two changes)")
+    parser.add_argument("--play-changes", type=int, default=None,
+                        help="changes made during Play per app (default: changes // 3, at least 3; 0 skips them)")
+    parser.add_argument("--frame-rounds", type=int, default=3,
+                        help="rounds of Play with the 3-D casing, without it and translucent, alternating")
     parser.add_argument("--before", type=Path, default=None,
                         help="another checkout of optviz (e.g. an export of main) measured in the same run, "
                         "alternating, as a third column 'before'")
     args = parser.parse_args()
     if args.before is not None:
         APPS["before"] = replace(APPS["optviz"], cwd=args.before.resolve())
-    names = tuple(APPS)
-    servers = {name: start(APPS[name].script, APPS[name].cwd) for name in names}
+    play_changes = max(3, args.changes // 3) if args.play_changes is None else args.play_changes
+    names = tuple(n for n in APPS if n != "trivial")  # the trivial app has no animation: later changes only
+    servers = {name: start(APPS[name].script, APPS[name].cwd) for name in APPS}
     try:
         with contextlib.ExitStack() as stack, sync_playwright() as pw:
             wires = {name: stack.enter_context(WireCounter(("127.0.0.1", int(base.rsplit(":", 1)[1]))))
@@ -315,20 +372,20 @@ def main() -> None:
             _t, cached_bytes = p2.load()
             p.context.close()
 
-            pages = {n: page(n) for n in names}
+            pages = {n: page(n) for n in APPS}
             for pg in pages.values():
                 pg.load()
                 pg.change_lr()  # the first two changes after a load are measured above
                 pg.change_lr()
-            later = {n: [] for n in names}
-            later_bytes = {n: [] for n in names}
+            later = {n: [] for n in APPS}
+            later_bytes = {n: [] for n in APPS}
             for _ in range(args.changes):
-                for name in names:
+                for name in APPS:
                     t, b, _lr = pages[name].change_lr()
                     later[name].append(t)
                     later_bytes[name].append(b)
             playing = {n: [] for n in names}
-            for _ in range(max(3, args.changes // 3)):
+            for _ in range(play_changes):
                 for name in names:
                     pages[name].play()
                     t, _b, _lr = pages[name].change_lr()
@@ -340,8 +397,12 @@ def main() -> None:
                 fresh.load()
                 frame_ms[name] = fresh.frame_time()
                 fresh.context.close()
-            errors = {n: pages[n].errors for n in names}
-            extensions = {n: sorted(set(wires[n].extensions)) for n in names}
+            fresh = page("optviz")
+            fresh.load()
+            casing_ms = casing_frame_times(fresh, args.frame_rounds, 15)
+            fresh.context.close()
+            errors = {n: pages[n].errors for n in APPS}
+            extensions = {n: sorted(set(wires[n].extensions)) for n in APPS}
             browser.close()
     finally:
         for proc, _ in servers.values():
@@ -361,8 +422,8 @@ def main() -> None:
 
     print(f"default view (Beale, 5 optimizers), headless Chromium, software WebGL; medians; "
           f"{args.loads} fresh loads (each with its first two changes), {args.changes} later learning-rate changes "
-          f"and {max(3, args.changes // 3)} during Play per app, alternating")
-    for n in names:
+          f"and {play_changes} during Play per app, alternating")
+    for n in APPS:
         print(f"websocket compression negotiated, {n}: {extensions[n]}")
     if "before" in names:
         print(f"'before' runs from {APPS['before'].cwd}")
@@ -381,6 +442,15 @@ def main() -> None:
     row("first change after a load, payload", per(first_bytes, 1e-3, "payload"), "KB", "{:.1f}")
     row("the same change while playing -> settled", per(playing, 1e3), "ms")
     row("animation: real ms per frame (set: 60)", frame_ms, "ms")
+    trivial_ms = median(later["trivial"]) * 1e3
+    print(f"  {'trivial app: slider change -> settled':<52} {trivial_ms:>9.0f} ms (optviz/trivial "
+          f"{median(later['optviz']) * 1e3 / trivial_ms:.2f})")
+    print(f"Play in one optviz page, {args.frame_rounds} rounds of 15 frames per mode, alternating "
+          "(software WebGL), real ms per frame:")
+    for mode, label in zip(CASING_MODES, ("3-D paths as drawn (opaque, with their casing)", "the 3-D casings hidden",
+                                          "3-D run traces at opacity 0.99 (as the casing was first drawn)"),
+                           strict=True):
+        print(f"  {label:<66} {casing_ms[mode]:>6.0f} ms  ({casing_ms[mode] / casing_ms['without']:.2f}x without)")
     o_change, o_load = medians(later_bytes["optviz"]), medians(load_bytes["optviz"])
     first_ms, later_ms = median(first_change["optviz"]) * 1e3, median(later["optviz"]) * 1e3
     print("aims (optviz):")
@@ -391,6 +461,10 @@ def main() -> None:
     print(f"  first page settled no later than the baseline's: ratio {ratio:.2f}")
     record("browser.change_settled_vs_baseline", median(later["optviz"]) / median(later["baseline"]))
     record("browser.first_page_vs_baseline", ratio)
+    print(f"  change settles <= 3x the trivial app's: {median(later['optviz']) / median(later['trivial']):.2f}")
+    record("browser.change_settled_vs_trivial", median(later["optviz"]) / median(later["trivial"]))
+    print(f"  Play frame with the 3-D casing <= 1.2x without: {casing_ms['casing'] / casing_ms['without']:.2f}")
+    record("browser.frame_with_casing_vs_without", casing_ms["casing"] / casing_ms["without"])
     print(f"  first change after a load no slower than later ones: {first_ms:.0f} vs {later_ms:.0f} ms "
           f"(second change: {median(second_change['optviz']) * 1e3:.0f} ms)")
     print("  page errors: " + ", ".join(f"{n} {len(errors[n])}" for n in names))

@@ -30,8 +30,9 @@ from optviz.app import present, share  # noqa: E402
 from optviz.app.cached import trajectories, trajectory_payload  # noqa: E402
 from optviz.app.figure_component import encode_figure, payload_bytes  # noqa: E402
 from optviz.core import runs  # noqa: E402
-from optviz.plot import plotting  # noqa: E402
+from optviz.plot import html_export  # noqa: E402
 from optviz.plot.export_page import export_html  # noqa: E402
+from optviz.plot.styles import run_styles  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 VIEWS = {
@@ -47,7 +48,7 @@ AIM_FIGURE, AIM_FILE = 1.25, 1.1
 def measure(query: dict) -> dict[str, int]:
     state = share.parse_query(query)
     names = runs.labels(state.runs)
-    styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], names, [r.optimizer for r in state.runs])
+    styles = run_styles([f"r{i}" for i in range(len(state.runs))], names, [r.optimizer for r in state.runs])
     styled = tuple((styles[i], run) for i, run in state.visible_runs)
     surface = SURFACES[state.surface]
     figure, _ = trajectory_payload(state.surface, styled, state.start, state.steps, state.seed, state.view,
@@ -55,12 +56,12 @@ def measure(query: dict) -> dict[str, int]:
     figure, encoded, height = present.decorate(figure, None, state.present, [], encode_figure)
     live = len(payload_bytes(encoded, height))
     shown = trajectories(state.surface, [r for _, r in styled], state.start, state.steps, state.seed)
-    page = export_html(plotting.standalone_html(figure, surface.title), surface, shown, [s.name for s, _ in styled],
+    page = export_html(html_export.standalone_html(figure, surface.title), surface, shown, [s.name for s, _ in styled],
                        [s.color for s, _ in styled], "http://localhost:8501/?" + "&".join(f"{k}={v}" for k, v in
                                                                                           share.to_query(state).items()))
-    plotly_js = plotting.PLOTLY_JS_PATH.read_bytes()
+    plotly_js = html_export.PLOTLY_JS_PATH.read_bytes()
     figure_js = web.script("figure.js").encode()
-    figure_part = len(plotting.export_figure_json(figure).encode())
+    figure_part = len(html_export.export_figure_json(figure).encode())
     whole = len(page.encode())
     return {"live": live, "plotly_js": len(plotly_js), "plotly_js_gz": len(gzip.compress(plotly_js, 9)),
             "view_js": len(web.page_script().encode()), "export": whole,

@@ -1,7 +1,7 @@
 """How the 3-D cell's paths show on the surface beside them, for normal vision and under each
 simulated colour-vision deficiency: the numbers behind docs/app.md's section on colours.
 
-For every surface, its default runs are drawn as the app draws them (`plotting.trajectory_figure`,
+For every surface, its default runs are drawn as the app draws them (`trajectory.trajectory_figure`,
 the 3-D view, the default camera) in headless Chromium; each path (with its casing, recoloured to
 a probe colour so that its pixels can be told apart) is shot alone and against the same view with
 no path. `colors.blending_in` then says, per pixel of the path, whether its colour lies within 10
@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from optviz import OPTIMIZERS, simulate, web
 from optviz.core.presets import preset_for
 from optviz.core.registry import DEFAULT_SELECTION
-from optviz.plot import colors, plotting
+from optviz.plot import colors, html_export, trajectory
+from optviz.plot.grid import surface_grid
+from optviz.plot.styles import run_styles
 from surfaces import SURFACES
 
 BLENDS_BELOW = 10.0  # CIEDE2000: a line this close to what lies beside it is hard to follow
@@ -37,13 +39,13 @@ VISIONS = (None, *colors.DEFICIENCIES)
 
 def figure_for(key: str) -> tuple[dict, list]:
     surface, preset = SURFACES[key], preset_for(key)
-    grid = plotting.surface_grid(surface)
+    grid = surface_grid(surface)
     keys = list(DEFAULT_SELECTION)
-    styles = plotting.run_styles(keys, [OPTIMIZERS[k].name for k in keys], keys)
-    per = [plotting.optimizer_traces(surface, grid, simulate(surface, k, preset.start, preset.steps,
+    styles = run_styles(keys, [OPTIMIZERS[k].name for k in keys], keys)
+    per = [trajectory.optimizer_traces(surface, grid, simulate(surface, k, preset.start, preset.steps,
                                                              **preset.hparams_for(k)), st, "3d")
            for k, st in zip(keys, styles, strict=True)]
-    figure = plotting.trajectory_figure(surface, grid, per, steps=preset.steps, view="3d")
+    figure = trajectory.trajectory_figure(surface, grid, per, steps=preset.steps, view="3d")
     # no legend: its swatches would count as path pixels on white
     layout = {**{k: v for k, v in figure["layout"].items() if k not in ("updatemenus", "sliders")}, "showlegend": False}
     return {"data": figure["data"], "layout": layout}, styles
@@ -69,7 +71,7 @@ def main(keys: list[str]) -> None:
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
-    plotly_js = plotting.PLOTLY_JS_PATH.read_text(encoding="utf-8")
+    plotly_js = html_export.PLOTLY_JS_PATH.read_text(encoding="utf-8")
     head = f"{'surface':<11} {'run':<9}" + "".join(f"{v or 'normal'!s:>16}" for v in VISIONS)
     print(f"Share of a 3-D path's pixels within {BLENDS_BELOW:g} (CIEDE2000) of the surface beside them: "
           f"colour alone / casing included\n{head}")

@@ -26,10 +26,8 @@ such a power (`x**x` is allowed, `x**x**x` is not). Refusals take well under a m
 The gradient is built symbolically (sympy.diff) and f and the gradient are turned into numpy
 functions by `sympy.lambdify` on those generated expressions (the gradient's components share
 common sub-expressions). The Hessian (for Newton's method) is built the same way, on its first use.
-The LaTeX is written from the checked tree, as typed (`formula_latex`).
-Building an accepted formula takes about 5-50 ms (the first one about 150 ms more); sympy's
-automatic simplification of contrived formulas with huge constants took up to about 0.5 s in a fuzz
-run of 8,000 random formulas.
+The LaTeX is written from the checked tree, as typed (`formula_latex`). What building a formula
+costs is in docs/benchmarks.md.
 
 Link parameters proposed for a share link: `surface=custom&f=<formula>&xr=x0,x1&yr=y0,y1`
 (`parse_range` reads "x0,x1" back, with the same messages).

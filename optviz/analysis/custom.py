@@ -7,7 +7,8 @@ key. So each gets a key unique to what defines it, and a resolver registered wit
 - a formula: `surfaces.formula.formula_key(text, domain)` = "custom:<text>@x0,x1,y0,y1". The key
   holds everything needed, so the resolver rebuilds the surface from the key alone
   (`with_minima(formula_surface(text, domain))`, numerical minima found and marked), cached per
-  process (`FORMULA_CACHE` surfaces, least recently used first out; one is rebuilt in ~0.1-0.3 s).
+  process (`FORMULA_CACHE` surfaces, least recently used first out; a rebuild costs what
+  docs/benchmarks.md says).
   The domain is the one written in the key (6 significant digits), so the key, the link and the
   surface always agree.
 - data: `surfaces.regression.data_key(x, y, standardize)` = "mse:<sha256 prefix>[:std]". The key

@@ -19,11 +19,14 @@ from surfaces import SURFACES
 from ..core import limits
 from ..core.engine import Trajectory
 from ..core.runs import Run
-from ..plot import plotting
+from ..plot import step_charts, styles
+from ..plot.grid import SurfaceGrid, surface_grid
+from ..plot.trajectory import optimizer_traces, trajectory_figure
+from ..plot.trajectory import static_traces as surface_traces
 from . import present
 from .figure_component import EncodedFigure, encode_figure
 
-_HASH = {Run: repr, plotting.PathStyle: repr}
+_HASH = {Run: repr, styles.PathStyle: repr}
 
 
 def computed(run: Run) -> Run:
@@ -42,27 +45,27 @@ def trajectory(surface_key: str, run: Run, start, steps: int, seed: int) -> Traj
 
 
 @st.cache_data(max_entries=limits.CACHE_GRIDS, show_spinner=False)
-def grid(surface_key: str) -> plotting.SurfaceGrid:
-    return plotting.surface_grid(SURFACES[surface_key])
+def grid(surface_key: str) -> SurfaceGrid:
+    return surface_grid(SURFACES[surface_key])
 
 
 @st.cache_data(max_entries=limits.CACHE_TRACES, show_spinner=False, hash_funcs=_HASH)
-def traces_for(surface_key: str, style: plotting.PathStyle, run: Run, start, steps: int, seed: int, view: str):
+def traces_for(surface_key: str, style: styles.PathStyle, run: Run, start, steps: int, seed: int, view: str):
     t = trajectory(surface_key, run, start, steps, seed)
-    return plotting.optimizer_traces(SURFACES[surface_key], grid(surface_key), t, style, view)
+    return optimizer_traces(SURFACES[surface_key], grid(surface_key), t, style, view)
 
 
 @st.cache_data(max_entries=limits.CACHE_STATIC, show_spinner=False)
 def static_traces(surface_key: str, view: str, contour: str) -> list[dict]:
-    return plotting.static_traces(SURFACES[surface_key], grid(surface_key), view, contour)
+    return surface_traces(SURFACES[surface_key], grid(surface_key), view, contour)
 
 
 @st.cache_data(max_entries=limits.CACHE_FIGURES, show_spinner=False, hash_funcs=_HASH)
-def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+def trajectory_payload(surface_key: str, styled: tuple[tuple[styles.PathStyle, Run], ...], start, steps: int,
                        seed: int, view: str, contour: str, speed: int, camera, uirevision: str, height: int):
     """The trajectory figure of the shown runs, built and encoded once per distinct view (reruns
     that change nothing else, such as the camera coming back from the browser, reuse the bytes)."""
-    figure = plotting.trajectory_figure(
+    figure = trajectory_figure(
         SURFACES[surface_key], grid(surface_key),
         [traces_for(surface_key, style, run, start, steps, seed, view) for style, run in styled],
         steps=steps, view=view, speed_ms=speed, camera=camera, static=static_traces(surface_key, view, contour),
@@ -74,10 +77,10 @@ def trajectory_payload(surface_key: str, styled: tuple[tuple[plotting.PathStyle,
 
 @functools.lru_cache(maxsize=limits.CACHE_FIGURES)
 def run_styles(keys: tuple[str, ...], names: tuple[str, ...], optimizers: tuple[str, ...]
-               ) -> tuple[plotting.PathStyle, ...]:
-    """`plotting.run_styles` once per distinct list of runs (a style depends on the run's place,
+               ) -> tuple[styles.PathStyle, ...]:
+    """`styles.run_styles` once per distinct list of runs (a style depends on the run's place,
     name and optimizer only), not again on every rerun."""
-    return tuple(plotting.run_styles(keys, names, optimizers))
+    return tuple(styles.run_styles(keys, names, optimizers))
 
 
 def decorated(figure: dict, encoded: EncodedFigure, level: int, extra_traces: list[dict], show_step: int | None = None,
@@ -103,17 +106,17 @@ STEP_CHARTS = ("loss", "distance", "x", "y")
 
 
 @st.cache_data(max_entries=limits.CACHE_CHARTS, show_spinner=False, hash_funcs=_HASH)
-def step_chart(kind: str, surface_key: str, styled: tuple[tuple[plotting.PathStyle, Run], ...], start, steps: int,
+def step_chart(kind: str, surface_key: str, styled: tuple[tuple[styles.PathStyle, Run], ...], start, steps: int,
                seed: int, axis: str = "steps"):
     """A step chart (loss, distance, x(t) or y(t)), built and encoded once per set of runs;
     None where it does not apply (the distance on a surface without a known minimum)."""
     runs = [(style, trajectory(surface_key, run, start, steps, seed)) for style, run in styled]
     if kind == "loss":
-        spec = plotting.loss_figure(SURFACES[surface_key], runs, axis)
+        spec = step_charts.loss_figure(SURFACES[surface_key], runs, axis)
     elif kind == "distance":
-        spec = plotting.distance_figure(runs, axis)
+        spec = step_charts.distance_figure(runs, axis)
     else:
-        spec = plotting.coordinate_figure(runs, "xy".index(kind), axis)
+        spec = step_charts.coordinate_figure(runs, "xy".index(kind), axis)
     return None if spec is None else encode_figure(spec)
 
 

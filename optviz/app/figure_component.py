@@ -41,7 +41,7 @@ import numpy as np
 import streamlit as st
 
 from .. import web
-from ..plot.plotting import PLOTLY_JS_PATH
+from ..plot.html_export import PLOTLY_JS_PATH
 
 VIEW_NAME = "optviz.plotly_view"  # the trajectory view (camera, clicks, animation)
 CHART_NAME = "optviz.plotly_chart"  # loss and distance charts
@@ -367,7 +367,7 @@ def plotly_view(figure: Any = None, *, key: str, height: int = 620, on_camera=No
     delimiter). The live camera survives new figures as long as layout.uirevision stays the same
     (default "optviz"); change it to force the figure's camera. A camera in the figure's
     layout.scene is used on the first render (e.g. from a share link). Instead of "frames" the
-    figure may carry optviz.plotting's compact "animation" spec; the page builds the frames
+    figure may carry optviz.plot.trajectory's compact "animation" spec; the page builds the frames
     (optviz/web/figure.js). `encoded` may carry encode_figure(figure), cached by the caller.
     """
     if figure is None and encoded is None:

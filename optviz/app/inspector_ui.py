@@ -70,7 +70,7 @@ class InspectableRun:
     start: tuple
     steps: int
     seed: int
-    casing: str = ""  # the casing beneath the run's path (optviz.plotting.PathStyle.casing)
+    casing: str = ""  # the casing beneath the run's path (optviz.plot.styles.Style.casing)
 
     @property
     def key(self) -> str:
@@ -145,9 +145,10 @@ def arrow_traces(insp: StepInspection, color: str, domain=None, path_casing: str
     magnified about θ_k by `arrow_scale(insp, domain)` (the plot's axes' ranges; None: as they are).
     Each arrow is a legend entry (the key: its style and what it is), over a casing that stands out
     from the run's path's casing (`path_casing`, by default the one `color` gets)."""
-    from ..plot.plotting import CASING, PathStyle, dash_px
+    from ..plot.styles import Style
+    from ..plot.trajectory import CASING, dash_px
 
-    path_casing = path_casing or PathStyle("", "", color).casing
+    path_casing = path_casing or Style(color).casing
 
     scale = arrow_scale(insp, domain)
     theta = np.asarray(insp.theta, dtype=float)

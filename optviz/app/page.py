@@ -21,7 +21,8 @@ from ..analysis.results import LINE as RESULT_LINE
 from ..analysis.results import RESULTS_HELP, results_rows
 from ..core import runs as runs_mod
 from ..core.registry import OPTIMIZERS
-from ..plot import plotting
+from ..plot import html_export
+from ..plot.camera import CAMERA_PRESETS
 from ..plot.export_page import export_html
 from ..plot.gif import animation_gif
 from ..plot.sparkline import data_url, style_svg
@@ -172,7 +173,7 @@ def trajectory_view(surface, state, styled, lesson) -> dict:
                  format_func=share.VIEW_LABELS.get, horizontal=True)
     top[1].radio("Contours", share.CONTOUR_STYLES, index=share.CONTOUR_STYLES.index(state.contour), key="contour",
                  format_func=str.capitalize, horizontal=True, disabled=state.view == "3d")
-    top[2].segmented_control("Camera", list(plotting.CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
+    top[2].segmented_control("Camera", list(CAMERA_PRESETS), key="camera_preset", on_change=on_camera_preset,
                              disabled=state.view == "contour")
     top[3].radio("Presentation", list(present.PRESENT_LABELS), key="present", format_func=present.PRESENT_LABELS.get,
                  index=decl.index_of(present.PRESENT_LABELS, ss.get("present")), horizontal=True,
@@ -250,7 +251,7 @@ def share_and_export(surface, query, styled, shown_trajectories, figure) -> None
     e1, e2, e3, e4 = st.columns(4)
     e1.download_button(
         "Animation (standalone HTML)", file_name=export_filename(shown_trajectories, "html"), mime="text/html",
-        on_click="ignore", data=lambda: export_html(plotting.standalone_html(figure, surface.title), surface,
+        on_click="ignore", data=lambda: export_html(html_export.standalone_html(figure, surface.title), surface,
                                                     shown_trajectories, shown_names, export_colors, link))
     e2.download_button("Trajectories (CSV)", data=lambda: to_csv(shown_trajectories, shown_names),
                        file_name=export_filename(shown_trajectories, "csv"), mime="text/csv", on_click="ignore")

@@ -16,7 +16,7 @@ from ..core.presets import preset_for
 from ..core.registry import OPTIMIZERS
 from ..core.runs import Run
 from ..core.schedules import SCHEDULES
-from ..plot import plotting
+from ..plot import styles
 from ..plot.sparkline import schedule_svg, style_svg
 from . import inspector_ui, share
 from . import settings as decl
@@ -166,7 +166,7 @@ def on_same_lr() -> None:
         say(f"η = {share.format_number(lr)} is outside the range of {', '.join(clamped)}: set to the nearest end.")
 
 
-def run_editor(index: int, run: Run, style: plotting.PathStyle, steps: int, expanded: bool) -> None:
+def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expanded: bool) -> None:
     """One run in the sidebar: its style, optimizer, label, hide switch, hyperparameters, gradient
     source, schedules (each with a small chart of its values), and duplicate / remove / sweep."""
     ss = st.session_state

@@ -20,7 +20,7 @@ def settle_session_state() -> None:
     runs (the page's next rerun request would do it). Values set through st.session_state go to the
     page marked "set_value" on the run that set them and unmarked afterwards, so every widget of the
     first page would be sent again, changed, by the first change after a load (~20 KB, every widget
-    re-rendered: 1.1 s against 0.85 s for later changes). Settled, they are drawn unmarked with
+    re-rendered: a first change slower than the later ones). Settled, they are drawn unmarked with
     their value as the default (see draw()), the same messages as on the next runs, which the page
     then holds. Streamlit's own step, reached through its state object; if another version moves
     it, the first change is slower again and nothing else changes (tests/app/test_app.py notices)."""

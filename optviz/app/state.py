@@ -12,7 +12,7 @@ import streamlit as st
 from surfaces import SURFACES
 
 from ..core.registry import OPTIMIZERS
-from ..plot import plotting
+from ..plot.camera import camera_presets
 from . import settings as decl
 from . import share
 from .figure_component import clicked_point, view_event
@@ -123,7 +123,7 @@ def on_camera_preset() -> None:
     ss = st.session_state
     name = ss.get("camera_preset")
     if name:
-        ss["camera"] = ss["figure_camera"] = plotting.camera_presets(SURFACES[ss["surface"]])[name]
+        ss["camera"] = ss["figure_camera"] = camera_presets(SURFACES[ss["surface"]])[name]
         ss["camera_nonce"] = ss.get("camera_nonce", 0) + 1
         ss["camera_preset"] = None
 

@@ -17,8 +17,9 @@ app's `draw` (the widget every setting derives from its declaration), so they ar
 in `ViewState` like the rest of the view: a link opens the same tool with the same grid, colouring,
 metric and criterion. A tool's settings keep their values while another tool is open.
 
-Both computations are cached per process (st.cache_data keyed by a short string, like
-optviz/app/cached.py). A map or sweep the limits refuse shows the limit's sentence instead.
+Both computations are cached per process, on the Surface the panel is given (never looked up
+again by its key) and keyed by its key, which names its content (a formula's text and ranges, data's
+digest). A map or sweep the limits refuse shows the limit's sentence instead.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import streamlit as st
 
-from surfaces import SURFACES, Surface
+from surfaces import Surface
 
 from ..analysis import curvature as cv
 from ..analysis.basins import MAX_WORK, basin_map, grid_starts
@@ -58,26 +59,29 @@ KEEP = {"persist_state": "page"}
 Draw = Callable[..., None]  # the app's draw(setting, where=None, **widget_kwargs)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_basin(key: str, _surface_key: str, _run: Run, _grid: int, _steps: int, _seed: int):
-    return basin_map(SURFACES[_surface_key], _run, grid=_grid, steps=_steps, seed=_seed)
+# A surface by its key (custom ones: a formula's text and ranges, data's digest), a run by its settings.
+_HASH = {Surface: lambda surface: surface.key, Run: repr}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_sweep(key: str, _surface_key: str, _run: Run, _start: tuple, _steps: int, _seed: int):
-    return lr_sensitivity(SURFACES[_surface_key], _run, _start, _steps, _seed)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=_HASH)
+def cached_basin(surface: Surface, run: Run, grid: int, steps: int, seed: int):
+    return basin_map(surface, run, grid=grid, steps=steps, seed=seed)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=_HASH)
+def cached_sweep(surface: Surface, run: Run, start: tuple[float, float], steps: int, seed: int):
+    return lr_sensitivity(surface, run, start, steps, seed)
 
 
 def basin_maps(surface: Surface, runs: Sequence[tuple[str, Run]], grid: int, steps: int, seed: int):
     """(label, BasinResult) per run, cached; what the panel draws."""
-    return [(label, cached_basin(repr((surface.key, run, grid, steps, seed)), surface.key, run, grid, steps, seed))
-            for label, run in runs]
+    return [(label, cached_basin(surface, run, int(grid), int(steps), int(seed))) for label, run in runs]
 
 
 def sweeps(surface: Surface, runs: Sequence[tuple[str, Run]], start, steps: int, seed: int):
     """(label, Sensitivity) per run that has a learning rate, cached."""
     start = (float(start[0]), float(start[1]))
-    return [(label, cached_sweep(repr((surface.key, run, start, steps, seed)), surface.key, run, start, steps, seed))
+    return [(label, cached_sweep(surface, run, start, int(steps), int(seed)))
             for label, run in runs if "lr" in run.hparam_dict]
 
 
@@ -115,9 +119,8 @@ def cell_start(surface: Surface, grid: int, x: float, y: float) -> tuple[float, 
     return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])
 
 
-def _on_basin_click(surface_key: str, grid: int, on_start: Callable[[float, float], None]) -> None:
+def _on_basin_click(surface: Surface, grid: int, on_start: Callable[[float, float], None]) -> None:
     point = clicked_point(st.session_state.get("basin_view"))
-    surface = SURFACES[surface_key]
     if point is not None and surface.contains(point):
         on_start(*cell_start(surface, grid, *point))
 
@@ -146,7 +149,7 @@ def basin_panel(surface: Surface, runs, steps: int, seed: int, on_start, draw: D
     figure = analysis_plots.basin_figure(surface, maps, mode=mode)
     height = int(figure.get("layout", {}).get("height") or 420)
     plotly_view(figure, key="basin_view", height=height,
-                on_click=lambda key=surface.key, grid=grid: _on_basin_click(key, grid, on_start))
+                on_click=lambda surface=surface, grid=grid: _on_basin_click(surface, grid, on_start))
     st.caption(f"Each cell is the run from that start, {steps} steps, seed {seed}. Click a cell to start the "
                "main view there.")
 
@@ -205,7 +208,7 @@ def render_tools_panel(surface: Surface, runs: Sequence[tuple[str, Run]], start,
                        colors: Sequence[str] | None = None,
                        on_set_hparams: Callable[[int, dict], None] | None = None) -> None:
     """The tool chooser and the chosen tool (see the module docstring); `colors`: each run's colour
-    in the view's charts (`plotting.run_styles`), so that a run keeps it in the tools; `on_set_hparams(i,
+    in the view's charts (`styles.run_styles`), so that a run keeps it in the tools; `on_set_hparams(i,
     {name: value})`: the curvature tool's one-click settings for the i-th shown run."""
     st.markdown("#### Analysis tools")
     _ready("tool", surface)
@@ -258,10 +261,10 @@ def _on_run_pick() -> None:
         st.session_state["curvature_run"] = pick
 
 
-def _on_point_click(surface_key: str) -> None:
+def _on_point_click(surface: Surface) -> None:
     """A click on the tool's contour: the model moves to that point (and the link carries it)."""
     point = clicked_point(st.session_state.get("curvature_view"))
-    if point is not None and SURFACES[surface_key].contains(point):
+    if point is not None and surface.contains(point):
         st.session_state["curvature_at"] = "point"
         st.session_state["curvature_x"], st.session_state["curvature_y"] = float(point[0]), float(point[1])
 
@@ -330,7 +333,7 @@ def curvature_panel(surface: Surface, runs, start, steps: int, seed: int, on_set
     with left:
         figure = analysis_plots.curvature_figure(surface, model)
         plotly_view(figure, key="curvature_view", height=int(figure["layout"]["height"]),
-                    on_click=lambda key=surface.key: _on_point_click(key))
+                    on_click=lambda surface=surface: _on_point_click(surface))
         st.caption("Click the contour to model the surface at another point.")
     method = cv.method_for(run.optimizer)
     hp = run.hparam_dict

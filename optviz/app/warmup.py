@@ -38,7 +38,8 @@ from surfaces import SURFACES
 
 from ..core.engine import simulate
 from ..core.registry import OPTIMIZERS
-from ..plot import export_page, plotting, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)
+from ..plot import export_page, frames, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)
+from ..plot.grid import surface_grid
 
 WARM_STEPS = 5
 
@@ -54,7 +55,7 @@ def _warm_engine() -> None:
 
 def _warm_figures() -> None:
     for surface in SURFACES.values():
-        plotting.surface_grid(surface)
+        surface_grid(surface)
     xs = np.linspace(0.0, 1.0, 16)
     z = np.outer(xs, xs)
     spec = {
@@ -68,7 +69,7 @@ def _warm_figures() -> None:
                    "legend": {"orientation": "h"}, "updatemenus": [], "sliders": []},
     }
     for validate in (False, True):
-        figure = plotting.as_figure(spec, validate=validate)
+        figure = frames.as_figure(spec, validate=validate)
         figure.to_dict()
         figure.to_json()
 

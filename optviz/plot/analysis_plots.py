@@ -1,5 +1,5 @@
 """Figures of the analysis tools: basin maps and learning-rate sensitivity, as plain plotly figure
-dicts (no plotly import: `optviz.plotting.as_figure` turns a dict into a Figure for Streamlit).
+dicts (no plotly import: `optviz.plot.frames.as_figure` turns a dict into a Figure for Streamlit).
 
 Basin map (`basin_figure`): one heatmap panel per run, side by side, over the surface's domain.
 Each category of cell is its own heatmap trace holding NaN elsewhere (so each has one colour, its

@@ -1,6 +1,6 @@
 """The standalone HTML export made self-explanatory: a page that says what it shows.
 
-`plotting.standalone_html` gives the animation (plotly.js embedded, works offline); this adds,
+`html_export.standalone_html` gives the animation (plotly.js embedded, works offline); this adds,
 above it, the surface's title, its formula (as MathML, which browsers draw without a script: the
 page loads nothing from the web, so no MathJax), its description, every run's settings (optimizer,
 hyperparameters, noise, batch, schedules; the shared surface, start, steps and seed) from
@@ -82,7 +82,7 @@ def header_html(surface: Surface, trajectories: Sequence[Trajectory], labels: Se
 
 def export_html(animation_html: str, surface: Surface, trajectories: Sequence[Trajectory], labels: Sequence[str],
                 colors: Sequence[str], link: str) -> str:
-    """`animation_html` (from `plotting.standalone_html`) with the heading block at the top of the body."""
+    """`animation_html` (from `html_export.standalone_html`) with the heading block at the top of the body."""
     head = header_html(surface, trajectories, labels, colors, link)
     at = animation_html.find("<body>")
     if at < 0:

@@ -1,7 +1,7 @@
 """The animation as an animated GIF for slides: the contour view, drawn with PIL.
 
 The surface is rasterized one sample per pixel with the live contour view's z transform
-(`plotting.z_transform`), banded into `LEVELS` filled contour levels and coloured with plotly's
+(`grid.z_transform`), banded into `LEVELS` filled contour levels and coloured with plotly's
 Viridis (`colors.VIRIDIS`, interpolated in sRGB as plotly does). Each run's path is drawn in its
 colour over its casing (black, or white for dark colours: `styles.casing_for`, as in the live
 view) with its current point as a dot, and a legend names the runs. Frames are spread evenly
@@ -31,7 +31,7 @@ from surfaces import Surface
 
 from ..core.engine import Trajectory
 from . import colors, styles
-from .plotting import z_range, z_transform
+from .grid import z_range, z_transform
 
 MAX_FRAMES = 60
 MAX_SIDE = 640

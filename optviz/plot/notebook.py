@@ -10,9 +10,9 @@
 
 A run is a `Run` or an optimizer key (that optimizer with the surface's preset hyperparameters, as
 the app opens it). Start and steps default to the surface's preset. Each figure is the one the app
-draws, from the same functions (optviz/plot/plotting.py, optviz/plot/analysis_plots.py), with the same run
+draws, from the same functions (optviz/plot/trajectory.py, step_charts.py, analysis_plots.py), with the same run
 labels and colours. The app's animation is built in the browser by optviz/web/figure.js; here its
-Python twin (`plotting.expand_frames`) builds the frames, and plotly's own Play/Pause buttons and
+Python twin (`expand_frames`) builds the frames, and plotly's own Play/Pause buttons and
 step slider play them, so the figure needs nothing but plotly.js.
 """
 
@@ -25,6 +25,11 @@ from surfaces import SURFACES, Surface, get_surface
 from ..core.engine import Trajectory
 from ..core.presets import preset_for
 from ..core.runs import Run, labels
+from . import step_charts, styles
+from .camera import SCENE_ASPECT
+from .frames import expand_frames
+from .grid import surface_grid
+from .trajectory import optimizer_traces, trajectory_figure
 
 PLOT_EXTRA = "optviz's figures need plotly: pip install 'optviz[plot]'"
 CHART_KINDS = ("loss", "distance", "x", "y")
@@ -37,13 +42,6 @@ def _go():
     except ImportError:
         raise ImportError(PLOT_EXTRA) from None
     return go
-
-
-def _plotting():
-    _go()
-    from . import plotting
-
-    return plotting
 
 
 def as_runs(surface: Surface, runs: Run | str | Sequence[Run | str]) -> list[Run]:
@@ -67,7 +65,7 @@ class Setup:
     """A surface, its runs, the shared start, steps and seed, and each run's label, style and trajectory."""
 
     def __init__(self, surface, runs, start=None, steps: int | None = None, seed: int = 0, *, paths: bool = True):
-        plotting = _plotting()
+        _go()
         self.surface = get_surface(surface)
         self.runs = [r for r in as_runs(self.surface, runs) if not r.hidden]
         if not self.runs:
@@ -78,7 +76,7 @@ class Setup:
         self.steps = int(steps if steps is not None else preset.steps if preset else 200)
         self.seed = int(seed)
         self.names = labels(self.runs)
-        self.styles = plotting.run_styles([f"r{i}" for i in range(len(self.runs))], self.names,
+        self.styles = styles.run_styles([f"r{i}" for i in range(len(self.runs))], self.names,
                                           [r.optimizer for r in self.runs])
         self.trajectories: list[Trajectory] = [r.simulate(self.surface, self.start, self.steps, self.seed)
                                                for r in self.runs] if paths else []
@@ -117,16 +115,16 @@ def figure_spec(surface, runs, start=None, steps: int | None = None, seed: int =
                 contour: str = "filled", camera: Sequence[float] | None = None, speed_ms: int = 60,
                 height: int = 640) -> dict:
     """`figure()` as a plain dict (data, layout, frames)."""
-    plotting = _plotting()
-    if view not in plotting.SCENE_ASPECT and view != "contour":
+    _go()
+    if view not in SCENE_ASPECT and view != "contour":
         raise ValueError(f"view must be 'both', '3d' or 'contour', got {view!r}")
     s = Setup(surface, runs, start, steps, seed)
-    grid = plotting.surface_grid(s.surface)
-    compact = plotting.trajectory_figure(
-        s.surface, grid, [plotting.optimizer_traces(s.surface, grid, t, style, view)
+    grid = surface_grid(s.surface)
+    compact = trajectory_figure(
+        s.surface, grid, [optimizer_traces(s.surface, grid, t, style, view)
                           for style, t in zip(s.styles, s.trajectories, strict=True)],
         steps=s.steps, view=view, speed_ms=speed_ms, camera=camera, height=height, contour=contour)
-    out = plotting.expand_frames(compact)
+    out = expand_frames(compact)
     _scatter_as_webgl(out, {style.key: style.dash for style in s.styles})
     layout = out["layout"]
     layout["margin"] = {**layout.get("margin", {}), "b": CONTROLS_MARGIN}
@@ -165,7 +163,7 @@ def figure(surface, runs, start=None, steps: int | None = None, seed: int = 0, *
 
     `view`: "both" (3-D and contour side by side), "3d" or "contour"; `contour`: "filled" or
     "lines"; `camera`: the 3-D eye (x, y, z), default the surface's. One frame per step up to
-    150 frames (`plotting.frame_steps`), as the app's Play button shows them; the figure opens on
+    150 frames (`frame_steps`), as the app's Play button shows them; the figure opens on
     the last step, with every path drawn whole."""
     return _go().Figure(figure_spec(surface, runs, start, steps, seed, view=view, contour=contour, camera=camera,
                                     speed_ms=speed_ms, height=height))
@@ -176,21 +174,21 @@ def step_chart(surface, runs, kind: str = "loss", start=None, steps: int | None 
     """A step chart as the app draws it under the view: "loss" (the gap f − f*, log; symlog where
     f is unbounded below), "distance" (to the nearest minimum), "x" or "y" against the step (or,
     on a data surface, `axis` "samples" or "epochs")."""
-    plotting = _plotting()
+    _go()
     if kind not in CHART_KINDS:
         raise ValueError(f"kind must be one of {', '.join(CHART_KINDS)}, got {kind!r}")
-    if axis not in plotting.WORK_AXES:
-        raise ValueError(f"axis must be one of {', '.join(plotting.WORK_AXES)}, got {axis!r}")
+    if axis not in step_charts.WORK_AXES:
+        raise ValueError(f"axis must be one of {', '.join(step_charts.WORK_AXES)}, got {axis!r}")
     s = Setup(surface, runs, start, steps, seed)
     pairs = list(zip(s.styles, s.trajectories, strict=True))
     if kind == "loss":
-        spec = plotting.loss_figure(s.surface, pairs, axis)
+        spec = step_charts.loss_figure(s.surface, pairs, axis)
     elif kind == "distance":
-        spec = plotting.distance_figure(pairs, axis)
+        spec = step_charts.distance_figure(pairs, axis)
         if spec is None:
             raise ValueError(f"{s.surface.title} has no known minimum: no distance to draw")
     else:
-        spec = plotting.coordinate_figure(pairs, "xy".index(kind), axis)
+        spec = step_charts.coordinate_figure(pairs, "xy".index(kind), axis)
     return _go().Figure(spec)
 
 

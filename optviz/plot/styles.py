@@ -12,7 +12,7 @@ so that, by CIEDE2000 (`optviz/plot/colors.py`):
   `MIN_VIRIDIS_DIFFERENCE` (20) from every Viridis sample (measured minimum 20.1, green). Under a
   deficiency no colour can be far from all of Viridis (its blue-to-yellow ramp is the axis those
   viewers keep), so every path is drawn over a casing (a line a few px wider beneath it, in every
-  cell and frame, `optviz/plot/plotting.py`): black, or white for a colour too dark to show on black
+  cell and frame, `optviz/plot/trajectory.py`): black, or white for a colour too dark to show on black
   (`casing_for`). Wherever the path crosses the colour scale, the colour or its casing differs from
   the scale's colour there by at least `MIN_CASING_STANDOUT` (15) under every simulation, and the
   colour differs from its casing by at least `MIN_CASING_CONTRAST` (25), so the line shows inside
@@ -47,6 +47,7 @@ dash is then the cue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,7 @@ RUN_COLORS: tuple[str, ...] = (*PALETTE.values(), "#873cff", "#003c0f", "#968778
 # plotly's dash names, in the order runs of one optimizer walk through them.
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 # Each dash as plotly.js draws it on a 2-D line (Drawing.dashStyle): lengths in units of
-# max(line width, 3) px. `plotting.dash_px` and the table's swatches read it.
+# max(line width, 3) px. `trajectory.dash_px` and the table's swatches read it.
 DASH_PATTERNS = {"solid": (), "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
                  "longdashdot": (5, 2, 1, 2)}
 # the marker that goes with each dash (legend and the path's end marker): a third cue.
@@ -80,12 +81,43 @@ MIN_WHITE_DIFFERENCE = 15.0  # a run colour from the step charts' white, every v
 RUN_DIFFERENCES = ((7, 18.0), (8, 17.5), (9, 16.5), (10, 14.0), (len(RUN_COLORS), 13.0))
 
 
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}  # every figure's
+
+
 @dataclass(frozen=True)
 class Style:
+    """How a run is drawn in every chart (the 3-D and contour paths, the step charts, the table's
+    swatch): a colour, a dash and a marker symbol (the second and third cues), and the casing
+    beneath the line."""
+
     color: str  # '#rrggbb'
-    dash: str  # a plotly dash name
-    marker: str  # a plotly marker symbol
-    outline: str  # colour of the casing drawn beneath the line (`casing_for`)
+    dash: str = "solid"  # a plotly line dash, valid in 2-D and 3-D
+    symbol: str = "circle"  # a plotly marker symbol: the moving end marker, the legend
+    casing: str = ""  # colour of the wider line beneath the path; "" = `casing_for(color)`
+
+    def __post_init__(self):
+        if not self.casing:
+            try:
+                casing = casing_for(self.color)
+            except ValueError:  # not '#rrggbb': the usual dark casing
+                casing = CASING_DARK
+            object.__setattr__(self, "casing", casing)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathStyle(Style):
+    """A run's style with who it belongs to: its legend group (`key`) and its name."""
+
+    key: str
+    name: str
+
+
+def run_styles(keys: Sequence[str], names: Sequence[str], optimizers: Sequence[str]) -> list[PathStyle]:
+    """One style per run of a view, in order (`styles_for_runs`): the n-th run of the view gets the
+    n-th run colour, dash and marker, whatever its optimizer. A run's style depends on its place
+    only, so hiding or adding a later run restyles no other."""
+    return [PathStyle(**vars(st), key=key, name=name)
+            for key, name, st in zip(keys, names, styles_for_runs(optimizers), strict=True)]
 
 
 def casing_for(color: str) -> str:
@@ -129,7 +161,7 @@ def style_for(optimizer_key: str, index: int = 0) -> Style:
     base = DASHES.index(spec.dash) if spec.dash in DASHES else 0
     dash = DASHES[(base + int(index)) % len(DASHES)]
     color = shade(spec.color, int(index))
-    return Style(color, dash, MARKERS[dash], casing_for(color))
+    return Style(color, dash, MARKERS[dash])
 
 
 def run_style(index: int) -> Style:
@@ -137,7 +169,7 @@ def run_style(index: int) -> Style:
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
         raise ValueError(f"index must be an integer >= 0, got {index!r}")
     color, dash = RUN_COLORS[int(index) % len(RUN_COLORS)], DASHES[int(index) % len(DASHES)]
-    return Style(color, dash, MARKERS[dash], casing_for(color))
+    return Style(color, dash, MARKERS[dash])
 
 
 def styles_for_runs(optimizer_keys) -> list[Style]:

@@ -3,7 +3,7 @@
  *
  * A classic script (no module syntax) so the offline export can inline it next to plotly.js;
  * it defines globalThis.optvizFigure and touches nothing else. The frame expansion lives here
- * and only here: Python's plotting.expand_frames is checked against it by tests/app/test_component.py.
+ * and only here: Python's optviz.plot.frames.expand_frames is checked against it by tests/app/test_component.py.
  */
 (function (root) {
   "use strict";
@@ -51,8 +51,8 @@
 
   // The frames of a compact figure: {"animation": {steps, traces}} lists, per animated trace,
   // how to cut it per frame ("path": its first k+1 points; "marker": the point k of its source
-  // trace, both bounded by the path's last drawable step "end"). O(n) bytes are sent instead of
-  // O(n^2). `data` must already be decoded (decodeTrace).
+  // trace, its z raised by "dz" if given; both bounded by the path's last drawable step "end").
+  // O(n) bytes are sent instead of O(n^2). `data` must already be decoded (decodeTrace).
   function expandFrames(fig) {
     const anim = fig.animation, data = fig.data || [];
     if (!anim || !Array.isArray(anim.steps) || !Array.isArray(anim.traces)) return fig.frames || [];
@@ -60,7 +60,7 @@
   }
 
   // The frame of any step k (0..animation.last), also one that is not among the Play frames:
-  // the step slider draws exactly the step it is on. Python's plotting.frame_at is its twin.
+  // the step slider draws exactly the step it is on. Python's frames.frame_at is its twin.
   function frameAt(data, anim, k) {
     return {
       name: String(k),
@@ -71,8 +71,9 @@
         for (const d of e.dims) {
           if (e.kind === "path") {
             out[d] = head(data[e.index][d], last + 1);
-          } else {
-            out[d] = [data[e.source][d][Math.max(0, last)]];
+          } else {  // a marker: its point, z raised by the entry's dz (trajectory.DEPTH_STEP)
+            const v = data[e.source][d][Math.max(0, last)];
+            out[d] = [d === "z" && e.dz && v !== null && v !== undefined ? v + e.dz : v];
           }
         }
         return out;
@@ -135,7 +136,7 @@
   // Play/Pause toggle button, step back/forward buttons, the step's label and an
   // <input type="range"> over every step 0..last (arrows: one step; Home/End: 0 and last;
   // PageUp/PageDown: a tenth, the browser's own keys), with tick labels at round steps
-  // (animation.ticks, chosen by plotting.step_ticks). Play plays the capped frame list; a step
+  // (animation.ticks, chosen by frames.step_ticks). Play plays the capped frame list; a step
   // that is not a frame is drawn by frameAt, from the same compact spec.
 
   const CSS = `
@@ -175,7 +176,7 @@
   }
 
   // {"$arr": id} -> the array `table[id]` (a typed-array spec), each decoded once and shared: the
-  // exported page writes every array once, as the live payload does (plotting.standalone_html).
+  // exported page writes every array once, as the live payload does (html_export.standalone_html).
   function withArrays(value, table, decoded) {
     decoded = decoded || new Map();
     if (!value || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
@@ -372,7 +373,7 @@
     out.height = plotH + margin.t + margin.b;
     if (hasScene) {
       // Beside (here: above) the contour the z axis has no title and no tick labels already
-      // (optviz/plot/plotting.py): the contour's colour bar gives the heights.
+      // (optviz/plot/trajectory.py): the contour's colour bar gives the heights.
       out.scene = Object.assign({}, layout.scene, { domain: { x: [0, 1], y: [hasXY ? (h2 + gap) / plotH : 0, 1] } });
     }
     let outData = data;

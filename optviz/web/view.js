@@ -254,10 +254,10 @@
     }
   }
 
-  // The first change after a page load settled ~0.4 s later than the next ones: its
-  // Plotly.react ran plotly.js's update code cold (default view: ~450 ms, then ~400, ~280,
-  // ~200 as the engine optimizes it). So once the page is idle after the first draw, redo what a
-  // change does, twice: react with the last run's traces as copies (copied arrays, the same
+  // The first change after a page load settled later than the next ones: its Plotly.react ran
+  // plotly.js's update code cold, and each later run is faster as the engine optimizes it
+  // (docs/benchmarks.md has the figures). So once the page is idle after the first draw, redo what
+  // a change does, twice: react with the last run's traces as copies (copied arrays, the same
   // values: the same picture), then with the originals again. Queued like a render and skipped
   // when a newer figure or Play came first; frames and camera are untouched.
   function warmUp(gd, msg) {

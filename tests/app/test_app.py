@@ -12,7 +12,8 @@ from optviz.app.settings import MAX_RUNS
 from optviz.app.share import format_number, parse_query
 from optviz.core.presets import PRESETS, preset_for
 from optviz.core.registry import DEFAULT_SELECTION
-from optviz.plot import plotting, styles
+from optviz.plot import camera, styles
+from optviz.plot.trajectory import CASING, MARKER_CASING
 from surfaces import SURFACES
 from tests.apptest_support import app, decode, step_charts, trajectory_figure
 from tests.apptest_support import clean as assert_clean
@@ -34,7 +35,7 @@ def paths(at: AppTest, kind="scatter3d") -> dict[str, tuple]:
     """Each run's drawn path in one cell of the trajectory figure, by its optimizer (one run each)."""
     out, optimizer = {}, run_optimizers(at)
     for trace in trajectory_figure(at)["data"]:
-        if trace["type"] == kind and trace.get("mode") == "lines" and trace.get("meta") != plotting.CASING:
+        if trace["type"] == kind and trace.get("mode") == "lines" and trace.get("meta") != CASING:
             out[optimizer[trace["legendgroup"]]] = (tuple(decode(trace["x"]).tolist()),
                                                     tuple(decode(trace["y"]).tolist()))
     return out
@@ -107,7 +108,7 @@ def test_a_run_of_every_optimizer(group):
     casings: dict[str, set] = {}
     for t in trajectory_figure(at)["data"]:
         if t.get("legendgroup"):
-            into = casings if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING) else colours
+            into = casings if t.get("meta") in (CASING, MARKER_CASING) else colours
             into.setdefault(t["legendgroup"], set()).add((t.get("line") or t.get("marker"))["color"])
     optimizer = run_optimizers(at)
     # each run its own colour (the view's i-th run colour, whatever its optimizer), everywhere;
@@ -358,8 +359,8 @@ def test_camera_from_the_link_and_from_a_preset_button():
     at.button_group[0].set_value("Top").run()
     assert_clean(at)
     eye = trajectory_figure(at)["layout"]["scene"]["camera"]["eye"]
-    assert (eye["x"], eye["y"], eye["z"]) == plotting.CAMERA_PRESETS["Top"]
-    assert query_value(at, "cam") == ",".join(format_number(v) for v in plotting.CAMERA_PRESETS["Top"])
+    assert (eye["x"], eye["y"], eye["z"]) == camera.CAMERA_PRESETS["Top"]
+    assert query_value(at, "cam") == ",".join(format_number(v) for v in camera.CAMERA_PRESETS["Top"])
 
 
 def test_values_are_shown_at_their_precision():

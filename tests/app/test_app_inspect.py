@@ -14,9 +14,10 @@ from optviz.app.figure_component import figure_from_element
 from optviz.app.present import FIGURE_HEIGHT, LESSON_LINE
 from optviz.app.share import parse_query
 from optviz.core import explain as ex
-from optviz.plot import plotting, styles
+from optviz.plot import frames, html_export, styles, trajectory
 from optviz.plot.export_page import export_html
 from optviz.plot.gif import MAX_BYTES, MAX_FRAMES, animation_gif
+from optviz.plot.grid import surface_grid
 from surfaces import SURFACES
 from tests.apptest_support import app, view_element
 
@@ -93,7 +94,7 @@ def check_step(at: AppTest, opt: str, steps: int, k: int) -> None:
     # The arrows: the update taken goes from θ_k towards θ_{k+1}, in the run's colour, magnified about
     # θ_k by the scale the chart states (issue 19: a step's arrow was a few pixels long); θ_{k+1} is marked.
     figure, _ = trajectory_figure(at)
-    traces = [tr for tr in inspector_traces(figure) if tr.get("meta") != plotting.CASING]
+    traces = [tr for tr in inspector_traces(figure) if tr.get("meta") != trajectory.CASING]
     scale = arrow_scale_of(figure) if traces else 1.0
     update = next(tr for tr in traces if tr["name"] == "update taken")
     np.testing.assert_allclose([update["x"][0], update["y"][0]], t.path[k], rtol=1e-12)
@@ -183,7 +184,7 @@ def test_presentation_mode_from_the_link_and_the_switch():
     assert "stSidebar" in css(at) and "display: none" in css(at)
     figure, _ = trajectory_figure(at)
     assert figure["layout"]["height"] == FIGURE_HEIGHT[1]
-    assert figure["layout"]["font"]["size"] > plotting.FONT.get("size", 12)
+    assert figure["layout"]["font"]["size"] > styles.FONT.get("size", 12)
     assert at.caption[0].value != SURFACES["beale"].description  # the description gives way to the chart
     # Everything keeps working: the surface, an optimizer's slider, the inspector, Play's figure.
     at.selectbox(key="surface").set_value("rosenbrock").run()
@@ -259,12 +260,12 @@ def test_html_export_names_its_settings_and_links_back():
     runs = _runs("ravine", ["sgd", "adam"], 250)
     trajectories = [t for _, _, t in runs]
     surface = SURFACES["ravine"]
-    grid = plotting.surface_grid(surface)
-    figure = plotting.trajectory_figure(
-        surface, grid, [plotting.optimizer_traces(surface, grid, t, plotting.PathStyle(t.optimizer, n, c), "both")
-                        for n, c, t in runs], steps=250)
+    grid = surface_grid(surface)
+    per = [trajectory.optimizer_traces(surface, grid, t, styles.PathStyle(c, key=t.optimizer, name=n), "both")
+           for n, c, t in runs]
+    figure = trajectory.trajectory_figure(surface, grid, per, steps=250)
     link = "http://localhost:8501/?surface=ravine&opt=sgd%2Cadam"
-    page = export_html(plotting.standalone_html(figure, SURFACES["ravine"].title), SURFACES["ravine"], trajectories,
+    page = export_html(html_export.standalone_html(figure, SURFACES["ravine"].title), SURFACES["ravine"], trajectories,
                        [n for n, _, _ in runs], [c for _, c, _ in runs], link)
     assert f"<h1>{SURFACES['ravine'].title}</h1>" in page or SURFACES["ravine"].title in page
     assert "Open this view live" in page and "surface=ravine&amp;opt=sgd%2Cadam" in page
@@ -303,7 +304,7 @@ def r0_path(at: AppTest) -> np.ndarray:
     from tests.apptest_support import decode
 
     trace = next(t for t in trajectory_figure(at)[0]["data"] if t.get("legendgroup") == "r0" and t["type"] == "scatter"
-                 and str(t.get("mode", "")).startswith("lines") and t.get("meta") != plotting.CASING)
+                 and str(t.get("mode", "")).startswith("lines") and t.get("meta") != trajectory.CASING)
     return np.column_stack([decode(trace["x"]), decode(trace["y"])])
 
 
@@ -346,7 +347,7 @@ def test_the_main_chart_shows_the_inspected_step():
 
     decoded = {**figure, "data": [{**t, **{d: decode(t[d]) for d in ("x", "y", "z", "customdata")
                                                     if isinstance(t.get(d), (dict, list))}} for t in figure["data"]]}
-    frame = plotting.frame_at(decoded, figure["animation"]["show"])
+    frame = frames.frame_at(decoded, figure["animation"]["show"])
     adam = recorded("adam", 30)
     ends = [(d["x"][-1], d["y"][-1]) for d in frame["data"] if d["type"] == "scatter" and len(d["x"]) > 1]
     assert any(np.allclose(end, adam.path[7], rtol=1e-6) for end in ends), ends  # Adam's path ends at θ_7
@@ -376,8 +377,8 @@ def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
     span = np.array([x1 - x0, y1 - y0])
     traces = inspector_traces(figure)
     path_casing = next(t["line"]["color"] for t in figure["data"] if t.get("legendgroup") == "r0"
-                       and t.get("meta") == plotting.CASING and t["type"] == "scatter")
-    arrows = {t["name"]: t for t in traces if t.get("meta") != plotting.CASING and t["name"] in
+                       and t.get("meta") == trajectory.CASING and t["type"] == "scatter")
+    arrows = {t["name"]: t for t in traces if t.get("meta") != trajectory.CASING and t["name"] in
               {a.label for a in insp.arrows()}}
     assert arrows.keys() == {a.label for a in insp.arrows()}
     longest = 0.0
@@ -389,7 +390,7 @@ def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
         longest = max(longest, float(np.hypot(*((end - start) / span))))
         assert t["showlegend"] and t["legend"] != "legend"  # the key, apart from the runs': its style and what it is
         # Beneath it, a casing in a colour that is not the run's path's casing: it stands out from its path.
-        casing = next(c for c in traces if c.get("meta") == plotting.CASING and c["name"] == a.label)
+        casing = next(c for c in traces if c.get("meta") == trajectory.CASING and c["name"] == a.label)
         assert casing["line"]["width"] >= t["line"]["width"] + 2 and casing["line"]["dash"] == t["line"]["dash"]
         assert casing["line"]["color"] != path_casing
         assert traces.index(casing) < traces.index(t)
@@ -399,7 +400,7 @@ def test_the_inspectors_arrows_are_long_cased_and_keyed(opt):
     by_kind = {a.name: arrows[a.label]["line"]["dash"] for a in insp.arrows()}
     assert by_kind["update"] == "solid"
     if "gradient_step" in by_kind:
-        assert by_kind["gradient_step"] == plotting.dash_px("dot", arrows["plain gradient step"]["line"]["width"])
+        assert by_kind["gradient_step"] == trajectory.dash_px("dot", arrows["plain gradient step"]["line"]["width"])
     if "momentum" in by_kind:
         assert by_kind["momentum"] not in (by_kind["update"], by_kind.get("gradient_step"))
     # The run's own step lands where the run went: θ_k+1 is marked, unscaled.

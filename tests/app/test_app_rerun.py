@@ -58,12 +58,12 @@ def test_an_unchanged_rerun_encodes_no_trace_of_the_view_again(monkeypatch):
 
 
 def test_an_unchanged_rerun_does_not_style_the_runs_again(monkeypatch):
-    from optviz.plot import plotting
+    from optviz.plot import styles
 
     at = clean(app())
     calls = []
-    real = plotting.run_styles
-    monkeypatch.setattr(plotting, "run_styles", lambda *args: calls.append(args) or real(*args))
+    real = styles.run_styles
+    monkeypatch.setattr(styles, "run_styles", lambda *args: calls.append(args) or real(*args))
     clean(at.run())
     assert calls == []
     at.text_input(key="r0.label").set_value("mine")  # a new name: styled once more

@@ -25,8 +25,9 @@ from optviz.app.share import parse_query, to_query
 from optviz.core.presets import preset_for
 from optviz.core.runs import Run, labels
 from optviz.core.schedules import Cosine, Exponential, Ramp, StepDecay, Warmup
-from optviz.plot import plotting, sparkline
+from optviz.plot import sparkline, trajectory
 from optviz.plot.lessons import check, load_lessons
+from optviz.plot.styles import run_styles
 from surfaces import SURFACES
 from tests.apptest_support import app, clean, decode, step_charts
 from tests.apptest_support import trajectory_figure as figure
@@ -42,7 +43,7 @@ def drawn(at: AppTest, kind: str = "scatter") -> dict[str, dict]:
     out = {}
     for t in figure(at)["data"]:
         if (t["type"] == kind and str(t.get("mode", "")).startswith("lines")  # lines+markers: isolated points
-                and t.get("meta") != plotting.CASING):  # not the casing beneath it
+                and t.get("meta") != trajectory.CASING):  # not the casing beneath it
             out[t["legendgroup"]] = {"name": t["name"], "x": decode(t["x"]), "y": decode(t["y"]), "line": t["line"]}
     return out
 
@@ -430,7 +431,7 @@ def test_coordinate_charts_show_each_runs_x_and_y():
         end = int(t.diverged_at) if bool(t.diverged) else t.steps + 1
         for key, c in (("x_chart", 0), ("y_chart", 1)):
             line = chart(at, key)[f"r{i}"]
-            # float32 where it draws the same (plotting.display_values); a diverged run's line stops
+            # float32 where it draws the same (display_values); a diverged run's line stops
             np.testing.assert_allclose(line["y"], t.path[:end, c], rtol=1e-7)
             np.testing.assert_array_equal(line["x"], np.arange(end))
     assert any(bool(r.simulate("rosenbrock", s.start, s.steps).diverged) for r in s.runs)  # the case is tested
@@ -447,7 +448,7 @@ def test_work_axis_on_the_regression(axis):
     clean(at)
     s = state(at)
     assert s.axis == axis and link(at)["axis"] == axis
-    # GD's work is 240 times SGD's: the work axes are logarithmic (plotting.WORK_LOG_RATIO), without work 0
+    # GD's work is 240 times SGD's: the work axes are logarithmic (WORK_LOG_RATIO), without work 0
     log = axis != "steps"
     title = {"samples": "samples seen (log scale)", "epochs": "epochs (log scale)", "steps": "step"}[axis]
     for key in ("loss_chart", "x_chart"):
@@ -636,10 +637,10 @@ def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeyp
 
 
 def test_run_styles_tell_runs_of_one_optimizer_apart():
-    styles = plotting.run_styles([f"r{i}" for i in range(4)], list("abcd"), ["sgd", "sgd", "sgd", "momentum"])
+    styles = run_styles([f"r{i}" for i in range(4)], list("abcd"), ["sgd", "sgd", "sgd", "momentum"])
     assert len({s.color for s in styles}) == 4 and len({s.dash for s in styles}) == 4
     assert len({s.symbol for s in styles}) == 4
-    assert plotting.run_styles(["r0", "r1"], ["a", "b"], ["momentum", "sgd"])[:1] == plotting.run_styles(
+    assert run_styles(["r0", "r1"], ["a", "b"], ["momentum", "sgd"])[:1] == run_styles(
         ["r0"], ["a"], ["momentum"])  # a later run restyles no earlier one
 
 

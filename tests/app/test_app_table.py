@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz.analysis.results import LINE, RUN
-from optviz.plot import plotting, sparkline, styles
+from optviz.plot import sparkline, styles
+from optviz.plot.trajectory import CASING
 from tests.apptest_support import app, clean
 from tests.apptest_support import trajectory_figure as figure
 
@@ -48,7 +49,7 @@ def assert_rows_match_paths(at: AppTest) -> int:
     for _, row in table.iterrows():
         drawn, seen = paths[row[RUN]], swatch(row[LINE])
         assert seen["color"] == drawn["path"]["line"]["color"] == seen["marker_color"], row[RUN]
-        assert drawn["casing"].get("meta") == plotting.CASING
+        assert drawn["casing"].get("meta") == CASING
         assert seen["casing"] == drawn["casing"]["line"]["color"], row[RUN]
         dash = drawn["path"]["line"]["dash"]  # explicit lengths in the contour cell ("solid" for none)
         assert seen["dash"] == ([] if dash == "solid" else [float(v.removesuffix("px")) for v in dash.split(",")])

@@ -12,15 +12,13 @@ from optviz.app.custom_surface_ui import data_surface_from
 from optviz.app.share import parse_query, to_query
 from optviz.core.engine import CONVERGED, OUTCOMES
 from optviz.core.runs import Run
-from optviz.plot import plotting
+from optviz.plot.grid import surface_grid, z_range
 from surfaces import SURFACES, make_mse_surface
 from surfaces.regression import parse_xy
 from tests import apptest_support
 from tests.apptest_support import CSV, choose_tool, clean, decode, paste, query
 
 TIMEOUT = 180  # the tools run whole grids of starts
-
-
 
 
 def app(query=None) -> AppTest:
@@ -139,7 +137,7 @@ def test_a_formula_with_gaps_draws_without_nan_ranges():
     figure = apptest_support.component_figure(at, "trajectory_view")
     assert figure["data"]
     surface = SURFACES[parse_query(query(at)).surface]
-    lo, hi = plotting.surface_grid(surface).z_range
+    lo, hi = surface_grid(surface).z_range
     assert np.isfinite(lo) and np.isfinite(hi) and lo < hi
 
 
@@ -212,18 +210,18 @@ def test_z_range_ignores_nan_and_clips_a_pole_but_not_a_bundled_surface():
     z = np.linspace(0.0, 1.0, 10_000)
     z[:50] = np.nan  # where f has no value
     z[-3:] = 1e12  # a pole
-    lo, hi = plotting.z_range(z)
+    lo, hi = z_range(z)
     assert lo == float(np.nanmin(z[:-3])) and 1.0 < hi < 2.0
-    assert plotting.z_range(np.full(10, np.nan)) == (0.0, 1.0)
+    assert z_range(np.full(10, np.nan)) == (0.0, 1.0)
     for surface in SURFACES.values():  # the bundled surfaces keep their full range (the contour's and the mesh's)
-        grid = plotting.surface_grid(surface)
+        grid = surface_grid(surface)
         both = np.concatenate([grid.z2.ravel(), grid.z3.ravel()])
         assert grid.z_range == (float(np.nanmin(both)), float(np.nanmax(both)))
 
 
 def test_surface_grid_of_a_pole_is_finite_where_defined_and_a_gap_elsewhere():
     surface = SURFACES[custom.formula_surface_key("1/x + y**2", (-1, 1), (-1, 1))]
-    grid = plotting.surface_grid(surface)
+    grid = surface_grid(surface)
     lo, hi = grid.z_range
     assert np.isfinite(lo) and np.isfinite(hi) and hi - lo < 1e6
     finite = grid.z2[np.isfinite(grid.z2)]
@@ -245,3 +243,37 @@ def test_a_formula_surface_title_has_no_markdown_in_it():
     at = clean(app({"surface": "custom", "f": "x*y*x + y**2"}))
     titles = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert titles == ["### Your own formula f(x, y)"]
+
+
+def test_the_tools_compute_on_the_surface_they_are_given_and_cache_by_its_content(monkeypatch):
+    """The panel passes the resolved Surface down (issue 20: it travelled as a key and was looked up
+    again): a surface the registry cannot resolve by its key is computed all the same; a surface's key
+    names its content (a formula's text and ranges), so an equal surface built again is a cache hit
+    and another formula never meets the first one's results."""
+    import dataclasses
+
+    from optviz.app import tools_ui
+
+    runs = [("GD", Run("sgd", (("lr", 0.1),)))]
+    alone = dataclasses.replace(SURFACES["bowl"], key="bowl, not registered")
+    with pytest.raises(KeyError):
+        SURFACES[alone.key]
+    [(label, result)] = tools_ui.basin_maps(alone, runs, 5, 20, 0)
+    direct = basin_map(alone, runs[0][1], grid=5, steps=20, seed=0)
+    assert label == "GD" and np.array_equal(result.minimum, direct.minimum)
+    np.testing.assert_array_equal(result.distance, direct.distance)
+    [(_, sweep)] = tools_ui.sweeps(alone, runs, (1.0, 1.0), 20, 0)
+    np.testing.assert_array_equal(sweep.final_gap, lr_sensitivity(alone, runs[0][1], (1.0, 1.0), 20, 0).final_gap)
+
+    one, other = (SURFACES[custom.formula_surface_key(text, (-2, 2), (-2, 2))] for text in ("x^2 + y^2", "x^2 + 4*y^2"))
+    again = dataclasses.replace(one)  # the same formula, another object
+    computed = []
+    monkeypatch.setattr(tools_ui, "lr_sensitivity", lambda *a: computed.append(a[0]) or lr_sensitivity(*a))
+    first = tools_ui.sweeps(one, runs, (1.0, 1.0), 20, 0)[0][1]
+    assert computed == [one]
+    assert again is not one and tools_ui.sweeps(again, runs, (1.0, 1.0), 20, 0)[0][1].surface == first.surface
+    assert computed == [one]  # the same content, built again: a hit
+    theirs = tools_ui.sweeps(other, runs, (1.0, 1.0), 20, 0)[0][1]
+    assert computed == [one, other]
+    np.testing.assert_array_equal(theirs.final_gap, lr_sensitivity(other, runs[0][1], (1.0, 1.0), 20, 0).final_gap)
+    assert not np.array_equal(theirs.final_gap, first.final_gap, equal_nan=True)

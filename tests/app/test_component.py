@@ -11,7 +11,9 @@ import pytest
 from optviz import simulate, web
 from optviz.app import figure_component
 from optviz.core.presets import PRESETS
-from optviz.plot import plotting
+from optviz.plot import html_export, step_charts, styles, trajectory
+from optviz.plot.frames import MAX_FRAMES, expand_frames, frame_at
+from optviz.plot.grid import surface_grid
 from surfaces import SURFACES
 
 NODE = shutil.which("node")
@@ -54,19 +56,19 @@ def test_javascript_has_no_obvious_slips():
 def _figure(surface_key="beale", view="both", steps=None):
     s = SURFACES[surface_key]
     p = PRESETS[surface_key]
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     per = []
     for key in ("sgd", "adam"):
         t = simulate(s, key, p.start, p.steps if steps is None else steps, **p.hparams_for(key))
-        per.append(plotting.optimizer_traces(s, grid, t, plotting.PathStyle(key, key, "#123456"), view))
-    return plotting.trajectory_figure(s, grid, per, steps=p.steps if steps is None else steps, view=view)
+        per.append(trajectory.optimizer_traces(s, grid, t, styles.PathStyle("#123456", key=key, name=key), view))
+    return trajectory.trajectory_figure(s, grid, per, steps=p.steps if steps is None else steps, view=view)
 
 
 @needs_node
 @pytest.mark.parametrize(("surface_key", "view", "steps"), [("beale", "both", 500), ("saddle", "3d", 40),
                                                             ("rosenbrock", "contour", 7)])
 def test_browser_frames_equal_python_expand_frames(surface_key, view, steps):
-    """figure.js builds the frames the live view and the export play; plotting.expand_frames
+    """figure.js builds the frames the live view and the export play; expand_frames
     (used by the Python tests) must build the same ones."""
     fig = _figure(surface_key, view, steps)
     payload = web.to_json({k: v for k, v in fig.items() if k != "frames"})
@@ -84,11 +86,11 @@ def test_browser_frames_equal_python_expand_frames(surface_key, view, steps):
     """
     frames = set(fig["animation"]["steps"])
     others = [k for k in range(fig["animation"]["last"] + 1) if k not in frames][:6]
-    assert (steps + 1 > plotting.MAX_FRAMES) == bool(others)
+    assert (steps + 1 > MAX_FRAMES) == bool(others)
     payload = payload[:-1] + ',"others":' + json.dumps(others) + "}"
     js_frames = json.loads(node(script, payload))
     # A marker whose point lies outside the plot is NaN in a plain list (strict to_json refuses it).
-    py_list = plotting.expand_frames(fig)["frames"] + [plotting.frame_at(fig, k) for k in others]
+    py_list = expand_frames(fig)["frames"] + [frame_at(fig, k) for k in others]
     py_text = json.dumps(py_list, default=web.json_default, allow_nan=True)
     py_frames = json.loads(py_text.replace("NaN", "null"))
     assert len(js_frames) == len(py_frames) > 1
@@ -115,7 +117,7 @@ def test_packaged_plotly_has_the_private_apis_the_view_uses():
     cb) (the #4596 fix), the gl3d scene's getCamera(), the js-plotly-plot class that
     Plotly.react checks, and plotly_animationinterrupted. A plotly release that changes one of
     them fails here (and requirements.txt pins the range these were checked on)."""
-    source = plotting.PLOTLY_JS_PATH.read_text(encoding="utf-8")
+    source = html_export.PLOTLY_JS_PATH.read_text(encoding="utf-8")
     for needle in ("_transitionData", "_basePlotModules", "_frameQueue", "_animationRaf", "_currentFrame",
                    "plotly_animationinterrupted", "js-plotly-plot", "getCamera", "plotly_animatingframe"):
         assert needle in source, needle
@@ -152,11 +154,11 @@ def test_a_second_payload_sends_only_what_changed_and_resolves_to_the_whole_figu
     sent.update(dict.fromkeys(first.ids(), True))
     # Adam's learning rate changes: its traces and arrays are new, nothing else.
     s, p = SURFACES["beale"], PRESETS["beale"]
-    grid = plotting.surface_grid(s)
-    per = [plotting.optimizer_traces(s, grid, simulate(s, k, p.start, p.steps, **{**p.hparams_for(k), **extra}),
-                                     plotting.PathStyle(k, k, "#123456"), "both")
+    grid = surface_grid(s)
+    per = [trajectory.optimizer_traces(s, grid, simulate(s, k, p.start, p.steps, **{**p.hparams_for(k), **extra}),
+                                     styles.PathStyle("#123456", key=k, name=k), "both")
            for k, extra in (("sgd", {}), ("adam", {"lr": 0.05}))]
-    second_fig = plotting.trajectory_figure(s, grid, per, steps=p.steps, view="both")
+    second_fig = trajectory.trajectory_figure(s, grid, per, steps=p.steps, view="both")
     second = figure_component.encode_figure(second_fig)
     delta = figure_component.payload_bytes(second, 640, sent=sent)
     assert len(delta) < len(full) / 5, (len(delta), len(full))
@@ -172,10 +174,10 @@ def test_a_second_payload_sends_only_what_changed_and_resolves_to_the_whole_figu
 def test_static_assets_are_written_once_atomically(tmp_path):
     assets = figure_component.publish_static_assets(tmp_path)
     gz = tmp_path / assets.plotly
-    assert gz.is_file() and gz.stat().st_size < plotting.PLOTLY_JS_PATH.stat().st_size / 2
+    assert gz.is_file() and gz.stat().st_size < html_export.PLOTLY_JS_PATH.stat().st_size / 2
     import gzip
 
-    assert gzip.decompress(gz.read_bytes()) == plotting.PLOTLY_JS_PATH.read_bytes()
+    assert gzip.decompress(gz.read_bytes()) == html_export.PLOTLY_JS_PATH.read_bytes()
     assert (tmp_path / assets.view).read_text() == web.page_script()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
@@ -209,7 +211,7 @@ def test_a_chart_title_moves_under_the_toolbar_and_keeps_the_chart_s_height():
     meet, view.js draws the title in a row of its own under the toolbar (figure.js withTitleRow);
     tests/browser/test_e2e.py checks the boxes on four screens."""
     s, runs = SURFACES["beale"], []
-    layout = plotting.loss_figure(s, runs)["layout"]
+    layout = step_charts.loss_figure(s, runs)["layout"]
     script = web.script("figure.js") + r"""
       const layout = JSON.parse(require("fs").readFileSync(0, "utf8"));
       const F = optvizFigure;

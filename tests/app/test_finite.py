@@ -17,7 +17,8 @@ from optviz.analysis import custom
 from optviz.app.share import parse_query
 from optviz.core import limits
 from optviz.core.runs import Run
-from optviz.plot import plotting
+from optviz.plot import step_charts, styles, trajectory
+from optviz.plot.grid import F32_MAX, Z_LIMIT, clip_note, surface_grid, z_range
 from surfaces import SURFACES
 from tests.apptest_support import app, assert_finite_json, assert_page_finite, clean, type_formula
 
@@ -68,31 +69,31 @@ OVERFLOW = "exp(exp(exp(exp(x))))"
 
 def test_the_surface_of_an_overflowing_formula_is_clipped_finite_and_says_so():
     surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
-    grid = plotting.surface_grid(surface)
+    grid = surface_grid(surface)
     lo, hi = grid.z_range
-    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi <= plotting.Z_LIMIT and grid.clipped
-    figure = plotting.trajectory_figure(surface, grid, [], steps=10)
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi <= Z_LIMIT and grid.clipped
+    figure = trajectory.trajectory_figure(surface, grid, [], steps=10)
     assert_finite_json(figure)
     contour = next(t for t in figure["data"] if t["type"] == "contour")
     assert "clipped" in contour["colorbar"]["title"]["text"] and "clipped" in contour["hovertemplate"]
     # A surface that is not clipped says nothing of the kind.
-    plain = plotting.surface_grid(SURFACES["bowl"])
-    assert not plain.clipped and plotting.clip_note(plain) == ""
+    plain = surface_grid(SURFACES["bowl"])
+    assert not plain.clipped and clip_note(plain) == ""
 
 
 @pytest.mark.parametrize("height", [1e20, -3e35, 1e300])
 def test_a_flat_surface_far_from_zero_gets_a_range_that_is_not_empty(height):
-    lo, hi = plotting.z_range(np.full(50, height))
-    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi and max(abs(lo), abs(hi)) <= plotting.Z_LIMIT
+    lo, hi = z_range(np.full(50, height))
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi and max(abs(lo), abs(hi)) <= Z_LIMIT
 
 
 def test_a_path_whose_loss_overflows_float32_is_drawn_finite_up_to_its_last_finite_point():
     surface = SURFACES[custom.formula_surface_key(OVERFLOW, (-3, 3), (-3, 3))]
-    grid = plotting.surface_grid(surface)
+    grid = surface_grid(surface)
     t = simulate(surface, "sgd", np.array([0.5, 0.0]), 20)
-    assert t.loss[0] > plotting.F32_MAX  # finite in float64, beyond float32
-    style = plotting.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
-    traces, _ = plotting.optimizer_traces(surface, grid, t, style, "both")
+    assert t.loss[0] > F32_MAX  # finite in float64, beyond float32
+    style = styles.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
+    traces, _ = trajectory.optimizer_traces(surface, grid, t, style, "both")
     assert_finite_json({"data": traces})
 
 
@@ -162,11 +163,11 @@ def test_a_1000_step_view_of_24_runs_with_extreme_settings_on_an_overflowing_for
 @pytest.mark.parametrize("text", ["2*sinh(x*236.5)", "-2*sinh(x*236.5) + y"])
 def test_the_loss_chart_of_f_spanning_all_floats_is_finite(text):
     surface = SURFACES[custom.formula_surface_key(text, (-3, 3), (-3, 3))]
-    scale = plotting.symlog_scale(surface)
+    scale = step_charts.symlog_scale(surface)
     assert math.isfinite(scale) and scale > 0
     t = simulate(surface, "sgd", np.asarray(surface.start), 20)
-    style = plotting.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
-    assert_finite_json(plotting.loss_figure(surface, [(style, t)]))
+    style = styles.run_styles(["sgd"], ["SGD"], ["sgd"])[0]
+    assert_finite_json(step_charts.loss_figure(surface, [(style, t)]))
 
 
 def test_the_symlog_scale_ignores_where_f_has_no_value():
@@ -174,7 +175,8 @@ def test_the_symlog_scale_ignores_where_f_has_no_value():
     surface = SURFACES[custom.formula_surface_key("log(x) - y", (-1, 3), (-2, 2))]
     (x0, x1), (y0, y1) = surface.domain
     f = surface.f(np.stack(np.meshgrid(np.linspace(x0, x1, 101), np.linspace(y0, y1, 101)), axis=-1))
-    assert plotting.symlog_scale(surface) == pytest.approx(plotting.SYMLOG_FRACTION * (np.nanmax(f) - np.nanmin(f)))
+    span = np.nanmax(f) - np.nanmin(f)
+    assert step_charts.symlog_scale(surface) == pytest.approx(step_charts.SYMLOG_FRACTION * span)
 
 
 @pytest.mark.parametrize("text", ["2*sinh(x*236.5)", OVERFLOW])
@@ -203,7 +205,7 @@ def test_a_typed_array_never_carries_inf_whoever_encodes_it():
 def test_the_loss_chart_of_a_formula_with_a_subnormal_constant_is_finite():
     # found by the fuzzer: 5e-324*x spans a few subnormal numbers, 1 % of which is 0
     surface = SURFACES[custom.formula_surface_key("(5e-324)*x", (-3, 3), (-3, 3))]
-    assert plotting.symlog_scale(surface) > 0
+    assert step_charts.symlog_scale(surface) > 0
     t = simulate(surface, "adam", np.asarray(surface.start), 20)
-    style = plotting.run_styles(["adam"], ["Adam"], ["adam"])[0]
-    assert_finite_json(plotting.loss_figure(surface, [(style, t)]))
+    style = styles.run_styles(["adam"], ["Adam"], ["adam"])[0]
+    assert_finite_json(step_charts.loss_figure(surface, [(style, t)]))

@@ -34,10 +34,13 @@ from optviz.app import settings as decl
 from optviz.app.custom_surface_ui import formula_key_from_text
 from optviz.core.runs import Run
 from optviz.core.schedules import SCHEDULES
-from optviz.plot import plotting
+from optviz.plot import html_export, step_charts
 from optviz.plot.analysis_plots import basin_figure, sensitivity_figure
 from optviz.plot.export_page import export_html
 from optviz.plot.gif import animation_gif
+from optviz.plot.grid import surface_grid
+from optviz.plot.styles import run_styles
+from optviz.plot.trajectory import optimizer_traces, trajectory_figure
 from surfaces import SURFACES
 from surfaces.formula import ALIASES, FUNCTIONS, FormulaError
 from surfaces.limits import MAX_DATA_ABS, MAX_FORMULA_CONSTANT, MAX_FORMULA_EXPONENT
@@ -163,23 +166,23 @@ def _strict(figure: dict) -> None:
 
 def draw_everything(surface, runs: list[Run], steps: int = 60, tools: bool = True) -> None:
     """Every figure and export of a view of `runs` on `surface`: finite where plotly needs it."""
-    grid = plotting.surface_grid(surface)
+    grid = surface_grid(surface)
     lo, hi = grid.z_range
     assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
     start = tuple(surface.start)
-    styles = plotting.run_styles([f"r{i}" for i in range(len(runs))], [r.optimizer for r in runs],
+    styles = run_styles([f"r{i}" for i in range(len(runs))], [r.optimizer for r in runs],
                                  [r.optimizer for r in runs])
     trajectories = [r.simulate(surface.key, start, steps, 0) for r in runs]
     pairs = list(zip(styles, trajectories, strict=True))
-    figure = plotting.trajectory_figure(
-        surface, grid, [plotting.optimizer_traces(surface, grid, t, s, "both") for s, t in pairs], steps=steps)
+    figure = trajectory_figure(
+        surface, grid, [optimizer_traces(surface, grid, t, s, "both") for s, t in pairs], steps=steps)
     _strict(figure)
-    for chart in (plotting.loss_figure(surface, pairs), plotting.distance_figure(pairs),
-                  plotting.coordinate_figure(pairs, 0), plotting.coordinate_figure(pairs, 1)):
+    for chart in (step_charts.loss_figure(surface, pairs), step_charts.distance_figure(pairs),
+                  step_charts.coordinate_figure(pairs, 0), step_charts.coordinate_figure(pairs, 1)):
         if chart is not None:
             _strict(chart)
     labels = [r.optimizer for r in runs]
-    page = export_html(plotting.standalone_html(figure, surface.title), surface, trajectories, labels,
+    page = export_html(html_export.standalone_html(figure, surface.title), surface, trajectories, labels,
                        [s.color for s in styles], "https://example.invalid/?surface=x")
     assert page.startswith("<!DOCTYPE html>")  # its figure JSON went through the strict encoder
     csv = to_csv(trajectories, labels)

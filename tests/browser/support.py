@@ -241,7 +241,7 @@ def _wait_step(app: App, k: int, lengths: dict[str, int]) -> None:
 def _computed(query: dict[str, str]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Each run's path as the view must draw it, from the same settings simulated here: float32
     points, NaN outside the plot, up to the divergence step; and its number of drawable points."""
-    from optviz.plot.plotting import inside_plot
+    from optviz.plot.grid import inside_plot
     from surfaces import SURFACES
 
     state = parse_query(query)
@@ -292,7 +292,7 @@ JS_3D_PATH_COLOURS = """() => {
 JS_3D_CASING_COLOUR = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
   const idx = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'casing' ? i : -1)).filter((i) => i >= 0);
-  // The larger markers beneath the moving markers are their casing (plotting.MARKER_CASING): probed too.
+  // The larger markers beneath the moving markers are their casing (trajectory.MARKER_CASING): probed too.
   const marks = gd.data.map((t, i) => (t.type === 'scatter3d' && t.meta === 'marker casing' ? i : -1))
     .filter((i) => i >= 0);
   if (colour !== null) window.__casingColours = window.__casingColours || idx.map((i) => gd.data[i].line.color);

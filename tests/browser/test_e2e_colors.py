@@ -47,10 +47,11 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     vision and the three simulated deficiencies."""
     from PIL import Image
 
-    from optviz.plot import colors, plotting
+    from optviz.plot import colors
+    from optviz.plot.camera import camera_presets
     from surfaces import SURFACES
 
-    presets = plotting.camera_presets(SURFACES[surface_key])
+    presets = camera_presets(SURFACES[surface_key])
     app.open({"surface": surface_key})
     page = app.page
     opened = app.camera()

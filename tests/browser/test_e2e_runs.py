@@ -123,7 +123,7 @@ def test_eight_runs_built_in_the_sidebar_are_told_apart(app, tmp_path):
     learning rate, four GD runs) on Beale; the legend, the trajectory view, the loss chart and the table name the
     same eight runs, no two drawn alike (colour or dash), and the sidebar lists them. Screenshots at
     1500x1000 and 1280x720 in tmp_path; with OPTVIZ_DOCS set, the first is saved as docs/runs-8.png."""
-    from optviz.plot.plotting import PATH_WIDTH_2D, dash_px
+    from optviz.plot.trajectory import PATH_WIDTH_2D, dash_px
 
     page = app.page
     app.open({"surface": "beale", "r0.opt": "sgd", "r1.opt": "adam", "r2.opt": "momentum", "r3.opt": "nesterov"})

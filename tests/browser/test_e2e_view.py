@@ -342,7 +342,7 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     cells and in the loss chart; the saddle's loss axis is symlog with real tick labels."""
     from optviz import simulate
     from optviz.core.presets import PRESETS
-    from optviz.plot.plotting import inside_plot
+    from optviz.plot.grid import inside_plot
     from surfaces import SURFACES
 
     # The pictures measured (casings in the probe colour), and with OPTVIZ_CAMERA_SHOTS the view as shown.

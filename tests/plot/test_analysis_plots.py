@@ -10,7 +10,7 @@ from optviz.analysis.sensitivity import lr_sensitivity, tune
 from optviz.core.engine import CONVERGED, DIVERGED, ESCAPED, INSIDE_AT_THE_END, NOT_YET, OUTCOMES
 from optviz.core.runs import Run
 from optviz.plot.analysis_plots import GAP_FLOOR, basin_figure, minimum_letter, sensitivity_figure
-from optviz.plot.plotting import as_figure
+from optviz.plot.frames import as_figure
 from surfaces import SURFACES
 
 

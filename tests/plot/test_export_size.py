@@ -13,7 +13,7 @@ import pytest
 
 from optviz import web
 from optviz.app.figure_component import encode_payload
-from optviz.plot import plotting
+from optviz.plot import html_export
 from tests.plot.test_plotting_casing import figure_for
 
 NODE = shutil.which("node")
@@ -26,11 +26,11 @@ def embedded(html: str) -> dict:
 
 def test_the_export_weighs_what_the_live_view_sends():
     _s, _runs, _styles, fig = figure_for("ravine", steps=250)
-    html = plotting.standalone_html(fig, "Ravine")
+    html = html_export.standalone_html(fig, "Ravine")
     live = len(encode_payload(fig, 640))
-    figure_part = len(plotting.export_figure_json(fig).encode())
+    figure_part = len(html_export.export_figure_json(fig).encode())
     assert figure_part <= 1.05 * live, (figure_part, live)
-    plotly_js = len(plotting.PLOTLY_JS_PATH.read_bytes())
+    plotly_js = len(html_export.PLOTLY_JS_PATH.read_bytes())
     assert len(html.encode()) <= plotly_js + 1.05 * live + len(web.script("figure.js").encode()) + 2_000
     # each path's x is written once, although four traces (3-D, 2-D and their casings) draw it
     data = embedded(html)
@@ -44,7 +44,7 @@ def test_the_export_weighs_what_the_live_view_sends():
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_figure_js_resolves_the_export_s_arrays_to_the_figure_s_values():
     _s, _runs, _styles, fig = figure_for("saddle", steps=60)  # gaps, escapes, short lists
-    text = plotting.export_figure_json(fig)
+    text = html_export.export_figure_json(fig)
     script = web.script("figure.js") + r"""
       globalThis.atob = (s) => Buffer.from(s, "base64").toString("latin1");
       const fig = JSON.parse(require("fs").readFileSync(0, "utf8"));

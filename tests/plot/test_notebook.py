@@ -19,8 +19,10 @@ from optviz.analysis.basins import basin_map
 from optviz.analysis.sensitivity import lr_sensitivity
 from optviz.core.presets import preset_for
 from optviz.core.runs import Run, labels
-from optviz.plot import plotting
+from optviz.plot import styles, trajectory
 from optviz.plot.analysis_plots import GAP_FLOOR, basin_figure
+from optviz.plot.frames import MAX_FRAMES, frame_steps
+from optviz.plot.grid import inside_plot
 from optviz.plot.lessons import get_lesson
 from surfaces import SURFACES
 
@@ -33,7 +35,7 @@ def _paths_2d(fig: go.Figure, names) -> dict[str, go.Scatter]:
     """Each run's 2-D path trace (not its casing, moving marker or end mark), by name."""
     out = {}
     for trace in fig.data:
-        if trace.type == "scattergl" and trace.name in names and trace.meta != plotting.CASING and len(trace.x) > 1:
+        if trace.type == "scattergl" and trace.name in names and trace.meta != trajectory.CASING and len(trace.x) > 1:
             out.setdefault(trace.name, trace)
     return out
 
@@ -55,7 +57,7 @@ def test_figure_draws_the_simulated_paths_and_plays_them_frame_by_frame():
     paths = _paths_2d(fig, names)
     assert set(paths) == set(names)
     for name, t in trajectories.items():
-        assert np.all(plotting.inside_plot(SURFACES["himmelblau"], t.path))  # so every point is drawn, no gap
+        assert np.all(inside_plot(SURFACES["himmelblau"], t.path))  # so every point is drawn, no gap
         np.testing.assert_allclose(paths[name].x, t.path[:, 0], rtol=1e-6)
         np.testing.assert_allclose(paths[name].y, t.path[:, 1], rtol=1e-6)
 
@@ -78,8 +80,8 @@ def test_figure_draws_the_simulated_paths_and_plays_them_frame_by_frame():
 
 def test_figure_frames_follow_the_apps_sampling_on_long_runs():
     fig = optviz.figure("beale", "adam", steps=500, view="3d")
-    assert [f.name for f in fig.frames] == [str(k) for k in plotting.frame_steps(500)]
-    assert len(fig.frames) == plotting.MAX_FRAMES
+    assert [f.name for f in fig.frames] == [str(k) for k in frame_steps(500)]
+    assert len(fig.frames) == MAX_FRAMES
 
 
 def test_figure_draws_the_contour_cells_paths_in_webgl_so_play_keeps_the_contour():
@@ -91,7 +93,7 @@ def test_figure_draws_the_contour_cells_paths_in_webgl_so_play_keeps_the_contour
     for frame in fig.frames:
         assert all(d.type in ("scatter3d", "scattergl") for d in frame.data)
     dashes = {tr.legendgroup: tr.line.dash for tr in cell if tr.type == "scattergl" and tr.mode == "lines"}
-    assert dashes == {"r0": "solid", "r1": plotting.run_styles(["r0", "r1"], ["a", "b"], ["adam", "momentum"])[1].dash}
+    assert dashes == {"r0": "solid", "r1": styles.run_styles(["r0", "r1"], ["a", "b"], ["adam", "momentum"])[1].dash}
 
 
 def test_step_charts_show_the_simulated_series():
@@ -139,13 +141,13 @@ def test_lesson_figure_is_the_lessons_view():
     lesson = get_lesson("three-learning-rates")
     fig = lesson.figure()
     v = lesson.view
-    assert [f.name for f in fig.frames] == [str(k) for k in plotting.frame_steps(v.steps)]
+    assert [f.name for f in fig.frames] == [str(k) for k in frame_steps(v.steps)]
     traj = lesson.compute()
     paths = _paths_2d(fig, lesson.labels)
     assert set(paths) == set(lesson.labels)
     for name, label in zip(lesson.names, lesson.labels, strict=True):
         x = np.asarray(paths[label].x, dtype=float)
-        inside = plotting.inside_plot(SURFACES[v.surface], traj[name].path[: len(x)])
+        inside = inside_plot(SURFACES[v.surface], traj[name].path[: len(x)])
         np.testing.assert_allclose(x[inside], traj[name].path[: len(x)][inside, 0], rtol=1e-6)
     chart = lesson.step_chart("loss")
     lines = [tr for tr in chart.data if tr.mode == "lines"]

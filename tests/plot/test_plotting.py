@@ -11,7 +11,10 @@ from optviz import OPTIMIZERS, simulate
 from optviz.app.figure_component import encode_payload
 from optviz.core.presets import PRESETS
 from optviz.core.registry import DEFAULT_SELECTION
-from optviz.plot import plotting, styles
+from optviz.plot import html_export, step_charts, styles, trajectory
+from optviz.plot.camera import CAMERA_PRESETS, camera_presets, default_camera, visible_fraction
+from optviz.plot.frames import MAX_FRAMES, as_figure, expand_frames, frame_at, frame_steps, step_ticks
+from optviz.plot.grid import inside_plot, mesh_height, surface_grid, z_title, z_transform
 from surfaces import SURFACES
 
 KEYS = ["sgd", "momentum", "adam"]
@@ -21,11 +24,11 @@ def build(surface_key="beale", view="both", steps=None, keys=KEYS):
     s = SURFACES[surface_key]
     p = PRESETS[surface_key]
     steps = p.steps if steps is None else steps
-    grid = plotting.surface_grid(s)
-    runs = [(plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color),
+    grid = surface_grid(s)
+    runs = [(styles.PathStyle(OPTIMIZERS[k].color, key=k, name=OPTIMIZERS[k].name),
              simulate(s, k, p.start, steps, **p.hparams_for(k))) for k in keys]
-    per = [plotting.optimizer_traces(s, grid, t, style, view) for style, t in runs]
-    fig = plotting.trajectory_figure(s, grid, per, steps=steps, view=view)
+    per = [trajectory.optimizer_traces(s, grid, t, style, view) for style, t in runs]
+    fig = trajectory.trajectory_figure(s, grid, per, steps=steps, view=view)
     return s, runs, fig
 
 
@@ -33,29 +36,29 @@ def build(surface_key="beale", view="both", steps=None, keys=KEYS):
 @pytest.mark.parametrize("surface_key", ["beale", "saddle", "mse"])
 def test_figures_are_valid_plotly(surface_key, view):
     s, runs, fig = build(surface_key, view, steps=60)
-    go.Figure(plotting.expand_frames(fig))  # raises on any invalid property
-    plotting.as_figure(plotting.loss_figure(s, runs), validate=True)
-    distance = plotting.distance_figure(runs)
+    go.Figure(expand_frames(fig))  # raises on any invalid property
+    as_figure(step_charts.loss_figure(s, runs), validate=True)
+    distance = step_charts.distance_figure(runs)
     assert (distance is None) == (surface_key == "saddle")
     if distance:
-        plotting.as_figure(distance, validate=True)
+        as_figure(distance, validate=True)
     json.loads(encode_payload(fig, 600))  # no NaN, no numpy left: strict JSON
 
 
 def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     _s, runs, fig = build("beale", "both", steps=500)
-    full = plotting.expand_frames(fig)
+    full = expand_frames(fig)
     frames = full["frames"]
-    assert len(frames) <= plotting.MAX_FRAMES and frames[0]["name"] == "0" and frames[-1]["name"] == "500"
+    assert len(frames) <= MAX_FRAMES and frames[0]["name"] == "0" and frames[-1]["name"] == "500"
     static = {i for i, t in enumerate(full["data"]) if t["type"] in ("surface", "contour") or t.get("name") == "minima"}
     for frame in frames:
         assert not static & set(frame["traces"])  # never the surface again
         assert all(set(d) <= {"type", "x", "y", "z", "customdata"} for d in frame["data"])
         # per run and cell: the casing, the path and the moving marker; in 3-D also the marker's casing
         assert len(frame["data"]) == len(frame["traces"]) == 7 * len(KEYS)
-        casings = [i for i in frame["traces"] if full["data"][i].get("meta") == plotting.CASING]
+        casings = [i for i in frame["traces"] if full["data"][i].get("meta") == trajectory.CASING]
         assert sorted(full["data"][i]["type"] for i in casings) == ["scatter"] * len(KEYS) + ["scatter3d"] * len(KEYS)
-        marks = [i for i in frame["traces"] if full["data"][i].get("meta") == plotting.MARKER_CASING]
+        marks = [i for i in frame["traces"] if full["data"][i].get("meta") == trajectory.MARKER_CASING]
         assert [full["data"][i]["type"] for i in marks] == ["scatter3d"] * len(KEYS)
     # The last frame draws every step of every path, however few frames there are.
     last = frames[-1]
@@ -66,7 +69,7 @@ def test_frames_carry_only_what_moves_and_the_path_keeps_every_step():
     k = int(middle["name"])
     momentum_path = next(d for i, d in zip(middle["traces"], middle["data"], strict=True)
                          if full["data"][i]["legendgroup"] == "momentum" and full["data"][i]["mode"] == "lines"
-                         and full["data"][i].get("meta") != plotting.CASING)
+                         and full["data"][i].get("meta") != trajectory.CASING)
     np.testing.assert_allclose(momentum_path["x"], runs[1][1].path[: k + 1, 0].astype(np.float32))
 
 
@@ -76,11 +79,11 @@ def test_paths_are_lifted_above_the_surface_and_gapped_where_they_leave_the_plot
     s, runs, fig = build("saddle", "3d")
     path3d = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
     z = path3d[0]["z"]
-    start_surface = plotting.z_transform(s, s.f(np.array(PRESETS["saddle"].start)))
+    start_surface = z_transform(s, s.f(np.array(PRESETS["saddle"].start)))
     assert z[0] > start_surface
     momentum = next(t for t in path3d if t["legendgroup"] == "momentum")
     t = dict((style.key, run) for style, run in runs)["momentum"]
-    outside = ~plotting.inside_plot(s, t.path[: len(momentum["x"])])
+    outside = ~inside_plot(s, t.path[: len(momentum["x"])])
     assert outside.any()  # it escaped
     assert np.array_equal(np.isnan(momentum["x"]), outside)
     visible = momentum["x"][~np.isnan(momentum["x"])]
@@ -89,10 +92,10 @@ def test_paths_are_lifted_above_the_surface_and_gapped_where_they_leave_the_plot
 
 def test_log_surfaces_use_a_log_z_scale():
     s = SURFACES["rosenbrock"]
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     assert grid.z_range[1] - grid.z_range[0] < 10  # orders of magnitude, not thousands
-    assert plotting.z_title(s).startswith("log")
-    assert plotting.z_title(SURFACES["mse"]) == "f(x, y)"
+    assert z_title(s).startswith("log")
+    assert z_title(SURFACES["mse"]) == "f(x, y)"
 
 
 def test_the_z_scale_is_named_once_per_view():
@@ -101,15 +104,15 @@ def test_the_z_scale_is_named_once_per_view():
     tick labels ran into the y axis's), which names the same scale."""
     for key in ("beale", "mse"):
         s = SURFACES[key]
-        grid = plotting.surface_grid(s)
-        only = plotting.trajectory_figure(s, grid, [], steps=10, view="3d")
-        assert only["layout"]["scene"]["zaxis"]["title"]["text"] == plotting.z_title(s)
+        grid = surface_grid(s)
+        only = trajectory.trajectory_figure(s, grid, [], steps=10, view="3d")
+        assert only["layout"]["scene"]["zaxis"]["title"]["text"] == z_title(s)
         assert only["layout"]["scene"]["zaxis"].get("showticklabels", True)
-        both = plotting.trajectory_figure(s, grid, [], steps=10, view="both")
+        both = trajectory.trajectory_figure(s, grid, [], steps=10, view="both")
         assert both["layout"]["scene"]["zaxis"]["title"]["text"] == ""
         assert both["layout"]["scene"]["zaxis"]["showticklabels"] is False  # they ran into the y axis's
         bars = [t["colorbar"]["title"]["text"] for t in both["data"] if t.get("showscale")]
-        assert bars == [plotting.z_title(s)]
+        assert bars == [z_title(s)]
 
 
 def test_one_colour_per_optimizer_everywhere():
@@ -118,17 +121,17 @@ def test_one_colour_per_optimizer_everywhere():
         if t.get("legendgroup"):
             colour = (t.get("line") or t.get("marker"))["color"]
             expected = OPTIMIZERS[t["legendgroup"]].color
-            if t.get("meta") in (plotting.CASING, plotting.MARKER_CASING):  # beneath a path or marker: its casing
+            if t.get("meta") in (trajectory.CASING, trajectory.MARKER_CASING):  # beneath a path or marker: its casing
                 expected = styles.casing_for(expected)
             assert colour == expected
-    for t in plotting.loss_figure(s, runs)["data"]:
+    for t in step_charts.loss_figure(s, runs)["data"]:
         assert (t.get("line") or t.get("marker"))["color"] == OPTIMIZERS[t["legendgroup"]].color
 
 
 def test_frame_steps_are_capped_and_include_the_ends():
-    assert plotting.frame_steps(10) == list(range(11))
-    steps = plotting.frame_steps(1000)
-    assert len(steps) == plotting.MAX_FRAMES and steps[0] == 0 and steps[-1] == 1000
+    assert frame_steps(10) == list(range(11))
+    steps = frame_steps(1000)
+    assert len(steps) == MAX_FRAMES and steps[0] == 0 and steps[-1] == 1000
     assert steps == sorted(set(steps))
 
 
@@ -138,13 +141,13 @@ def test_frame_steps_are_capped_and_include_the_ends():
     (2000, [0, 500, 1000, 1500, 2000]),
 ])
 def test_step_ticks_are_round_numbers(steps, ticks):
-    assert plotting.step_ticks(steps) == ticks
+    assert step_ticks(steps) == ticks
 
 
 @pytest.mark.parametrize("steps", [*range(0, 60), 99, 100, 101, 149, 150, 151, 250, 333, 999, 5000, 12345])
 def test_step_ticks_follow_the_nice_number_rule(steps):
     """Multiples of the smallest spacing 1, 2 or 5 × 10^k that cuts 0..steps in at most 6 intervals."""
-    ticks = plotting.step_ticks(steps)
+    ticks = step_ticks(steps)
     spacing = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     nice = [m * 10**e for e in range(6) for m in (1, 2, 5)]
     assert spacing in nice and ticks == list(range(0, steps + 1, spacing))
@@ -158,7 +161,7 @@ def test_the_animation_spec_reaches_every_step_with_round_ticks():
     _s, _runs, fig = build("beale", "both", steps=500)
     anim = fig["animation"]
     assert anim["last"] == 500 and anim["ticks"] == [0, 100, 200, 300, 400, 500]
-    assert len(anim["steps"]) <= plotting.MAX_FRAMES  # Play stays capped
+    assert len(anim["steps"]) <= MAX_FRAMES  # Play stays capped
     assert "updatemenus" not in fig["layout"] and "sliders" not in fig["layout"]  # HTML controls instead
 
 
@@ -175,7 +178,7 @@ def test_frame_at_a_step_that_is_no_frame_is_the_computed_path_up_to_it():
         last = figure["animation"]["last"]
         checked = [*[k for k in range(last + 1) if k not in frames][:5], 1, 2, 3, last]
         for k in checked:
-            frame = plotting.frame_at(figure, k)
+            frame = frame_at(figure, k)
             assert frame["name"] == str(k)
             for idx, d in zip(frame["traces"], frame["data"], strict=True):
                 trace = figure["data"][idx]
@@ -183,7 +186,7 @@ def test_frame_at_a_step_that_is_no_frame_is_the_computed_path_up_to_it():
                     continue
                 n = min(k + 1, end)
                 want = t.path[:n].astype(np.float32)
-                want[~plotting.inside_plot(surface, t.path[:n])] = np.nan
+                want[~inside_plot(surface, t.path[:n])] = np.nan
                 for dim, col in (("x", 0), ("y", 1)):
                     got = np.asarray(d[dim], dtype=np.float32)
                     np.testing.assert_array_equal(got, want[:, col], err_msg=f"{key} step {k} {dim}")
@@ -192,12 +195,12 @@ def test_frame_at_a_step_that_is_no_frame_is_the_computed_path_up_to_it():
             if t.diverged:
                 assert marks and all(np.isfinite(np.asarray(m["x"], dtype=float)).any() == (k >= end - 1)
                                      for m in marks), k
-        assert any(k not in frames for k in checked) or last + 1 <= plotting.MAX_FRAMES
+        assert any(k not in frames for k in checked) or last + 1 <= MAX_FRAMES
 
 
 def test_standalone_html_works_offline():
     _s, _, fig = build("bowl", "both", steps=40)
-    html = plotting.standalone_html(fig, "Bowl")
+    html = html_export.standalone_html(fig, "Bowl")
     assert "<title>Bowl</title>" in html
     assert len(html) > 3_000_000  # plotly.js is embedded
     assert not re.search(r"<script[^>]*\bsrc=", html)  # nothing is fetched: no external script
@@ -207,18 +210,19 @@ def test_standalone_html_works_offline():
 @pytest.mark.parametrize("surface_key", ["himmelblau", "beale", "rosenbrock", "ravine"])
 def test_paths_are_never_buried_in_the_drawn_mesh(surface_key):
     s = SURFACES[surface_key]
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     _, _, fig = build(surface_key, "3d")
     lift = 0.02 * (grid.z_range[1] - grid.z_range[0])
     for t in fig["data"]:
         if t["type"] == "scatter3d" and t["mode"] == "lines":
-            above = 0.99  # the casing too: it shares the path's arrays
+            # the casing too, a DEPTH_STEP of the lift below its path
+            above = 0.99 - (trajectory.DEPTH_STEP if t.get("meta") == trajectory.CASING else 0.0)
             x, y, z = (np.asarray(t[k], dtype=float) for k in "xyz")
             ok = ~np.isnan(x)
-            mesh = plotting._mesh_height(grid, x[ok], y[ok])
+            mesh = mesh_height(grid, x[ok], y[ok])
             assert np.all(z[ok] >= mesh + above * lift), t["legendgroup"]
             # ... and above the true surface too
-            true = plotting.z_transform(s, s.f(np.column_stack([x[ok], y[ok]])))
+            true = z_transform(s, s.f(np.column_stack([x[ok], y[ok]])))
             assert np.all(z[ok] >= true + above * lift)
 
 
@@ -231,15 +235,15 @@ def figure_for(surface_key, keys=DEFAULT_KEYS, view="both", steps=None, hparams=
     s = SURFACES[surface_key]
     p = PRESETS[surface_key]
     steps = p.steps if steps is None else steps
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     runs = {k: simulate(s, k, p.start, steps, **sim, **((hparams or {}).get(k) or p.hparams_for(k))) for k in keys}
-    styles = {k: plotting.PathStyle(k, OPTIMIZERS[k].name, OPTIMIZERS[k].color) for k in keys}
-    per = [plotting.optimizer_traces(s, grid, runs[k], styles[k], view) for k in keys]
-    fig = plotting.trajectory_figure(s, grid, per, steps=steps, view=view)
+    by_key = {k: styles.PathStyle(OPTIMIZERS[k].color, key=k, name=OPTIMIZERS[k].name) for k in keys}
+    per = [trajectory.optimizer_traces(s, grid, runs[k], by_key[k], view) for k in keys]
+    fig = trajectory.trajectory_figure(s, grid, per, steps=steps, view=view)
     json.loads(encode_payload(fig, 600))  # strict JSON: a gap never travels as NaN
     if validate:
-        go.Figure(plotting.expand_frames(fig))  # valid plotly, frames included
-    return s, runs, [(styles[k], runs[k]) for k in keys], fig
+        go.Figure(expand_frames(fig))  # valid plotly, frames included
+    return s, runs, [(by_key[k], runs[k]) for k in keys], fig
 
 
 def path_traces(fig, key):
@@ -255,7 +259,7 @@ def assert_drawn_as_computed(s, t, fig, key):
     """Every computed point up to the divergence step: at its coordinates inside the plot, NaN outside."""
     end = int(t.diverged_at) if t.diverged else t.steps + 1
     path = t.path[:end]
-    outside = ~plotting.inside_plot(s, path)
+    outside = ~inside_plot(s, path)
     traces = path_traces(fig, key)
     assert {tr["type"] for tr in traces} == {"scatter", "scatter3d"}
     for tr in traces:
@@ -303,9 +307,9 @@ def test_a_path_that_leaves_the_plot_and_comes_back_is_drawn_again():
 
 def test_animation_frames_hide_the_marker_where_the_point_is_outside():
     s, runs, _styled, fig = figure_for("ravine", keys=["sgd", "adam"], noise=3.0, seed=0)
-    full = plotting.expand_frames(fig)
+    full = expand_frames(fig)
     sgd = runs["sgd"]
-    outside = ~plotting.inside_plot(s, sgd.path)
+    outside = ~inside_plot(s, sgd.path)
     assert outside.any()
     entries = [e for e in fig["animation"]["traces"] if e["kind"] == "marker"
                and fig["data"][e["index"]]["legendgroup"] == "sgd"]
@@ -340,7 +344,7 @@ def test_a_diverged_path_ends_at_its_divergence_step_with_a_cross():
         assert np.isnan(x[:-1]).all()  # the animation shows it from the step it diverged on
     assert not end_marks(fig, "adam")  # a run that did not diverge has no end mark
     # In the animation the cross appears with the divergence, not before.
-    full = plotting.expand_frames(fig)
+    full = expand_frames(fig)
     mark_idx = [i for i, tr in enumerate(fig["data"]) if tr in marks]
     for frame in full["frames"]:
         k = int(frame["name"])
@@ -352,8 +356,8 @@ def test_a_diverged_path_ends_at_its_divergence_step_with_a_cross():
 def test_a_diverged_run_s_loss_and_distance_lines_stop_at_the_divergence_step():
     s, runs, styled, _fig = figure_for("rosenbrock", keys=["sgd", "adam"], hparams=ROSENBROCK_BLOWS_UP, validate=True)
     t = runs["sgd"]
-    for chart, values in ((plotting.loss_figure(s, styled), t.loss - s.f_min),
-                          (plotting.distance_figure(styled), t.distance)):
+    for chart, values in ((step_charts.loss_figure(s, styled), t.loss - s.f_min),
+                          (step_charts.distance_figure(styled), t.distance)):
         sgd = [tr for tr in chart["data"] if tr["legendgroup"] == "sgd"]
         line = next(tr for tr in sgd if tr["mode"] == "lines")
         assert list(line["x"]) == [0, 1, 2, 3]  # no frozen plateau after step 3
@@ -381,14 +385,14 @@ def test_the_saddle_s_escape_is_marked_alike_for_every_optimizer():
             assert m["text"] == f"escaped (step {j})", key  # Adam too, although it never reaches the bound
             assert np.asarray(m["x"], dtype=float)[-1] == np.float32(t.path[j - 1, 0])
     assert not end_marks(fig, "sgd") and end_marks(fig, "adam") and not runs["adam"].diverged
-    names = [tr["name"] for tr in plotting.loss_figure(s, styled)["data"]]
+    names = [tr["name"] for tr in step_charts.loss_figure(s, styled)["data"]]
     assert not any("diverged" in n for n in names)
 
 
 def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
     """A linear axis spans −1.4e5 … 3 and GD's crawl 3 → −0.3 was a flat line at 0."""
     s, runs, styled, _fig = figure_for("saddle")
-    chart = plotting.loss_figure(s, styled)
+    chart = step_charts.loss_figure(s, styled)
     lines = [tr for tr in chart["data"] if tr["mode"] == "lines"]
     ys = np.concatenate([np.asarray(tr["y"], dtype=float) for tr in lines])
     axis_span = np.nanmax(ys) - np.nanmin(ys)
@@ -397,14 +401,14 @@ def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
     assert np.ptp(gd["y"]) > 0.2 * axis_span  # ... and GD's crawl fills a fifth of the axis or more
     # Hover and ticks give the real f.
     np.testing.assert_allclose(gd["customdata"], runs["sgd"].loss, rtol=1e-7)  # hover: 4 significant digits
-    np.testing.assert_allclose(gd["y"], plotting.symlog(runs["sgd"].loss, plotting.symlog_scale(s)))
+    np.testing.assert_allclose(gd["y"], step_charts.symlog(runs["sgd"].loss, step_charts.symlog_scale(s)))
     axis = chart["layout"]["yaxis"]
     for value, label in zip(axis["tickvals"], axis["ticktext"], strict=True):
         real = float(label.replace("−", "-").replace("10⁵", "1e5").replace("10⁴", "1e4"))
-        assert value == pytest.approx(float(plotting.symlog(real, plotting.symlog_scale(s))))
+        assert value == pytest.approx(float(step_charts.symlog(real, step_charts.symlog_scale(s))))
     assert "0" in axis["ticktext"] and any(t.startswith("−") for t in axis["ticktext"])
     # The symlog is monotonic: the order of losses is kept.
-    assert np.all(np.diff(plotting.symlog(np.linspace(-1e5, 1e5, 1001), 0.08)) > 0)
+    assert np.all(np.diff(step_charts.symlog(np.linspace(-1e5, 1e5, 1001), 0.08)) > 0)
 
 
 # --- issue 6: paths visible in 3-D (the browser test in test_e2e.py checks the pixels) ---------
@@ -413,19 +417,20 @@ def test_the_saddle_s_loss_axis_keeps_the_early_steps_readable():
 @pytest.mark.parametrize("surface_key", sorted(SURFACES))
 def test_every_preset_camera_sees_the_surface_s_valley(surface_key):
     s = SURFACES[surface_key]
-    grid = plotting.surface_grid(s)
-    presets = plotting.camera_presets(s)
-    assert list(presets) == list(plotting.CAMERA_PRESETS)  # the names app.py offers
+    grid = surface_grid(s)
+    presets = camera_presets(s)
+    assert list(presets) == list(CAMERA_PRESETS)  # the names app.py offers
     for name, eye in presets.items():
         assert len(eye) == 3 and all(abs(v) <= 10 for v in eye), name  # a valid link value (share.CAMERA_LIMIT)
-        assert plotting.visible_fraction(s, grid, eye) >= 0.9, name
+        assert visible_fraction(s, grid, eye) >= 0.9, name
     default, along_x, along_y = presets["Default"], presets["Along x"], presets["Along y"]
     assert abs(abs(default[0]) - abs(default[1])) < 1e-9  # a diagonal ...
     assert along_x[1] == 0 and along_y[0] == 0  # ... and the axis views keep their direction
     # The view opens at the surface's default camera, a link's camera still wins.
     _s, _runs, _styled, fig = figure_for(surface_key, keys=["sgd"], steps=20)
-    assert tuple(fig["layout"]["scene"]["camera"]["eye"].values()) == plotting.default_camera(s)
-    eye = plotting.trajectory_figure(s, grid, [], steps=20, camera=(0.1, -2.0, 1.0))["layout"]["scene"]["camera"]["eye"]
+    assert tuple(fig["layout"]["scene"]["camera"]["eye"].values()) == default_camera(s)
+    figure = trajectory.trajectory_figure(s, grid, [], steps=20, camera=(0.1, -2.0, 1.0))
+    eye = figure["layout"]["scene"]["camera"]["eye"]
     assert (eye["x"], eye["y"], eye["z"]) == (0.1, -2.0, 1.0)
 
 
@@ -435,41 +440,41 @@ def test_the_line_of_sight_model_sees_what_the_browser_saw():
     for key, name, bound in (("ravine", "Default", 0.5), ("ravine", "Along y", 0.5), ("beale", "Default", 0.7),
                              ("beale", "Along y", 0.5)):
         s = SURFACES[key]
-        seen = plotting.visible_fraction(s, plotting.surface_grid(s), plotting.CAMERA_PRESETS[name])
+        seen = visible_fraction(s, surface_grid(s), CAMERA_PRESETS[name])
         assert seen < bound, (key, name, seen)
     s = SURFACES["bowl"]
-    grid = plotting.surface_grid(s)
-    assert plotting.visible_fraction(s, grid, plotting.CAMERA_PRESETS["Top"]) == 1.0
+    grid = surface_grid(s)
+    assert visible_fraction(s, grid, CAMERA_PRESETS["Top"]) == 1.0
     centre = np.array([[0.0, 0.0, grid.z_range[0] + grid.lift]])
-    assert plotting.visible_fraction(s, grid, (1.3, -1.3, 1.5), centre) == 1.0  # over the rim into the bowl
-    assert plotting.visible_fraction(s, grid, (2.0, -2.0, -0.2), centre) == 0.0  # from below the rim
+    assert visible_fraction(s, grid, (1.3, -1.3, 1.5), centre) == 1.0  # over the rim into the bowl
+    assert visible_fraction(s, grid, (2.0, -2.0, -0.2), centre) == 0.0  # from below the rim
 
 
 def test_step_charts_travel_in_float32_only_where_that_draws_the_same_chart():
     """float32 halves the bytes of a changed run's step-chart lines; it is used only where the
     chart and its hover (4 significant digits) cannot tell it from float64."""
     smooth = np.linspace(3.0, 0.5, 200) ** 2
-    assert plotting.display_values(smooth, linear=True).dtype == np.float32
-    np.testing.assert_allclose(plotting.display_values(smooth, linear=True), smooth, rtol=1e-7)
+    assert step_charts.display_values(smooth, linear=True).dtype == np.float32
+    np.testing.assert_allclose(step_charts.display_values(smooth, linear=True), smooth, rtol=1e-7)
     # A loss gap that falls below float32's normal range (GD on a quadratic) would turn 0 and
     # vanish from the log axis: float64, unchanged.
     tiny = 0.5 ** np.arange(0, 400, dtype=float)
-    assert plotting.display_values(tiny, linear=False).dtype == np.float64
-    assert plotting.display_values(np.array([1e39, 1.0]), linear=False).dtype == np.float64
+    assert step_charts.display_values(tiny, linear=False).dtype == np.float64
+    assert step_charts.display_values(np.array([1e39, 1.0]), linear=False).dtype == np.float64
     # A linear axis over a tiny span far from 0 (x(t) barely moving around 3): float32 would
     # round its steps away, so float64.
     still = 3.0 + 1e-9 * np.arange(50)
-    np.testing.assert_array_equal(plotting.display_values(still, linear=True), still)
+    np.testing.assert_array_equal(step_charts.display_values(still, linear=True), still)
     # Gaps (NaN) and a diverging tail stay where they were.
     gapped = np.array([1.0, np.nan, 2.0, np.inf, 3.0])
-    out = plotting.display_values(gapped, linear=True)
+    out = step_charts.display_values(gapped, linear=True)
     assert out.dtype == np.float32 and np.isnan(out[1]) and np.isinf(out[3])
     # The charts use it: Beale's default runs travel in float32 and draw the computed values.
     s, runs, styled, _fig = figure_for("beale", keys=["sgd", "adam"])
-    for chart in (plotting.loss_figure(s, styled), plotting.coordinate_figure(styled, 0)):
+    for chart in (step_charts.loss_figure(s, styled), step_charts.coordinate_figure(styled, 0)):
         for line in (tr for tr in chart["data"] if tr["mode"] == "lines"):
             assert line["y"].dtype == np.float32
-    x_line = next(tr for tr in plotting.coordinate_figure(styled, 0)["data"] if tr["legendgroup"] == "adam")
+    x_line = next(tr for tr in step_charts.coordinate_figure(styled, 0)["data"] if tr["legendgroup"] == "adam")
     np.testing.assert_allclose(x_line["y"], runs["adam"].path[:, 0], rtol=1e-7)
 
 
@@ -477,11 +482,11 @@ def _minibatch_lesson_charts(axis):
     from optviz.plot.lessons import get_lesson
 
     lesson = get_lesson("gd-sgd-minibatch")
-    styled = [(plotting.PathStyle(key=f"r{i}", name=label, color="#0072b2"), t)
+    styled = [(styles.PathStyle(key=f"r{i}", name=label, color="#0072b2"), t)
               for i, (label, t) in enumerate(lesson.compute().items())]
     surface = SURFACES[lesson.view.surface]
-    return styled, [plotting.loss_figure(surface, styled, axis), plotting.distance_figure(styled, axis),
-                    plotting.coordinate_figure(styled, 0, axis), plotting.coordinate_figure(styled, 1, axis)]
+    return styled, [step_charts.loss_figure(surface, styled, axis), step_charts.distance_figure(styled, axis),
+                    step_charts.coordinate_figure(styled, 0, axis), step_charts.coordinate_figure(styled, 1, axis)]
 
 
 @pytest.mark.parametrize("axis", ["epochs", "samples"])
@@ -508,8 +513,8 @@ def test_the_work_axis_shows_every_run_of_the_minibatch_lesson(axis):
 
 def test_runs_with_one_batch_size_keep_a_linear_work_axis_from_step_0():
     ts = [simulate("mse", "sgd", steps=100, lr=lr, batch_size=16) for lr in (0.05, 0.1)]
-    styled = [(plotting.PathStyle(key=f"r{i}", name=f"{i}", color="#0072b2"), t) for i, t in enumerate(ts)]
-    chart = plotting.loss_figure(SURFACES["mse"], styled, "epochs")
+    styled = [(styles.PathStyle(key=f"r{i}", name=f"{i}", color="#0072b2"), t) for i, t in enumerate(ts)]
+    chart = step_charts.loss_figure(SURFACES["mse"], styled, "epochs")
     assert chart["layout"]["xaxis"].get("type", "linear") == "linear"
     assert chart["layout"]["xaxis"]["title"]["text"] == "epochs"
     assert all(float(d["x"][0]) == 0.0 for d in chart["data"] if d["mode"] == "lines")
@@ -531,35 +536,35 @@ def drawn_mesh_heights(grid, x, y) -> np.ndarray:
     a, b, c, d = z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]
     cut_bc = np.where(u + v <= 1, a + u * (b - a) + v * (c - a), d + (1 - u) * (c - d) + (1 - v) * (b - d))
     cut_ad = np.where(u >= v, a + u * (b - a) + v * (d - b), a + v * (c - a) + u * (d - c))
-    return np.maximum.reduce([cut_bc, cut_ad, plotting._mesh_height(grid, x, y)])
+    return np.maximum.reduce([cut_bc, cut_ad, mesh_height(grid, x, y)])
 
 
 @pytest.mark.parametrize("surface_key", sorted(SURFACES))
 def test_the_3d_mesh_never_rises_above_the_true_surface_along_the_default_paths(surface_key):
     """Rosenbrock's valley is narrower than a cell of the 3-D mesh: a mesh through f at its nodes
     rose in saw-teeth up to a quarter of the z range over the valley floor and hid the end of
-    Adam's path (issue 19). The mesh is the lower envelope of f (plotting._lower_envelope)."""
+    Adam's path (issue 19). The mesh is the lower envelope of f (_lower_envelope)."""
     s = SURFACES[surface_key]
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     lo, hi = grid.z_range
     p = PRESETS[surface_key]
     for key in DEFAULT_KEYS:
         t = simulate(s, key, p.start, p.steps, **p.hparams_for(key))
-        path = np.asarray(t.path)[plotting.inside_plot(s, t.path)]
-        true = plotting.z_transform(s, s.f(path))
+        path = np.asarray(t.path)[inside_plot(s, t.path)]
+        true = z_transform(s, s.f(path))
         above = (drawn_mesh_heights(grid, path[:, 0], path[:, 1]) - true) / (hi - lo)
         assert np.nanmax(above) <= MESH_TOLERANCE, (key, float(np.nanmax(above)), path[np.nanargmax(above)])
     # Each node lies in the plot's z range and at or below f there (at f's lowest within one cell).
     gx, gy = np.meshgrid(grid.x3, grid.y3)
-    at_nodes = np.clip(plotting.z_transform(s, s.f(np.stack([gx, gy], axis=-1))), lo, hi)
+    at_nodes = np.clip(z_transform(s, s.f(np.stack([gx, gy], axis=-1))), lo, hi)
     assert np.nanmin(grid.z3) >= lo and np.all(grid.z3[np.isfinite(at_nodes)] <= at_nodes[np.isfinite(at_nodes)])
 
 
 def test_rosenbrock_s_valley_floor_is_drawn_without_saw_teeth():
     s = SURFACES["rosenbrock"]
-    grid = plotting.surface_grid(s)
+    grid = surface_grid(s)
     x = np.linspace(-1.4, 1.4, 4001)
     floor = np.column_stack([x, x * x])  # y = x², where f = (1 - x)²
     mesh = drawn_mesh_heights(grid, floor[:, 0], floor[:, 1])
-    gap = (mesh - plotting.z_transform(s, s.f(floor))) / (grid.z_range[1] - grid.z_range[0])
+    gap = (mesh - z_transform(s, s.f(floor))) / (grid.z_range[1] - grid.z_range[0])
     assert gap.max() <= MESH_TOLERANCE, (gap.max(), floor[np.argmax(gap)])

@@ -83,7 +83,7 @@ def test_every_two_optimizers_differ_in_colour_or_in_dash_and_marker():
         if sa.dash == sb.dash:
             assert _worst(a.color, b.color) >= styles.MIN_DIFFERENCE, (ka, kb)
         else:
-            assert sa.marker != sb.marker, (ka, kb)
+            assert sa.symbol != sb.symbol, (ka, kb)
 
 
 def test_registry_uses_the_palette_and_known_dashes():
@@ -109,11 +109,11 @@ def test_casing_stands_out_from_viridis_for_every_vision():
     for key in OPTIMIZERS:
         for index in range(len(styles.DASHES)):
             style = styles.style_for(key, index)
-            assert style.outline in (styles.CASING_DARK, styles.CASING_LIGHT), (key, index)
+            assert style.casing in (styles.CASING_DARK, styles.CASING_LIGHT), (key, index)
             for d in VISIONS:
-                assert colors.casing_standout(style.color, style.outline, d) >= styles.MIN_CASING_STANDOUT, \
+                assert colors.casing_standout(style.color, style.casing, d) >= styles.MIN_CASING_STANDOUT, \
                     (key, index, d)
-                assert colors.difference(style.color, style.outline, d) >= styles.MIN_CASING_CONTRAST, (key, index, d)
+                assert colors.difference(style.color, style.casing, d) >= styles.MIN_CASING_CONTRAST, (key, index, d)
             checked += 1
     assert checked == 6 * len(OPTIMIZERS)
 
@@ -128,10 +128,10 @@ def test_default_runs_need_their_casing_and_have_it():
         for d in colors.DEFICIENCIES:
             if colors.distance_to_viridis(style.color, d) < styles.MIN_CASING_STANDOUT:
                 blending += 1
-                assert colors.casing_standout(style.color, style.outline, d) >= styles.MIN_CASING_STANDOUT, (key, d)
+                assert colors.casing_standout(style.color, style.casing, d) >= styles.MIN_CASING_STANDOUT, (key, d)
     assert blending >= 3
-    assert styles.style_for("sgd").outline == styles.CASING_LIGHT  # black paths get a white casing
-    assert styles.style_for("momentum").outline == styles.CASING_DARK
+    assert styles.style_for("sgd").casing == styles.CASING_LIGHT  # black paths get a white casing
+    assert styles.style_for("momentum").casing == styles.CASING_DARK
 
 
 def test_casing_standout_is_the_pointwise_best_of_colour_and_casing():
@@ -157,7 +157,7 @@ def test_runs_of_one_optimizer_get_different_dashes_and_shades():
         assert len({r.color for r in runs}) == len(runs), key
         for a, b in itertools.combinations(runs, 2):
             assert colors.difference(a.color, b.color) >= 5, (key, a, b)
-        assert all(r.marker == styles.MARKERS[r.dash] for r in runs)
+        assert all(r.symbol == styles.MARKERS[r.dash] for r in runs)
 
 
 def test_style_for_rejects_bad_input():
@@ -277,7 +277,7 @@ def test_any_two_of_a_full_views_runs_differ_in_colour_or_in_dash_and_marker():
     runs = [styles.run_style(i) for i in range(24)]
     for a, b in itertools.combinations(runs, 2):
         if min(colors.difference(a.color, b.color, d) for d in VISIONS) < dict(styles.RUN_DIFFERENCES)[13]:
-            assert a.dash != b.dash and a.marker != b.marker, (a, b)
+            assert a.dash != b.dash and a.symbol != b.symbol, (a, b)
 
 
 def test_runs_are_coloured_by_their_place_not_their_optimizer():
