@@ -26,7 +26,7 @@ from optviz.analysis.gradient_spread import SPREAD_BATCH, gradient_spread, sprea
 from optviz.analysis.results import LINE as RESULT_LINE
 from optviz.analysis.results import OUTCOME as RESULT_OUTCOME
 from optviz.analysis.results import RESULTS_HELP, results_rows
-from optviz.app import inspector_ui, present, share
+from optviz.app import classroom_ui, inspector_ui, present, share
 from optviz.app import settings as decl
 from optviz.app.cached import step_chart, trajectories, trajectory_payload
 from optviz.app.custom_surface_ui import render_surface_inputs
@@ -470,7 +470,9 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     ss = st.session_state
     where = where or st
     ctx = _context(ss["surface"])
-    common = {"key": setting.key, "help": setting.help or None, **callbacks}
+    # classroom (1/4): a control an exercise link locks is drawn disabled
+    common = {"key": setting.key, "help": setting.help or None, "disabled": classroom_ui.is_locked(setting.key),
+              **callbacks}
     # The widget's default is its current value: a page that draws it for the first time shows
     # it, and a widget whose value did not change sends the very same message on the next run,
     # which the browser already holds (a reference of ~75 bytes instead of the element).
@@ -597,6 +599,7 @@ if "initialised" not in st.session_state:
     link_query = st.query_params.to_dict()
     # A debug/benchmark flag, not part of the view: shows the server's time per run.
     st.session_state["debug"] = link_query.pop("debug", "") == "1" or os.environ.get("OPTVIZ_DEBUG") == "1"
+    link_query = classroom_ui.expand_short_link(link_query)  # classroom (2/4): ?s=<code> is a short link
     lesson_key = link_query.pop("lesson", None)
     link_state = share.parse_query(link_query)
     load_values(link_state.values())
@@ -629,6 +632,7 @@ run_styles = plotting.run_styles([f"r{i}" for i in range(len(state.runs))], run_
 
 with st.sidebar:
     st.title("optviz")
+    classroom_ui.sidebar(state, run_names)  # classroom (3/4): an exercise's locks, the teacher's panel
     draw(decl.BY_KEY["surface"], on_change=on_surface_change)
     render_surface_inputs(surface, on_surface=switch_surface)  # a formula or data of one's own
     st.button("Reset start, steps and hyperparameters", key="reset", on_click=on_reset, width="stretch",
@@ -739,6 +743,9 @@ if not state.present:
     st.caption(surface.description)
 for notice in ss.get("link_notices", []):
     st.warning(f"Share link: {notice}", icon=":material/link_off:")
+# classroom (4/4): a question before Play (the page waits for the answer), a goal's verdict, a board's counts
+if classroom_ui.above_chart(state, surface, run_names, lesson if lesson_is_shown else None):
+    st.stop()
 
 shown = state.visible_runs
 if not state.runs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..analysis import goals
+from ..classroom.store import CODE_ALPHABET as BOARD_ALPHABET
 from .setting import Setting
 
 LOCK_GROUPS = {
@@ -30,7 +31,6 @@ LOCK_GROUPS = {
 }
 """The groups of controls an exercise can lock or hide, in the order a link writes them."""
 
-BOARD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from a projector
 BOARD_CODE = re.compile(rf"[{BOARD_ALPHABET}]{{6,10}}")
 
 
