@@ -194,8 +194,12 @@ def sidebar(state: ViewState, names) -> None:
                 , icon=":material/lock:")
         if ss.get("class_message"):
             st.caption(ss.pop("class_message"))
-    with st.expander(":material/school: Make this an exercise, a challenge or a class board", key="class_panel"):
-        exercise_panel(state, names)
+    # Lazy, like the lessons panel: its widgets are made only while it is open (a rerun when it opens).
+    panel = st.expander(":material/school: Make this an exercise, a challenge or a class board", key="class_panel",
+                        on_change="rerun")
+    if panel.open:
+        with panel:
+            exercise_panel(state, names)
 
 
 def _goal_builder(state: ViewState, names) -> str:
@@ -238,8 +242,7 @@ def exercise_panel(state: ViewState, names) -> None:
                        help="The class answers before the runs are shown; the runs give the right answer.")
     ask = "minimum_r0" if ask == "minimum" else ask
     fixed = ",".join(g for g in LOCK_GROUPS if g not in free)
-    board = st.toggle("Count the class's answers on a board", key="class_board", disabled=not ask,
-                      help=STORE_NOTE)
+    board = st.toggle("Count the class's answers on a board (with a question)", key="class_board", help=STORE_NOTE)
     if st.button("Make the link", key="class_make", type="primary", width="stretch"):
         make_exercise(state, fixed, hidden, goal, ask, board)
     if ss.get("class_error"):

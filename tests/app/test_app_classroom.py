@@ -25,6 +25,9 @@ def has_chart(at) -> bool:
 
 def teacher_makes_exercise(free=("lr",), goal="stable", ask="first", board=True):
     at = clean(app({"surface": "bowl"}))
+    assert not [w for w in at.multiselect if w.key == "class_free"]  # the closed panel makes no widget
+    at.session_state["class_panel"] = True  # the teacher opens the panel
+    at.run()
     at.multiselect(key="class_free").set_value(list(free))
     at.selectbox(key="class_goal_kind").set_value(goal)
     at.selectbox(key="class_ask").set_value(ask)
