@@ -423,7 +423,8 @@ def join_panel(state: ViewState) -> None:
         st.markdown("##### :material/qr_code_2: Join the exercise")
         cols = st.columns([1, 2]) if state.present else st.columns([1, 3])
         with cols[0]:
-            st.html(qr_svg(short or full, scale=14 if state.present else 5))
+            scale = 12 if state.present else 5  # presentation: about 400 px, read from the back of a room
+            st.image(qr_svg(short or full, scale=scale), caption="Scan to join")
         with cols[1]:
             if short:
                 st.markdown(f"### {short}" if state.present else f"Short link: `{short}`")
