@@ -182,6 +182,16 @@ def _keep_locks(state: ViewState) -> None:
 # --- the sidebar ------------------------------------------------------------------------------------
 
 
+def _open_lesson():
+    from ..plot.lessons import LessonError, get_lesson
+
+    key = st.session_state.get("lesson")
+    try:
+        return get_lesson(key) if key else None
+    except LessonError:
+        return None
+
+
 def sidebar(state: ViewState, names) -> None:
     """At the top of the sidebar: an exercise's banner and locks, and the teacher's panel."""
     ss = st.session_state
@@ -199,14 +209,18 @@ def sidebar(state: ViewState, names) -> None:
                         on_change="rerun")
     if panel.open:
         with panel:
-            exercise_panel(state, names)
+            exercise_panel(state, names, _open_lesson())
 
 
-def _goal_builder(state: ViewState, names) -> str:
+def _goal_builder(state: ViewState, names, lesson=None) -> str:
     kinds = {"": "No goal", "converge": "Converge by step N", "sooner": "Converge before another run",
              "below": "Loss below a value by step k", "stable": "No run diverges"}
+    if lesson is not None and lesson.goal is not None and goals.fits(lesson.goal, len(state.runs)) is None:
+        kinds = {"lesson": f"The lesson's: {lesson.goal.words(names)}", **kinds}
     kind = st.selectbox("Goal", list(kinds), format_func=kinds.get, key="class_goal_kind",
                         help="The page shows whether the runs meet it, with its numbers, after every change.")
+    if kind == "lesson":
+        return lesson.goal.code()
     runs = list(range(len(state.runs)))
     label = {i: names[i] for i in runs}.get
     if kind in ("converge", "sooner", "below") and runs:
@@ -228,19 +242,21 @@ def _goal_builder(state: ViewState, names) -> str:
     return goals.Stable().code() if kind == "stable" else ""
 
 
-def exercise_panel(state: ViewState, names) -> None:
+def exercise_panel(state: ViewState, names, lesson=None) -> None:
     """The teacher's panel: what stays free, a goal, a question; the exercise's link, a board for its
     question, the short link and its QR code."""
     ss = st.session_state
     free = st.multiselect("What stays free", list(LOCK_GROUPS), default=["lr"], format_func=LOCK_GROUPS.get,
                           key="class_free", help="Everything else is fixed in the exercise's link.")
     hidden = st.toggle("Hide the fixed controls (rather than grey them)", key="class_hide")
-    goal = _goal_builder(state, names)
+    goal = _goal_builder(state, names, lesson)
     asks = {"": "No question", "first": "Which run converges first?", "lowest": "Which run ends lowest?",
-            "minimum": "Which minimum does the first run end at?", "diverge": "Does any run diverge?"}
+            "minimum_r0": "Which minimum does the first run end at?", "diverge": "Does any run diverge?"}
+    if lesson is not None and lesson.ask is not None:  # the lesson's question first
+        asks = {lesson.ask.code(): f"The lesson's: {lesson.ask.text(names)}",
+                **{k: v for k, v in asks.items() if k != lesson.ask.code()}}
     ask = st.selectbox("Ask before Play", list(asks), format_func=asks.get, key="class_ask",
                        help="The class answers before the runs are shown; the runs give the right answer.")
-    ask = "minimum_r0" if ask == "minimum" else ask
     fixed = ",".join(g for g in LOCK_GROUPS if g not in free)
     board = st.toggle("Count the class's answers on a board (with a question)", key="class_board", help=STORE_NOTE)
     if st.button("Make the link", key="class_make", type="primary", width="stretch"):
@@ -299,8 +315,9 @@ def above_chart(state: ViewState, surface, names, lesson=None) -> bool:
     ss = st.session_state
     for notice in ss.get("class_notices", []):
         st.warning(f"Share link: {notice}", icon=":material/link_off:")
-    goal_text = state.goal or (lesson.goal.code() if lesson is not None and lesson.goal is not None else "")
-    ask_text = state.ask or (lesson.ask.code() if lesson is not None and lesson.ask is not None else "")
+    # A lesson's own goal and question are the teacher panel's first choice (`exercise_panel`), not shown
+    # on the lesson's page: the teacher presenting it is not asked to predict.
+    goal_text, ask_text = state.goal, state.ask
     computed = None
     if goal_text or ask_text:
         computed = trajectories(surface.key, list(state.runs), state.start, state.steps, state.seed)

@@ -110,3 +110,21 @@ def test_unknown_short_link_and_hostile_fields_give_notices(board_db):
     assert "goal cannot be checked" in " ".join(e.value for e in at.error) or "r9" in warnings
     assert "question cannot be asked" in warnings and "board" in warnings
     assert has_chart(at)  # a question that cannot be asked holds nothing back
+
+
+def test_a_lessons_question_and_goal_are_the_panels_first_choice(board_db):
+    at = clean(app({"lesson": "three-learning-rates"}))
+    assert has_chart(at)  # the teacher presenting a lesson is not asked to predict
+    at.session_state["class_panel"] = True
+    at.run()
+    assert at.selectbox(key="class_ask").value == "first" and at.selectbox(key="class_goal_kind").value == "lesson"
+    at.button(key="class_make").click().run()
+    query = clean(at).session_state["class_link"]["query"]
+    assert "ask=first" in query and "goal=converge_r0_100" in query and "lock=" in query
+    student = clean(app({"s": at.session_state["class_link"]["short"]}))
+    assert not has_chart(student)
+    student.radio(key="class_pick").set_value(1)  # GD η=0.01: the runs' answer
+    student.button[[b.label for b in student.button].index("Answer, then see the runs")].click().run()
+    assert any("as you predicted" in m.value for m in clean(student).markdown)
+    verdict = [e.value for e in student.error if "Goal" in e.value]
+    assert verdict and "steps over the goal of 100" in verdict[0]
