@@ -744,7 +744,7 @@ if not state.present:
 for notice in ss.get("link_notices", []):
     st.warning(f"Share link: {notice}", icon=":material/link_off:")
 # classroom (4/4): a question before Play (the page waits for the answer), a goal's verdict, a board's counts
-if classroom_ui.above_chart(state, surface, run_names, lesson if lesson_is_shown else None):
+if classroom_ui.above_chart(state, surface, run_names):
     st.stop()
 
 shown = state.visible_runs

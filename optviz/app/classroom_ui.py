@@ -6,7 +6,7 @@ short links and their QR codes. The app calls four functions (see docs/classroom
 - `sidebar(state, names)` at the top of the sidebar: an exercise's banner, its locks kept (a locked
   value changed by other means, a click on the contour, is put back), locked controls greyed and
   hidden ones left out (CSS by widget key), and the teacher's "Make this an exercise" panel;
-- `above_chart(state, surface, names, lesson)` above the chart: the question before Play (True: the
+- `above_chart(state, surface, names)` above the chart: the question before Play (True: the
   page stops there until the session has answered), the goal's verdict after every change, the
   teacher's live counts of a board, the short link and its QR code (large in presentation mode).
 
@@ -310,7 +310,7 @@ def _names(state: ViewState) -> list[str]:
 # --- above the chart --------------------------------------------------------------------------------
 
 
-def above_chart(state: ViewState, surface, names, lesson=None) -> bool:
+def above_chart(state: ViewState, surface, names) -> bool:
     """Everything a class sees above the chart; True while the page must wait for an answer."""
     ss = st.session_state
     for notice in ss.get("class_notices", []):
