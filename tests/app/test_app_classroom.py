@@ -128,3 +128,13 @@ def test_a_lessons_question_and_goal_are_the_panels_first_choice(board_db):
     assert any("as you predicted" in m.value for m in clean(student).markdown)
     verdict = [e.value for e in student.error if "Goal" in e.value]
     assert verdict and "steps over the goal of 100" in verdict[0]
+
+
+def test_hidden_controls_are_left_out_by_their_widget_keys(board_db):
+    at = clean(app({"surface": "bowl", "r0.opt": "sgd", "r0.lr": "0.1", "hide": "seed,runs", "lock": "steps"}))
+    css = " ".join(m.value for m in at.markdown if m.value.startswith("<style>") and "st-key-" in m.value)
+    hidden, greyed = css.split("display: none")[0].rsplit("}", 1)[-1], css.split("{pointer-events")[0]
+    assert ".st-key-seed" in hidden and ".st-key-r0-opt" in hidden and ".st-key-add_run" in hidden
+    assert ".st-key-steps" in greyed and ".st-key-r0-lr" not in css  # η stays free
+    assert at.number_input(key="seed").disabled and at.select_slider(key="steps").disabled
+    assert any("you can change" in i.value and "learning rate" in i.value for i in at.info)
