@@ -394,6 +394,10 @@ def question_box(question: goals.Question, state: ViewState, surface, names, com
             st.caption(question.explain(surface, computed, names))
         if board is not None and board.revealed:
             _histogram(store.counts(state.board), board.choices, "The class's answers")
+        elif board is not None:  # no polling from every phone: a click looks again
+            c1, c2 = st.columns([3, 1], vertical_alignment="center")
+            c1.caption("The class's answers show here once the teacher reveals them.")
+            c2.button("Look again", key="class_look", icon=":material/refresh:")
     return False
 
 

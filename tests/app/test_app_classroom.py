@@ -69,6 +69,10 @@ def test_teacher_board_students_answer_teacher_sees_counts(board_db):
     assert any(t.endswith(": 2") and "Adam" in t for t in texts) and any(t.endswith(": 1") for t in texts)
     secret = teacher.session_state["class_admin"][code]
     assert SqliteStore(board_db).counts(code, secret).per_choice[:5] == (1, 0, 0, 0, 2)
+    assert not counts_text(student)  # not revealed: a student sees no counts
+    teacher.button(key=f"class_reveal_{code}").click().run()
+    student.button(key="class_look").click().run()
+    assert any("3 answered" in m.value for m in clean(student).markdown)
 
 
 def test_the_runs_answer_after_play_and_the_goal_verdict_shows(board_db):
