@@ -40,6 +40,7 @@ lint: $(VENV)/.dev
 test: lint
 	bash scripts/ensure-fonts.sh
 	bash scripts/ensure-nginx.sh
+	-bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e and not concurrency"
 ifeq ($(E2E),0)
 	$(BIN)/python -m pytest -m "concurrency and not e2e"

@@ -26,7 +26,7 @@ from ..plot.camera import CAMERA_PRESETS
 from ..plot.export_page import export_html
 from ..plot.gif import animation_gif
 from ..plot.sparkline import data_url, style_svg
-from . import inspector_ui, present, share
+from . import classroom_ui, inspector_ui, present, share
 from . import settings as decl
 from .cached import decorated, step_chart, trajectories, trajectory_payload
 from .cached import run_styles as cached_run_styles
@@ -76,6 +76,9 @@ def main() -> None:
     if lesson is not None:
         lesson_text(lesson, lesson_is_shown, state, run_names, surface)
     heading(surface, state, run_names)
+    # A question before Play (the page waits for the answer), a goal's verdict, a board's counts.
+    if classroom_ui.above_chart(state, surface, run_names):
+        st.stop()
 
     shown = state.visible_runs
     if not state.runs:
@@ -110,6 +113,7 @@ def sidebar(surface, state, run_names, run_styles) -> None:
     """The surface, what every run shares, and the runs."""
     with st.sidebar:
         st.title("optviz")
+        classroom_ui.sidebar(state, run_names)  # an exercise's locks (before any widget), the teacher's panel
         draw(decl.BY_KEY["surface"], on_change=on_surface_change)
         render_surface_inputs(surface, on_surface=switch_surface)  # a formula or data of one's own
         st.button("Reset start, steps and hyperparameters", key="reset", on_click=on_reset, width="stretch",

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from . import inspector_ui, share
+from . import classroom_ui, inspector_ui, share
 from .lessons_ui import LESSONS, open_lesson
 from .run_picks import settle_run_picks
 from .state import load_values
@@ -38,6 +38,7 @@ def open_link() -> None:
         link_query = st.query_params.to_dict()
         # A debug/benchmark flag, not part of the view: shows the server's time per run.
         st.session_state["debug"] = link_query.pop("debug", "") == "1" or os.environ.get("OPTVIZ_DEBUG") == "1"
+        link_query = classroom_ui.expand_short_link(link_query)  # ?s=<code> is a short link
         lesson_key = link_query.pop("lesson", None)
         link_state = share.parse_query(link_query)
         load_values(link_state.values())

@@ -38,7 +38,9 @@ class Setting:
 
     kind: "number" (a float or int in `number(ctx)`), "choice" (one of `choices(ctx)`), "keys"
     (an ordered subset of `choices(ctx)`, comma-separated in the link), "point" (the 3-D
-    camera eye, three numbers), "text" (a run's label) or "flag" (a run's hidden switch).
+    camera eye, three numbers), "text" (a run's label), "flag" (a run's hidden switch) or "code" (a short
+    text that `parse` checks and writes in its canonical form, or rejects with a ValueError: a class's
+    link fields, optviz/app/class_settings.py).
     widget: "slider" (the range's positions on a select slider, or a number input when the
     person asks for exact values), "number" (always a number input), "select", "multiselect",
     "radio", "segmented" (a row of buttons), "select_slider" (a discrete list), "text", "toggle", or
@@ -67,6 +69,7 @@ class Setting:
     input_format: str = "%g"  # a number input's display (plain %g shows a typed value in full)
     active: Callable[[Mapping], bool] | None = None
     omit: object = "never omitted"  # a value the link leaves out (a run's automatic label, not hidden)
+    parse: Callable[[str], str] | None = None  # a "code" setting's reader: canonical text, or ValueError
 
     def is_active(self, values: Mapping) -> bool:
         return self.active is None or self.active(values)

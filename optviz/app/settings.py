@@ -57,6 +57,7 @@ from ..core import limits
 from ..core.registry import DEFAULT_SELECTION, OPTIMIZERS, HParam
 from ..core.scales import Number
 from ..core.schedules import LR_SCHEDULES, MOMENTUM_SCHEDULES, SCHEDULES
+from .class_settings import CLASS_SETTINGS
 from .setting import Context, Setting
 from .tool_settings import TOOL_SETTINGS
 from .ui_settings import UI_SETTINGS
@@ -133,7 +134,7 @@ VIEW_SETTINGS: tuple[Setting, ...] = (
             "through the data (GD makes one step per epoch, SGD n)."),
 )
 
-VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS, *TOOL_SETTINGS)
+VIEW_SETTINGS = (*VIEW_SETTINGS, *UI_SETTINGS, *TOOL_SETTINGS, *CLASS_SETTINGS)
 
 # Links from before runs: the selected optimizers and one gradient source for all of them.
 LEGACY_SETTINGS: tuple[Setting, ...] = (
@@ -442,6 +443,17 @@ class Reader:
             clean = clean[:MAX_LABEL_CHARS].rstrip()
             self.notices.append(f"'{setting.link}' was longer than {MAX_LABEL_CHARS} characters: shortened")
         return clean
+
+    def _code(self, setting: Setting, ctx: Context, text: str, default):
+        clean = "".join(c for c in text if c.isprintable())
+        if not clean.strip():
+            return default
+        try:
+            return setting.parse(clean)
+        except ValueError as err:
+            kept = getattr(err, "value", None)  # a list of which a part reads keeps that part
+            self.notices.append(f"'{setting.link}={_short(clean)}' " + ("" if kept else "was ignored: ") + str(err))
+            return default if kept is None else kept
 
     def _flag(self, setting: Setting, ctx: Context, text: str, default):
         value = {"1": True, "true": True, "0": False, "false": False, "": False}.get(text.lower())

@@ -91,6 +91,12 @@ class ViewState:
     curvature_run: int = tool_settings.DEFAULTS["curvature_run"]
     curvature_x: float = tool_settings.DEFAULTS["curvature_x"]
     curvature_y: float = tool_settings.DEFAULTS["curvature_y"]
+    # optviz/app/class_settings.py: an exercise's locked and hidden controls, a goal, a question, a board
+    lock: str = ""
+    hide: str = ""
+    goal: str = ""
+    ask: str = ""
+    board: str = ""
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     # Read-only views of the runs, for views with one run per optimizer (old links).

@@ -36,6 +36,7 @@ from streamlit import dataframe_util
 
 from surfaces import SURFACES
 
+from .. import classroom  # noqa: F401  (the class board's store: sqlite3)
 from ..core.engine import simulate
 from ..core.registry import OPTIMIZERS
 from ..plot import export_page, frames, sparkline  # noqa: F401  (sparkline: html; export_page: latex2mathml, xml.etree)

@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 
+from . import classroom_ui
 from . import settings as decl
 from .figure_component import view_event
 
@@ -20,7 +21,9 @@ def draw(setting: decl.Setting, where=None, **callbacks) -> None:
     ss = st.session_state
     where = where or st
     ctx = _context(ss["surface"])
-    common = {"key": setting.key, "help": setting.help or None, **callbacks}
+    # A control an exercise link locks is drawn disabled.
+    common = {"key": setting.key, "help": setting.help or None, "disabled": classroom_ui.is_locked(setting.key),
+              **callbacks}
     # The widget's default is its current value: a page that draws it for the first time shows
     # it, and a widget whose value did not change sends the very same message on the next run,
     # which the browser already holds (a reference of ~75 bytes instead of the element).

@@ -36,6 +36,11 @@ The file (TOML, read with the standard library's `tomllib`), one `[[lessons]]` t
                                       # single points' gradients against mini-batch means (optviz.gradient_spread)
 
     compares = [["gd", "sgd"]]       # optional: groups of runs the text compares (see "Fair" below)
+    goal = { kind = "converge", run = "gd", within = 300 }   # optional: a challenge (optviz.analysis.goals);
+                                      # also sooner (run, than), below (run, value, by), stable, and
+                                      # global = true on converge; runs named by their names
+    ask = { kind = "first" }          # optional: predict, then play: first | lowest | diverge | minimum (run);
+                                      # the choices and the right answer come from the computed runs
 
     [[lessons.runs]]                  # a run as `Run.from_dict` reads it, without a label
     name = "gd"                       # required, unique in the lesson, lowercase words without digits: claims
@@ -106,6 +111,8 @@ import numpy as np
 
 from surfaces import SURFACES, Surface, get_surface
 
+from ..analysis import goals
+from ..analysis.goals import event_step as _event_step
 from ..core.engine import CONVERGED, DIVERGED, ESCAPED, MAX_STEPS, OUTCOMES, Trajectory
 from ..core.runs import Run
 from ..core.runs import labels as run_labels
@@ -126,7 +133,7 @@ MAX_LESSON_STEPS = 5000
 RISE_RTOL = 1e-12
 
 _LESSON_FIELDS = {"key", "title", "look", "question", "surface", "start", "steps", "seed", "view", "contour",
-                  "axis", "charts", "runs", "claims", "compares", "picture"}
+                  "axis", "charts", "runs", "claims", "compares", "picture", "goal", "ask"}
 _RUN_FIELDS = {"name", "note"}  # a lesson run's own fields; the rest is `Run.from_dict`'s
 
 
@@ -270,6 +277,8 @@ class Lesson:
     notes: tuple[str, ...] = ()  # each run's words after its automatic label ("" for none)
     compares: tuple[tuple[str, ...], ...] = ()  # groups of runs (by name) the text compares
     picture: str | None = None  # one of PICTURES, drawn in the lesson box
+    goal: goals.Goal | None = None  # a challenge: its verdict is shown after every change
+    ask: goals.Question | None = None  # predict, then play: asked before the runs are shown
 
     def __post_init__(self):
         if not self.names:  # a lesson built in code: runs named r0, r1, ...
@@ -550,7 +559,25 @@ def parse_lesson(data, where: str = "lesson") -> Lesson:
     if picture == "gradient-spread" and not surface.has_data:
         raise LessonError(f"{where}: the gradient-spread picture needs a data surface; {surface_key} has none")
     view_ = LessonView(surface_key, tuple(runs), start, steps, seed, view, contour, axis, charts)
-    return Lesson(key, title, look, question, view_, claims, tuple(names), tuple(notes), tuple(compares), picture)
+    goal, ask = (_goal_table(where, name, data.get(name), names, surface) for name in ("goal", "ask"))
+    return Lesson(key, title, look, question, view_, claims, tuple(names), tuple(notes), tuple(compares), picture,
+                  goal, ask)
+
+
+def _goal_table(where: str, name: str, data, names: Sequence[str], surface: Surface):
+    """A lesson's `goal` or `ask` table (`optviz.analysis.goals.from_fields`), runs named by their names."""
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or not isinstance(data.get("kind"), str):
+        raise LessonError(f"{where}: {name} must be a table with a kind, got {data!r}")
+    try:
+        item = goals.from_fields(data["kind"], data, {n: i for i, n in enumerate(names)}, question=name == "ask")
+    except goals.GoalError as err:
+        raise LessonError(f"{where}: {name}: {err}") from None
+    problem = goals.question_fits(item, surface, len(names)) if name == "ask" else goals.fits(item, len(names))
+    if problem is not None:
+        raise LessonError(f"{where}: {name}: {problem}")
+    return item
 
 
 def parse_lessons(data) -> tuple[Lesson, ...]:
@@ -660,14 +687,6 @@ def _value(t: Trajectory, c: Claim) -> float:
 
 def _within(c: Claim, value: float) -> bool:
     return (c.min is None or value >= c.min) and (c.max is None or value <= c.max)
-
-
-def _event_step(t: Trajectory, event: str) -> int:
-    step = {CONVERGED: t.converged_at, ESCAPED: t.escaped_at, DIVERGED: t.diverged_at}[event]
-    step = int(step)
-    if event == DIVERGED and str(t.outcome) != DIVERGED:
-        return -1
-    return step
 
 
 def _reversal_steps(t: Trajectory, coordinate: str) -> np.ndarray:

@@ -23,9 +23,11 @@ from streamlit.testing.v1 import AppTest
 import optviz.app.cached
 import optviz.app.warmup  # noqa: F401
 from optviz import OPTIMIZERS, web
+from optviz.analysis import goals
 from optviz.analysis.sensitivity import CRITERIA
 from optviz.app import settings as decl
 from optviz.app import share, tools_ui
+from optviz.app.class_settings import BOARD_ALPHABET, CLASS_SETTINGS, LOCK_GROUPS
 from optviz.app.share import ViewState, parse_query, to_query
 from optviz.app.tool_settings import (
     BASIN_GRID,
@@ -55,6 +57,7 @@ RUN_NAMES = sorted({h.name for spec in OPTIMIZERS.values() for h in spec.hparams
 KNOWN_KEYS = ["surface", "opt", "x0", "y0", "steps", "seed", "noise", "batch", "view", "contour", "speed", "cam",
               "axis", *(f"{k}.{h.name}" for k, spec in OPTIMIZERS.items() for h in spec.hparams),
               *(s.link for s in TOOL_SETTINGS),  # the analysis tools (optviz/app/tool_settings.py)
+              *(s.link for s in CLASS_SETTINGS),  # a class's fields (optviz/app/class_settings.py)
               *(f"r{i}.{name}" for i in (0, 1, 7) for name in RUN_NAMES)]
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -189,6 +192,14 @@ def _check_field(state: ViewState, name: str) -> None:
         lo, hi = surface.domain[name == "curvature_y"]
         assert _finite(value) and (lo <= value <= hi or value == getattr(ViewState, name))
         assert state.tool == "curvature" or value == getattr(ViewState, name)
+    elif name in ("lock", "hide"):
+        assert isinstance(value, str) and value == ",".join(g for g in LOCK_GROUPS if g in value.split(","))
+    elif name == "goal":
+        assert value == "" or goals.format_goal(goals.parse_goal(value)) == value
+    elif name == "ask":
+        assert value == "" or goals.format_question(goals.parse_question(value)) == value
+    elif name == "board":
+        assert value == "" or (6 <= len(value) <= 10 and set(value) <= set(BOARD_ALPHABET))
     elif name == "notices":
         assert isinstance(value, tuple) and len(value) <= limits.MAX_NOTICES
         assert all(isinstance(n, str) and 0 < len(n) <= 2 * limits.MAX_PARAM_CHARS + 100 for n in value)

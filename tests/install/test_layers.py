@@ -21,9 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # rank of each top-level part; a module may import a part whose rank is at most its own
-LAYERS = {"surfaces": 0, "optviz.web": 0, "optviz.core": 1, "optviz.analysis": 2, "optviz.plot": 3, "optviz.app": 4}
+# optviz.classroom (the class boards' store) sits between analysis and app, beside plot, which it never imports
+LAYERS = {"surfaces": 0, "optviz.web": 0, "optviz.core": 1, "optviz.analysis": 2, "optviz.classroom": 2.5,
+          "optviz.plot": 3, "optviz.app": 4}
 TOP = 5  # optviz, optviz.__main__, optviz.cli
-NO_FIGURES = ("optviz.core", "optviz.analysis", "surfaces")  # import neither of FIGURE_LIBRARIES
+NO_FIGURES = ("optviz.core", "optviz.analysis", "optviz.classroom", "surfaces")  # import neither of FIGURE_LIBRARIES
 FIGURE_LIBRARIES = ("plotly", "streamlit")
 
 
@@ -178,6 +180,13 @@ def _fake(tmp_path: Path, files: dict[str, str]) -> Path:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(textwrap.dedent(text))
     return tmp_path
+
+
+def test_checker_finds_the_classroom_importing_plot_or_streamlit(tmp_path):
+    store = "import streamlit\nfrom ..plot import plotting\n"
+    found = violations(_fake(tmp_path, {"optviz/classroom/__init__.py": "", "optviz/classroom/store.py": store}))
+    assert any("optviz.classroom.store" in v and "optviz.plot.plotting" in v for v in found), found
+    assert any("optviz.classroom.store" in v and "streamlit" in v for v in found), found
 
 
 def test_checker_passes_a_clean_fake_package(tmp_path):
