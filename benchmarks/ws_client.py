@@ -260,15 +260,16 @@ class Proxy:
 
 
 @contextlib.contextmanager
-def proxy_server(replicas: int, run_dir: Path, *, timeout: float = 120) -> Iterator[Proxy]:
+def proxy_server(replicas: int, run_dir: Path, *, timeout: float = 120, env: dict | None = None) -> Iterator[Proxy]:
     """`make serve`'s script with `replicas` replicas, nginx on a free loopback port; waits until nginx answers on
-    /_stcore/health (the script starts it once every replica does); stopped at the end by SIGTERM, as Ctrl-C."""
+    /_stcore/health (the script starts it once every replica does); stopped at the end by SIGTERM, as Ctrl-C.
+    `env`: added to this environment, which the script passes on to every replica (OPTVIZ_BOARD_DB, say)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with open(run_dir / "serve.out", "w") as out:
         proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--replicas", str(replicas),
                                  "--port", str(port), "--address", "127.0.0.1", "--run-dir", str(run_dir)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     proxy = Proxy(f"http://127.0.0.1:{port}", proc, run_dir)
     try:
         wait_until_healthy(proxy.base, proc, timeout, lambda: (run_dir / "serve.out").read_text()[-3000:],
