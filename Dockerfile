@@ -29,6 +29,10 @@ ARG PIP_FIND_LINKS
 ARG PIP_NO_INDEX
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# The class boards' PostgreSQL driver (pyproject's `postgres` extra), for replicas on several machines
+# (OPTVIZ_BOARD_URL): docker build --build-arg POSTGRES=1 (docs/deploying.md, "Class boards").
+ARG POSTGRES=0
+RUN if [ "$POSTGRES" = 1 ]; then pip install 'psycopg[binary]>=3.2,<4'; fi
 
 # Only what the app runs: no tests, benchmarks or docs in the image.
 COPY app.py ./
@@ -41,6 +45,11 @@ COPY .streamlit/ .streamlit/
 # them there and writes nothing.
 RUN python -c "from pathlib import Path; from optviz.app.figure_component import publish_static_assets; \
 publish_static_assets(Path('static'))" && ls -l static/
+
+# The class boards' SQLite file (OPTVIZ_BOARD_DB): a volume mounted here takes this directory's owner, so
+# the app's user can write it (deploy/docker-compose.yml shares one between the replicas).
+RUN install -d -o optviz -g optviz /var/lib/optviz
+ENV OPTVIZ_BOARD_DB=/var/lib/optviz/boards.sqlite3
 
 USER optviz
 EXPOSE 8501

@@ -178,3 +178,41 @@ def test_make_serve_runs_the_script_with_one_replica_per_core():
     assert "bash scripts/ensure-nginx.sh" in lines
     nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
     assert any(line.startswith(".venv/bin/python scripts/serve.py --replicas " + nproc + " ") for line in lines), lines
+
+
+def test_compose_replicas_share_one_board_store_on_a_volume():
+    """Class boards: every replica opens the same SQLite file, on a volume they all mount at one path, in a
+    directory the image's non-root user owns (an empty named volume takes the image's directory's owner);
+    OPTVIZ_BOARD_URL passes through for a PostgreSQL server instead."""
+    spec = compose()
+    names = replicas(spec)
+    paths, mounts = set(), set()
+    for name in names:
+        service = spec["services"][name]
+        env = service["environment"]
+        paths.add(env["OPTVIZ_BOARD_DB"])
+        assert env["OPTVIZ_BOARD_URL"] == "${OPTVIZ_BOARD_URL:-}"
+        mounts.update(v for v in service["volumes"] if not v.startswith((".", "/")))
+    [path], [mount] = paths, mounts
+    volume, target = mount.split(":")[:2]
+    assert volume in spec["volumes"]
+    assert Path(path).parent == Path(target), (path, mount)
+    assert f"install -d -o optviz -g optviz {target}" in (ROOT / "Dockerfile").read_text()
+
+
+def test_kubernetes_pods_take_the_board_store_from_the_secret_or_a_local_file():
+    pod = by_kind("Deployment")["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["OPTVIZ_BOARD_URL"]["valueFrom"]["secretKeyRef"] == {"name": "optviz", "key": "board-url",
+                                                                   "optional": True}
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    [name] = [n for n, p in mounts.items() if Path(env["OPTVIZ_BOARD_DB"]["value"]).parent == Path(p)]
+    assert "emptyDir" in volumes[name]
+
+
+def test_the_images_postgresql_driver_is_the_packages_extra():
+    """`--build-arg POSTGRES=1` installs the driver `pip install optviz[postgres]` would."""
+    extra = re.search(r'^postgres = \["([^"]+)"\]', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert f"pip install '{extra}'" in (ROOT / "Dockerfile").read_text()
