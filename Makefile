@@ -34,19 +34,18 @@ serve: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-# The suite in two passes: the tests that neither start a server nor a browser on JOBS workers
-# (pytest-xdist, one per core), then the concurrency and browser tests one at a time, as they
-# measure and share one server and one Chromium.
+# The suite in three passes: the tests that start neither a server nor a browser, on JOBS
+# pytest-xdist workers (one per core); the concurrency tests one at a time (each opens many sessions
+# on servers of its own); the browser tests on JOBS workers, each worker with its own app server and Chromium.
 test: lint
 	bash scripts/ensure-fonts.sh
 	bash scripts/ensure-nginx.sh
 	-bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e and not concurrency"
-ifeq ($(E2E),0)
 	$(BIN)/python -m pytest -m "concurrency and not e2e"
-else
+ifneq ($(E2E),0)
 	bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest -m "concurrency or e2e"
+	$(BIN)/python -m pytest -n $(JOBS) -m e2e
 endif
 
 e2e: $(VENV)/.dev
