@@ -13,13 +13,15 @@ ADDRESS ?= 0.0.0.0
 
 .PHONY: run serve test lint bench e2e screenshot clean
 
+# --no-compile: pip would byte-compile every module of every package (plotly's thousands of
+# validators most of all), which takes longer than the install; Python compiles what it imports, once.
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
