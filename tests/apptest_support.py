@@ -23,6 +23,16 @@ def app(query=None, timeout: float = TIMEOUT) -> AppTest:
     return at.run()
 
 
+def open_run_editor(at: AppTest, index: int) -> AppTest:
+    """Open run `index`'s editor in the sidebar (from three runs on they open closed, and a closed
+    editor draws no widgets) as a click on its title does: the expander's state, by its key, then a
+    rerun. Returns the app, run."""
+    from optviz.app.runs_ui import editor_key
+
+    at.session_state[editor_key(index)] = True
+    return clean(at.run())
+
+
 def clean(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     return at
