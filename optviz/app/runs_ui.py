@@ -189,11 +189,14 @@ def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expand
     source, schedules (each with a small chart of its values), and duplicate / remove / sweep; its
     widgets only while the editor is open (`expanded`: open until the person closes it)."""
     ss = st.session_state
-    title = f"{':material/visibility_off: ' if run.hidden else ''}{style.name}"
-    # The expander's id follows its title (the run's name follows a slider) and its default, and a new
-    # id starts from the default: so the default is whether the editor is open now.
-    editor = st.expander(title, expanded=bool(ss.get(editor_key(index), expanded)), key=editor_key(index),
-                         on_change="rerun")
+    is_open = bool(ss.get(editor_key(index), expanded))
+    # The expander's id follows its title and its default, and the page draws an expander of a new id
+    # afresh (a slider in it loses the keyboard's focus). So an open editor's title is one its own
+    # sliders do not change (the run's name, which follows them, is its label field's placeholder), and
+    # the default is whether the editor is open now (a new id starts from it).
+    title = (f"{run.spec.name} · run {index + 1}" if is_open
+             else f"{':material/visibility_off: ' if run.hidden else ''}{style.name}")
+    editor = st.expander(title, expanded=is_open, key=editor_key(index), on_change="rerun")
     if not editor.open:
         return
     surface = SURFACES[ss["surface"]]

@@ -165,3 +165,35 @@ def test_the_decorated_view_reuses_the_view_s_encoding(monkeypatch):
 def test_open_run_editor_opens_only_that_editor(index):
     at = clean(app())
     assert drawn_runs(open_run_editor(at, index)) == {index}
+
+
+def test_a_locked_learning_rate_is_kept_while_its_editor_is_closed_and_drawn_disabled_once_open():
+    at = clean(app({"surface": "bowl", "r0.opt": "sgd", "r0.lr": "0.1", "r1.opt": "momentum", "r2.opt": "adam",
+                    "lock": "lr"}))
+    assert not run_widget_keys(at)
+    at.session_state["r1.lr"] = 0.5  # changed by other means (a tool's one-click η) while the editor is closed
+    clean(at.run())
+    assert at.session_state["r1.lr"] != 0.5 and query(at)["r0.lr"] == "0.1"
+    open_run_editor(at, 1)
+    assert at.select_slider(key="r1.lr").disabled and not at.select_slider(key="r1.momentum").disabled
+    assert at.select_slider(key="r1.lr").value == at.session_state["r1.lr"]
+
+
+def test_an_open_editor_keeps_its_id_while_its_sliders_rename_its_run():
+    """The page draws an expander of a new id afresh, and a slider in it loses the keyboard's focus:
+    the η in the run's name follows the slider, the open editor's title and id do not."""
+    at = open_run_editor(clean(app()), ADAM)
+
+    def editor_id() -> str:
+        (found,) = [e.proto.id for e in at.expander if e.proto.id.endswith(f"-{editor_key(ADAM)}")]
+        return found
+
+    before, name = editor_id(), at.text_input(key=f"r{ADAM}.label").placeholder
+    lr = at.select_slider(key=f"r{ADAM}.lr")
+    clean(lr.set_value(lr.options[0] if lr.value != lr.options[0] else lr.options[-1]).run())
+    renamed = at.text_input(key=f"r{ADAM}.label").placeholder
+    assert renamed != name and "η=" in renamed  # the run's name says the new η ...
+    assert editor_id() == before  # ... in the same editor
+    at.session_state[editor_key(ADAM)] = False
+    clean(at.run())
+    assert any(e.label == renamed for e in at.expander)  # closed, its title is the run's name
