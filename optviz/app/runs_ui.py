@@ -192,7 +192,7 @@ def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expand
     is_open = bool(ss.get(editor_key(index), expanded))
     # The expander's id follows its title and its default, and the page draws an expander of a new id
     # afresh (a slider in it loses the keyboard's focus). So an open editor's title is one its own
-    # sliders do not change (the run's name, which follows them, is its label field's placeholder), and
+    # sliders do not change (the run's name, which follows them, is the caption under it), and
     # the default is whether the editor is open now (a new id starts from it).
     title = (f"{run.spec.name} · run {index + 1}" if is_open
              else f"{':material/visibility_off: ' if run.hidden else ''}{style.name}")
@@ -206,6 +206,7 @@ def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expand
         # One control a line: side by side in the sidebar's width they were cut ("Gradient de", "H.").
         draw(by_key[key("opt")], on_change=on_run_optimizer_change, args=(index,), **KEEP)
         draw(by_key[key("hidden")], **KEEP)
+        st.caption(style.name)  # the run's name as the legend says it (the title stays put while it changes)
         st.image(style_svg(style.color, style.dash, style.symbol, style.casing))
         st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
                       value=ss.get(key("label")) or "", help=by_key[key("label")].help, **KEEP)

@@ -193,6 +193,7 @@ def test_an_open_editor_keeps_its_id_while_its_sliders_rename_its_run():
     clean(lr.set_value(lr.options[0] if lr.value != lr.options[0] else lr.options[-1]).run())
     renamed = at.text_input(key=f"r{ADAM}.label").placeholder
     assert renamed != name and "η=" in renamed  # the run's name says the new η ...
+    assert renamed in [c.value for c in at.sidebar.caption]  # ... under the editor's title
     assert editor_id() == before  # ... in the same editor
     at.session_state[editor_key(ADAM)] = False
     clean(at.run())
