@@ -114,10 +114,10 @@ def eight_runs() -> None:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for key, value in EIGHT_RUNS.items():
             at.query_params[key] = value
+        at.session_state["run.3"] = True  # RMSProp's editor open, as the person moving its slider has it
         cold = timed(at)
         first_calls = len(calls)
         at.session_state["trajectory_view"] = {"plotly_ready": True, "camera": None}
-        at.session_state["run.3"] = True  # RMSProp's editor open, as the person moving its slider has it
         grid = OPTIMIZERS["rmsprop"].hparam("lr").grid()
         times, per_change = [], []
         for i in range(ROUNDS):
