@@ -21,7 +21,6 @@ from .state import current_values
 # the runs as they are (`settle_run_picks`, in `state_from_widgets`: before any widget exists), and
 # `set_runs` moves each pick with its run.
 SWEEP_RUN = "sweep.run"
-RUN_PICKS = (SWEEP_RUN, inspector_ui.RUN_KEY)
 
 
 def run_pick_options(runs) -> dict[str, tuple[list[str], list[int | None]]]:
