@@ -260,7 +260,7 @@ def test_picks_follow_their_run_when_runs_before_them_go():
     assert_boxes_name_the_runs(page)
     assert state(at).runs[at.selectbox(key="sweep.run").value] == picked
     assert state(at).runs[at.selectbox(key="inspect_run").value - 1] == picked
-    open_run_editor(at, 0, page.run)
+    open_run_editor(at, 0, rerun=page.run)
     page.run(at.toggle(key="r0.hidden").set_value(True))  # a run hidden before it: the inspector stays on it
     assert_boxes_name_the_runs(page)
     assert state(at).visible_runs[at.selectbox(key="inspect_run").value - 1][1] == picked
