@@ -51,6 +51,7 @@ def timed(at: AppTest) -> float:
 def main() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()  # imports and first-session set-up are not part of a rerun
+    at.session_state["run.4"] = True  # Adam's editor open: its widgets are drawn only then
     grid = OPTIMIZERS["adam"].hparam("lr").grid()
 
     first, cold, warm, slider = [], [], [], []
@@ -113,6 +114,7 @@ def eight_runs() -> None:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for key, value in EIGHT_RUNS.items():
             at.query_params[key] = value
+        at.session_state["run.3"] = True  # RMSProp's editor open, as the person moving its slider has it
         cold = timed(at)
         first_calls = len(calls)
         at.session_state["trajectory_view"] = {"plotly_ready": True, "camera": None}

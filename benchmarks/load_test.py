@@ -54,6 +54,7 @@ TRIVIAL_APP = Path(__file__).resolve().parent / "trivial_app.py"
 TRIVIAL_KEY = "lr"  # its one slider
 VARIED = "adam"  # the optimizer whose learning rate the links and the widget changes vary
 VARIED_LR = f"r{DEFAULT_SELECTION.index(VARIED)}.lr"  # its run's learning rate: link parameter and widget key
+VARIED_EDITOR = f"run.{DEFAULT_SELECTION.index(VARIED)}"  # its run's editor, which draws the slider while open
 TIMEOUT = 300
 
 
@@ -151,6 +152,8 @@ async def _first_load(base: str, links: list[str], spread: float = 0.0) -> tuple
 
 async def _widget_change(sessions: list[Session]) -> Phase:
     key = VARIED_LR
+    # Each student first opens the run's editor (not timed): its slider is drawn only then.
+    await asyncio.gather(*(s.open_expander(VARIED_EDITOR, timeout=TIMEOUT) for s in sessions))
     usable = [s for s in sessions if key in s.widgets]
     if not usable:
         print(f"  (no widget '{key}' in the page: widget changes skipped)")
@@ -201,6 +204,7 @@ async def _new_vs_rerun(base: str, rounds: int, link: str | None = None, key: st
     keeper, warm = await open_and_run(base, link, timeout=TIMEOUT)  # computes the view: now it is cached
     assert warm.ok, warm
     await keeper.rerun(timeout=TIMEOUT)  # the keeper now holds every cacheable message, as a browser tab does
+    await keeper.open_expander(VARIED_EDITOR, timeout=TIMEOUT)  # the slider's editor, open as a person opens it
     widget = keeper.widgets[key].proto
     options = list(widget.options)  # st.select_slider's, as formatted; the current one at index default[0]
     new, rerun, change = [], [], []

@@ -67,6 +67,7 @@ class Session:
         self.ws = ws
         self.query_string = query_string
         self.widgets: dict[str, Widget] = {}  # by user key (the part after the last '-' of the id)
+        self.expanders: dict[str, str] = {}  # a stateful expander's id, by user key
         self.cached_hashes: set[str] = set()
         self.shown_query: str | None = None  # the query string the server last put in the page's URL
 
@@ -136,6 +137,9 @@ class Session:
                 widget_id = getattr(proto, "id", "") if hasattr(proto, "id") else ""
                 if isinstance(widget_id, str) and widget_id.startswith("$$ID"):
                     self.widgets[widget_id.rsplit("-", 1)[-1]] = Widget(widget_id, etype, proto)
+        elif kind == "delta" and fwd.delta.WhichOneof("type") == "add_block" and fwd.delta.add_block.expandable.id:
+            block_id = fwd.delta.add_block.expandable.id
+            self.expanders[block_id.rsplit("-", 1)[-1]] = block_id
         elif kind == "page_info_changed":
             result.query_string = self.shown_query = fwd.page_info_changed.query_string
         elif kind == "session_event" and fwd.session_event.WhichOneof("type") == "script_compilation_exception":
@@ -148,6 +152,14 @@ class Session:
                                  else "compile error")
                 return True
         return False
+
+    async def open_expander(self, key: str, *, timeout: float = 120) -> RunResult | None:
+        """Open the stateful expander with this key as a click on its title does (a rerun that draws
+        what it holds: optviz's run editors draw their widgets only while open); None if the page has
+        no such expander."""
+        if key not in self.expanders:
+            return None
+        return await self.rerun(widgets=[WidgetState(id=self.expanders[key], bool_value=True)], timeout=timeout)
 
     def widget_value(self, key: str, value) -> WidgetState:
         """The WidgetState a browser sends when the widget with this key is set to `value`."""

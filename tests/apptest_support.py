@@ -23,6 +23,18 @@ def app(query=None, timeout: float = TIMEOUT) -> AppTest:
     return at.run()
 
 
+def open_run_editor(at: AppTest, *indices: int, rerun=None) -> AppTest:
+    """Open these runs' editors in the sidebar (from three runs on they open closed, and a closed
+    editor draws no widgets) as clicks on their titles do: each expander's state, by its key, then one
+    rerun (`rerun()`, when given, runs it: a test's own way of running the page). Returns the app."""
+    from optviz.app.runs_ui import editor_key
+
+    for index in indices:
+        at.session_state[editor_key(index)] = True
+    (rerun or at.run)()
+    return clean(at)
+
+
 def clean(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -98,7 +98,9 @@ def decorated(figure: dict, encoded: EncodedFigure, level: int, extra_traces: li
 @st.cache_resource(max_entries=limits.CACHE_FIGURES, show_spinner=False)
 def _decorated(figure_id: str, extras_id: str, level: int, show_step: int | None, extra_bottom: int, above: int,
                _figure: dict, _encoded: EncodedFigure, _extra_traces: list[dict], _extra_layout: dict | None):
-    return present.decorate(_figure, _encoded, level, _extra_traces, encode_figure, show_step=show_step,
+    # The view's own traces are kept as they are: their encoding is reused, only the decoration's is new.
+    encode = functools.partial(encode_figure, base=(_figure, _encoded))
+    return present.decorate(_figure, _encoded, level, _extra_traces, encode, show_step=show_step,
                             extra_layout=_extra_layout, extra_bottom=extra_bottom, above=above)
 
 

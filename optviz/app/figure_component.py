@@ -212,11 +212,21 @@ def _text(tid: str) -> str:
     return text
 
 
-def encode_figure(figure: Any) -> EncodedFigure:
-    """Encode a figure dict {"data", "layout", ...} (or a go.Figure) once; cache the result."""
+def encode_figure(figure: Any, base: tuple[dict, EncodedFigure] | None = None) -> EncodedFigure:
+    """Encode a figure dict {"data", "layout", ...} (or a go.Figure) once; cache the result.
+    `base`: a figure and its encoding that this figure extends (every trace of it kept): a trace or
+    part that is the very same object as the base's is not encoded again."""
     if hasattr(figure, "to_dict"):
         figure = figure.to_dict()
     arrays: dict[str, str] = {}
+    known_traces: dict[int, tuple[str, str]] = {}
+    known_parts: dict[str, tuple[object, str, str]] = {}
+    if base is not None:
+        base_figure, base_encoded = base
+        arrays.update(base_encoded.arrays)
+        known_traces = {id(t): piece for t, piece in zip(base_figure.get("data") or [], base_encoded.traces,
+                                                          strict=True)}
+        known_parts = {key: (base_figure[key], pid, text) for key, pid, text in base_encoded.parts}
 
     def default(o: Any) -> Any:
         if isinstance(o, np.ndarray):
@@ -231,11 +241,16 @@ def encode_figure(figure: Any) -> EncodedFigure:
 
     traces = []
     for trace in figure.get("data") or []:
+        if id(trace) in known_traces:
+            traces.append(known_traces[id(trace)])
+            continue
         text = web.to_json(trace, default)
         traces.append(("t" + _digest(text.encode("utf-8")), text))
     parts = []
     for key, value in figure.items():
-        if key != "data":
+        if key in known_parts and known_parts[key][0] is value:
+            parts.append((key, *known_parts[key][1:]))
+        elif key != "data":
             text = web.to_json(value, default)
             parts.append((key, "p" + _digest(text.encode("utf-8")), text))
     ids = ",".join([tid for tid, _ in traces] + [f"{k}={pid}" for k, pid, _ in parts])

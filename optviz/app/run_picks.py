@@ -21,7 +21,6 @@ from .state import current_values
 # the runs as they are (`settle_run_picks`, in `state_from_widgets`: before any widget exists), and
 # `set_runs` moves each pick with its run.
 SWEEP_RUN = "sweep.run"
-RUN_PICKS = (SWEEP_RUN, inspector_ui.RUN_KEY)
 
 
 def run_pick_options(runs) -> dict[str, tuple[list[str], list[int | None]]]:
@@ -43,12 +42,13 @@ def pick_position(value, options) -> int:
     return value if 0 <= value < len(options) else 0
 
 
-def settle_run_picks() -> None:
+def settle_run_picks(values: dict[str, object] | None = None) -> None:
     """Each pick made the position of the run it stood for when last drawn (a run hidden before the
     inspected one moves it), or its first option; and written back, so that the page shows it,
-    whenever the label the page holds is no longer that option's."""
+    whenever the label the page holds is no longer that option's. `values`: the view's current
+    values (read here when None), whose picks follow."""
     ss = st.session_state
-    values = {k: v for k, v in current_values().items() if k not in RUN_PICKS}
+    values = current_values() if values is None else values
     runs = [share.run_from_values(values, i, SURFACES[ss["surface"]]) for i in range(values["runs"])]
     drawn = ss.setdefault("run_picks_drawn", {})  # each picker's options and their runs, as last drawn
     for key, (options, runs_at) in run_pick_options(runs).items():
@@ -62,9 +62,12 @@ def settle_run_picks() -> None:
                 held, now = value, pick_position(value, options)
             if value != now or held != options[now]:
                 ss[key] = now
+                if key in values:
+                    values[key] = now
         drawn[key] = (options, runs_at)
 
 
 def state_from_widgets() -> ViewState:
-    settle_run_picks()
-    return ViewState.from_values(current_values())
+    values = current_values()  # once a rerun: it reads every setting of every run
+    settle_run_picks(values)
+    return ViewState.from_values(values)

@@ -26,6 +26,16 @@ from .state import RUN_KEY, current_values, load_values, optimizers_now, recall
 from .widgets import draw
 
 SWEEP_FACTORS = (1 / 3, 1.0, 3.0)
+# A run's widgets are drawn only while its editor is open; Streamlit keeps the value of a widget with
+# persist_state="session" under its key while the widget is not drawn (a widget without it loses its
+# value at the end of the first run that does not draw it), so the run's settings hold while its
+# editor is closed, and session state writes to them (a sweep, one η for all, a lesson, a link) keep.
+KEEP = {"persist_state": "session"}
+
+
+def editor_key(index: int) -> str:
+    """The session key of run `index`'s expander: True while its editor is open."""
+    return f"run.{index}"
 
 
 def set_runs(runs, moved: Mapping[int, int] | None = None) -> None:
@@ -40,6 +50,14 @@ def set_runs(runs, moved: Mapping[int, int] | None = None) -> None:
     load_values(new.values())
     ss.get("run_picks_drawn", {}).clear()  # the picks below are positions in the new runs
     moved = {i: i for i in range(len(new.runs))} if moved is None else moved
+    # An open editor stays open with its run; a new run's editor opens as the view's size says.
+    opened = {moved[i]: ss[editor_key(i)] for i in range(len(state.runs)) if editor_key(i) in ss and i in moved}
+    for i in range(max(len(state.runs), len(new.runs))):
+        if editor_key(i) in ss:
+            del ss[editor_key(i)]
+    for i, is_open in opened.items():
+        if i < len(new.runs):
+            ss[editor_key(i)] = is_open
     if SWEEP_RUN in ss:
         ss[SWEEP_RUN] = moved.get(pick_position(ss[SWEEP_RUN], runs_mod.labels(state.runs)), 0)
     if ss.get(inspector_ui.RUN_KEY):
@@ -168,26 +186,36 @@ def on_same_lr() -> None:
 
 def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expanded: bool) -> None:
     """One run in the sidebar: its style, optimizer, label, hide switch, hyperparameters, gradient
-    source, schedules (each with a small chart of its values), and duplicate / remove / sweep."""
+    source, schedules (each with a small chart of its values), and duplicate / remove / sweep; its
+    widgets only while the editor is open (`expanded`: open until the person closes it)."""
     ss = st.session_state
+    is_open = bool(ss.get(editor_key(index), expanded))
+    # The expander's id follows its title and its default, and the page draws an expander of a new id
+    # afresh (a slider in it loses the keyboard's focus). So an open editor's title is one its own
+    # sliders do not change (the run's name, which follows them, is the caption under it), and
+    # the default is whether the editor is open now (a new id starts from it).
+    title = (f"{run.spec.name} · run {index + 1}" if is_open
+             else f"{':material/visibility_off: ' if run.hidden else ''}{style.name}")
+    editor = st.expander(title, expanded=is_open, key=editor_key(index), on_change="rerun")
+    if not editor.open:
+        return
     surface = SURFACES[ss["surface"]]
     by_key = {s.key: s for s in decl.run_settings(index, run.optimizer, surface)}
     key = functools.partial(decl.run_key, index)
-    title = f"{':material/visibility_off: ' if run.hidden else ''}{style.name}"
-    # A stable key keeps the expander open while its label follows a slider.
-    with st.expander(title, expanded=expanded, key=f"run.{index}"):
+    with editor:
         # One control a line: side by side in the sidebar's width they were cut ("Gradient de", "H.").
-        draw(by_key[key("opt")], on_change=on_run_optimizer_change, args=(index,))
-        draw(by_key[key("hidden")])
+        draw(by_key[key("opt")], on_change=on_run_optimizer_change, args=(index,), **KEEP)
+        draw(by_key[key("hidden")], **KEEP)
+        st.caption(style.name)  # the run's name as the legend says it (the title stays put while it changes)
         st.image(style_svg(style.color, style.dash, style.symbol, style.casing))
         st.text_input("Label", key=key("label"), max_chars=decl.MAX_LABEL_CHARS, placeholder=style.name,
-                      value=ss.get(key("label")) or "", help=by_key[key("label")].help)
+                      value=ss.get(key("label")) or "", help=by_key[key("label")].help, **KEEP)
         for h in run.spec.hparams:
-            draw(by_key[key(h.name)])
-        draw(by_key[key("batch" if surface.has_data else "noise")])
+            draw(by_key[key(h.name)], **KEEP)
+        draw(by_key[key("batch" if surface.has_data else "noise")], **KEEP)
         for name in decl.schedulable(run.optimizer):
             kind_setting = by_key[key(f"sched.{name}")]
-            draw(kind_setting, on_change=on_schedule_kind_change, args=(index, name))
+            draw(kind_setting, on_change=on_schedule_kind_change, args=(index, name), **KEEP)
             schedule = run.schedule_dict.get(name)
             if schedule is None:
                 continue
@@ -195,7 +223,7 @@ def run_editor(index: int, run: Run, style: styles.PathStyle, steps: int, expand
             params = [s for s in by_key.values() if s.key.startswith(key(f"sched.{name}.")) and s.is_active(chosen)]
             cols = st.columns(len(params))
             for col, s in zip(cols, params, strict=True):
-                draw(s, col)
+                draw(s, col, **KEEP)
             symbol = runs_mod.symbol(run.spec.hparam(name).symbol, name)
             st.image(schedule_svg(schedule.values(steps, run.hparam(name)), symbol, style.color))
         # A wrapping row: each button as wide as its label, never cut ("Duplic…" in two columns).

@@ -15,7 +15,7 @@ from optviz.core.registry import DEFAULT_SELECTION
 from optviz.plot import camera, styles
 from optviz.plot.trajectory import CASING, MARKER_CASING
 from surfaces import SURFACES
-from tests.apptest_support import app, decode, step_charts, trajectory_figure
+from tests.apptest_support import app, decode, open_run_editor, step_charts, trajectory_figure
 from tests.apptest_support import clean as assert_clean
 
 
@@ -79,6 +79,7 @@ def test_every_surface_renders_with_the_default_optimizers(surface):
 def test_changing_a_learning_rate_changes_that_path_and_no_other():
     at = app({"surface": "ravine"})
     before, loss_before = paths(at), loss_lines(at)
+    open_run_editor(at, int(hp(at, "momentum", "lr")[1:].split(".")[0]))
     lr = at.select_slider(key=hp(at, "momentum", "lr"))
     options = OPTIMIZERS["momentum"].hparam("lr").grid()
     lr.set_value(options[options.index(lr.value) - 3]).run()
@@ -127,6 +128,7 @@ def test_a_run_of_every_optimizer(group):
 def test_share_link_round_trip_reproduces_the_view():
     teacher = app({"surface": "mse", "opt": "sgd,adam,nadam"})
     for i in range(3):
+        open_run_editor(teacher, i)
         teacher.select_slider(key=f"r{i}.batch").set_value(8).run()
     teacher.number_input(key="seed").set_value(42).run()
     teacher.select_slider(key=hp(teacher, "adam", "beta2")).set_value(0.9995).run()
@@ -140,6 +142,8 @@ def test_share_link_round_trip_reproduces_the_view():
     assert not student.warning
     assert trajectory_figure(student)["data"] == trajectory_figure(teacher)["data"]  # byte for byte
     assert loss_lines(student) == loss_lines(teacher)
+    for i in (1, 2):
+        open_run_editor(student, i)
     assert student.select_slider(key=hp(student, "adam", "beta2")).value == 0.9995
     assert student.select_slider(key="r2.batch").value == 8
 
@@ -207,6 +211,8 @@ def test_bad_links_give_a_notice_and_no_exception(query):
 
 def test_switching_surface_brings_its_preset_and_back_brings_what_was_set():
     at = app({"surface": "saddle", "opt": "sgd,momentum,adam"})
+    for i in range(3):
+        open_run_editor(at, i)
     at.select_slider(key=hp(at, "momentum", "momentum")).set_value(0.999).run()
     at.number_input(key="x0").set_value(-1.5).run()
     at.number_input(key="y0").set_value(0.3).run()
@@ -437,7 +443,8 @@ def test_results_table_says_what_was_computed():
 def test_exact_values_for_every_hyperparameter_and_back_to_sliders(group):
     at = app({"surface": "saddle", "opt": ",".join(group)})
     at.toggle(key="exact").set_value(True).run()
-    assert_clean(at)
+    for i in range(len(group)):
+        open_run_editor(at, i)
     keys = {w.key for w in at.number_input}
     assert {f"r{i}.{h.name}" for i, k in enumerate(group) for h in OPTIMIZERS[k].hparams} <= keys
     assert {"steps", "r0.noise", "speed"} <= keys
@@ -474,9 +481,18 @@ def test_the_first_change_after_a_load_resends_only_the_widgets_it_changed(query
     then holds, so it goes as a short reference), with or without a link's values; the first
     page forces no widget's value (settle_session_state in optviz/app/session.py)."""
     at = assert_clean(app(query))
-    first = _widget_messages(at)
-    assert len(first) > 30
-    assert not [k for k, p in first.items() if p.set_value]  # drawn with its value as the default
+    first_page = _widget_messages(at)
+    assert not [k for k, p in first_page.items() if p.set_value]  # drawn with its value as the default
+    for i in range(5):  # the run editors (closed on a first page of five runs) draw theirs once opened
+        open_run_editor(at, i)
+    opened = _widget_messages(at)
+    # ... also with its value as the default; and opening an editor changed no other widget (but the
+    # sweep's values field, forced on every rerun: see below)
+    assert not [k for k, p in opened.items() if p.set_value and k != "sweep.values"]
+    assert {k: opened[k].SerializeToString() for k in first_page if k != "sweep.values"} == {
+        k: p.SerializeToString() for k, p in first_page.items() if k != "sweep.values"}
+    first = {**opened, **first_page}  # each widget's message on the first page that drew it
+    assert len(first) > 30 and set(first_page) < set(first)
     lr = at.select_slider(key="r0.lr")
     lr.set_value(lr.options[3]).run()
     assert_clean(at)
@@ -523,6 +539,8 @@ def test_a_link_s_first_page_shows_the_link_s_values_in_every_widget():
     contour style, presentation mode, label, exact hyperparameters, a schedule, a hidden run and
     the inspector's run and step, all different from the defaults."""
     at = assert_clean(app())
+    for i in (1, 2, 4):
+        open_run_editor(at, i)
     at.radio(key="view").set_value("contour").run()
     at.radio(key="contour").set_value("lines").run()
     at.radio(key="present").set_value(1).run()
@@ -537,17 +555,21 @@ def test_a_link_s_first_page_shows_the_link_s_values_in_every_widget():
     link = {k: query_value(at, k) for k in at.query_params}
     fresh = assert_clean(app(link))
     checked = {}
-    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "text_input", "toggle"):
-        for el in getattr(fresh, kind):
-            if not el.key or el.proto.disabled:
-                continue
-            assert not el.proto.set_value, el.key  # not forced: its default is the link's value
-            shown = _shown_on_a_new_page(el)
-            value = fresh.session_state[el.key]
-            if type(el).__name__ in ("Radio", "Selectbox", "SelectSlider"):
-                value = el.format_func(value)
-            assert shown == value, (el.key, shown, value)
-            checked[el.key] = value
+    # The first page, then each run's editor as it is opened (the first page of a run's widgets).
+    for opened in (None, 0, 1, 2, 3, 4):
+        if opened is not None:
+            open_run_editor(fresh, opened)
+        for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "text_input", "toggle"):
+            for el in getattr(fresh, kind):
+                if not el.key or el.proto.disabled:
+                    continue
+                assert not el.proto.set_value, el.key  # not forced: its default is the link's value
+                shown = _shown_on_a_new_page(el)
+                value = fresh.session_state[el.key]
+                if type(el).__name__ in ("Radio", "Selectbox", "SelectSlider"):
+                    value = el.format_func(value)
+                assert shown == value, (el.key, shown, value)
+                checked[el.key] = value
     assert checked["view"] == "Contour only" and checked["contour"] == "Lines" and fresh.session_state["present"] == 1
     assert checked["r1.label"] == "heavy ball" and checked["r2.hidden"] is True
     assert checked["r4.lr"] == "0.123" and checked["inspect_step"] == 7  # a slider again: "exact" is not in links

@@ -19,7 +19,7 @@ from optviz.plot.export_page import export_html
 from optviz.plot.gif import MAX_BYTES, MAX_FRAMES, animation_gif
 from optviz.plot.grid import surface_grid
 from surfaces import SURFACES
-from tests.apptest_support import app, view_element
+from tests.apptest_support import app, open_run_editor, view_element
 
 
 def trajectory_figure(at: AppTest) -> tuple[dict, object]:
@@ -329,6 +329,7 @@ def test_in_presentation_each_runs_learning_rate_is_on_the_page():
     assert view.runs[0].optimizer == "sgd" and not np.array_equal(r0_path(at), before)
     np.testing.assert_allclose(r0_path(at)[: len(after)], after[: len(r0_path(at))], rtol=1e-6, atol=1e-6)
     # And the other way: the sidebar's slider changed, the strip shows it.
+    open_run_editor(at, 0)
     at.select_slider(key="r0.lr").set_value(old).run()
     assert not at.exception and float(at.select_slider(key="present_strip.r0.lr").value) == float(old)
     # Out of presentation the strip is gone (the sidebar has the controls).

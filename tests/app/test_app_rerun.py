@@ -19,7 +19,7 @@ from benchmarks.ws_client import Session, streamlit_server
 from optviz import OPTIMIZERS, web
 from optviz.core.registry import DEFAULT_SELECTION
 from optviz.plot.lessons import load_lessons
-from tests.apptest_support import app, clean
+from tests.apptest_support import app, clean, open_run_editor
 
 
 def rules_shown(at) -> list[str]:
@@ -60,7 +60,7 @@ def test_an_unchanged_rerun_encodes_no_trace_of_the_view_again(monkeypatch):
 def test_an_unchanged_rerun_does_not_style_the_runs_again(monkeypatch):
     from optviz.plot import styles
 
-    at = clean(app())
+    at = open_run_editor(clean(app()), 0)
     calls = []
     real = styles.run_styles
     monkeypatch.setattr(styles, "run_styles", lambda *args: calls.append(args) or real(*args))

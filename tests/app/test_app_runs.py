@@ -29,7 +29,7 @@ from optviz.plot import sparkline, trajectory
 from optviz.plot.lessons import check, load_lessons
 from optviz.plot.styles import run_styles
 from surfaces import SURFACES
-from tests.apptest_support import app, clean, decode, step_charts
+from tests.apptest_support import app, clean, decode, open_run_editor, step_charts
 from tests.apptest_support import trajectory_figure as figure
 
 LINKS_V1 = json.loads((Path(__file__).parents[1] / "fixtures" / "links_v1.json").read_text())["links"]
@@ -110,6 +110,7 @@ def test_add_duplicate_and_remove_runs():
     assert after.runs[5] == Run("adam", preset_for("ravine").hparams_for("adam"))
     assert link(at)["r5.opt"] == "adam" and set(drawn(at)) == {f"r{i}" for i in range(6)}
 
+    open_run_editor(at, 1)
     at.select_slider(key="r1.lr").set_value(0.02).run()  # the duplicate copies what was set
     at.button(key="duplicate.1").click().run()
     clean(at)
@@ -123,6 +124,7 @@ def test_add_duplicate_and_remove_runs():
     assert lines["r1"]["name"] != lines["r2"]["name"]
     assert_path(lines["r2"], dup.runs[2], "ravine", dup.start, dup.steps)
 
+    open_run_editor(at, 0)
     at.button(key="remove.0").click().run()
     clean(at)
     removed = state(at)
@@ -136,6 +138,7 @@ def test_adding_stops_at_the_limit_with_a_message():
     at = clean(app(query))
     assert len(state(at).runs) == MAX_RUNS
     assert at.button(key="add_run").disabled
+    open_run_editor(at, 0)
     at.button(key="duplicate.0").click().run()
     clean(at)
     assert len(state(at).runs) == MAX_RUNS
@@ -143,7 +146,7 @@ def test_adding_stops_at_the_limit_with_a_message():
 
 
 def test_changing_a_runs_optimizer_brings_that_optimizers_preset():
-    at = clean(app({"surface": "beale"}))
+    at = open_run_editor(clean(app({"surface": "beale"})), 0)
     at.selectbox(key="r0.opt").set_value("adam").run()
     clean(at)
     s = state(at)
@@ -224,7 +227,7 @@ def test_sweeping_twice_in_a_lesson_keeps_the_page():
 
 
 def test_removing_a_run_then_sweeping_keeps_the_page():
-    page = Page(clean(app({"lesson": "three-learning-rates"})))
+    page = Page(open_run_editor(clean(app({"lesson": "three-learning-rates"})), 0))
     page.run(page.at.button(key="remove.0").click())
     assert len(state(page.at).runs) == 2
     before = state(page.at).runs
@@ -237,7 +240,7 @@ def test_the_picked_run_removed_then_a_sweep_sweeps_a_run_that_exists():
     at = clean(app({"lesson": "three-learning-rates"}))
     at.selectbox(key="sweep.run").set_value(2).run()
     at.selectbox(key="inspect_run").set_value(3).run()
-    page = Page(clean(at))
+    page = Page(open_run_editor(clean(at), 2))
     page.run(at.button(key="remove.2").click())
     assert_boxes_name_the_runs(page)
     assert at.selectbox(key="inspect_run").value == 0  # the inspected run is gone: the inspector is off
@@ -251,12 +254,13 @@ def test_picks_follow_their_run_when_runs_before_them_go():
     at = clean(app({"lesson": "three-learning-rates"}))
     at.selectbox(key="sweep.run").set_value(2).run()
     at.selectbox(key="inspect_run").set_value(3).run()
-    page = Page(clean(at))
+    page = Page(open_run_editor(clean(at), 0))
     picked = state(at).runs[2]
     page.run(at.button(key="remove.0").click())
     assert_boxes_name_the_runs(page)
     assert state(at).runs[at.selectbox(key="sweep.run").value] == picked
     assert state(at).runs[at.selectbox(key="inspect_run").value - 1] == picked
+    open_run_editor(at, 0, rerun=page.run)
     page.run(at.toggle(key="r0.hidden").set_value(True))  # a run hidden before it: the inspector stays on it
     assert_boxes_name_the_runs(page)
     assert state(at).visible_runs[at.selectbox(key="inspect_run").value - 1][1] == picked
@@ -280,6 +284,7 @@ def test_a_hidden_run_is_hidden_everywhere_and_in_the_link():
     at = clean(app({"surface": "himmelblau"}))
     lr = state(at).runs[2].hparam("lr")
     name = drawn(at)["r2"]["name"]
+    open_run_editor(at, 2)
     at.toggle(key="r2.hidden").set_value(True).run()
     clean(at)
     assert "r2" not in drawn(at, "scatter") and "r2" not in drawn(at, "scatter3d")
@@ -293,11 +298,13 @@ def test_a_hidden_run_is_hidden_everywhere_and_in_the_link():
     student = clean(app(link(at)))  # kept hidden in the link, with its settings
     assert state(student).runs[2].hidden and state(student).runs[2].hparam("lr") == lr
     assert "r2" not in drawn(student)
+    open_run_editor(student, 2)
     student.toggle(key="r2.hidden").set_value(False).run()
     clean(student)
     assert drawn(student)["r2"]["name"] == name and "r2.hidden" not in link(student)
 
     for i in range(5):  # every run hidden: a message, no exception
+        open_run_editor(student, i)
         student.toggle(key=f"r{i}.hidden").set_value(True).run()
     assert any("hidden" in i.value for i in clean(student).info)
 
@@ -308,6 +315,7 @@ def test_labels_are_automatic_editable_and_the_same_in_legend_charts_and_table()
     names = [drawn(at)[f"r{i}"]["name"] for i in range(3)]
     assert names == labels(state(at).runs) and len(set(names)) == 3
     assert [n.split(" η=")[0] for n in names] == ["GD", "SGD", "Mini-batch SGD b=16"]  # full batch, 1, 16 points
+    open_run_editor(at, 1)
     at.text_input(key="r1.label").input("SGD, one sample").run()
     clean(at)
     assert drawn(at)["r1"]["name"] == "SGD, one sample"
@@ -624,6 +632,9 @@ def test_a_slider_change_of_one_run_among_eight_recomputes_only_that_run(monkeyp
     query["r5.lr"] = "0.05"
     at = clean(app(query))
     assert len(calls) == 8
+    for i in (3, 4, 6):  # opening an editor computes nothing either
+        open_run_editor(at, i)
+    assert len(calls) == 8
     lr = at.select_slider(key="r3.lr")
     grid = OPTIMIZERS["rmsprop"].hparam("lr").grid()
     lr.set_value(grid[grid.index(lr.value) + 1]).run()
@@ -648,6 +659,8 @@ def test_gd_sgd_and_minibatch_keep_one_colour_each_in_every_chart_the_table_and_
     at = clean(app({"lesson": "gd-sgd-minibatch", "tool": "sensitivity"}))
     colours = [drawn(at)[f"r{i}"]["line"]["color"] for i in range(3)]
     assert len(set(colours)) == 3
+    for i in range(3):  # every run editor open, each with its swatch
+        open_run_editor(at, i)
     assert [chart(at, "loss_chart")[f"r{i}"]["line"]["color"] for i in range(3)] == colours
     swatches = [svg for svg in svgs(at) if any(c in svg for c in colours)]
     for c in colours:  # the run editor's swatch
@@ -721,7 +734,7 @@ def test_an_unknown_lesson_is_a_notice():
 def test_a_lessons_labels_follow_a_changed_learning_rate():
     """Issue 19.2: in the ravine lesson, GD's η raised from 0.4: the legend and the results table
     say the new η (a lesson's labels are derived from its runs, never frozen in the file)."""
-    at = clean(app({"lesson": "ravine-zigzag"}))
+    at = open_run_editor(clean(app({"lesson": "ravine-zigzag"})), 0)
     lr = at.select_slider(key="r0.lr")
     assert lr.value == 0.4
     new = next(v for v in lr.options if float(v) == 0.5)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from optviz.analysis.results import LINE, RUN
 from optviz.plot import sparkline, styles
 from optviz.plot.trajectory import CASING
-from tests.apptest_support import app, clean
+from tests.apptest_support import app, clean, open_run_editor
 from tests.apptest_support import trajectory_figure as figure
 
 SHAPES = {"circle": "circle", "square": "rect"}  # the others are polygons
@@ -72,6 +72,7 @@ def test_swatches_follow_runs_of_one_optimizer_hidden_runs_and_a_surface_switch(
     seen = [swatch(url) for url in table[LINE]]
     assert len({(s["color"], tuple(s["dash"])) for s in seen}) == 4  # three SGD runs told apart by shade and dash
     assert seen[0]["casing"] == styles.CASING_LIGHT and seen[1]["casing"] == styles.CASING_DARK  # black, grey
+    open_run_editor(at, 1)
     at.toggle(key="r1.hidden").set_value(True).run()
     assert assert_rows_match_paths(clean(at)) == 3
     assert [swatch(url) for url in at.dataframe[0].value[LINE]] == [seen[0], seen[2], seen[3]]  # nobody restyled

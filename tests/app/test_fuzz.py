@@ -42,7 +42,7 @@ from optviz.core import engine, limits
 from optviz.core.runs import Run
 from optviz.core.schedules import SCHEDULES, Schedule
 from surfaces import SURFACES
-from tests.apptest_support import assert_page_finite
+from tests.apptest_support import assert_page_finite, open_run_editor
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -372,6 +372,9 @@ def test_a_sample_of_hostile_links_renders_without_exception(query):
     shown = parse_query({k: at.query_params[k] for k in at.query_params})
     assert_valid(shown)
     assert shown.notices == (), shown.notices
+    # Every run's widgets drawn from the link's values (from three runs on, once their editors open).
+    open_run_editor(at, *range(len(shown.runs)))
+    assert_page_finite(at)
 
 
 # Links that open a tool: the grid, colouring, metric and criterion fuzzed with the view's steps and

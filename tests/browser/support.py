@@ -613,9 +613,10 @@ def _add_run(app: App, count: int) -> None:
 
 
 def _open_run(app: App, index: int) -> None:
-    """Open run `index`'s editor if it is closed (from three runs on, editors open closed)."""
+    """Open run `index`'s editor if it is closed (from three runs on, editors open closed; a closed
+    one draws no widgets)."""
     slider = app.range_input(f"r{index}.lr")
-    slider.wait_for(state="attached")
+    app.page.locator(f'[data-testid="stSidebar"] .st-key-run-{index} summary').wait_for(state="attached")
     if not slider.is_visible():
         app.page.locator(f'[data-testid="stSidebar"] .st-key-run-{index} summary').click()
     slider.wait_for(state="visible")

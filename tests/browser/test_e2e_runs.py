@@ -112,6 +112,7 @@ def test_a_slider_moved_before_a_run_is_added_moves_again_after(app):
     move(0, 1, "2")  # ... after one that removed the run above it: it is run 0 now
     q = app.query()
     assert (q["r0.batch"], q["r1.batch"], q["r2.batch"]) == ("2", "4", "240"), q
+    _open_run(app, 2)  # an editor's open state follows its run: this one (added above) was never opened
     app.press(app.range_input("r2.batch"), "Home", 1)  # a slider moved before two reruns that added runs
     app.wait_query(lambda q: q.get("r2.batch") == "1", "r2.batch=1")
     app.wait_idle()

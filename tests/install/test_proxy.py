@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from benchmarks.load_test import VARIED_LR, class_links, lr_options
+from benchmarks.load_test import VARIED_EDITOR, VARIED_LR, class_links, lr_options
 from benchmarks.ws_client import Session, proxy_server
 from scripts.serve import COOKIE, nginx_binary
 
@@ -90,6 +90,7 @@ async def _session(base: str, cookie: str, link: str) -> tuple[list, int]:
         http_ok += (await asyncio.to_thread(get, base + "/_stcore/host-config", cookie))[0] == 200
         current = float(parse_qs(link)[VARIED_LR][0])
         new_lr = lr_options(current, 1)[0]
+        runs.append(await session.open_expander(VARIED_EDITOR, timeout=60))  # its slider is drawn once open
         runs.append(await session.rerun(widgets=[session.widget_value(VARIED_LR, f"{new_lr:g}")], timeout=60))
         http_ok += (await asyncio.to_thread(get, base + "/_stcore/health", cookie))[0] == 200
         runs.append(await session.rerun(timeout=60))
