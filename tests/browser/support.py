@@ -306,6 +306,17 @@ JS_3D_CASING_COLOUR = """async (colour) => {
 }"""
 CASING_PROBE = "#ff00ff"
 
+# The same, only where a casing drawn is not already `colour` (a rerun may have drawn the figure again).
+JS_3D_CASING_COLOUR_KEPT = """async (colour) => {
+  const gd = document.querySelector('div.optviz-plot');
+  const casings = gd._fullData.filter(
+    (t) => t.type === 'scatter3d' && (t.meta === 'casing' || t.meta === 'marker casing'));
+  const own = (t) => (t.meta === 'casing' ? t.line.color : t.marker.color);
+  if (casings.every((t) => own(t) === colour)) return false;
+  await (""" + JS_3D_CASING_COLOUR + """)(colour);
+  return true;
+}"""
+
 JS_SET_EYE = """async (eye) => {
   const gd = document.querySelector('div.optviz-plot');
   await Plotly.relayout(gd, {'scene.camera.eye': eye});
