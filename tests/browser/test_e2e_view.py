@@ -48,8 +48,7 @@ from tests.browser.support import (
 pytestmark = pytest.mark.e2e
 
 
-def test_default_page_draws_its_charts(app):
-    app.open()
+def _assert_default_page_draws_its_charts(app) -> None:
     page = app.page
     # The trajectory view: a WebGL 3-D scene and a drawn 2-D contour.
     assert page.evaluate(f"() => !!{JS_GD}._fullLayout.scene._scene"), "no 3-D scene"
@@ -77,7 +76,6 @@ def test_default_page_draws_its_charts(app):
     assert set(labels(parse_query({}).runs)) <= set(texts), texts  # each run's label, as the legend names it
     assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
-    app.assert_clean()
 
 
 def test_play_animates_and_keeps_the_contour(app):
@@ -312,11 +310,15 @@ def test_clicking_the_contour_sets_the_start_point(app):
 
 
 def test_screenshot(app, tmp_path):
-    """The default page once drawn; saved to $OPTVIZ_SCREENSHOT when set (docs/screenshot.png)."""
+    """The default page draws its charts (the 3-D scene, the contour, a path per run, the step
+    charts, the results table, no NaN); once drawn it is saved to $OPTVIZ_SCREENSHOT when set
+    (docs/screenshot.png)."""
     from PIL import Image
 
     app.open()
     page = app.page
+    # One page load for both: the default page's checks read it and change nothing.
+    _assert_default_page_draws_its_charts(app)
     page.locator("div.optviz-chart .scatterlayer .trace").first.wait_for()
     page.evaluate("document.fonts.ready.then(() => null)")
     # Two animation frames: the WebGL scene has painted its latest state.
@@ -425,11 +427,27 @@ def test_play_works_after_every_kind_of_update(app):
     assert not errors, errors
 
 
+def _assert_the_private_plotly_apis_are_there(app) -> None:
+    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
+    found = app.page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
+      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
+      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
+              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
+              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
+              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
+    }""")
+    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
+                     "plotClass": True, "version": found["version"]}, found
+
+
 def test_a_change_while_playing_raises_no_error_and_keeps_playing(app):
-    """A slider change during Play: no page error or unhandled rejection; the view goes on playing
-    with the new paths (or stops cleanly), and Play works again afterwards, camera kept."""
+    """What the view reaches inside plotly.js is there. A slider change during Play: no page error
+    or unhandled rejection; the view goes on playing with the new paths (or stops cleanly), and
+    Play works again afterwards, camera kept."""
     errors = _watch_errors(app)
     app.open(LIGHT)
+    _assert_the_private_plotly_apis_are_there(app)  # on this test's first page: one page load fewer
     page = app.page
     rotated = _rotate_camera(app)
     for round_ in range(2):
@@ -498,22 +516,6 @@ def test_one_learning_rate_change_sends_that_optimizer_only(app):
     # table, the link and the other elements that do change. Before issue 7's byte work it was
     # 91 KB (every element under 10 KB resent, step charts in float64, a 2.2 KB loader each).
     assert change < 64_000, f"one learning-rate change sent {change} bytes"
-    app.assert_clean()
-
-
-def test_the_private_plotly_apis_are_there(app):
-    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
-    app.open(LIGHT)
-    found = app.page.evaluate("""() => {
-      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
-      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
-      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
-              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
-              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
-              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
-    }""")
-    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
-                     "plotClass": True, "version": found["version"]}, found
     app.assert_clean()
 
 
