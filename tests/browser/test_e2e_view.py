@@ -78,41 +78,6 @@ def _assert_default_page_draws_its_charts(app) -> None:
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
 
 
-def test_play_animates_and_keeps_the_contour(app):
-    app.open(LIGHT)
-    page = app.page
-    full = app.paths()
-    assert all(None not in p["x"] for p in full.values()), "the light view's paths should stay on the plot"
-    start = page.evaluate(JS_SLIDER)
-    assert start["active"] == start["count"] - 1, "the figure opens on its last frame"
-    # Record, at every animation frame, the frame and whether the contour is still on the page
-    # (plotly.js #4596: a frame transition removes cartesian traces left out of the frame).
-    page.evaluate("""() => {
-      const gd = document.querySelector('div.optviz-plot');
-      window.__frames = [];
-      gd.on('plotly_animatingframe', (e) => window.__frames.push(
-        [e.name, gd.querySelectorAll('.contourlayer path').length]));
-    }""")
-    page.locator(PLAY_BUTTON, has_text="Play").click()
-    # The slider moves: at least two new positions, while the animation still runs.
-    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
-    assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
-    assert app.contour_paths() > 0, "the contour vanished while playing"
-    frames = page.evaluate("window.__frames")
-    assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
-    page.locator(PLAY_BUTTON, has_text="Pause").click()
-    app.wait(f"() => !({JS_ANIMATING})()")
-    stopped = page.evaluate(JS_SLIDER)
-    assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
-    assert app.contour_paths() > 0, "the contour vanished after Pause"
-    # The paused frame shows the paths up to its step, not the whole paths.
-    k = int(stopped["label"])
-    for key, path in app.paths().items():
-        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
-        assert path["x"] == full[key]["x"][: k + 1]
-    app.assert_clean()
-
-
 def test_keyboard_reaches_play_and_the_step_slider(app):
     """Tab reaches Play (with a visible focus ring) a few presses after the view's last control;
     Space plays and pauses; on the step slider the arrows move exactly one step, Home and End go
@@ -386,12 +351,49 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     app.assert_clean()
 
 
+def _assert_play_animates_and_keeps_the_contour(app) -> None:
+    """On a page just opened: Play from the last frame moves the slider, the contour stays
+    through the frames and after Pause, and the paused frame shows the paths up to its step."""
+    page = app.page
+    full = app.paths()
+    assert all(None not in p["x"] for p in full.values()), "the light view's paths should stay on the plot"
+    start = page.evaluate(JS_SLIDER)
+    assert start["active"] == start["count"] - 1, "the figure opens on its last frame"
+    # Record, at every animation frame, the frame and whether the contour is still on the page
+    # (plotly.js #4596: a frame transition removes cartesian traces left out of the frame).
+    page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      window.__frames = [];
+      gd.on('plotly_animatingframe', (e) => window.__frames.push(
+        [e.name, gd.querySelectorAll('.contourlayer path').length]));
+    }""")
+    page.locator(PLAY_BUTTON, has_text="Play").click()
+    # The slider moves: at least two new positions, while the animation still runs.
+    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
+    assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
+    assert app.contour_paths() > 0, "the contour vanished while playing"
+    frames = page.evaluate("window.__frames")
+    assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
+    page.locator(PLAY_BUTTON, has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+    stopped = page.evaluate(JS_SLIDER)
+    assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
+    assert app.contour_paths() > 0, "the contour vanished after Pause"
+    # The paused frame shows the paths up to its step, not the whole paths.
+    k = int(stopped["label"])
+    for key, path in app.paths().items():
+        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+        assert path["x"] == full[key]["x"][: k + 1]
+
+
 def test_play_works_after_every_kind_of_update(app):
-    """Play animates on the first page, after a slider change, a view switch, a surface switch, a
-    reset and on a link; the rotated camera survives the slider change and Play; no page error."""
+    """Play animates and keeps the contour on the first page; it animates after a slider change, a
+    view switch, a surface switch, a reset and on a link; the rotated camera survives the slider
+    change and Play; no page error."""
     errors = _watch_errors(app)
     app.open(LIGHT)
     page = app.page
+    _assert_play_animates_and_keeps_the_contour(app)  # on the first page: one page load fewer
     _assert_plays(app, "first page")
     rotated = _rotate_camera(app)
 
