@@ -76,6 +76,7 @@ def _assert_default_page_draws_its_charts(app) -> None:
     assert set(labels(parse_query({}).runs)) <= set(texts), texts  # each run's label, as the legend names it
     assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
+    app.assert_clean()
 
 
 def test_keyboard_reaches_play_and_the_step_slider(app):
@@ -384,6 +385,7 @@ def _assert_play_animates_and_keeps_the_contour(app) -> None:
     for key, path in app.paths().items():
         assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
         assert path["x"] == full[key]["x"][: k + 1]
+    app.assert_clean()
 
 
 def test_play_works_after_every_kind_of_update(app):
@@ -441,6 +443,7 @@ def _assert_the_private_plotly_apis_are_there(app) -> None:
     }""")
     assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
                      "plotClass": True, "version": found["version"]}, found
+    app.assert_clean()
 
 
 def test_a_change_while_playing_raises_no_error_and_keeps_playing(app):
