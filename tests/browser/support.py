@@ -309,9 +309,10 @@ CASING_PROBE = "#ff00ff"
 # The same, only where a casing drawn is not already `colour` (a rerun may have drawn the figure again).
 JS_3D_CASING_COLOUR_KEPT = """async (colour) => {
   const gd = document.querySelector('div.optviz-plot');
-  const casings = gd._fullData.filter(
-    (t) => t.type === 'scatter3d' && (t.meta === 'casing' || t.meta === 'marker casing'));
-  const own = (t) => (t.meta === 'casing' ? t.line.color : t.marker.color);
+  // Drawn ones only: a trace not drawn (a run with no point on the plot) has no line or marker here.
+  const casings = gd._fullData.filter((t) => t.type === 'scatter3d' && t.visible === true
+    && (t.meta === 'casing' || t.meta === 'marker casing'));
+  const own = (t) => ((t.meta === 'casing' ? t.line : t.marker) || {}).color;
   if (casings.every((t) => own(t) === colour)) return false;
   await (""" + JS_3D_CASING_COLOUR + """)(colour);
   return true;
