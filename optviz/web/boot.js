@@ -20,8 +20,9 @@
 
   root.optvizPlotlyBoot = root.optvizPlotly.then(async (response) => {
     if (!response.ok || !response.body) throw new Error("optviz: " + response.url + " answered " + response.status);
-    const text = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).text();
-    const blob = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    // Bytes to a Blob, never through a JS string (4.8 MB decoded, then encoded again).
+    const raw = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).blob();
+    const blob = URL.createObjectURL(new Blob([raw], { type: "text/javascript" }));
     try { await runScript(blob); } finally { URL.revokeObjectURL(blob); }
   });
   root.optvizPlotlyBoot.catch((err) => console.error("optviz:", err));

@@ -248,37 +248,9 @@
       // (optviz.core.scales, touch). Python cannot see the screen; this costs one rerun there only.
       const coarse = root.matchMedia && root.matchMedia("(pointer: coarse)").matches;
       if (ov.events.touch && coarse) ov.setState("touch", true);
-      warmUp(gd, msg);
     } else {
       reportCamera(gd);  // only differs after a uirevision reset
     }
-  }
-
-  // The first change after a page load settled later than the next ones: its Plotly.react ran
-  // plotly.js's update code cold, and each later run is faster as the engine optimizes it
-  // (docs/benchmarks.md has the figures). So once the page is idle after the first draw, redo what
-  // a change does, twice: react with the last run's traces as copies (copied arrays, the same
-  // values: the same picture), then with the originals again. Queued like a render and skipped
-  // when a newer figure or Play came first; frames and camera are untouched.
-  function warmUp(gd, msg) {
-    const ov = gd._ov;
-    const idle = root.requestIdleCallback || ((f) => setTimeout(f, 300));
-    idle(() => {
-      ov.queue = ov.queue.then(async () => {
-        const data = gd.data || [];
-        const group = (data.filter((t) => t.legendgroup).pop() || {}).legendgroup;
-        if (msg !== ov.latest || F.isAnimating(gd) || group === undefined) return;
-        const copy = (t) => {
-          const out = Object.assign({}, t);
-          for (const k of ["x", "y", "z"]) if (ArrayBuffer.isView(t[k]) || Array.isArray(t[k])) out[k] = t[k].slice();
-          return out;
-        };
-        for (const traces of [data.map((t) => (t.legendgroup === group ? copy(t) : t)), data]) {
-          if (msg !== ov.latest || F.isAnimating(gd)) return;
-          await root.Plotly.react(gd, { data: traces, layout: gd.layout });
-        }
-      }).catch(() => {});
-    }, { timeout: 2000 });
   }
 
   root.optvizView = function mount(component) {

@@ -306,6 +306,18 @@ JS_3D_CASING_COLOUR = """async (colour) => {
 }"""
 CASING_PROBE = "#ff00ff"
 
+# The same, only where a casing drawn is not already `colour` (a rerun may have drawn the figure again).
+JS_3D_CASING_COLOUR_KEPT = """async (colour) => {
+  const gd = document.querySelector('div.optviz-plot');
+  // Drawn ones only: a trace not drawn (a run with no point on the plot) has no line or marker here.
+  const casings = gd._fullData.filter((t) => t.type === 'scatter3d' && t.visible === true
+    && (t.meta === 'casing' || t.meta === 'marker casing'));
+  const own = (t) => ((t.meta === 'casing' ? t.line : t.marker) || {}).color;
+  if (casings.every((t) => own(t) === colour)) return false;
+  await (""" + JS_3D_CASING_COLOUR + """)(colour);
+  return true;
+}"""
+
 JS_SET_EYE = """async (eye) => {
   const gd = document.querySelector('div.optviz-plot');
   await Plotly.relayout(gd, {'scene.camera.eye': eye});

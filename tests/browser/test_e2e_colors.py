@@ -15,6 +15,7 @@ import pytest
 from tests.browser.support import (
     CASING_PROBE,
     JS_3D_CASING_COLOUR,
+    JS_3D_CASING_COLOUR_KEPT,
     JS_3D_PATH_COLOURS,
     JS_SCENE_BOX,
     JS_SET_EYE,
@@ -62,17 +63,20 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
     shots_dir = Path(os.environ.get("OPTVIZ_CAMERA_SHOTS") or tmp_path)
     shots_dir.mkdir(parents=True, exist_ok=True)
     counts, shots, blending_in = {}, {}, []
+    shots_wanted = bool(os.environ.get("OPTVIZ_CAMERA_SHOTS"))
     for name, eye in presets.items():
         if name != "Default":
             page.evaluate(JS_SET_EYE, dict(zip("xyz", eye, strict=True)))
             app.wait_idle()  # the camera goes back to the server (for the link): a rerun
         box = page.evaluate(JS_SCENE_BOX)
         clip = {"x": box["left"], "y": box["top"], "width": box["width"], "height": box["height"]}
-        if os.environ.get("OPTVIZ_CAMERA_SHOTS"):
+        if shots_wanted:
+            page.evaluate(JS_3D_CASING_COLOUR, None)
             page.screenshot(clip=clip, path=str(shots_dir / f"{surface_key}-{name.replace(' ', '_')}.png"))
-        page.evaluate(JS_3D_CASING_COLOUR, CASING_PROBE)
+        # The casings stay in the probe colour from one camera to the next (every recolouring is a
+        # redraw of the scene in software WebGL); the "without" shot hides them with their paths.
+        page.evaluate(JS_3D_CASING_COLOUR_KEPT, CASING_PROBE)
         probe = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
-        page.evaluate(JS_3D_CASING_COLOUR, None)
         page.evaluate(JS_SHOW_3D_PATHS, False)
         without = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
         page.evaluate(JS_SHOW_3D_PATHS, True)
@@ -93,6 +97,7 @@ def test_every_path_is_visible_in_3d_from_every_preset_camera(app, surface_key, 
                 bound = PATH_MAX_SHARE_BLENDING if vision is None else PATH_MAX_SHARE_BLENDING_DEFICIENT
                 if blended is not None and blended > bound:
                     blending_in.append((name, key, vision or "normal", round(blended, 3)))
+    page.evaluate(JS_3D_CASING_COLOUR, None)
     # Where paths run together (Rosenbrock's valley), a later path is drawn over an earlier one,
     # in the contour view as well; that is not the surface hiding it. A path short of pixels is
     # shot again alone at every camera, with the surface and without it: the surface must not

@@ -48,8 +48,7 @@ from tests.browser.support import (
 pytestmark = pytest.mark.e2e
 
 
-def test_default_page_draws_its_charts(app):
-    app.open()
+def _assert_default_page_draws_its_charts(app) -> None:
     page = app.page
     # The trajectory view: a WebGL 3-D scene and a drawn 2-D contour.
     assert page.evaluate(f"() => !!{JS_GD}._fullLayout.scene._scene"), "no 3-D scene"
@@ -77,41 +76,6 @@ def test_default_page_draws_its_charts(app):
     assert set(labels(parse_query({}).runs)) <= set(texts), texts  # each run's label, as the legend names it
     assert not [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)], texts
     assert not re.search(r"\bNaN\b", page.locator('[data-testid="stMain"]').inner_text())
-    app.assert_clean()
-
-
-def test_play_animates_and_keeps_the_contour(app):
-    app.open(LIGHT)
-    page = app.page
-    full = app.paths()
-    assert all(None not in p["x"] for p in full.values()), "the light view's paths should stay on the plot"
-    start = page.evaluate(JS_SLIDER)
-    assert start["active"] == start["count"] - 1, "the figure opens on its last frame"
-    # Record, at every animation frame, the frame and whether the contour is still on the page
-    # (plotly.js #4596: a frame transition removes cartesian traces left out of the frame).
-    page.evaluate("""() => {
-      const gd = document.querySelector('div.optviz-plot');
-      window.__frames = [];
-      gd.on('plotly_animatingframe', (e) => window.__frames.push(
-        [e.name, gd.querySelectorAll('.contourlayer path').length]));
-    }""")
-    page.locator(PLAY_BUTTON, has_text="Play").click()
-    # The slider moves: at least two new positions, while the animation still runs.
-    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
-    assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
-    assert app.contour_paths() > 0, "the contour vanished while playing"
-    frames = page.evaluate("window.__frames")
-    assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
-    page.locator(PLAY_BUTTON, has_text="Pause").click()
-    app.wait(f"() => !({JS_ANIMATING})()")
-    stopped = page.evaluate(JS_SLIDER)
-    assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
-    assert app.contour_paths() > 0, "the contour vanished after Pause"
-    # The paused frame shows the paths up to its step, not the whole paths.
-    k = int(stopped["label"])
-    for key, path in app.paths().items():
-        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
-        assert path["x"] == full[key]["x"][: k + 1]
     app.assert_clean()
 
 
@@ -312,11 +276,15 @@ def test_clicking_the_contour_sets_the_start_point(app):
 
 
 def test_screenshot(app, tmp_path):
-    """The default page once drawn; saved to $OPTVIZ_SCREENSHOT when set (docs/screenshot.png)."""
+    """The default page draws its charts (the 3-D scene, the contour, a path per run, the step
+    charts, the results table, no NaN); once drawn it is saved to $OPTVIZ_SCREENSHOT when set
+    (docs/screenshot.png)."""
     from PIL import Image
 
     app.open()
     page = app.page
+    # One page load for both: the default page's checks read it and change nothing.
+    _assert_default_page_draws_its_charts(app)
     page.locator("div.optviz-chart .scatterlayer .trace").first.wait_for()
     page.evaluate("document.fonts.ready.then(() => null)")
     # Two animation frames: the WebGL scene has painted its latest state.
@@ -384,12 +352,50 @@ def test_the_page_draws_what_was_computed_gaps_divergence_and_escape(app, tmp_pa
     app.assert_clean()
 
 
+def _assert_play_animates_and_keeps_the_contour(app) -> None:
+    """On a page just opened: Play from the last frame moves the slider, the contour stays
+    through the frames and after Pause, and the paused frame shows the paths up to its step."""
+    page = app.page
+    full = app.paths()
+    assert all(None not in p["x"] for p in full.values()), "the light view's paths should stay on the plot"
+    start = page.evaluate(JS_SLIDER)
+    assert start["active"] == start["count"] - 1, "the figure opens on its last frame"
+    # Record, at every animation frame, the frame and whether the contour is still on the page
+    # (plotly.js #4596: a frame transition removes cartesian traces left out of the frame).
+    page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot');
+      window.__frames = [];
+      gd.on('plotly_animatingframe', (e) => window.__frames.push(
+        [e.name, gd.querySelectorAll('.contourlayer path').length]));
+    }""")
+    page.locator(PLAY_BUTTON, has_text="Play").click()
+    # The slider moves: at least two new positions, while the animation still runs.
+    app.wait(WAIT_TWO_NEW_STEPS, arg=start["active"])
+    assert page.evaluate(JS_ANIMATING), "the animation stopped after two frames"
+    assert app.contour_paths() > 0, "the contour vanished while playing"
+    frames = page.evaluate("window.__frames")
+    assert len(frames) >= 2 and all(count > 0 for _, count in frames), frames
+    page.locator(PLAY_BUTTON, has_text="Pause").click()
+    app.wait(f"() => !({JS_ANIMATING})()")
+    stopped = page.evaluate(JS_SLIDER)
+    assert stopped["active"] < stopped["count"] - 1, "Pause did not stop before the end"
+    assert app.contour_paths() > 0, "the contour vanished after Pause"
+    # The paused frame shows the paths up to its step, not the whole paths.
+    k = int(stopped["label"])
+    for key, path in app.paths().items():
+        assert len(path["x"]) == k + 1, (key, len(path["x"]), k)
+        assert path["x"] == full[key]["x"][: k + 1]
+    app.assert_clean()
+
+
 def test_play_works_after_every_kind_of_update(app):
-    """Play animates on the first page, after a slider change, a view switch, a surface switch, a
-    reset and on a link; the rotated camera survives the slider change and Play; no page error."""
+    """Play animates and keeps the contour on the first page; it animates after a slider change, a
+    view switch, a surface switch, a reset and on a link; the rotated camera survives the slider
+    change and Play; no page error."""
     errors = _watch_errors(app)
     app.open(LIGHT)
     page = app.page
+    _assert_play_animates_and_keeps_the_contour(app)  # on the first page: one page load fewer
     _assert_plays(app, "first page")
     rotated = _rotate_camera(app)
 
@@ -425,11 +431,28 @@ def test_play_works_after_every_kind_of_update(app):
     assert not errors, errors
 
 
+def _assert_the_private_plotly_apis_are_there(app) -> None:
+    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
+    found = app.page.evaluate("""() => {
+      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
+      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
+      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
+              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
+              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
+              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
+    }""")
+    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
+                     "plotClass": True, "version": found["version"]}, found
+    app.assert_clean()
+
+
 def test_a_change_while_playing_raises_no_error_and_keeps_playing(app):
-    """A slider change during Play: no page error or unhandled rejection; the view goes on playing
-    with the new paths (or stops cleanly), and Play works again afterwards, camera kept."""
+    """What the view reaches inside plotly.js is there. A slider change during Play: no page error
+    or unhandled rejection; the view goes on playing with the new paths (or stops cleanly), and
+    Play works again afterwards, camera kept."""
     errors = _watch_errors(app)
     app.open(LIGHT)
+    _assert_the_private_plotly_apis_are_there(app)  # on this test's first page: one page load fewer
     page = app.page
     rotated = _rotate_camera(app)
     for round_ in range(2):
@@ -498,22 +521,6 @@ def test_one_learning_rate_change_sends_that_optimizer_only(app):
     # table, the link and the other elements that do change. Before issue 7's byte work it was
     # 91 KB (every element under 10 KB resent, step charts in float64, a 2.2 KB loader each).
     assert change < 64_000, f"one learning-rate change sent {change} bytes"
-    app.assert_clean()
-
-
-def test_the_private_plotly_apis_are_there(app):
-    """What the view reaches inside plotly.js (requirements.txt pins plotly to where this holds)."""
-    app.open(LIGHT)
-    found = app.page.evaluate("""() => {
-      const gd = document.querySelector('div.optviz-plot'), fl = gd._fullLayout, td = gd._transitionData;
-      const cart = (fl._basePlotModules || []).find((m) => m.name === 'cartesian');
-      return {frames: Array.isArray(td._frames) && td._frames.length > 0, frameHash: typeof td._frameHash,
-              cartesianPlot: !!cart && typeof cart.plot === 'function', patched: !!cart && !!cart._optvizPatched,
-              getCamera: !!fl.scene._scene && typeof fl.scene._scene.getCamera === 'function',
-              plotClass: gd.classList.contains('js-plotly-plot'), version: window.Plotly.version};
-    }""")
-    assert found == {"frames": True, "frameHash": "object", "cartesianPlot": True, "patched": True, "getCamera": True,
-                     "plotClass": True, "version": found["version"]}, found
     app.assert_clean()
 
 
