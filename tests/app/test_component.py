@@ -121,7 +121,8 @@ def test_packaged_plotly_has_the_private_apis_the_view_uses():
     for needle in ("_transitionData", "_basePlotModules", "_frameQueue", "_animationRaf", "_currentFrame",
                    "plotly_animationinterrupted", "js-plotly-plot", "getCamera", "plotly_animatingframe"):
         assert needle in source, needle
-    # The calls are checked in a real browser by tests/browser/test_e2e.py::test_the_private_plotly_apis_are_there.
+    # The calls are checked in a real browser on the first page of
+    # tests/browser/test_e2e_view.py::test_a_change_while_playing_raises_no_error_and_keeps_playing.
     version = source[:300].split("plotly.js v", 1)[1].split()[0]
     assert version.split(".")[0] in ("3", "4"), f"plotly.js {version}: check the internals above, then widen the pin"
 
