@@ -37,6 +37,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import budget  # noqa: E402
 
 LOCK = "/tmp/optviz-browser.lock"
+# Comparisons of a change's before and after (each side by side in one sitting), kept by hand and copied
+# verbatim to the end of RESULTS.md: a run of the benchmarks measures only the code as it is.
+BEFORE_AFTER = HERE / "BEFORE_AFTER.md"
 
 
 def machine() -> list[str]:
@@ -175,6 +178,7 @@ def main() -> None:
         *sections,
         f"Load average (1, 5, 15 min) at the end: {end_load}.",
         "",
+        *([BEFORE_AFTER.read_text().replace("# ", "## ", 1)] if BEFORE_AFTER.exists() else []),
     ])
     args.out.write_text(text)
     print(f"\nwrote {args.out}")
