@@ -241,7 +241,9 @@ def test_a_bad_value_of_a_known_key_is_named_in_a_notice(key, bad):
     # An empty view, contour style or camera means the default, as an absent key does; beale has no data,
     # so a batch size means nothing there.
     # axis is the data surfaces' too; any short text is a valid label, and an empty hidden means shown.
-    if (bad == "" and (key in ("view", "contour", "cam") or key.endswith(".hidden"))) or key in ("batch", "axis"):
+    # An empty class field (lock=, goal=, ...) makes no exercise, as an absent one does: nothing to name.
+    empty_means_default = ("view", "contour", "cam", *(s.link for s in CLASS_SETTINGS))
+    if (bad == "" and (key in empty_means_default or key.endswith(".hidden"))) or key in ("batch", "axis"):
         return
     if key.endswith(".label") and len(bad) <= decl.MAX_LABEL_CHARS:
         return
