@@ -34,6 +34,7 @@ def test_a_class_joins_by_the_qr_code_and_the_board_counts_its_answers(app, brow
     app.open({"surface": "bowl"})
     page.get_by_text("Make this an exercise, a challenge or a class board").click()
     page.locator(".st-key-class_ask").wait_for()
+    app.wait_idle()  # the panel's rerun done: a rerun still drawing closes an opened list
     page.locator(".st-key-class_ask [role='combobox']").click()
     page.get_by_role("option", name="Which run converges first?").click()
     app.wait_idle()
